@@ -1,0 +1,32 @@
+import { z } from "zod";
+
+/** The Node gateway's environment, validated at start; a bad value stops the process with its name. */
+export const nodeEnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().default("0.0.0.0"),
+  LITELLM_CONFIG_PATH: z.string().optional(),
+  ROUTEIQ_DRAIN_TIMEOUT_SECONDS: z.coerce.number().nonnegative().default(30),
+  ROUTEIQ_UPSTREAM_CONNECTIONS: z.coerce.number().int().positive().default(256),
+});
+
+export type NodeEnv = z.infer<typeof nodeEnvSchema>;
+
+export function parseNodeEnv(env: Readonly<Record<string, string | undefined>>): NodeEnv {
+  const result = nodeEnvSchema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+  throw new Error(`invalid environment:\n  - ${problems.join("\n  - ")}`);
+}
+
+/** `--config PATH`, else `LITELLM_CONFIG_PATH`, else `config/config.yaml`. */
+export function configPathFrom(argv: readonly string[], env: NodeEnv): string {
+  const flag = argv.findIndex((arg) => arg === "--config" || arg.startsWith("--config="));
+  if (flag >= 0) {
+    const arg = argv[flag] as string;
+    const value = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : argv[flag + 1];
+    if (value === undefined || value === "")
+      throw new Error("--config needs a path, e.g. --config config/config.yaml");
+    return value;
+  }
+  return env.LITELLM_CONFIG_PATH ?? "config/config.yaml";
+}

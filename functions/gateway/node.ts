@@ -1,0 +1,30 @@
+import { ConfigError } from "../../shared/config/load";
+import { jsonLogger } from "../../shared/logging/logger";
+import { configPathFrom, parseNodeEnv } from "./env";
+import { startNodeGateway } from "./server";
+
+/** `npm start`: the gateway as a Node process (containers, VMs, a laptop). */
+const logger = jsonLogger();
+try {
+  const nodeEnv = parseNodeEnv(process.env);
+  const gateway = await startNodeGateway({
+    configPath: configPathFrom(process.argv.slice(2), nodeEnv),
+    env: process.env,
+    nodeEnv,
+    logger,
+  });
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, () => {
+      logger.info("signal received", { signal });
+      void gateway.shutdown().then(() => process.exit(0));
+    });
+  }
+} catch (error) {
+  if (error instanceof ConfigError) {
+    logger.error("refusing to start: invalid config", { problems: error.problems });
+    console.error(error.message);
+  } else {
+    logger.error("refusing to start", { error: error instanceof Error ? error.message : String(error) });
+  }
+  process.exit(1);
+}

@@ -1,0 +1,79 @@
+import { Hono, type MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { requestId } from "hono/request-id";
+import type { AppDeps } from "./deps";
+import { GatewayError } from "./errors";
+import { admission } from "./http/admission";
+import { masterKeyAuth } from "./http/auth";
+import type { GatewayEnv } from "./http/env";
+import { errorHandler } from "./http/error-handler";
+import { requestTracking } from "./http/request-tracking";
+import { deploymentHealthRoute, probeRoutes } from "./routes/health-routes";
+import { messagesRoute } from "./routes/messages-route";
+import { metricsRoute } from "./routes/metrics-route";
+import { openAIRoutes } from "./routes/openai-routes";
+
+const API_PREFIXES = ["/v1", ""] as const;
+const API_PATHS = ["/chat/completions", "/completions", "/embeddings", "/models", "/messages"] as const;
+
+/** The gateway as one Hono app, built from explicit dependencies; every runtime serves this. */
+export function createApp(deps: AppDeps): Hono<GatewayEnv> {
+  const app = new Hono<GatewayEnv>();
+  const config = () => deps.config.current();
+
+  app.use(requestId({ limitLength: 200 }));
+  app.use(async function injectDeps(c, next) {
+    c.set("deps", deps);
+    await next();
+  });
+  app.onError(errorHandler(deps.logger));
+  app.notFound((c) => {
+    throw new GatewayError({
+      status: 404,
+      type: "not_found_error",
+      code: "route_not_found",
+      message: `no route for ${c.req.method} ${c.req.path}`,
+    });
+  });
+
+  app.route("/", probeRoutes());
+  app.route(
+    "/",
+    metricsRoute(() => (config().metricsRequireAuth ? config().masterKey : undefined)),
+  );
+
+  const auth = masterKeyAuth(() => config().masterKey);
+  app.use("/health", auth);
+  app.route("/", deploymentHealthRoute());
+
+  const limitRequestSize: MiddlewareHandler<GatewayEnv> = async function limitRequestSize(c, next) {
+    const maxSize = config().maxRequestBytes;
+    return bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new GatewayError({
+          status: 413,
+          type: "invalid_request_error",
+          code: "request_too_large",
+          message: `request body exceeds ${maxSize} bytes (general_settings.max_request_size_mb)`,
+        });
+      },
+    })(c, next);
+  };
+  const api = new Hono<GatewayEnv>();
+  api.route("/", openAIRoutes());
+  api.route("/", messagesRoute());
+  for (const prefix of API_PREFIXES) {
+    for (const path of API_PATHS) {
+      app.use(
+        `${prefix}${path}`,
+        admission(deps.lifecycle, () => config().maxParallelRequests),
+        requestTracking(deps.lifecycle, deps.metrics),
+        auth,
+        limitRequestSize,
+      );
+    }
+    app.route(prefix === "" ? "/" : prefix, api);
+  }
+  return app;
+}

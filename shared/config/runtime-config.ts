@@ -1,0 +1,26 @@
+import type { StrategyName } from "../router/strategies";
+import type { Deployment } from "./deployment";
+
+export interface RouterPolicy {
+  readonly strategy: StrategyName;
+  readonly strategyArgs: Readonly<Record<string, unknown>>;
+  readonly numRetries: number;
+  /** Minimum wait before retrying a deployment that already failed this request. */
+  readonly retryAfterMs: number;
+  readonly allowedFails: number;
+  readonly cooldownMs: number;
+}
+
+/** A validated config, resolved into what the gateway serves from. Immutable: reloads swap it whole. */
+export interface RuntimeConfig {
+  readonly deployments: readonly Deployment[];
+  /** Deployments by model group, in config order. */
+  readonly groups: ReadonlyMap<string, readonly Deployment[]>;
+  readonly router: RouterPolicy;
+  readonly fallbacks: ReadonlyMap<string, readonly string[]>;
+  readonly contextWindowFallbacks: ReadonlyMap<string, readonly string[]>;
+  readonly masterKey: string | undefined;
+  readonly maxRequestBytes: number;
+  readonly maxParallelRequests: number | undefined;
+  readonly metricsRequireAuth: boolean;
+}

@@ -1,0 +1,40 @@
+import type { MiddlewareHandler } from "hono";
+import { unauthorized } from "../errors";
+
+const encoder = new TextEncoder();
+
+/** Compares in time that depends only on the length of `expected`, so a key cannot be guessed byte by byte. */
+export function constantTimeEqual(given: string, expected: string): boolean {
+  const a = encoder.encode(given);
+  const b = encoder.encode(expected);
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < b.length; i++) diff |= (a[i] ?? 0) ^ (b[i] as number);
+  return diff === 0;
+}
+
+/** The key a client presented: `Authorization: Bearer <key>`, or `x-api-key` as Anthropic clients send it. */
+export function presentedKey(headers: Headers): string | undefined {
+  const authorization = headers.get("authorization");
+  if (authorization !== null) {
+    const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
+    return match?.[1];
+  }
+  return headers.get("x-api-key") ?? undefined;
+}
+
+/**
+ * Requires the master key when one is configured. With none configured the gateway is open
+ * (the entry point warns loudly at start).
+ */
+export const masterKeyAuth = (masterKey: () => string | undefined): MiddlewareHandler =>
+  async function masterKeyAuth(c, next) {
+    const expected = masterKey();
+    if (expected !== undefined) {
+      const given = presentedKey(c.req.raw.headers);
+      if (given === undefined) {
+        throw unauthorized("missing API key: send `Authorization: Bearer <key>` (or `x-api-key: <key>`)");
+      }
+      if (!constantTimeEqual(given, expected)) throw unauthorized("invalid API key");
+    }
+    await next();
+  };

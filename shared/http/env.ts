@@ -1,0 +1,11 @@
+import type { AppDeps } from "../deps";
+
+/** Typed Hono variables: what middleware hands to handlers. */
+export interface GatewayEnv {
+  Variables: {
+    requestId: string;
+    deps: AppDeps;
+    /** The model the client asked for, once the handler read it (for metrics labels). */
+    requestedModel: string;
+  };
+}

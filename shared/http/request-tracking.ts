@@ -1,0 +1,41 @@
+import type { MiddlewareHandler } from "hono";
+import type { GatewayMetrics } from "../metrics/port";
+import type { GatewayEnv } from "./env";
+import type { Lifecycle } from "./lifecycle";
+import { onStreamEnd } from "./stream-end";
+
+/**
+ * Counts a request in flight (for graceful drain and the in-flight gauge) until its response is
+ * finished, streams included, then records its status and latency.
+ */
+export const requestTracking = (
+  lifecycle: Lifecycle,
+  metrics: GatewayMetrics,
+): MiddlewareHandler<GatewayEnv> =>
+  async function requestTracking(c, next) {
+    const started = Date.now();
+    lifecycle.enter();
+    metrics.requestStarted();
+    const finish = () => {
+      lifecycle.leave();
+      // Read after routing: the matched pattern, never the raw path, keeps label cardinality bounded.
+      metrics.requestFinished(
+        c.req.routePath,
+        c.var.requestedModel ?? "",
+        c.res.status,
+        Date.now() - started,
+      );
+    };
+    try {
+      await next();
+    } catch (error) {
+      finish();
+      throw error;
+    }
+    const body = c.res.body;
+    if (body !== null && c.res.headers.get("content-type")?.startsWith("text/event-stream")) {
+      c.res = new Response(onStreamEnd(body, finish), c.res);
+    } else {
+      finish();
+    }
+  };

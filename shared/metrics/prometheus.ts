@@ -1,0 +1,167 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { DeploymentCall, GatewayMetrics, Usage } from "./port";
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+
+/**
+ * Prometheus metrics via prom-client, named after LiteLLM's (`litellm_*`) so existing dashboards
+ * and alerts keep working; the few that LiteLLM lacks are `routeiq_*`.
+ */
+export function prometheusMetrics(options: { defaultMetrics?: boolean } = {}): GatewayMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  const requests = new Counter({
+    name: "litellm_proxy_total_requests_metric_total",
+    help: "Requests to the gateway by route, requested model and response status",
+    labelNames: ["route", "requested_model", "status_code"] as const,
+    registers,
+  });
+  const failed = new Counter({
+    name: "litellm_proxy_failed_requests_metric_total",
+    help: "Requests the gateway answered with an error status",
+    labelNames: ["route", "requested_model", "status_code"] as const,
+    registers,
+  });
+  const totalLatency = new Histogram({
+    name: "litellm_request_total_latency_metric",
+    help: "Total time from request received to response finished, seconds",
+    labelNames: ["route", "requested_model"] as const,
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  const inFlight = new Gauge({
+    name: "litellm_in_flight_requests",
+    help: "Requests being served right now",
+    registers,
+  });
+  const deploymentLabels = ["model_group", "deployment", "api_provider"] as const;
+  const deploymentRequests = new Counter({
+    name: "litellm_deployment_total_requests_total",
+    help: "Calls to each deployment by upstream status",
+    labelNames: [...deploymentLabels, "status_code"] as const,
+    registers,
+  });
+  const deploymentSuccess = new Counter({
+    name: "litellm_deployment_success_responses_total",
+    help: "Successful calls to each deployment",
+    labelNames: deploymentLabels,
+    registers,
+  });
+  const deploymentFailure = new Counter({
+    name: "litellm_deployment_failure_responses_total",
+    help: "Failed calls to each deployment",
+    labelNames: [...deploymentLabels, "exception_status"] as const,
+    registers,
+  });
+  const apiLatency = new Histogram({
+    name: "litellm_llm_api_latency_metric",
+    help: "Time for the upstream to answer (headers for streams), seconds",
+    labelNames: ["model_group", "deployment"] as const,
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  const ttft = new Histogram({
+    name: "litellm_llm_api_time_to_first_token_metric",
+    help: "Time to the first streamed token, seconds",
+    labelNames: ["model_group", "deployment"] as const,
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  const tokenLabels = ["model_group", "deployment"] as const;
+  const inputTokens = new Counter({
+    name: "litellm_input_tokens_metric_total",
+    help: "Prompt tokens",
+    labelNames: tokenLabels,
+    registers,
+  });
+  const outputTokens = new Counter({
+    name: "litellm_output_tokens_metric_total",
+    help: "Completion tokens",
+    labelNames: tokenLabels,
+    registers,
+  });
+  const totalTokens = new Counter({
+    name: "litellm_total_tokens_metric_total",
+    help: "Prompt plus completion tokens",
+    labelNames: tokenLabels,
+    registers,
+  });
+  const spend = new Counter({
+    name: "litellm_spend_metric_total",
+    help: "Cost in USD from model_info prices",
+    labelNames: tokenLabels,
+    registers,
+  });
+  const retries = new Counter({
+    name: "routeiq_retries_total",
+    help: "Attempts beyond the first, by the deployment that failed",
+    labelNames: ["model_group", "deployment"] as const,
+    registers,
+  });
+  const fallbacks = new Counter({
+    name: "litellm_deployment_fallbacks_total",
+    help: "Fallbacks from one model group to another",
+    labelNames: ["requested_model", "fallback_model"] as const,
+    registers,
+  });
+  const cooledDown = new Counter({
+    name: "litellm_deployment_cooled_down_total",
+    help: "Times a deployment was put into cooldown",
+    labelNames: ["model_group", "deployment"] as const,
+    registers,
+  });
+  const inCooldown = new Gauge({
+    name: "routeiq_deployment_in_cooldown",
+    help: "1 while a deployment is cooling down (skipped by the router), else 0",
+    labelNames: ["model_group", "deployment"] as const,
+    registers,
+  });
+
+  return {
+    requestStarted: () => inFlight.inc(),
+    requestFinished(route, model, status, latencyMs) {
+      inFlight.dec();
+      const labels = { route, requested_model: model, status_code: String(status) };
+      requests.inc(labels);
+      if (status >= 400) failed.inc(labels);
+      totalLatency.observe({ route, requested_model: model }, latencyMs / 1000);
+    },
+    deploymentCall(call: DeploymentCall) {
+      const labels = {
+        model_group: call.modelGroup,
+        deployment: call.deployment,
+        api_provider: call.provider,
+      };
+      deploymentRequests.inc({ ...labels, status_code: String(call.status) });
+      if (call.status < 400) {
+        deploymentSuccess.inc(labels);
+        apiLatency.observe(
+          { model_group: call.modelGroup, deployment: call.deployment },
+          call.latencyMs / 1000,
+        );
+      } else {
+        deploymentFailure.inc({ ...labels, exception_status: String(call.status) });
+      }
+    },
+    timeToFirstToken: (modelGroup, deployment, ms) =>
+      ttft.observe({ model_group: modelGroup, deployment }, ms / 1000),
+    usage(u: Usage) {
+      const labels = { model_group: u.modelGroup, deployment: u.deployment };
+      inputTokens.inc(labels, u.inputTokens);
+      outputTokens.inc(labels, u.outputTokens);
+      totalTokens.inc(labels, u.inputTokens + u.outputTokens);
+      if (u.cost > 0) spend.inc(labels, u.cost);
+    },
+    retry: (modelGroup, deployment) => retries.inc({ model_group: modelGroup, deployment }),
+    fallback: (from, to) => fallbacks.inc({ requested_model: from, fallback_model: to }),
+    cooldown(modelGroup, deployment, cooling) {
+      if (cooling) cooledDown.inc({ model_group: modelGroup, deployment });
+      inCooldown.set({ model_group: modelGroup, deployment }, cooling ? 1 : 0);
+    },
+    async render() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}

@@ -1,0 +1,172 @@
+import type { Deployment } from "../../config/deployment";
+import { UpstreamError } from "../../errors";
+import { encodeSse, SSE_DONE } from "../../openai/sse";
+import { estimateChatTokens, estimateTokens } from "../../openai/token-estimate";
+import type { ChatRequest, CompletionRequest, EmbeddingRequest, Usage } from "../../openai/types";
+import type { JsonResult, Provider, ProviderContext, ProviderResult } from "../types";
+import { mockSettings } from "./settings";
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve, reject) => {
+    if (ms <= 0) return resolve();
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        reject(new UpstreamError("network", 499, "mock: request aborted"));
+      },
+      { once: true },
+    );
+  });
+
+/** Requests seen per deployment, so a failure rate of 0.25 fails exactly every 4th request. */
+const counters = new WeakMap<Deployment, number>();
+
+async function begin(d: Deployment, ctx: ProviderContext): Promise<ReturnType<typeof mockSettings>> {
+  const settings = mockSettings(d);
+  const n = counters.get(d) ?? 0;
+  counters.set(d, n + 1);
+  await sleep(settings.latencyMs, ctx.signal);
+  if (Math.floor((n + 1) * settings.failureRate) > Math.floor(n * settings.failureRate)) {
+    throw new UpstreamError(
+      "http",
+      settings.failureStatus,
+      `mock: simulated failure (status ${settings.failureStatus})`,
+    );
+  }
+  return settings;
+}
+
+const usage = (prompt: number, completion: number): Usage => ({
+  prompt_tokens: prompt,
+  completion_tokens: completion,
+  total_tokens: prompt + completion,
+});
+
+function streamWords(
+  words: readonly string[],
+  chunk: (text: string) => object,
+  final: object,
+  chunkLatencyMs: number,
+  signal: AbortSignal,
+): ReadableStream<Uint8Array> {
+  let index = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (index < words.length) {
+        await sleep(chunkLatencyMs, signal).catch(() => undefined);
+        controller.enqueue(encodeSse(JSON.stringify(chunk(words[index] ?? ""))));
+        index += 1;
+        return;
+      }
+      controller.enqueue(encodeSse(JSON.stringify(final)));
+      controller.enqueue(encodeSse(SSE_DONE));
+      controller.close();
+    },
+  });
+}
+
+/** Deterministic stand-in for an LLM: fixed reply, configurable latency and failure rate. */
+export const mockProvider: Provider = Object.freeze<Provider>({
+  name: "mock",
+
+  async chat(request: ChatRequest, d: Deployment, ctx: ProviderContext): Promise<ProviderResult> {
+    const settings = await begin(d, ctx);
+    const id = `chatcmpl-mock-${crypto.randomUUID()}`;
+    const created = Math.floor(Date.now() / 1000);
+    const u = usage(estimateChatTokens(request), estimateTokens(settings.response));
+    if (!request.stream) {
+      const body = {
+        id,
+        object: "chat.completion",
+        created,
+        model: d.model,
+        choices: [
+          {
+            index: 0,
+            message: { role: "assistant", content: settings.response },
+            finish_reason: "stop",
+            logprobs: null,
+          },
+        ],
+        usage: u,
+      };
+      return { type: "json", body: JSON.stringify(body), usage: u };
+    }
+    const base = { id, object: "chat.completion.chunk", created, model: d.model };
+    const words = settings.response.split(/(?<= )/);
+    return {
+      type: "stream",
+      body: streamWords(
+        words,
+        (text) => ({
+          ...base,
+          choices: [{ index: 0, delta: { role: "assistant", content: text }, finish_reason: null }],
+        }),
+        { ...base, choices: [{ index: 0, delta: {}, finish_reason: "stop" }], usage: u },
+        settings.chunkLatencyMs,
+        ctx.signal,
+      ),
+    };
+  },
+
+  async completion(request: CompletionRequest, d: Deployment, ctx: ProviderContext): Promise<ProviderResult> {
+    const settings = await begin(d, ctx);
+    const prompt = Array.isArray(request.prompt) ? request.prompt.join("") : String(request.prompt);
+    const u = usage(estimateTokens(prompt), estimateTokens(settings.response));
+    const id = `cmpl-mock-${crypto.randomUUID()}`;
+    const created = Math.floor(Date.now() / 1000);
+    const base = { id, object: "text_completion", created, model: d.model };
+    if (!request.stream) {
+      const body = {
+        ...base,
+        choices: [{ index: 0, text: settings.response, finish_reason: "stop", logprobs: null }],
+        usage: u,
+      };
+      return { type: "json", body: JSON.stringify(body), usage: u };
+    }
+    return {
+      type: "stream",
+      body: streamWords(
+        settings.response.split(/(?<= )/),
+        (text) => ({ ...base, choices: [{ index: 0, text, finish_reason: null, logprobs: null }] }),
+        { ...base, choices: [{ index: 0, text: "", finish_reason: "stop", logprobs: null }], usage: u },
+        settings.chunkLatencyMs,
+        ctx.signal,
+      ),
+    };
+  },
+
+  async embedding(request: EmbeddingRequest, d: Deployment, ctx: ProviderContext): Promise<JsonResult> {
+    await begin(d, ctx);
+    const inputs = Array.isArray(request.input) ? request.input : [request.input];
+    const dimensions = request.dimensions ?? 8;
+    const data = inputs.map((input, index) => ({
+      object: "embedding",
+      index,
+      embedding: deterministicVector(JSON.stringify(input), dimensions),
+    }));
+    const prompt = inputs.reduce<number>((sum, input) => sum + estimateTokens(JSON.stringify(input)), 0);
+    const u = usage(prompt, 0);
+    const body = {
+      object: "list",
+      data,
+      model: d.model,
+      usage: { prompt_tokens: prompt, total_tokens: prompt },
+    };
+    return { type: "json", body: JSON.stringify(body), usage: u };
+  },
+});
+
+/** The same text always maps to the same unit vector. */
+function deterministicVector(text: string, dimensions: number): number[] {
+  let seed = 2166136261;
+  for (let i = 0; i < text.length; i++) seed = Math.imul(seed ^ text.charCodeAt(i), 16777619) >>> 0;
+  const values = Array.from({ length: dimensions }, () => {
+    seed = Math.imul(seed ^ (seed >>> 15), 2246822507) >>> 0;
+    return (seed / 0xffffffff) * 2 - 1;
+  });
+  const norm = Math.hypot(...values) || 1;
+  return values.map((v) => v / norm);
+}

@@ -1,0 +1,67 @@
+import type { Deployment } from "../../config/deployment";
+import type { Usage } from "../../openai/types";
+import type { JsonResult, Provider, ProviderContext, ProviderResult } from "../types";
+import { postUpstream } from "../upstream-fetch";
+
+/** How one OpenAI-wire host differs from another: where operations live and how it authenticates. */
+export interface OpenAIWireSpec {
+  readonly name: string;
+  readonly url: (
+    deployment: Deployment,
+    path: "/chat/completions" | "/completions" | "/embeddings",
+  ) => string;
+  readonly authHeaders: (deployment: Deployment) => Record<string, string>;
+}
+
+function usageOf(text: string): Usage | undefined {
+  try {
+    return (JSON.parse(text) as { usage?: Usage }).usage;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A provider for any host speaking the OpenAI wire format. The request body is re-serialised once
+ * (its `model` becomes the upstream name); responses pass through as the upstream wrote them.
+ */
+export function openAIWireProvider(spec: OpenAIWireSpec): Provider {
+  const headersFor = (d: Deployment): Record<string, string> => ({
+    "content-type": "application/json",
+    ...spec.authHeaders(d),
+    ...d.extraHeaders,
+  });
+
+  async function send(
+    path: "/chat/completions" | "/completions" | "/embeddings",
+    request: { stream?: boolean; [key: string]: unknown },
+    d: Deployment,
+    ctx: ProviderContext,
+  ): Promise<ProviderResult> {
+    // Usage is always requested on streams: the gateway needs it for metrics and spend.
+    const body = request.stream
+      ? {
+          ...request,
+          model: d.model,
+          stream_options: { ...(request.stream_options as object), include_usage: true },
+        }
+      : { ...request, model: d.model };
+    const response = await postUpstream(
+      spec.url(d, path),
+      headersFor(d),
+      JSON.stringify(body),
+      ctx,
+      spec.name,
+    );
+    if (request.stream && response.body !== null) return { type: "stream", body: response.body };
+    const text = await response.text();
+    return { type: "json", body: text, usage: usageOf(text) };
+  }
+
+  return Object.freeze<Provider>({
+    name: spec.name,
+    chat: (request, d, ctx) => send("/chat/completions", request, d, ctx),
+    completion: (request, d, ctx) => send("/completions", request, d, ctx),
+    embedding: async (request, d, ctx) => (await send("/embeddings", request, d, ctx)) as JsonResult,
+  });
+}

@@ -1,0 +1,20 @@
+import { isOpenAICompatible } from "../config/providers";
+import { anthropicProvider } from "./anthropic/provider";
+import { azureProvider } from "./azure/provider";
+import { mockProvider } from "./mock/provider";
+import { openAIProvider } from "./openai/provider";
+import type { Provider } from "./types";
+
+const native: Readonly<Record<string, Provider>> = Object.freeze({
+  azure: azureProvider,
+  anthropic: anthropicProvider,
+  mock: mockProvider,
+});
+
+/** The provider for a deployment's `<provider>/` prefix (validated at config load, so always found). */
+export function providerFor(name: string): Provider {
+  if (isOpenAICompatible(name)) return openAIProvider;
+  const provider = native[name];
+  if (provider === undefined) throw new Error(`no provider registered for "${name}"`);
+  return provider;
+}

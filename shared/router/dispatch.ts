@@ -1,0 +1,192 @@
+import type { Deployment } from "../config/deployment";
+import type { RuntimeConfig } from "../config/runtime-config";
+import { GatewayError, UpstreamError } from "../errors";
+import type { GatewayMetrics } from "../metrics/port";
+import { attempt, ClientClosedError } from "./attempt";
+import { finalError, noCapacity } from "./final-error";
+import { strategies } from "./strategies";
+import type { Candidate, RouterState } from "./types";
+
+export interface RouterDeps {
+  readonly routerState: RouterState;
+  readonly metrics: GatewayMetrics;
+  readonly random: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+export interface RouteRequest<T> {
+  readonly modelGroup: string;
+  readonly estimatedTokens: number;
+  readonly signal: AbortSignal;
+  readonly call: (deployment: Deployment, signal: AbortSignal) => Promise<T>;
+}
+
+export interface Routed<T> {
+  readonly result: T;
+  readonly deployment: Deployment;
+  readonly attempts: number;
+  /** Records the outcome once the response is complete (for streams: when the stream ends). */
+  readonly settle: (tokens: number, ok?: boolean) => void;
+}
+
+/** Upstream retry-after beyond this is not waited out: the client is told instead. */
+const MAX_RETRY_WAIT_MS = 10_000;
+const COOL_NOW_STATUSES = new Set([401, 403, 404, 429]);
+
+function backoffMs(retry: number, error: UpstreamError, minimumMs: number, random: () => number): number {
+  const exponential = Math.min(2_000, 100 * 2 ** retry) * (0.5 + random() / 2);
+  return Math.max(exponential, minimumMs, error.retryAfterMs ?? 0);
+}
+
+/**
+ * Serves a request from a model group: picks a deployment with the configured strategy, retries
+ * retryable failures on other deployments (then the same one, with backoff), cools down failing
+ * deployments, and walks `fallbacks` (or `context_window_fallbacks`) when a group is exhausted.
+ */
+export async function route<T>(
+  config: RuntimeConfig,
+  deps: RouterDeps,
+  req: RouteRequest<T>,
+): Promise<Routed<T>> {
+  const { router } = config;
+  const strategy = strategies[router.strategy];
+  const policy = { allowedFails: router.allowedFails, cooldownMs: router.cooldownMs };
+  let chain: readonly string[] = [req.modelGroup, ...(config.fallbacks.get(req.modelGroup) ?? [])];
+  let attempts = 0;
+  let lastError: UpstreamError | GatewayError | undefined;
+
+  for (let g = 0; g < chain.length; g++) {
+    const group = chain[g] as string;
+    if (g > 0) deps.metrics.fallback(req.modelGroup, group);
+    const all = config.groups.get(group) ?? [];
+    const fits = all.filter((d) => d.maxInputTokens === undefined || d.maxInputTokens >= req.estimatedTokens);
+    if (fits.length === 0 && all.length > 0) {
+      lastError = new UpstreamError(
+        "context_window",
+        400,
+        `prompt of ~${req.estimatedTokens} tokens exceeds every "${group}" deployment's max_input_tokens`,
+      );
+      chain = [...chain.slice(0, g + 1), ...(config.contextWindowFallbacks.get(group) ?? [])];
+      continue;
+    }
+    const tries = new Map<string, number>();
+    for (let retry = 0; retry <= router.numRetries; retry++) {
+      const stats = await deps.routerState.stats(fits);
+      const now = Date.now();
+      const healthy: Candidate[] = [];
+      fits.forEach((deployment, i) => {
+        const s = stats[i];
+        if (s === undefined) return;
+        const used = tries.get(deployment.id) ?? 0;
+        if (deployment.maxRetries !== undefined && used > deployment.maxRetries) return;
+        if (s.cooldownUntil > now && fits.length > 1) return;
+        healthy.push({ deployment, stats: s });
+      });
+      if (healthy.length === 0) {
+        lastError = allCooling(
+          group,
+          stats.map((s) => s.cooldownUntil),
+          now,
+        );
+        break;
+      }
+      // Prefer deployments this request has not failed on yet.
+      const fresh = healthy.filter((c) => !tries.has(c.deployment.id));
+      const pick = strategy(fresh.length > 0 ? fresh : healthy, {
+        estimatedTokens: req.estimatedTokens,
+        random: deps.random,
+        args: router.strategyArgs,
+      });
+      if (pick === undefined) {
+        lastError = noCapacity(group);
+        break;
+      }
+      const d = pick.deployment;
+      attempts += 1;
+      tries.set(d.id, (tries.get(d.id) ?? 0) + 1);
+      deps.routerState.begin(d.id);
+      const started = Date.now();
+      try {
+        const result = await attempt(d, req.signal, (signal) => req.call(d, signal));
+        const latencyMs = Date.now() - started;
+        deps.metrics.deploymentCall({
+          modelGroup: group,
+          deployment: d.id,
+          provider: d.provider,
+          status: 200,
+          latencyMs,
+        });
+        let settled = false;
+        const settle = (tokens: number, ok = true) => {
+          if (settled) return;
+          settled = true;
+          void deps.routerState.end(d.id, { ok, latencyMs, tokens, coolNow: false }, policy);
+        };
+        return { result, deployment: d, attempts, settle };
+      } catch (caught) {
+        const error = caught instanceof ClientClosedError ? caught : asUpstreamError(caught);
+        const latencyMs = Date.now() - started;
+        if (error instanceof ClientClosedError) {
+          void deps.routerState.end(d.id, { ok: true, latencyMs, tokens: 0, coolNow: false }, policy);
+          throw error;
+        }
+        deps.metrics.deploymentCall({
+          modelGroup: group,
+          deployment: d.id,
+          provider: d.provider,
+          status: error.status,
+          latencyMs,
+        });
+        const coolNow = error.kind === "http" && COOL_NOW_STATUSES.has(error.status);
+        const countsAgainst = error.retryable || coolNow;
+        // A group of one is never cooled down: failing fast upstream beats answering 503 for cooldown_time.
+        const cooled = await deps.routerState.end(
+          d.id,
+          { ok: !countsAgainst, latencyMs, tokens: 0, coolNow },
+          fits.length > 1 ? policy : { allowedFails: Number.POSITIVE_INFINITY, cooldownMs: 0 },
+        );
+        if (cooled) deps.metrics.cooldown(group, d.id, true);
+        lastError = error;
+        if (error.kind === "context_window") {
+          chain = [...chain.slice(0, g + 1), ...(config.contextWindowFallbacks.get(group) ?? [])];
+          break;
+        }
+        if (!countsAgainst) throw finalError(error);
+        if (retry === router.numRetries) break;
+        if (error.retryAfterMs !== undefined && error.retryAfterMs > MAX_RETRY_WAIT_MS) break;
+        deps.metrics.retry(group, d.id);
+        const untried = fits.some((x) => !tries.has(x.id));
+        if (!untried) await deps.sleep(backoffMs(retry, error, router.retryAfterMs, deps.random));
+      }
+    }
+  }
+  throw finalError(lastError ?? noDeployments(req.modelGroup));
+}
+
+function asUpstreamError(error: unknown): UpstreamError {
+  if (error instanceof UpstreamError) return error;
+  if (error instanceof GatewayError) return new UpstreamError("http", error.status, error.message);
+  const message = error instanceof Error ? error.message : String(error);
+  return new UpstreamError("network", 502, `upstream call failed: ${message}`);
+}
+
+function allCooling(group: string, cooldowns: readonly number[], now: number): GatewayError {
+  const soonest = Math.min(...cooldowns.filter((c) => c > now));
+  const seconds = Number.isFinite(soonest) ? Math.max(1, Math.ceil((soonest - now) / 1000)) : 1;
+  return new GatewayError({
+    status: 503,
+    type: "service_unavailable_error",
+    code: "no_healthy_deployment",
+    message: `every deployment of "${group}" is cooling down after failures; retry in ${seconds}s`,
+    headers: { "retry-after": String(seconds) },
+  });
+}
+
+function noDeployments(group: string): GatewayError {
+  return new GatewayError({
+    status: 503,
+    type: "service_unavailable_error",
+    code: "no_deployment",
+    message: `model group "${group}" has no deployments`,
+  });
+}

@@ -1,0 +1,63 @@
+import { Hono } from "hono";
+import type { GatewayEnv } from "../http/env";
+import { readJson, validate } from "../http/parse-body";
+import {
+  chatRequestSchema,
+  completionRequestSchema,
+  embeddingRequestSchema,
+} from "../openai/request-schemas";
+import { estimateChatTokens, estimateTokens } from "../openai/token-estimate";
+import type { ChatRequest, CompletionRequest, EmbeddingRequest } from "../openai/types";
+import { callModel } from "./call-model";
+import { respond } from "./respond";
+
+/** The OpenAI API surface; mounted under `/v1` and at the root, as OpenAI-compatible clients expect both. */
+export function openAIRoutes(): Hono<GatewayEnv> {
+  const app = new Hono<GatewayEnv>();
+
+  app.post("/chat/completions", async (c) => {
+    const request = validate(chatRequestSchema, await readJson(c)) as ChatRequest;
+    const served = await callModel(c, {
+      request,
+      estimatedTokens: estimateChatTokens(request),
+      operation: (p) => p.chat.bind(p),
+      operationName: "chat completions",
+    });
+    return respond(c, served);
+  });
+
+  app.post("/completions", async (c) => {
+    const request = validate(completionRequestSchema, await readJson(c)) as CompletionRequest;
+    const served = await callModel(c, {
+      request,
+      estimatedTokens: estimateTokens(JSON.stringify(request.prompt)),
+      operation: (p) => p.completion?.bind(p),
+      operationName: "text completions",
+    });
+    return respond(c, served);
+  });
+
+  app.post("/embeddings", async (c) => {
+    const request = validate(embeddingRequestSchema, await readJson(c)) as EmbeddingRequest;
+    const served = await callModel(c, {
+      request,
+      estimatedTokens: estimateTokens(JSON.stringify(request.input)),
+      operation: (p) => p.embedding?.bind(p),
+      operationName: "embeddings",
+    });
+    return respond(c, served);
+  });
+
+  app.get("/models", (c) => {
+    const config = c.var.deps.config.current();
+    const data = [...config.groups.keys()].map((id) => ({
+      id,
+      object: "model",
+      created: 0,
+      owned_by: "routeiq",
+    }));
+    return c.json({ object: "list", data });
+  });
+
+  return app;
+}
