@@ -34,7 +34,7 @@ class MessageEvents {
 
   /** Usage comes after the finish_reason chunk, so the closing events wait for the end of the stream. */
   finish(): void {
-    this.start(crypto.randomUUID());
+    this.start(undefined);
     this.closeBlock();
     this.emit("message_delta", {
       type: "message_delta",
@@ -47,11 +47,12 @@ class MessageEvents {
     this.emit("message_stop", { type: "message_stop" });
   }
 
-  private start(chatId: string): void {
+  /** An upstream that sent no chunk still gets a whole message, under an id of our own. */
+  private start(chatId: string | undefined): void {
     if (this.started) return;
     this.started = true;
     const message: MessagesResponse = {
-      id: toMessageId(chatId),
+      id: toMessageId(chatId ?? crypto.randomUUID()),
       type: "message",
       role: "assistant",
       model: this.model,
@@ -76,7 +77,7 @@ class MessageEvents {
   }
 
   private toolCall(call: ToolCallDelta): void {
-    // A server that interleaves calls sends later arguments to an earlier call's block rather than losing them.
+    // Arguments for a call whose block is closed (servers that interleave calls) still go to its block, not lost.
     let index = this.toolBlocks.get(call.index);
     if (index === undefined) {
       index = this.openNext("tool", {
@@ -129,6 +130,14 @@ const errorEvent = (error: unknown): Uint8Array =>
     "error",
   );
 
+async function drain(reader: ReadableStreamDefaultReader<unknown>): Promise<void> {
+  try {
+    while (!(await reader.read()).done);
+  } catch {
+    // The client already has the whole message.
+  }
+}
+
 /**
  * Re-encodes an OpenAI chat completion SSE stream as an Anthropic Messages SSE stream. Cancelling
  * the result cancels `openaiSse`, so a client that goes away stops the upstream request.
@@ -146,7 +155,7 @@ export function chatStreamToMessages(
     emitted++;
     output?.enqueue(encodeSse(JSON.stringify(data), event));
   });
-  const release = () => reader.cancel().catch(() => undefined);
+  const release = (reason: unknown) => reader.cancel(reason).catch(() => undefined);
 
   return new ReadableStream<Uint8Array>({
     start(controller) {
@@ -162,7 +171,8 @@ export function chatStreamToMessages(
           if (done || value.data === SSE_DONE) {
             events.finish();
             controller.close();
-            await release();
+            // Reading to the end instead of cancelling lets the upstream connection finish cleanly.
+            if (!done) void drain(reader);
             return;
           }
           events.chunk(parseChunk(value.data));
@@ -170,12 +180,12 @@ export function chatStreamToMessages(
       } catch (error) {
         controller.enqueue(errorEvent(error));
         controller.close();
-        await release();
+        await release(error);
       }
     },
     cancel(reason) {
       cancelled = true;
-      return reader.cancel(reason);
+      return release(reason);
     },
   });
 }

@@ -9,7 +9,9 @@ const params = { model: "claude-test", max_tokens: 64, messages: [{ role: "user"
 
 beforeAll(async () => {
   upstream = await startAnthropicUpstream({ name: "sdk-check" });
-  client = new Anthropic({ apiKey: "sk-ant-test", baseURL: upstream.url, maxRetries: 0 });
+  // This SDK sends keys as a bearer token; the mock, like the provider, uses x-api-key.
+  const defaultHeaders = { "x-api-key": "sk-ant-test", authorization: null };
+  client = new Anthropic({ apiKey: "sk-ant-test", baseURL: upstream.url, maxRetries: 0, defaultHeaders });
 });
 afterAll(() => upstream.close());
 

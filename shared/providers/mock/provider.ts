@@ -44,10 +44,11 @@ const usage = (prompt: number, completion: number): Usage => ({
   total_tokens: prompt + completion,
 });
 
+/** The reply word by word, then the final chunks (finish reason, usage) and `[DONE]`, as OpenAI streams. */
 function streamWords(
   words: readonly string[],
-  chunk: (text: string) => object,
-  final: object,
+  chunk: (text: string, first: boolean) => object,
+  final: readonly object[],
   chunkLatencyMs: number,
   signal: AbortSignal,
 ): ReadableStream<Uint8Array> {
@@ -56,11 +57,11 @@ function streamWords(
     async pull(controller) {
       if (index < words.length) {
         await sleep(chunkLatencyMs, signal).catch(() => undefined);
-        controller.enqueue(encodeSse(JSON.stringify(chunk(words[index] ?? ""))));
+        controller.enqueue(encodeSse(JSON.stringify(chunk(words[index] ?? "", index === 0))));
         index += 1;
         return;
       }
-      controller.enqueue(encodeSse(JSON.stringify(final)));
+      for (const data of final) controller.enqueue(encodeSse(JSON.stringify(data)));
       controller.enqueue(encodeSse(SSE_DONE));
       controller.close();
     },
@@ -100,11 +101,20 @@ export const mockProvider: Provider = Object.freeze<Provider>({
       type: "stream",
       body: streamWords(
         words,
-        (text) => ({
+        (text, first) => ({
           ...base,
-          choices: [{ index: 0, delta: { role: "assistant", content: text }, finish_reason: null }],
+          choices: [
+            {
+              index: 0,
+              delta: first ? { role: "assistant", content: text } : { content: text },
+              finish_reason: null,
+            },
+          ],
         }),
-        { ...base, choices: [{ index: 0, delta: {}, finish_reason: "stop" }], usage: u },
+        [
+          { ...base, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] },
+          { ...base, choices: [], usage: u },
+        ],
         settings.chunkLatencyMs,
         ctx.signal,
       ),
@@ -131,7 +141,10 @@ export const mockProvider: Provider = Object.freeze<Provider>({
       body: streamWords(
         settings.response.split(/(?<= )/),
         (text) => ({ ...base, choices: [{ index: 0, text, finish_reason: null, logprobs: null }] }),
-        { ...base, choices: [{ index: 0, text: "", finish_reason: "stop", logprobs: null }], usage: u },
+        [
+          { ...base, choices: [{ index: 0, text: "", finish_reason: "stop", logprobs: null }] },
+          { ...base, choices: [], usage: u },
+        ],
         settings.chunkLatencyMs,
         ctx.signal,
       ),
@@ -142,11 +155,12 @@ export const mockProvider: Provider = Object.freeze<Provider>({
     await begin(d, ctx);
     const inputs = Array.isArray(request.input) ? request.input : [request.input];
     const dimensions = request.dimensions ?? 8;
-    const data = inputs.map((input, index) => ({
-      object: "embedding",
-      index,
-      embedding: deterministicVector(JSON.stringify(input), dimensions),
-    }));
+    const data = inputs.map((input, index) => {
+      const vector = deterministicVector(JSON.stringify(input), dimensions);
+      // The openai SDKs ask for base64 by default: little-endian float32s.
+      const embedding = request.encoding_format === "base64" ? float32Base64(vector) : vector;
+      return { object: "embedding", index, embedding };
+    });
     const prompt = inputs.reduce<number>((sum, input) => sum + estimateTokens(JSON.stringify(input)), 0);
     const u = usage(prompt, 0);
     const body = {
@@ -169,4 +183,11 @@ function deterministicVector(text: string, dimensions: number): number[] {
   });
   const norm = Math.hypot(...values) || 1;
   return values.map((v) => v / norm);
+}
+
+function float32Base64(values: readonly number[]): string {
+  const bytes = new Uint8Array(new Float32Array(values).buffer);
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
 }

@@ -1,0 +1,28 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { parseNodeEnv } from "../../functions/gateway/env";
+import { type NodeGateway, startNodeGateway } from "../../functions/gateway/server";
+import { silentLogger } from "../../shared/logging/logger";
+import { prometheusMetrics } from "../../shared/metrics/prometheus";
+
+export const MASTER_KEY = "sk-test-master";
+
+/** Writes a config (object → YAML) to a temp file and serves it in-process on a free port. */
+export async function startGateway(
+  config: Record<string, unknown>,
+  env: Record<string, string | undefined> = {},
+): Promise<NodeGateway & { configPath: string }> {
+  const dir = mkdtempSync(join(tmpdir(), "routeiq-test-"));
+  const configPath = join(dir, "config.yaml");
+  writeFileSync(configPath, stringify({ general_settings: { master_key: MASTER_KEY }, ...config }));
+  const gateway = await startNodeGateway({
+    configPath,
+    env,
+    nodeEnv: parseNodeEnv({ PORT: "0", HOST: "127.0.0.1", ROUTEIQ_DRAIN_TIMEOUT_SECONDS: "5", ...env }),
+    logger: silentLogger,
+    metrics: prometheusMetrics({ defaultMetrics: false }),
+  });
+  return { ...gateway, configPath };
+}

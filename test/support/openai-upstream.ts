@@ -1,0 +1,256 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+
+/** How the mock OpenAI-format upstream answers; change it between requests with `setBehaviour`. */
+export interface Behaviour {
+  reply: string;
+  /** Wait before answering (headers included). */
+  delayMs: number;
+  /** Pause between stream chunks. */
+  chunkDelayMs: number;
+  /** How many of the next requests fail with `failStatus`. */
+  failNext: number;
+  failStatus: number;
+  retryAfterSeconds?: number;
+  /** Error body message for failures (e.g. a context-length message). */
+  failMessage: string;
+  /** Answer with this tool call (finish_reason tool_calls) instead of text. */
+  toolCall?: { name: string; arguments: string };
+  /** Close the socket without answering (connection error). */
+  dropConnection: boolean;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary fields of the forwarded request.
+  body: any;
+}
+
+export interface OpenAIUpstream {
+  url: string;
+  requests: RecordedRequest[];
+  setBehaviour(behaviour: Partial<Behaviour>): void;
+  /** Streams the client disconnected from before the end. */
+  readonly abortedStreams: number;
+  close(): Promise<void>;
+}
+
+const defaults = (name: string): Behaviour => ({
+  reply: `Hello from ${name}`,
+  delayMs: 0,
+  chunkDelayMs: 0,
+  failNext: 0,
+  failStatus: 500,
+  failMessage: "mock upstream failure",
+  dropConnection: false,
+});
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString("utf8");
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function json(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(JSON.stringify(body));
+}
+
+const usageFor = (prompt: string, reply: string) => {
+  const prompt_tokens = Math.max(1, Math.ceil(prompt.length / 4));
+  const completion_tokens = Math.max(1, Math.ceil(reply.length / 4));
+  return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens };
+};
+
+/**
+ * A loopback server speaking the OpenAI wire format (`/v1/chat/completions`, `/v1/completions`,
+ * `/v1/embeddings`, and Azure's `/openai/deployments/<name>/...`), streaming included.
+ */
+export async function startOpenAIUpstream(
+  options: { name?: string; apiKey?: string } = {},
+): Promise<OpenAIUpstream> {
+  const name = options.name ?? "openai-mock";
+  let behaviour = defaults(name);
+  let abortedStreams = 0;
+  const requests: RecordedRequest[] = [];
+
+  const server = createServer(async (req, res) => {
+    // biome-ignore lint/suspicious/noExplicitAny: request bodies are arbitrary JSON.
+    const body = (await readBody(req)) as any;
+    requests.push({ method: req.method ?? "", path: req.url ?? "", headers: req.headers, body });
+    if (behaviour.delayMs > 0) await sleep(behaviour.delayMs);
+    if (behaviour.dropConnection) {
+      req.socket.destroy();
+      return;
+    }
+    if (options.apiKey !== undefined) {
+      const given = req.headers.authorization?.replace(/^Bearer /, "") ?? req.headers["api-key"];
+      if (given !== options.apiKey) {
+        json(res, 401, {
+          error: {
+            message: "Incorrect API key provided",
+            type: "invalid_request_error",
+            code: "invalid_api_key",
+          },
+        });
+        return;
+      }
+    }
+    if (behaviour.failNext > 0) {
+      behaviour.failNext -= 1;
+      const headers: Record<string, string> =
+        behaviour.retryAfterSeconds === undefined
+          ? {}
+          : { "retry-after": String(behaviour.retryAfterSeconds) };
+      json(
+        res,
+        behaviour.failStatus,
+        { error: { message: behaviour.failMessage, type: "server_error", code: null } },
+        headers,
+      );
+      return;
+    }
+    const path = (req.url ?? "").split("?")[0] ?? "";
+    const prompt = JSON.stringify(body?.messages ?? body?.prompt ?? body?.input ?? "");
+    const usage = usageFor(prompt, behaviour.reply);
+    const created = Math.floor(Date.now() / 1000);
+    if (path.endsWith("/embeddings")) {
+      const inputs = Array.isArray(body.input) ? body.input : [body.input];
+      json(res, 200, {
+        object: "list",
+        data: inputs.map((_: unknown, index: number) => ({
+          object: "embedding",
+          index,
+          embedding:
+            body.encoding_format === "base64"
+              ? Buffer.from(new Float32Array([0.5, 0.25, 0.125]).buffer).toString("base64")
+              : [0.5, 0.25, 0.125],
+        })),
+        model: body.model,
+        usage: { prompt_tokens: usage.prompt_tokens, total_tokens: usage.prompt_tokens },
+      });
+      return;
+    }
+    const isChat = path.endsWith("/chat/completions");
+    const id = isChat ? "chatcmpl-mock" : "cmpl-mock";
+    const object = isChat ? "chat.completion" : "text_completion";
+    const toolCall = behaviour.toolCall;
+    if (!body.stream) {
+      const choice = isChat
+        ? {
+            index: 0,
+            message: toolCall
+              ? {
+                  role: "assistant",
+                  content: null,
+                  tool_calls: [{ id: "call_1", type: "function", function: toolCall }],
+                }
+              : { role: "assistant", content: behaviour.reply },
+            finish_reason: toolCall ? "tool_calls" : "stop",
+            logprobs: null,
+          }
+        : { index: 0, text: behaviour.reply, finish_reason: "stop", logprobs: null };
+      json(res, 200, { id, object, created, model: body.model, choices: [choice], usage });
+      return;
+    }
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    let finished = false;
+    res.on("close", () => {
+      if (!finished) abortedStreams += 1;
+    });
+    const chunkObject = isChat ? "chat.completion.chunk" : "text_completion";
+    const send = (data: unknown) => res.write(`data: ${JSON.stringify(data)}\n\n`);
+    const pieces = toolCall ? [] : behaviour.reply.split(/(?<= )/);
+    if (toolCall) {
+      send({
+        id,
+        object: chunkObject,
+        created,
+        model: body.model,
+        choices: [
+          {
+            index: 0,
+            delta: {
+              role: "assistant",
+              tool_calls: [
+                {
+                  index: 0,
+                  id: "call_1",
+                  type: "function",
+                  function: { name: toolCall.name, arguments: "" },
+                },
+              ],
+            },
+            finish_reason: null,
+          },
+        ],
+      });
+      send({
+        id,
+        object: chunkObject,
+        created,
+        model: body.model,
+        choices: [
+          {
+            index: 0,
+            delta: { tool_calls: [{ index: 0, function: { arguments: toolCall.arguments } }] },
+            finish_reason: null,
+          },
+        ],
+      });
+    }
+    for (const [i, piece] of pieces.entries()) {
+      if (res.destroyed) return;
+      if (behaviour.chunkDelayMs > 0) await sleep(behaviour.chunkDelayMs);
+      const choice = isChat
+        ? {
+            index: 0,
+            delta: i === 0 ? { role: "assistant", content: piece } : { content: piece },
+            finish_reason: null,
+          }
+        : { index: 0, text: piece, finish_reason: null };
+      send({ id, object: chunkObject, created, model: body.model, choices: [choice] });
+    }
+    if (res.destroyed) return;
+    const last = isChat
+      ? { index: 0, delta: {}, finish_reason: toolCall ? "tool_calls" : "stop" }
+      : { index: 0, text: "", finish_reason: "stop" };
+    send({ id, object: chunkObject, created, model: body.model, choices: [last] });
+    if (body.stream_options?.include_usage)
+      send({ id, object: chunkObject, created, model: body.model, choices: [], usage });
+    res.write("data: [DONE]\n\n");
+    finished = true;
+    res.end();
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    setBehaviour(next) {
+      behaviour = { ...behaviour, ...next };
+    },
+    get abortedStreams() {
+      return abortedStreams;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
