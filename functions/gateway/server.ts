@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { Agent, fetch as undiciFetch } from "undici";
@@ -80,12 +81,21 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     closing ??= (async () => {
       lifecycle.startDrain();
       logger.info("draining", { in_flight: lifecycle.inFlight });
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      const drained = await lifecycle.idle(options.nodeEnv.ROUTEIQ_DRAIN_TIMEOUT_SECONDS * 1000);
-      if (!drained)
+      const deadline = Date.now() + options.nodeEnv.ROUTEIQ_DRAIN_TIMEOUT_SECONDS * 1000;
+      let closed = false;
+      server.close(() => {
+        closed = true;
+      });
+      const drained = await lifecycle.idle(deadline - Date.now());
+      // A finished response may still be flushing; its connection turns idle once written.
+      while (!closed && Date.now() < deadline) {
+        server.closeIdleConnections();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      if (!drained || !closed) {
         logger.warn("drain timeout passed; closing remaining connections", { in_flight: lifecycle.inFlight });
-      if ("closeAllConnections" in server) server.closeAllConnections();
-      await closed;
+        server.closeAllConnections();
+      }
       await agent.close();
       logger.info("stopped");
     })();

@@ -1,11 +1,12 @@
 import { parseDocument } from "yaml";
+import { describeIssues, missingIsRequired } from "../validation/describe-issues";
+import { formatIssuePath } from "../validation/issue-path";
 import type { Deployment } from "./deployment";
 import { type EnvProblem, resolveEnvRefs } from "./env-refs";
-import { formatIssuePath } from "./issue-path";
 import { defaultApiKeyEnv, isOpenAICompatible, openAICompatibleHosts } from "./providers";
 import type { RuntimeConfig } from "./runtime-config";
 import { configSchema, type GatewayConfigFile, knownKeys, type ModelEntry } from "./schema";
-import { unknownKeyWarnings } from "./unknown-keys";
+import { unknownKeyPaths, unknownKeyWarnings } from "./unknown-keys";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -39,13 +40,22 @@ export function loadConfig(text: string, env: Env, source = "config.yaml"): Load
   const raw: unknown = doc.toJS() ?? {};
   const envProblems: EnvProblem[] = [];
   const resolved = resolveEnvRefs(raw, env, envProblems);
-  const problems = envProblems.map(
+  // A variable referenced only by a key RouteIQ ignores (`general_settings.database_url`) is not needed.
+  const ignored = unknownKeyPaths(raw, knownKeys);
+  const neededEnv = envProblems.filter((p) => !ignored.some((path) => isPrefix(path, p.path)));
+  const problems = neededEnv.map(
     (p) =>
       `${formatIssuePath(p.path)}: environment variable ${p.name} is not set (referenced as os.environ/${p.name})`,
   );
-  const parsed = configSchema.safeParse(resolved);
+  const parsed = configSchema.safeParse(resolved, { error: missingIsRequired });
   if (!parsed.success) {
-    problems.push(...parsed.error.issues.map((issue) => `${formatIssuePath(issue.path)}: ${issue.message}`));
+    // A value left empty by an unset variable is reported once, as the variable, not also as "required".
+    const unset = new Set(neededEnv.map((p) => formatIssuePath(p.path)));
+    problems.push(
+      ...describeIssues(parsed.error)
+        .filter((p) => !unset.has(p.path))
+        .map((p) => `${p.path}: ${p.message}`),
+    );
     throw new ConfigError(source, problems);
   }
   const file = parsed.data;
@@ -85,6 +95,9 @@ export function loadConfig(text: string, env: Env, source = "config.yaml"): Load
     warnings: unknownKeyWarnings(resolved, knownKeys),
   };
 }
+
+const isPrefix = (prefix: readonly PropertyKey[], path: readonly PropertyKey[]): boolean =>
+  prefix.length <= path.length && prefix.every((key, index) => key === path[index]);
 
 const nonEmpty = (value: string | undefined): string | undefined => (value === "" ? undefined : value);
 

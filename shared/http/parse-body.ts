@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { z } from "zod";
-import { formatIssuePath } from "../config/issue-path";
 import { badRequest } from "../errors";
+import { describeIssues, missingIsRequired } from "../validation/describe-issues";
 
 /** Reads a JSON body: 400 when it is not JSON, naming where parsing stopped. */
 export async function readJson(c: Context): Promise<unknown> {
@@ -18,10 +18,12 @@ export async function readJson(c: Context): Promise<unknown> {
 
 /** Validates a value with a zod schema: 400 naming every offending field, the first one as `param`. */
 export function validate<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, { error: missingIsRequired });
   if (result.success) return result.data;
-  const issues = result.error.issues;
-  const message = issues.map((issue) => `${formatIssuePath(issue.path)}: ${issue.message}`).join("; ");
-  const first = issues[0];
-  throw badRequest(message, first === undefined ? null : formatIssuePath(first.path));
+  const problems = describeIssues(result.error);
+  const message = problems
+    .map((p) => (p.path === "(root)" ? p.message : `${p.path}: ${p.message}`))
+    .join("; ");
+  const first = problems[0];
+  throw badRequest(message, first === undefined || first.path === "(root)" ? null : first.path);
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { badRequest } from "../errors";
+import { validate } from "../http/parse-body";
 
 /*
  * The Anthropic Messages request, as far as the gateway translates it. Objects are loose because
@@ -108,47 +108,7 @@ export type ImageBlock = z.infer<typeof imageBlock>;
 export type ToolResultBlock = z.infer<typeof toolResultBlock>;
 export type ToolChoiceParam = z.infer<typeof toolChoice>;
 
-function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((key, i) => (typeof key === "number" ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`))
-    .join("");
-}
-
-interface Problem {
-  path: PropertyKey[];
-  message: string;
-}
-
-/**
- * A failed `string | array` union hides the real problem inside its branches. When exactly one
- * branch got past the type check (the client sent an array, say), that branch's issues are the
- * ones worth reporting.
- */
-function problems(issues: readonly z.core.$ZodIssue[], base: PropertyKey[]): Problem[] {
-  return issues.flatMap((issue) => {
-    const path = [...base, ...issue.path];
-    if (issue.code === "invalid_union") {
-      const typed = issue.errors.filter(
-        (branch) => !branch.every((inner) => inner.code === "invalid_type" && inner.path.length === 0),
-      );
-      const [only] = typed;
-      if (typed.length === 1 && only) return problems(only, path);
-    }
-    return [{ path, message: issue.message }];
-  });
-}
-
-const missingIsRequired: z.core.$ZodErrorMap = (issue) =>
-  issue.code === "invalid_type" && issue.input === undefined ? "required" : undefined;
-
 /** Validates a Messages API body; a failure is a 400 naming every bad field, `param` the first. */
 export function parseMessagesRequest(body: unknown): MessagesRequest {
-  const result = messagesRequestSchema.safeParse(body, { error: missingIsRequired });
-  if (result.success) return result.data;
-  const found = problems(result.error.issues, []);
-  const message = found
-    .map(({ path, message }) => (path.length === 0 ? message : `${formatPath(path)}: ${message}`))
-    .join("; ");
-  const first = found[0];
-  throw badRequest(message, first && first.path.length > 0 ? formatPath(first.path) : null);
+  return validate(messagesRequestSchema, body);
 }
