@@ -67,9 +67,9 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   };
   const app = createApp(deps);
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+  const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, port: options.nodeEnv.PORT, hostname: options.nodeEnv.HOST }, () =>
-      resolve(s),
+      resolve(s as Server),
     );
   });
   const { port } = server.address() as AddressInfo;
