@@ -148,13 +148,14 @@ function toDeployment(
 
 /** Ids default to `<provider>/<model>`, suffixed `#2`, `#3`... when a group repeats one. */
 function assignIds(deployments: MutableDeployment[]): void {
+  // Counted across the whole config, not per group: router state is keyed by id, and two entries
+  // with the same model string (say, on two api_bases) must not share cooldowns or usage.
   const seen = new Map<string, number>();
   for (const d of deployments) {
     if (d.id !== "") continue;
     const base = `${d.provider}/${d.model}`;
-    const key = `${d.modelGroup}\u0000${base}`;
-    const count = (seen.get(key) ?? 0) + 1;
-    seen.set(key, count);
+    const count = (seen.get(base) ?? 0) + 1;
+    seen.set(base, count);
     d.id = count === 1 ? base : `${base}#${count}`;
   }
 }

@@ -11,7 +11,10 @@ const nonNegative = z.number().nonnegative();
 
 const providerModel = z
   .string()
-  .regex(/^[A-Za-z0-9_.-]+\/.+$/, { message: 'expected "<provider>/<model>", e.g. "openai/gpt-4o"', abort: true })
+  .regex(/^[A-Za-z0-9_.-]+\/.+$/, {
+    message: 'expected "<provider>/<model>", e.g. "openai/gpt-4o"',
+    abort: true,
+  })
   .refine((value) => knownProviders.includes(value.slice(0, value.indexOf("/"))), {
     message: `unknown provider; expected one of: ${knownProviders.join(", ")}`,
   });

@@ -83,6 +83,8 @@ export async function route<T>(
         healthy.push({ deployment, stats: s });
       });
       if (healthy.length === 0) {
+        // Cooled down by this very request's failures: the client is owed that failure, not a 503.
+        if (tries.size > 0 && lastError !== undefined) break;
         lastError = allCooling(
           group,
           stats.map((s) => s.cooldownUntil),
@@ -102,6 +104,8 @@ export async function route<T>(
         break;
       }
       const d = pick.deployment;
+      // Picked, so not cooling down (any more): the gauge must not keep showing an expired cooldown.
+      deps.metrics.cooldown(group, d.id, false);
       attempts += 1;
       tries.set(d.id, (tries.get(d.id) ?? 0) + 1);
       deps.routerState.begin(d.id);
@@ -140,12 +144,14 @@ export async function route<T>(
         const coolNow = error.kind === "http" && COOL_NOW_STATUSES.has(error.status);
         const countsAgainst = error.retryable || coolNow;
         // A group of one is never cooled down: failing fast upstream beats answering 503 for cooldown_time.
+        const cooling = fits.length > 1 ? policy : { allowedFails: Number.POSITIVE_INFINITY, cooldownMs: 0 };
         const cooled = await deps.routerState.end(
           d.id,
           { ok: !countsAgainst, latencyMs, tokens: 0, coolNow },
-          fits.length > 1 ? policy : { allowedFails: Number.POSITIVE_INFINITY, cooldownMs: 0 },
+          cooling,
         );
-        if (cooled) deps.metrics.cooldown(group, d.id, true);
+        // A zero-length cooldown (a group of one, or cooldown_time: 0) skips nothing: not reported.
+        if (cooled && cooling.cooldownMs > 0) deps.metrics.cooldown(group, d.id, true);
         lastError = error;
         if (error.kind === "context_window") {
           chain = [...chain.slice(0, g + 1), ...(config.contextWindowFallbacks.get(group) ?? [])];
@@ -153,9 +159,10 @@ export async function route<T>(
         }
         if (!countsAgainst) throw finalError(error);
         if (retry === router.numRetries) break;
-        if (error.retryAfterMs !== undefined && error.retryAfterMs > MAX_RETRY_WAIT_MS) break;
-        deps.metrics.retry(group, d.id);
         const untried = fits.some((x) => !tries.has(x.id));
+        // Too long to wait out: end this group, unless another deployment can answer right now.
+        if (!untried && error.retryAfterMs !== undefined && error.retryAfterMs > MAX_RETRY_WAIT_MS) break;
+        deps.metrics.retry(group, d.id);
         if (!untried) await deps.sleep(backoffMs(retry, error, router.retryAfterMs, deps.random));
       }
     }

@@ -49,9 +49,10 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
   const deps = c.var.deps;
   const config = deps.config.current();
   const model = call.request.model;
-  c.set("requestedModel", model);
   const group = config.groups.get(model);
   if (group === undefined) throw modelNotFound(model, config);
+  // Only configured names become metric labels, so unknown ones cannot grow the series without bound.
+  c.set("requestedModel", model);
   if (!group.some((d) => call.operation(providerFor(d.provider)) !== undefined)) {
     throw new GatewayError({
       status: 400,

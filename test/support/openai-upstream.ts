@@ -25,6 +25,8 @@ export interface RecordedRequest {
   method: string;
   path: string;
   headers: Record<string, string | string[] | undefined>;
+  /** Epoch ms when the request arrived (before its body was read). */
+  receivedAt: number;
   // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary fields of the forwarded request.
   body: any;
 }
@@ -88,9 +90,10 @@ export async function startOpenAIUpstream(
   const requests: RecordedRequest[] = [];
 
   const server = createServer(async (req, res) => {
+    const receivedAt = Date.now();
     // biome-ignore lint/suspicious/noExplicitAny: request bodies are arbitrary JSON.
     const body = (await readBody(req)) as any;
-    requests.push({ method: req.method ?? "", path: req.url ?? "", headers: req.headers, body });
+    requests.push({ method: req.method ?? "", path: req.url ?? "", headers: req.headers, receivedAt, body });
     if (behaviour.delayMs > 0) await sleep(behaviour.delayMs);
     if (behaviour.dropConnection) {
       req.socket.destroy();

@@ -1,0 +1,372 @@
+// biome-ignore lint/style/noRestrictedImports: a test, not shipped code: it reads the shipped config/config.yaml.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { ConfigError, type Env, type LoadedConfig, loadConfig } from "./load";
+
+const load = (config: Record<string, unknown>, env: Env = {}): LoadedConfig =>
+  loadConfig(stringify(config), env, "test.yaml");
+
+/** The problems a config is refused for; fails the test when it loads. */
+function problemsOf(config: Record<string, unknown> | string, env: Env = {}): readonly string[] {
+  try {
+    loadConfig(typeof config === "string" ? config : stringify(config), env, "test.yaml");
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error("expected the config to be refused");
+}
+
+const mock = (model_name: string, model = "mock/x", extra: Record<string, unknown> = {}) => ({
+  model_name,
+  litellm_params: { model, ...extra },
+});
+
+const deployment = (loaded: LoadedConfig, index: number) => {
+  const d = loaded.config.deployments[index];
+  if (d === undefined) throw new Error(`no deployment ${index}`);
+  return d;
+};
+
+describe("loadConfig: problems", () => {
+  it("explains a model string without a provider prefix, with its path", () => {
+    const problems = problemsOf({ model_list: [mock("a"), mock("b"), mock("c", "gpt-4o")] });
+    expect(problems).toEqual([
+      'model_list[2].litellm_params.model: expected "<provider>/<model>", e.g. "openai/gpt-4o"',
+    ]);
+  });
+
+  it("lists the known providers for an unknown one", () => {
+    const problems = problemsOf({ model_list: [mock("a", "bedrock-ish/claude")] });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(
+      /^model_list\[0\]\.litellm_params\.model: unknown provider; expected one of: /,
+    );
+    for (const provider of ["openai", "azure", "anthropic", "groq", "hosted_vllm", "mock"]) {
+      expect(problems[0]).toContain(provider);
+    }
+  });
+
+  it("lists every problem at once, each with its path", () => {
+    const problems = problemsOf({
+      model_list: [
+        { model_name: "a", litellm_params: { model: "openai/x", api_base: "not a url", rpm: -1 } },
+        { litellm_params: { model: "mock/x" } },
+      ],
+      router_settings: { routing_strategy: "fastest" },
+      general_settings: { master_key: "os.environ/MISSING_KEY" },
+    });
+    expect(problems).toHaveLength(5);
+    expect(problems).toContain(
+      "general_settings.master_key: environment variable MISSING_KEY is not set (referenced as os.environ/MISSING_KEY)",
+    );
+    expect(problems).toContain("model_list[1].model_name: required");
+    expect(problems.find((p) => p.startsWith("model_list[0].litellm_params.api_base: "))).toMatch(/URL/i);
+    expect(problems.some((p) => p.startsWith("model_list[0].litellm_params.rpm: "))).toBe(true);
+    const strategy = problems.find((p) => p.startsWith("router_settings.routing_strategy: "));
+    expect(strategy).toContain("simple-shuffle");
+    expect(strategy).toContain("least-busy");
+  });
+
+  it("names a missing environment variable and where it is referenced", () => {
+    const problems = problemsOf({
+      model_list: [mock("a", "openai/gpt-4o", { api_key: "os.environ/OPENAI_KEY_FOR_TEST" })],
+    });
+    expect(problems).toEqual([
+      "model_list[0].litellm_params.api_key: environment variable OPENAI_KEY_FOR_TEST is not set (referenced as os.environ/OPENAI_KEY_FOR_TEST)",
+    ]);
+  });
+
+  it("treats an empty environment variable as missing", () => {
+    const problems = problemsOf(
+      { model_list: [mock("a", "openai/gpt-4o", { api_key: "os.environ/EMPTY" })] },
+      { EMPTY: "" },
+    );
+    expect(problems).toEqual([
+      "model_list[0].litellm_params.api_key: environment variable EMPTY is not set (referenced as os.environ/EMPTY)",
+    ]);
+  });
+
+  it("reports a required value left empty by a missing variable once, as the variable", () => {
+    const problems = problemsOf({ model_list: [mock("a", "os.environ/MODEL_NAME_FOR_TEST")] });
+    expect(problems).toEqual([
+      "model_list[0].litellm_params.model: environment variable MODEL_NAME_FOR_TEST is not set (referenced as os.environ/MODEL_NAME_FOR_TEST)",
+    ]);
+  });
+
+  it("refuses YAML that does not parse, saying where", () => {
+    let error: unknown;
+    try {
+      loadConfig("model_list:\n  - model_name: a\n    litellm_params: { model: mock/x\n", {}, "broken.yaml");
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const { problems, message } = error as ConfigError;
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems[0]).toMatch(/^yaml: .*line \d+, column \d+/);
+    expect(message).toContain("invalid config broken.yaml:");
+  });
+
+  it("refuses a config that is not a mapping", () => {
+    expect(problemsOf("- just\n- a list\n")).toEqual([
+      "(root): Invalid input: expected object, received array",
+    ]);
+  });
+
+  it("refuses fallbacks to an unknown model group, listing the known ones", () => {
+    const problems = problemsOf({
+      model_list: [mock("gpt-4o"), mock("claude")],
+      router_settings: {
+        fallbacks: [{ "gpt-4o": ["claude", "gemini"] }],
+        context_window_fallbacks: [{ "gpt-5": ["claude"] }],
+      },
+    });
+    expect(problems).toEqual([
+      'router_settings.fallbacks[0].gpt-4o: unknown model group "gemini"; known: gpt-4o, claude',
+      'router_settings.context_window_fallbacks[0].gpt-5: unknown model group "gpt-5"; known: gpt-4o, claude',
+    ]);
+  });
+
+  it("requires api_base for azure and for OpenAI-compatible servers without a default host", () => {
+    const problems = problemsOf({
+      model_list: [mock("a", "azure/my-deployment"), mock("b", "hosted_vllm/llama")],
+    });
+    expect(problems).toEqual([
+      'model_list[0].litellm_params.api_base: required for provider "azure" (the server\'s base URL)',
+      'model_list[1].litellm_params.api_base: required for provider "hosted_vllm" (the server\'s base URL)',
+    ]);
+  });
+
+  it("refuses two deployments of one group with the same model_info.id", () => {
+    const problems = problemsOf({
+      model_list: [
+        { ...mock("a", "mock/x"), model_info: { id: "primary" } },
+        { ...mock("a", "mock/y"), model_info: { id: "primary" } },
+      ],
+    });
+    expect(problems).toEqual(['model_list[1].model_info.id: duplicate deployment id "primary"']);
+  });
+
+  it("allows the same id in different groups", () => {
+    const loaded = load({
+      model_list: [
+        { ...mock("a"), model_info: { id: "primary" } },
+        { ...mock("b"), model_info: { id: "primary" } },
+      ],
+    });
+    expect(loaded.config.deployments.map((d) => d.id)).toEqual(["primary", "primary"]);
+  });
+});
+
+describe("loadConfig: warnings", () => {
+  it("warns about keys RouteIQ does not use instead of refusing them", () => {
+    const loaded = load({
+      model_list: [mock("a", "openai/gpt-4o", { api_key: "sk-x", custom_llm_provider: "openai" })],
+      litellm_settings: { success_callback: ["langfuse"], drop_params: true },
+      router_settings: { redis_host: "redis.internal" },
+      environment_variables: { FOO: "bar" },
+    });
+    expect(loaded.warnings).toEqual([
+      "environment_variables: not used by RouteIQ, ignored",
+      "router_settings.redis_host: not used by RouteIQ, ignored",
+      "litellm_settings.success_callback: not used by RouteIQ, ignored",
+      "litellm_settings.drop_params: not used by RouteIQ, ignored",
+      "model_list[0].litellm_params.custom_llm_provider: not used by RouteIQ, ignored",
+    ]);
+    expect(loaded.config.deployments).toHaveLength(1);
+  });
+
+  it("does not require environment variables that only ignored keys reference", () => {
+    const loaded = load({
+      model_list: [mock("a")],
+      router_settings: { redis_host: "os.environ/REDIS_HOST", redis_password: "os.environ/REDIS_PASSWORD" },
+      general_settings: { database_url: "os.environ/DATABASE_URL" },
+    });
+    expect(loaded.warnings).toEqual([
+      "router_settings.redis_host: not used by RouteIQ, ignored",
+      "router_settings.redis_password: not used by RouteIQ, ignored",
+      "general_settings.database_url: not used by RouteIQ, ignored",
+    ]);
+  });
+
+  it("loads the shipped config/config.yaml with no environment and no warnings", () => {
+    const text = readFileSync(new URL("../../config/config.yaml", import.meta.url), "utf8");
+    const { config, warnings } = loadConfig(text, {}, "config/config.yaml");
+    expect(warnings).toEqual([]);
+    expect([...config.groups.keys()]).toEqual(["demo", "demo-embedding"]);
+    expect(config.deployments.map((d) => d.id)).toEqual(["mock/demo-a", "mock/demo-b", "mock/embedding"]);
+    expect(config.masterKey).toBe("sk-routeiq-dev-master-key");
+  });
+});
+
+describe("loadConfig: environment", () => {
+  it("reads os.environ/ references for api_key and master_key", () => {
+    const loaded = load(
+      {
+        model_list: [mock("a", "openai/gpt-4o", { api_key: "os.environ/MY_OPENAI_KEY" })],
+        general_settings: { master_key: "os.environ/MY_MASTER_KEY" },
+      },
+      { MY_OPENAI_KEY: "sk-from-env", MY_MASTER_KEY: "sk-master-from-env" },
+    );
+    expect(deployment(loaded, 0).apiKey).toBe("sk-from-env");
+    expect(loaded.config.masterKey).toBe("sk-master-from-env");
+  });
+
+  it("uses LITELLM_MASTER_KEY only when general_settings.master_key is absent", () => {
+    const env = { LITELLM_MASTER_KEY: "sk-env-master" };
+    expect(load({ model_list: [mock("a")] }, env).config.masterKey).toBe("sk-env-master");
+    expect(
+      load({ model_list: [mock("a")], general_settings: { master_key: "sk-file" } }, env).config.masterKey,
+    ).toBe("sk-file");
+    expect(load({ model_list: [mock("a")] }, { LITELLM_MASTER_KEY: "" }).config.masterKey).toBeUndefined();
+    expect(load({ model_list: [mock("a")] }).config.masterKey).toBeUndefined();
+  });
+
+  it("defaults api_key to the provider's usual environment variable", () => {
+    const loaded = load(
+      {
+        model_list: [
+          mock("gpt", "openai/gpt-4o"),
+          mock("claude", "anthropic/claude-sonnet-4-5"),
+          mock("explicit", "openai/gpt-4o", { api_key: "sk-explicit" }),
+          mock("local", "mock/x"),
+        ],
+      },
+      { OPENAI_API_KEY: "sk-openai-env", ANTHROPIC_API_KEY: "sk-ant-env" },
+    );
+    expect(loaded.config.deployments.map((d) => d.apiKey)).toEqual([
+      "sk-openai-env",
+      "sk-ant-env",
+      "sk-explicit",
+      undefined,
+    ]);
+  });
+});
+
+describe("loadConfig: deployments", () => {
+  it("ids default to <provider>/<model>, with #2, #3 for repeats anywhere in the config", () => {
+    const loaded = load({
+      model_list: [
+        mock("gpt", "openai/gpt-4o", { api_key: "k1" }),
+        mock("gpt", "openai/gpt-4o", { api_key: "k2" }),
+        mock("gpt", "openai/gpt-4o", { api_key: "k3" }),
+        mock("gpt", "azure/gpt-4o", { api_base: "https://r.openai.azure.com" }),
+        mock("other", "openai/gpt-4o", { api_key: "k4" }),
+        { ...mock("gpt", "openai/gpt-4o", { api_key: "k5" }), model_info: { id: "pinned" } },
+      ],
+    });
+    expect(loaded.config.deployments.map((d) => d.id)).toEqual([
+      "openai/gpt-4o",
+      "openai/gpt-4o#2",
+      "openai/gpt-4o#3",
+      "azure/gpt-4o",
+      "openai/gpt-4o#4",
+      "pinned",
+    ]);
+    expect(loaded.config.groups.get("gpt")?.map((d) => d.apiKey)).toEqual([
+      "k1",
+      "k2",
+      "k3",
+      undefined,
+      "k5",
+    ]);
+  });
+
+  it("keeps everything after the first slash as the upstream model name", () => {
+    const d = deployment(
+      load({
+        model_list: [mock("llama", "hosted_vllm/meta-llama/Llama-3.1-8B", { api_base: "http://v:8000/v1" })],
+      }),
+      0,
+    );
+    expect(d.provider).toBe("hosted_vllm");
+    expect(d.model).toBe("meta-llama/Llama-3.1-8B");
+  });
+
+  it("fills in api_base for known hosts, strips a trailing slash, and defaults azure's api_version", () => {
+    const loaded = load({
+      model_list: [
+        mock("a", "groq/llama-3.1-8b-instant"),
+        mock("b", "openai/gpt-4o"),
+        mock("c", "ollama/llama3.2"),
+        mock("d", "openai/gpt-4o", { api_base: "http://proxy.internal/v1/" }),
+        mock("e", "azure/my-deployment", { api_base: "https://r.openai.azure.com/" }),
+        mock("f", "azure/my-deployment", {
+          api_base: "https://r.openai.azure.com",
+          api_version: "2025-01-01",
+        }),
+      ],
+    });
+    expect(loaded.config.deployments.map((d) => d.apiBase)).toEqual([
+      "https://api.groq.com/openai/v1",
+      "https://api.openai.com/v1",
+      "http://localhost:11434/v1",
+      "http://proxy.internal/v1",
+      "https://r.openai.azure.com",
+      "https://r.openai.azure.com",
+    ]);
+    expect(deployment(loaded, 4).apiVersion).toBe("2024-10-21");
+    expect(deployment(loaded, 5).apiVersion).toBe("2025-01-01");
+    expect(deployment(loaded, 0).apiVersion).toBeUndefined();
+  });
+
+  it("takes the timeout from litellm_params, then router_settings, then litellm_settings, else 600 s", () => {
+    const timeouts = (config: Record<string, unknown>) =>
+      load({
+        model_list: [mock("a", "mock/x", { timeout: 5 }), mock("a", "mock/y")],
+        ...config,
+      }).config.deployments.map((d) => d.timeoutMs);
+    expect(timeouts({})).toEqual([5_000, 600_000]);
+    expect(timeouts({ litellm_settings: { request_timeout: 30 } })).toEqual([5_000, 30_000]);
+    expect(
+      timeouts({ router_settings: { timeout: 12.5 }, litellm_settings: { request_timeout: 30 } }),
+    ).toEqual([5_000, 12_500]);
+  });
+
+  it("takes num_retries from router_settings, then litellm_settings, else 2", () => {
+    const retries = (config: Record<string, unknown>) =>
+      load({ model_list: [mock("a")], ...config }).config.router.numRetries;
+    expect(retries({})).toBe(2);
+    expect(retries({ litellm_settings: { num_retries: 5 } })).toBe(5);
+    expect(retries({ router_settings: { num_retries: 0 }, litellm_settings: { num_retries: 5 } })).toBe(0);
+  });
+
+  it("converts router seconds to milliseconds and request size to bytes", () => {
+    const { config } = load({
+      model_list: [mock("a")],
+      router_settings: {
+        retry_after: 1.5,
+        cooldown_time: 30,
+        allowed_fails: 1,
+        routing_strategy: "least-busy",
+      },
+      general_settings: { max_request_size_mb: 2, global_max_parallel_requests: 100 },
+      litellm_settings: { require_auth_for_metrics_endpoint: true },
+    });
+    expect(config.router).toMatchObject({
+      strategy: "least-busy",
+      retryAfterMs: 1_500,
+      cooldownMs: 30_000,
+      allowedFails: 1,
+    });
+    expect(config.maxRequestBytes).toBe(2 * 1024 * 1024);
+    expect(config.maxParallelRequests).toBe(100);
+    expect(config.metricsRequireAuth).toBe(true);
+  });
+
+  it("groups deployments by model_name in config order and keeps fallbacks in order", () => {
+    const { config } = load({
+      model_list: [mock("gpt-4o", "mock/a"), mock("claude", "mock/b"), mock("gpt-4o", "mock/c")],
+      router_settings: {
+        fallbacks: [{ "gpt-4o": ["claude"] }],
+        context_window_fallbacks: [{ claude: ["gpt-4o"] }],
+      },
+    });
+    expect([...config.groups.keys()]).toEqual(["gpt-4o", "claude"]);
+    expect(config.groups.get("gpt-4o")?.map((d) => d.id)).toEqual(["mock/a", "mock/c"]);
+    expect(config.fallbacks.get("gpt-4o")).toEqual(["claude"]);
+    expect(config.contextWindowFallbacks.get("claude")).toEqual(["gpt-4o"]);
+  });
+});

@@ -1,0 +1,94 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { type ReadinessCheck, runReadiness } from "./readiness";
+
+const ok = (name: string): ReadinessCheck => ({ name, check: async () => {} });
+const failing = (name: string, message: string): ReadinessCheck => ({
+  name,
+  check: async () => {
+    throw new Error(message);
+  },
+});
+const taking = (name: string, ms: number): ReadinessCheck => ({
+  name,
+  check: () => new Promise((resolve) => setTimeout(resolve, ms)),
+});
+
+describe("runReadiness", () => {
+  it("is ready with no checks", async () => {
+    expect(await runReadiness([])).toEqual({ ready: true, checks: {} });
+  });
+
+  it("is ready when every check passes", async () => {
+    expect(await runReadiness([ok("database"), ok("redis")])).toEqual({
+      ready: true,
+      checks: { database: "ok", redis: "ok" },
+    });
+  });
+
+  it("is not ready when one check fails, naming it with its error", async () => {
+    expect(await runReadiness([ok("database"), failing("redis", "ECONNREFUSED 10.0.0.5:6379")])).toEqual({
+      ready: false,
+      checks: { database: "ok", redis: "ECONNREFUSED 10.0.0.5:6379" },
+    });
+  });
+
+  it("reports a check that throws a non-Error value", async () => {
+    const report = await runReadiness([
+      {
+        name: "odd",
+        check: () => Promise.reject("went away"),
+      },
+    ]);
+    expect(report).toEqual({ ready: false, checks: { odd: "went away" } });
+  });
+
+  describe("with fake timers", () => {
+    beforeEach(() => {
+      vi.useFakeTimers();
+    });
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it("counts a check with no answer within 2 s as failed", async () => {
+      const hung: ReadinessCheck = { name: "database", check: () => new Promise(() => {}) };
+      let settled = false;
+      const pending = runReadiness([hung, ok("redis")]).then((report) => {
+        settled = true;
+        return report;
+      });
+      await vi.advanceTimersByTimeAsync(1_999);
+      expect(settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(await pending).toEqual({
+        ready: false,
+        checks: { database: "no answer within 2000 ms", redis: "ok" },
+      });
+    });
+
+    it("runs checks in parallel, so two 1.5 s checks both pass", async () => {
+      const pending = runReadiness([taking("a", 1_500), taking("b", 1_500)]);
+      await vi.advanceTimersByTimeAsync(1_500);
+      expect(await pending).toEqual({ ready: true, checks: { a: "ok", b: "ok" } });
+    });
+  });
+
+  it("aborts the signal of a check that did not answer in time (real clock)", async () => {
+    let abortedAfterMs: number | undefined;
+    const started = Date.now();
+    const report = await runReadiness([
+      {
+        name: "db",
+        check: (signal) =>
+          new Promise(() => {
+            signal.addEventListener("abort", () => {
+              abortedAfterMs = Date.now() - started;
+            });
+          }),
+      },
+    ]);
+    expect(report).toEqual({ ready: false, checks: { db: "no answer within 2000 ms" } });
+    await vi.waitFor(() => expect(abortedAfterMs).toBeDefined(), { timeout: 1_000 });
+    expect(abortedAfterMs).toBeGreaterThanOrEqual(1_900);
+  });
+});

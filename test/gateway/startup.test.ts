@@ -1,0 +1,192 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+interface Run {
+  readonly child: ChildProcess;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  readonly exited: Promise<number | null>;
+}
+
+const running: ChildProcess[] = [];
+
+afterEach(() => {
+  for (const child of running.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  }
+});
+
+/** Runs the real Node entry, as `npm start` does, on a config written to a temp file. */
+function runEntry(config: Record<string, unknown> | string, env: Record<string, string> = {}): Run {
+  const dir = mkdtempSync(join(tmpdir(), "routeiq-startup-"));
+  const configPath = join(dir, "config.yaml");
+  writeFileSync(configPath, typeof config === "string" ? config : stringify(config));
+  return spawnEntry(configPath, env);
+}
+
+function spawnEntry(configPath: string, env: Record<string, string> = {}): Run {
+  const childEnv: Record<string, string | undefined> = {
+    ...process.env,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    ...env,
+  };
+  // The developer's own key must not leak into a test of "no master key".
+  if (env.LITELLM_MASTER_KEY === undefined) delete childEnv.LITELLM_MASTER_KEY;
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "functions/gateway/node.ts", "--config", configPath],
+    {
+      cwd: ROOT,
+      env: childEnv,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  running.push(child);
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+/** JSON log lines the process wrote to stdout. */
+const logLines = (run: Run): Array<Record<string, unknown>> =>
+  run
+    .stdout()
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+async function listeningPort(run: Run): Promise<number> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const line = logLines(run).find((l) => l.message === "gateway listening");
+    if (line !== undefined) return line.port as number;
+    if (run.child.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`gateway did not start:\n${run.stdout()}\n${run.stderr()}`);
+}
+
+describe("gateway process startup", () => {
+  it("exits 1 on an invalid config, listing every problem by path", async () => {
+    const run = runEntry({
+      model_list: [
+        { model_name: "a", litellm_params: { model: "gpt-4o" } },
+        { model_name: "b", litellm_params: { model: "mock/x", rpm: 0 } },
+        {
+          model_name: "c",
+          litellm_params: { model: "openai/gpt-4o", api_key: "os.environ/UNSET_KEY_FOR_TEST" },
+        },
+      ],
+    });
+    expect(await run.exited).toBe(1);
+    const expected = [
+      "model_list[2].litellm_params.api_key: environment variable UNSET_KEY_FOR_TEST is not set (referenced as os.environ/UNSET_KEY_FOR_TEST)",
+      'model_list[0].litellm_params.model: expected "<provider>/<model>", e.g. "openai/gpt-4o"',
+      "model_list[1].litellm_params.rpm: Too small: expected number to be >0",
+    ];
+    // Human-readable on stderr, one problem a line...
+    expect(run.stderr()).toContain("invalid config ");
+    for (const problem of expected) expect(run.stderr()).toContain(`  - ${problem}`);
+    // ...and as a structured log line for log shippers.
+    const refused = logLines(run).find((l) => l.message === "refusing to start: invalid config");
+    expect(refused?.level).toBe("error");
+    expect(refused?.problems).toEqual(expected);
+    expect(logLines(run).some((l) => l.message === "gateway listening")).toBe(false);
+  });
+
+  it("exits 1 listing every problem found after the schema checks pass", async () => {
+    const run = runEntry({
+      model_list: [
+        { model_name: "a", litellm_params: { model: "azure/my-deployment" } },
+        { model_name: "a", litellm_params: { model: "mock/x" }, model_info: { id: "same" } },
+        { model_name: "a", litellm_params: { model: "mock/y" }, model_info: { id: "same" } },
+      ],
+      router_settings: { fallbacks: [{ a: ["nope"] }] },
+    });
+    expect(await run.exited).toBe(1);
+    for (const problem of [
+      'model_list[0].litellm_params.api_base: required for provider "azure"',
+      'model_list[2].model_info.id: duplicate deployment id "same"',
+      'router_settings.fallbacks[0].a: unknown model group "nope"; known: a',
+    ]) {
+      expect(run.stderr()).toContain(problem);
+    }
+  });
+
+  it("exits 1 on YAML that does not parse", async () => {
+    const run = runEntry("model_list:\n  - model_name: a\n    litellm_params: { model: mock/x\n");
+    expect(await run.exited).toBe(1);
+    expect(run.stderr()).toMatch(/ {2}- yaml: .*line \d+/);
+  });
+
+  it("exits 1 naming a bad environment variable", async () => {
+    const run = runEntry({ model_list: [] }, { PORT: "abc" });
+    expect(await run.exited).toBe(1);
+    const refused = logLines(run).find((l) => l.message === "refusing to start");
+    expect(refused?.error).toMatch(/PORT: /);
+  });
+
+  it("exits 1 when the config file does not exist, naming it", async () => {
+    const run = spawnEntry("/nonexistent/routeiq.yaml");
+    expect(await run.exited).toBe(1);
+    const refused = logLines(run).find((l) => l.message === "refusing to start");
+    expect(refused?.error).toContain("/nonexistent/routeiq.yaml");
+  });
+
+  it("serves without auth and warns loudly when no master key is set, then stops cleanly on SIGTERM", async () => {
+    const run = runEntry({
+      model_list: [{ model_name: "demo", litellm_params: { model: "mock/x", mock_response: "open door" } }],
+      litellm_settings: { success_callback: ["langfuse"] },
+    });
+    const port = await listeningPort(run);
+    const warning = logLines(run).find((l) => String(l.message).includes("NO MASTER KEY"));
+    expect(warning?.level).toBe("warn");
+    const ignored = logLines(run).find((l) => l.message === "config key ignored");
+    expect(ignored?.detail).toBe("litellm_settings.success_callback: not used by RouteIQ, ignored");
+
+    const response = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "demo", messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { choices: Array<{ message: { content: string } }> };
+    expect(body.choices[0]?.message.content).toBe("open door");
+
+    run.child.kill("SIGTERM");
+    expect(await run.exited).toBe(0);
+    expect(logLines(run).some((l) => l.message === "stopped")).toBe(true);
+  });
+
+  it("requires the master key from LITELLM_MASTER_KEY and does not warn", async () => {
+    const run = runEntry(
+      { model_list: [{ model_name: "demo", litellm_params: { model: "mock/x" } }] },
+      { LITELLM_MASTER_KEY: "sk-from-env" },
+    );
+    const port = await listeningPort(run);
+    expect(run.stdout()).not.toContain("NO MASTER KEY");
+    const ask = (key?: string) =>
+      fetch(`http://127.0.0.1:${port}/v1/models`, {
+        headers: key === undefined ? {} : { authorization: `Bearer ${key}` },
+      });
+    expect((await ask()).status).toBe(401);
+    expect((await ask("sk-from-env")).status).toBe(200);
+    run.child.kill("SIGTERM");
+    expect(await run.exited).toBe(0);
+  });
+});
