@@ -157,7 +157,7 @@ export async function route<T>(
           chain = [...chain.slice(0, g + 1), ...(config.contextWindowFallbacks.get(group) ?? [])];
           break;
         }
-        if (!countsAgainst) throw finalError(error);
+        if (!countsAgainst) throw withAttempts(finalError(error), attempts);
         if (retry === router.numRetries) break;
         const untried = fits.some((x) => !tries.has(x.id));
         // Too long to wait out: end this group, unless another deployment can answer right now.
@@ -167,7 +167,19 @@ export async function route<T>(
       }
     }
   }
-  throw finalError(lastError ?? noDeployments(req.modelGroup));
+  throw withAttempts(finalError(lastError ?? noDeployments(req.modelGroup)), attempts);
+}
+
+/** Failed answers say how many upstream attempts were made, as successful ones do. */
+function withAttempts(error: GatewayError, attempts: number): GatewayError {
+  return new GatewayError({
+    status: error.status,
+    type: error.type,
+    code: error.code,
+    message: error.message,
+    param: error.param,
+    headers: { ...error.headers, "x-routeiq-attempts": String(attempts) },
+  });
 }
 
 function asUpstreamError(error: unknown): UpstreamError {

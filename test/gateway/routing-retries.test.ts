@@ -131,6 +131,7 @@ describe("when every attempt fails", () => {
     const error = await client.fail("all-down");
     expect(error.status).toBe(502);
     expect(error.type).toBe("api_error");
+    expect(error.headers?.get("x-routeiq-attempts")).toBe("3");
     // num_retries: 2 means three attempts, spread over both deployments before repeating one.
     expect(upstream("down-a").requests.length + upstream("down-b").requests.length).toBe(3);
     expect(upstream("down-a").requests.length).toBeGreaterThanOrEqual(1);
