@@ -1,19 +1,22 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
+import { authenticate } from "./auth/authenticate";
 import type { AppDeps } from "./deps";
 import { GatewayError } from "./errors";
 import { admission } from "./http/admission";
-import { masterKeyAuth } from "./http/auth";
+import { adminAuth, masterKeyAuth } from "./http/auth";
 import type { GatewayEnv } from "./http/env";
 import { errorHandler } from "./http/error-handler";
 import { requestTracking } from "./http/request-tracking";
 import { deploymentHealthRoute, probeRoutes } from "./routes/health-routes";
+import { managementRoutes } from "./routes/management";
 import { messagesRoute } from "./routes/messages-route";
 import { metricsRoute } from "./routes/metrics-route";
 import { openAIRoutes } from "./routes/openai-routes";
 
 const API_PREFIXES = ["/v1", ""] as const;
+const MANAGEMENT_PATHS = ["/key/*", "/team/*", "/user/*", "/spend/*", "/global/*"] as const;
 const API_PATHS = ["/chat/completions", "/completions", "/embeddings", "/models", "/messages"] as const;
 
 /** The gateway as one Hono app, built from explicit dependencies; every runtime serves this. */
@@ -42,8 +45,8 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
     metricsRoute(() => (config().metricsRequireAuth ? config().masterKey : undefined)),
   );
 
-  const auth = masterKeyAuth(() => config().masterKey);
-  app.use("/health", auth);
+  const masterKey = () => config().masterKey;
+  app.use("/health", masterKeyAuth(masterKey));
   app.route("/", deploymentHealthRoute());
 
   const limitRequestSize: MiddlewareHandler<GatewayEnv> = async function limitRequestSize(c, next) {
@@ -60,6 +63,9 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
       },
     })(c, next);
   };
+  for (const path of MANAGEMENT_PATHS) app.use(path, adminAuth(masterKey), limitRequestSize);
+  app.route("/", managementRoutes());
+
   const api = new Hono<GatewayEnv>();
   api.route("/", openAIRoutes());
   api.route("/", messagesRoute());
@@ -69,7 +75,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
         `${prefix}${path}`,
         admission(deps.lifecycle, () => config().maxParallelRequests),
         requestTracking(deps.lifecycle, deps.metrics),
-        auth,
+        authenticate(masterKey, deps.keyResolver),
         limitRequestSize,
       );
     }

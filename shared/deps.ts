@@ -1,13 +1,24 @@
+import type { ResponseCache } from "./cache/response-cache";
 import type { RuntimeConfig } from "./config/runtime-config";
 import type { Lifecycle } from "./http/lifecycle";
 import type { ReadinessCheck } from "./http/readiness";
+import type { KeyEvents } from "./keys/key-events";
+import type { KeyResolver } from "./keys/key-resolver";
+import type { Limiter } from "./limits/limiter";
 import type { Logger } from "./logging/logger";
 import type { GatewayMetrics } from "./metrics/port";
 import type { RouterState } from "./router/types";
+import type { SpendLogEntry } from "./spend/entry";
+import type { Kv } from "./store/kv/port";
+import type { Sql } from "./store/sql/port";
 
 /** The config in force; a reload swaps what `current()` returns, requests keep what they read. */
 export interface ConfigSource {
   current(): RuntimeConfig;
+}
+
+export interface SpendSink {
+  record(entry: SpendLogEntry): void;
 }
 
 /** Everything the app needs from the outside, chosen by the entry point for its runtime. */
@@ -22,4 +33,13 @@ export interface AppDeps {
   readonly fetch: typeof fetch;
   readonly random: () => number;
   readonly sleep: (ms: number) => Promise<void>;
+  readonly sql: Sql;
+  readonly kv: Kv;
+  readonly keyResolver: KeyResolver;
+  /** Tells every replica (this one included) that keys changed, so cached copies are dropped. */
+  readonly keyEvents: KeyEvents;
+  readonly limiter: Limiter;
+  /** Request and spend log: takes an entry at once, writes it to Postgres in batches later. */
+  readonly spendLog: SpendSink;
+  readonly responseCache: ResponseCache;
 }

@@ -1,5 +1,9 @@
 import { z } from "zod";
 
+/** `NAME=` (as compose writes for an unset `${NAME:-}`) means unset, not an empty value. */
+const unsetIfBlank = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
+
 /** The Node gateway's environment, validated at start; a bad value stops the process with its name. */
 export const nodeEnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -7,6 +11,15 @@ export const nodeEnvSchema = z.object({
   LITELLM_CONFIG_PATH: z.string().optional(),
   ROUTEIQ_DRAIN_TIMEOUT_SECONDS: z.coerce.number().nonnegative().default(30),
   ROUTEIQ_UPSTREAM_CONNECTIONS: z.coerce.number().int().positive().default(256),
+  // Shared stores; each unset means its embedded default (see stores.ts).
+  DATABASE_URL: unsetIfBlank(z.string()),
+  REDIS_URL: unsetIfBlank(z.string()),
+  REDIS_HOST: unsetIfBlank(z.string()),
+  REDIS_PORT: unsetIfBlank(z.coerce.number().int().min(1).max(65535)),
+  REDIS_PASSWORD: unsetIfBlank(z.string()),
+  REDIS_TLS: unsetIfBlank(z.stringbool()),
+  ROUTEIQ_DATA_DIR: unsetIfBlank(z.string()),
+  LITELLM_RUN_DB_MIGRATIONS: unsetIfBlank(z.stringbool()),
 });
 
 export type NodeEnv = z.infer<typeof nodeEnvSchema>;

@@ -2,16 +2,14 @@ import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { Agent, fetch as undiciFetch } from "undici";
 import { createApp } from "../../shared/app";
 import { loadConfig } from "../../shared/config/load";
 import type { RuntimeConfig } from "../../shared/config/runtime-config";
 import type { AppDeps } from "../../shared/deps";
-import { Lifecycle } from "../../shared/http/lifecycle";
 import { jsonLogger, type Logger } from "../../shared/logging/logger";
 import type { GatewayMetrics } from "../../shared/metrics/port";
 import { prometheusMetrics } from "../../shared/metrics/prometheus";
-import { MemoryRouterState } from "../../shared/router/memory-state";
+import { buildNodeDeps } from "./deps";
 import type { NodeEnv } from "./env";
 
 export interface NodeGatewayOptions {
@@ -25,7 +23,7 @@ export interface NodeGatewayOptions {
 export interface NodeGateway {
   readonly url: string;
   readonly deps: AppDeps;
-  /** Drain: refuse new requests, let in-flight ones (streams too) finish, then close. */
+  /** Drain: refuse new requests, let in-flight ones (streams too) finish, flush logs, then close. */
   shutdown(): Promise<void>;
 }
 
@@ -45,27 +43,13 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
       "NO MASTER KEY CONFIGURED: the gateway is open to anyone who can reach it. Set general_settings.master_key or LITELLM_MASTER_KEY.",
     );
   }
-  // One pooled keep-alive agent for every upstream call of this process.
-  const agent = new Agent({
-    keepAliveTimeout: 30_000,
-    connections: options.nodeEnv.ROUTEIQ_UPSTREAM_CONNECTIONS,
-  });
-  const lifecycle = new Lifecycle();
-  const deps: AppDeps = {
-    config: { current: () => config },
-    routerState: new MemoryRouterState(),
-    metrics: options.metrics ?? prometheusMetrics(),
+  const { deps, close } = await buildNodeDeps({
+    config: () => config,
+    nodeEnv: options.nodeEnv,
     logger,
-    lifecycle,
-    readiness: [],
-    fetch: ((input: RequestInfo | URL, init?: RequestInit) =>
-      undiciFetch(input as Parameters<typeof undiciFetch>[0], {
-        ...(init as Parameters<typeof undiciFetch>[1]),
-        dispatcher: agent,
-      })) as typeof fetch,
-    random: Math.random,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  };
+    metrics: options.metrics ?? prometheusMetrics(),
+  });
+  const { lifecycle } = deps;
   const app = createApp(deps);
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, port: options.nodeEnv.PORT, hostname: options.nodeEnv.HOST }, () =>
@@ -87,16 +71,18 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
         closed = true;
       });
       const drained = await lifecycle.idle(deadline - Date.now());
-      // A finished response may still be flushing; its connection turns idle once written.
-      while (!closed && Date.now() < deadline) {
+      // A finished response may still be flushing; its connection turns idle once written. A
+      // connection that never sent a request (a client's spare) is not "idle" to Node, so after
+      // a short grace every remaining connection is closed.
+      const grace = Math.min(deadline, Date.now() + 1_000);
+      while (!closed && Date.now() < grace) {
         server.closeIdleConnections();
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      if (!drained || !closed) {
+      if (!drained)
         logger.warn("drain timeout passed; closing remaining connections", { in_flight: lifecycle.inFlight });
-        server.closeAllConnections();
-      }
-      await agent.close();
+      server.closeAllConnections();
+      await close(5_000);
       logger.info("stopped");
     })();
     return closing;

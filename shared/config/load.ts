@@ -1,4 +1,5 @@
 import { parseDocument } from "yaml";
+import { parseCacheSettings } from "../cache/settings";
 import { describeIssues, missingIsRequired } from "../validation/describe-issues";
 import { formatIssuePath } from "../validation/issue-path";
 import type { Deployment } from "./deployment";
@@ -90,7 +91,9 @@ export function loadConfig(text: string, env: Env, source = "config.yaml"): Load
       masterKey: file.general_settings.master_key ?? nonEmpty(env.LITELLM_MASTER_KEY),
       maxRequestBytes: Math.round(file.general_settings.max_request_size_mb * 1024 * 1024),
       maxParallelRequests: file.general_settings.global_max_parallel_requests,
+      rateLimitFailMode: file.general_settings.rate_limit_fail_mode,
       metricsRequireAuth: file.litellm_settings.require_auth_for_metrics_endpoint,
+      cache: parseCacheSettings(file.litellm_settings),
     },
     warnings: unknownKeyWarnings(resolved, knownKeys),
   };

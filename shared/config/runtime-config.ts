@@ -1,3 +1,4 @@
+import type { CacheSettings } from "../cache/settings";
 import type { StrategyName } from "../router/strategies";
 import type { Deployment } from "./deployment";
 
@@ -22,5 +23,8 @@ export interface RuntimeConfig {
   readonly masterKey: string | undefined;
   readonly maxRequestBytes: number;
   readonly maxParallelRequests: number | undefined;
+  readonly rateLimitFailMode: "open" | "closed";
   readonly metricsRequireAuth: boolean;
+  /** `litellm_settings.cache` / `cache_params`: the response cache. */
+  readonly cache: CacheSettings;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { cacheSettingsSchema } from "../cache/settings";
 import { strategyNames } from "../router/strategies";
 import { knownProviders } from "./providers";
 
@@ -75,12 +76,15 @@ export const generalSettingsSchema = z.looseObject({
   master_key: z.string().min(1).optional(),
   max_request_size_mb: z.number().positive().default(10),
   global_max_parallel_requests: positiveInt.optional(),
+  /** When Redis is unreachable: `open` serves without rate limits and budgets (logged, counted); `closed` answers 503. */
+  rate_limit_fail_mode: z.enum(["open", "closed"]).default("open"),
 });
 
 export const litellmSettingsSchema = z.looseObject({
   num_retries: z.number().int().nonnegative().optional(),
   request_timeout: z.number().positive().optional(),
   require_auth_for_metrics_endpoint: z.boolean().default(false),
+  ...cacheSettingsSchema.shape,
 });
 
 export const configSchema = z.looseObject({

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { unauthorized } from "../errors";
+import { GatewayError, unauthorized } from "../errors";
 
 const encoder = new TextEncoder();
 
@@ -38,3 +38,23 @@ export const masterKeyAuth = (masterKey: () => string | undefined): MiddlewareHa
     }
     await next();
   };
+
+/**
+ * The management API (keys, teams, users, spend) always needs the master key: with none
+ * configured it is refused outright, since an open gateway must not let anyone mint keys.
+ */
+export const adminAuth = (masterKey: () => string | undefined): MiddlewareHandler => {
+  const requireKey = masterKeyAuth(masterKey);
+  return async function adminAuth(c, next) {
+    if (masterKey() === undefined) {
+      throw new GatewayError({
+        status: 403,
+        type: "permission_error",
+        code: "master_key_required",
+        message:
+          "the management API needs a master key: set general_settings.master_key or LITELLM_MASTER_KEY",
+      });
+    }
+    return requireKey(c, next);
+  };
+};

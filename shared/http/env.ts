@@ -1,3 +1,4 @@
+import type { Principal } from "../auth/principal";
 import type { AppDeps } from "../deps";
 
 /** Typed Hono variables: what middleware hands to handlers. */
@@ -7,5 +8,7 @@ export interface GatewayEnv {
     deps: AppDeps;
     /** The model the client asked for, once the handler read it (for metrics labels). */
     requestedModel: string;
+    /** Who is calling, once authenticated. */
+    principal: Principal;
   };
 }

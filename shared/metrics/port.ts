@@ -26,5 +26,9 @@ export interface GatewayMetrics {
   fallback(fromGroup: string, toGroup: string): void;
   /** A deployment entered (`true`) or left (`false`) cooldown. */
   cooldown(modelGroup: string, deployment: string, cooling: boolean): void;
+  /** A shared store failed and the gateway carried on without it (fail open, cache bypass, ...). */
+  storeFailure(store: "redis" | "database", operation: string): void;
+  /** Spend-log entries dropped because the buffer bound was hit during a database outage. */
+  spendLogDropped(count: number): void;
   render(): Promise<{ contentType: string; body: string }>;
 }

@@ -119,7 +119,21 @@ export function prometheusMetrics(options: { defaultMetrics?: boolean } = {}): G
     registers,
   });
 
+  const storeErrors = new Counter({
+    name: "routeiq_store_errors_total",
+    help: "Shared-store failures the gateway served through (rate limits failing open, cache bypassed, ...)",
+    labelNames: ["store", "operation"] as const,
+    registers,
+  });
+  const spendLogDropped = new Counter({
+    name: "routeiq_spend_log_dropped_total",
+    help: "Spend-log entries dropped after the buffer bound was hit during a database outage",
+    registers,
+  });
+
   return {
+    storeFailure: (store, operation) => storeErrors.inc({ store, operation }),
+    spendLogDropped: (count) => spendLogDropped.inc(count),
     requestStarted: () => inFlight.inc(),
     requestFinished(route, model, status, latencyMs) {
       inFlight.dec();

@@ -1,4 +1,7 @@
 import type { Context } from "hono";
+import { withoutCacheParam } from "../cache/directives";
+import { cacheIdentityOf } from "../cache/identity";
+import type { CacheRoute } from "../cache/key";
 import type { Deployment } from "../config/deployment";
 import type { RuntimeConfig } from "../config/runtime-config";
 import { GatewayError } from "../errors";
@@ -7,7 +10,11 @@ import { observeStream } from "../openai/stream-observer";
 import type { Usage } from "../openai/types";
 import { providerFor } from "../providers/registry";
 import type { JsonResult, Provider, ProviderContext, ProviderResult } from "../providers/types";
+import { ClientClosedError } from "../router/attempt";
 import { route } from "../router/dispatch";
+import { costOf } from "../spend/cost";
+import { checkModelAccess } from "./model-access";
+import { openAccounting } from "./request-accounting";
 
 export type Operation<R> = (
   provider: Provider,
@@ -23,12 +30,11 @@ export interface ModelCall<R> {
   /** Which provider operation serves this route; deployments whose provider lacks it are skipped. */
   readonly operation: Operation<R>;
   readonly operationName: string;
+  /** Which OpenAI operation this is, for the response cache's keys. */
+  readonly route: CacheRoute;
 }
 
 export type Served = JsonResult | { readonly type: "stream"; readonly body: ReadableStream<Uint8Array> };
-
-const costOf = (d: Deployment, usage: Usage): number =>
-  usage.prompt_tokens * (d.inputCostPerToken ?? 0) + usage.completion_tokens * (d.outputCostPerToken ?? 0);
 
 export function modelNotFound(model: string, config: RuntimeConfig): GatewayError {
   const known = [...config.groups.keys()];
@@ -62,6 +68,28 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
       message: `model "${model}" does not support ${call.operationName}`,
     });
   }
+  checkModelAccess(c.var.principal, model);
+  const request = call.request as { max_tokens?: number | null; max_completion_tokens?: number | null };
+  const accounting = await openAccounting(
+    c,
+    group,
+    call.estimatedTokens,
+    request.max_completion_tokens ?? request.max_tokens ?? undefined,
+  );
+  const cache = await deps.responseCache.lookup({
+    route: call.route,
+    modelGroup: model,
+    request: call.request,
+    headers: c.req.raw.headers,
+    identity: cacheIdentityOf(c.var.principal),
+    settings: config.cache,
+  });
+  for (const [name, value] of Object.entries(cache.headers)) c.header(name, value);
+  if (cache.hit !== undefined) {
+    accounting.cached();
+    return cache.hit;
+  }
+  const upstreamRequest = withoutCacheParam(call.request);
   const started = Date.now();
   const routed = await route(config, deps, {
     modelGroup: model,
@@ -77,8 +105,13 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
           message: `${d.id} does not support ${call.operationName}`,
         });
       }
-      return operation(call.request, d, { fetch: deps.fetch, signal });
+      return operation(upstreamRequest, d, { fetch: deps.fetch, signal });
     },
+  }).catch((error: unknown) => {
+    accounting.failed(
+      error instanceof GatewayError ? error.status : error instanceof ClientClosedError ? 499 : 500,
+    );
+    throw error;
   });
   const { deployment: d, result } = routed;
   c.header("x-routeiq-deployment", d.id);
@@ -96,14 +129,18 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
   if (result.type === "json") {
     routed.settle(result.usage?.total_tokens ?? 0);
     report(result.usage);
+    accounting.succeeded(d, result.usage);
+    void cache.storeJson(result.body);
     return result;
   }
-  const body = observeStream(result.body, {
+  const body = observeStream(cache.tapStream(result.body), {
     includeUsage: call.request.stream_options?.include_usage === true,
     onFirstChunk: () => deps.metrics.timeToFirstToken(d.modelGroup, d.id, Date.now() - started),
     onEnd: (usage, outcome) => {
       routed.settle(usage?.total_tokens ?? 0, outcome !== "failed");
       report(usage);
+      if (outcome === "completed") accounting.succeeded(d, usage);
+      else accounting.failed(outcome === "cancelled" ? 499 : 502, d);
     },
   });
   return { type: "stream", body };

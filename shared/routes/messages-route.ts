@@ -25,6 +25,7 @@ export function messagesRoute(): Hono<GatewayEnv> {
       estimatedTokens: estimateChatTokens(request),
       operation: (p) => p.chat.bind(p),
       operationName: "messages",
+      route: "chat",
     });
     if (served.type === "stream") {
       return c.body(chatStreamToMessages(served.body, anthropicRequest.model), 200, { ...SSE_HEADERS });

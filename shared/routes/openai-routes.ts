@@ -22,6 +22,7 @@ export function openAIRoutes(): Hono<GatewayEnv> {
       estimatedTokens: estimateChatTokens(request),
       operation: (p) => p.chat.bind(p),
       operationName: "chat completions",
+      route: "chat",
     });
     return respond(c, served);
   });
@@ -33,6 +34,7 @@ export function openAIRoutes(): Hono<GatewayEnv> {
       estimatedTokens: estimateTokens(JSON.stringify(request.prompt)),
       operation: (p) => p.completion?.bind(p),
       operationName: "text completions",
+      route: "completion",
     });
     return respond(c, served);
   });
@@ -44,6 +46,7 @@ export function openAIRoutes(): Hono<GatewayEnv> {
       estimatedTokens: estimateTokens(JSON.stringify(request.input)),
       operation: (p) => p.embedding?.bind(p),
       operationName: "embeddings",
+      route: "embedding",
     });
     return respond(c, served);
   });

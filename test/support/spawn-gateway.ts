@@ -27,7 +27,7 @@ export async function spawnGateway(
     process.execPath,
     ["--import", "tsx", "functions/gateway/node.ts", "--config", configPath],
     {
-      env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...env },
+      env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ROUTEIQ_DATA_DIR: dir, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );

@@ -1,0 +1,88 @@
+import { Agent, fetch as undiciFetch } from "undici";
+import { ResponseCache } from "../../shared/cache/response-cache";
+import type { RuntimeConfig } from "../../shared/config/runtime-config";
+import type { AppDeps } from "../../shared/deps";
+import { Lifecycle } from "../../shared/http/lifecycle";
+import { keyInvalidation } from "../../shared/keys/key-invalidation";
+import { KeyResolver } from "../../shared/keys/key-resolver";
+import { Limiter } from "../../shared/limits/limiter";
+import type { Logger } from "../../shared/logging/logger";
+import type { GatewayMetrics } from "../../shared/metrics/port";
+import { KvRouterState } from "../../shared/router/kv-state";
+import { MemoryRouterState } from "../../shared/router/memory-state";
+import { SpendLogWriter } from "../../shared/spend/log-writer";
+import type { NodeEnv } from "./env";
+import { openStores } from "./stores";
+
+export interface NodeDeps {
+  readonly deps: AppDeps;
+  /** After the HTTP server drained: flush the spend log, stop listening, close pools. */
+  close(timeoutMs: number): Promise<void>;
+}
+
+/** Chooses every adapter for a Node process from its environment; the app gets only ports. */
+export async function buildNodeDeps(options: {
+  readonly config: () => RuntimeConfig;
+  readonly nodeEnv: NodeEnv;
+  readonly logger: Logger;
+  readonly metrics: GatewayMetrics;
+}): Promise<NodeDeps> {
+  const { logger, metrics } = options;
+  const stores = await openStores(options.nodeEnv, logger);
+  // One pooled keep-alive agent for every upstream call of this process.
+  const agent = new Agent({
+    keepAliveTimeout: 30_000,
+    connections: options.nodeEnv.ROUTEIQ_UPSTREAM_CONNECTIONS,
+  });
+  const keyResolver = new KeyResolver({ sql: stores.sql });
+  const keyEvents = keyInvalidation(stores.kv, keyResolver, logger);
+  const stopListening = await keyEvents.listen();
+  const spendLog = new SpendLogWriter({
+    sql: stores.sql,
+    logger,
+    onDropped: (count) => metrics.spendLogDropped(count),
+  });
+  const deps: AppDeps = {
+    config: { current: options.config },
+    // Router state is shared through Redis when there is one, so every replica routes alike.
+    routerState: stores.kvShared
+      ? new KvRouterState(stores.kv, { onKvFailure: () => metrics.storeFailure("redis", "router_state") })
+      : new MemoryRouterState(),
+    metrics,
+    logger,
+    lifecycle: new Lifecycle(),
+    readiness: stores.readiness,
+    fetch: ((input: RequestInfo | URL, init?: RequestInit) =>
+      undiciFetch(input as Parameters<typeof undiciFetch>[0], {
+        ...(init as Parameters<typeof undiciFetch>[1]),
+        dispatcher: agent,
+      })) as typeof fetch,
+    random: Math.random,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sql: stores.sql,
+    kv: stores.kv,
+    keyResolver,
+    keyEvents,
+    limiter: new Limiter({
+      kv: stores.kv,
+      logger,
+      failMode: () => options.config().rateLimitFailMode,
+      onKvFailure: () => metrics.storeFailure("redis", "rate_limit"),
+    }),
+    spendLog,
+    responseCache: new ResponseCache(stores.kv, {
+      onKvFailure: () => metrics.storeFailure("redis", "cache"),
+    }),
+  };
+  return {
+    deps,
+    async close(timeoutMs) {
+      await deps.responseCache.drain();
+      const left = await spendLog.close({ timeoutMs });
+      if (left > 0) logger.error("spend log entries not written before exit", { count: left });
+      await stopListening();
+      await agent.close();
+      await stores.close();
+    },
+  };
+}

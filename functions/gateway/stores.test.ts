@@ -1,0 +1,166 @@
+import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { silentLogger } from "../../shared/logging/logger";
+import { MemoryKv } from "../../shared/store/kv/memory";
+import { migrations } from "../../shared/store/migrations";
+import { pgSql } from "../../shared/store/sql/pg";
+import type { Sql } from "../../shared/store/sql/port";
+import { parseNodeEnv } from "./env";
+import { chooseKv, chooseSql, openStores } from "./stores";
+
+// The machine's PostgreSQL and Redis; the tests that use them fail (never skip) when they are down.
+const DATABASE_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+// Starting PGlite takes seconds (more on a busy machine), so tests that start one get a wider bound.
+const PGLITE_TIMEOUT_MS = 90_000;
+
+const env = (vars: Record<string, string>) => parseNodeEnv(vars);
+
+const migrated = async (sql: Sql) =>
+  (await sql.query<{ found: string | null }>("SELECT to_regclass('routeiq_migrations')::text AS found"))
+    .rows[0]?.found !== null;
+
+describe("chooseSql", () => {
+  it("uses PostgreSQL when DATABASE_URL is set", () => {
+    expect(chooseSql(env({ DATABASE_URL: "postgres://db:5432/app", ROUTEIQ_DATA_DIR: "/x" }))).toEqual({
+      kind: "postgres",
+      connectionString: "postgres://db:5432/app",
+    });
+  });
+
+  it("uses PGlite under ROUTEIQ_DATA_DIR, ./.data by default, and when DATABASE_URL is blank", () => {
+    expect(chooseSql(env({ ROUTEIQ_DATA_DIR: "/var/lib/routeiq" }))).toEqual({
+      kind: "pglite",
+      dataDir: "/var/lib/routeiq/pglite",
+    });
+    expect(chooseSql(env({ DATABASE_URL: "" }))).toEqual({
+      kind: "pglite",
+      dataDir: join(".data", "pglite"),
+    });
+  });
+});
+
+describe("chooseKv", () => {
+  it("uses REDIS_URL first, with the password and TLS flag beside it", () => {
+    expect(
+      chooseKv(
+        env({
+          REDIS_URL: "rediss://cache:6380",
+          REDIS_HOST: "ignored",
+          REDIS_PASSWORD: "pw",
+          REDIS_TLS: "true",
+        }),
+      ),
+    ).toEqual({ kind: "redis", options: { url: "rediss://cache:6380", password: "pw", tls: true } });
+  });
+
+  it("builds a connection from REDIS_HOST, port 6379 by default", () => {
+    expect(chooseKv(env({ REDIS_HOST: "cache.internal" }))).toEqual({
+      kind: "redis",
+      options: { host: "cache.internal", port: 6379, password: undefined, tls: undefined },
+    });
+    expect(
+      chooseKv(env({ REDIS_HOST: "cache", REDIS_PORT: "6380", REDIS_PASSWORD: "pw", REDIS_TLS: "false" })),
+    ).toEqual({ kind: "redis", options: { host: "cache", port: 6380, password: "pw", tls: false } });
+  });
+
+  it("uses memory when no Redis is configured", () => {
+    expect(chooseKv(env({}))).toEqual({ kind: "memory" });
+    expect(chooseKv(env({ REDIS_URL: "", REDIS_HOST: "" }))).toEqual({ kind: "memory" });
+  });
+});
+
+describe("openStores", () => {
+  const schema = `t_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
+  const url = new URL(DATABASE_URL);
+  url.searchParams.set("options", `-c search_path=${schema}`);
+  let admin: Sql;
+  let dataRoot: string;
+
+  beforeAll(async () => {
+    admin = pgSql({ connectionString: DATABASE_URL });
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    dataRoot = await mkdtemp(join(tmpdir(), "routeiq-stores-"));
+  });
+
+  afterAll(async () => {
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.close();
+    await rm(dataRoot, { recursive: true, force: true });
+  });
+
+  // These two share a directory (each PGlite start costs seconds): opened unmigrated, then migrated.
+  it(
+    "leaves the database alone when LITELLM_RUN_DB_MIGRATIONS=false",
+    async () => {
+      const stores = await openStores(
+        env({ ROUTEIQ_DATA_DIR: join(dataRoot, "embedded"), LITELLM_RUN_DB_MIGRATIONS: "false" }),
+        silentLogger,
+      );
+      try {
+        expect(await migrated(stores.sql)).toBe(false);
+      } finally {
+        await stores.close();
+      }
+    },
+    PGLITE_TIMEOUT_MS,
+  );
+
+  it(
+    "embeds both stores when no service is configured, migrates, with nothing to check",
+    async () => {
+      const stores = await openStores(env({ ROUTEIQ_DATA_DIR: join(dataRoot, "embedded") }), silentLogger);
+      try {
+        expect(stores.kvShared).toBe(false);
+        expect(stores.kv).toBeInstanceOf(MemoryKv);
+        expect(stores.readiness).toEqual([]);
+        const { rows } = await stores.sql.query<{ version: number }>(
+          "SELECT version FROM routeiq_migrations",
+        );
+        expect(rows.map((row) => row.version)).toEqual(migrations.map((m) => m.version));
+      } finally {
+        await stores.close();
+      }
+    },
+    PGLITE_TIMEOUT_MS,
+  );
+
+  it("uses PostgreSQL and Redis when configured, migrates, and checks both for readiness", async () => {
+    const stores = await openStores(env({ DATABASE_URL: url.toString(), REDIS_URL }), silentLogger);
+    try {
+      expect(stores.kvShared).toBe(true);
+      expect(stores.kv).not.toBeInstanceOf(MemoryKv);
+      expect(await migrated(stores.sql)).toBe(true);
+      const { rows } = await stores.sql.query<{ schema: string }>("SELECT current_schema() AS schema");
+      expect(rows).toEqual([{ schema }]);
+      expect(stores.readiness.map((check) => check.name)).toEqual(["database", "redis"]);
+      for (const check of stores.readiness) await check.check(AbortSignal.timeout(2_000));
+    } finally {
+      await stores.close();
+    }
+  });
+
+  it("reaches Redis by REDIS_HOST and REDIS_PORT", async () => {
+    const { hostname, port } = new URL(REDIS_URL);
+    const stores = await openStores(
+      env({ DATABASE_URL: url.toString(), REDIS_HOST: hostname, REDIS_PORT: port || "6379" }),
+      silentLogger,
+    );
+    try {
+      expect(stores.readiness.map((check) => check.name)).toEqual(["database", "redis"]);
+      await stores.readiness[1]?.check(AbortSignal.timeout(2_000));
+    } finally {
+      await stores.close();
+    }
+  });
+
+  it("fails to open, saying why, when the database is unreachable", async () => {
+    await expect(
+      openStores(env({ DATABASE_URL: "postgres://postgres@127.0.0.1:1/test" }), silentLogger),
+    ).rejects.toThrow(/ECONNREFUSED/);
+  });
+});

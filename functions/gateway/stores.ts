@@ -1,0 +1,99 @@
+import { join } from "node:path";
+import type { ReadinessCheck } from "../../shared/http/readiness";
+import type { Logger } from "../../shared/logging/logger";
+import { MemoryKv } from "../../shared/store/kv/memory";
+import type { Kv } from "../../shared/store/kv/port";
+import { type RedisKvOptions, redisKv } from "../../shared/store/kv/redis";
+import { migrate } from "../../shared/store/sql/migrate";
+import { pgSql } from "../../shared/store/sql/pg";
+import { pgliteSql } from "../../shared/store/sql/pglite";
+import type { Sql } from "../../shared/store/sql/port";
+import type { NodeEnv } from "./env";
+
+export type StoreEnv = Pick<
+  NodeEnv,
+  | "DATABASE_URL"
+  | "REDIS_URL"
+  | "REDIS_HOST"
+  | "REDIS_PORT"
+  | "REDIS_PASSWORD"
+  | "REDIS_TLS"
+  | "ROUTEIQ_DATA_DIR"
+  | "LITELLM_RUN_DB_MIGRATIONS"
+>;
+
+export type SqlChoice = { kind: "postgres"; connectionString: string } | { kind: "pglite"; dataDir: string };
+export type KvChoice = { kind: "redis"; options: RedisKvOptions } | { kind: "memory" };
+
+export interface Stores {
+  readonly sql: Sql;
+  readonly kv: Kv;
+  /** True when the KV store is shared by every replica (Redis), false for this process's memory. */
+  readonly kvShared: boolean;
+  /** One check per configured service; the embedded stores live and die with the process. */
+  readonly readiness: ReadinessCheck[];
+  close(): Promise<void>;
+}
+
+/** `DATABASE_URL` → PostgreSQL; otherwise PGlite in `<ROUTEIQ_DATA_DIR>/pglite` (default `./.data`). */
+export function chooseSql(env: StoreEnv): SqlChoice {
+  if (env.DATABASE_URL !== undefined) return { kind: "postgres", connectionString: env.DATABASE_URL };
+  return { kind: "pglite", dataDir: join(env.ROUTEIQ_DATA_DIR ?? ".data", "pglite") };
+}
+
+/** `REDIS_URL`, else `REDIS_HOST` (+ port, password, TLS) → Redis; otherwise memory. */
+export function chooseKv(env: StoreEnv): KvChoice {
+  const shared = { password: env.REDIS_PASSWORD, tls: env.REDIS_TLS };
+  if (env.REDIS_URL !== undefined) return { kind: "redis", options: { url: env.REDIS_URL, ...shared } };
+  if (env.REDIS_HOST !== undefined) {
+    return { kind: "redis", options: { host: env.REDIS_HOST, port: env.REDIS_PORT ?? 6379, ...shared } };
+  }
+  return { kind: "memory" };
+}
+
+/** Background errors no request sees: lost connections, subscribers that throw. */
+const reportTo = (logger: Logger, store: string) => (error: unknown) =>
+  logger.warn(`${store} error`, { error: error instanceof Error ? error.message : String(error) });
+
+/** Opens the SQL store `env` names and, unless `LITELLM_RUN_DB_MIGRATIONS=false`, migrates it. */
+export async function openSql(env: StoreEnv, logger: Logger): Promise<Sql> {
+  const choice = chooseSql(env);
+  const sql =
+    choice.kind === "postgres"
+      ? pgSql({ connectionString: choice.connectionString, onError: reportTo(logger, "database") })
+      : await pgliteSql({ dataDir: choice.dataDir });
+  if (env.LITELLM_RUN_DB_MIGRATIONS === false) return sql;
+  try {
+    const { applied } = await migrate(sql);
+    if (applied.length > 0) logger.info("migrations applied", { applied });
+  } catch (error) {
+    await sql.close().catch(() => {});
+    throw error;
+  }
+  return sql;
+}
+
+/** The stores a Node process uses, chosen by `env`: shared services when configured, embedded otherwise. */
+export async function openStores(env: StoreEnv, logger: Logger): Promise<Stores> {
+  const kvChoice = chooseKv(env);
+  const sql = await openSql(env, logger);
+  const kv =
+    kvChoice.kind === "redis"
+      ? redisKv({ ...kvChoice.options, onError: reportTo(logger, "redis") })
+      : new MemoryKv({ onError: reportTo(logger, "kv") });
+  const readiness: ReadinessCheck[] = [];
+  if (chooseSql(env).kind === "postgres")
+    readiness.push({ name: "database", check: (signal) => sql.ping(signal) });
+  if (kvChoice.kind === "redis") readiness.push({ name: "redis", check: (signal) => kv.ping(signal) });
+  return {
+    sql,
+    kv,
+    kvShared: kvChoice.kind === "redis",
+    readiness,
+    async close() {
+      const results = await Promise.allSettled([kv.close(), sql.close()]);
+      const failed = results.find((result) => result.status === "rejected");
+      if (failed !== undefined) throw failed.reason;
+    },
+  };
+}

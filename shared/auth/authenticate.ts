@@ -1,0 +1,59 @@
+import type { MiddlewareHandler } from "hono";
+import { GatewayError, unauthorized } from "../errors";
+import { constantTimeEqual, presentedKey } from "../http/auth";
+import type { GatewayEnv } from "../http/env";
+import { hashKey, KEY_PREFIX } from "../keys/key-material";
+import type { KeyContext, KeyResolver } from "../keys/key-resolver";
+
+const forbidden = (code: string, message: string) =>
+  new GatewayError({ status: 403, type: "permission_error", code, message });
+
+/** Refusals that belong to the key itself, checked on every request (cached context included). */
+function checkKey(context: KeyContext, now: number): void {
+  const { key, team } = context;
+  if (key.blocked) throw forbidden("key_blocked", "this API key is blocked");
+  if (key.expiresAt !== null && key.expiresAt.getTime() <= now) {
+    throw new GatewayError({
+      status: 401,
+      type: "authentication_error",
+      code: "key_expired",
+      message: `this API key expired at ${key.expiresAt.toISOString()}`,
+    });
+  }
+  if (team?.blocked) throw forbidden("team_blocked", `team "${team.teamId}" is blocked`);
+}
+
+/**
+ * Authenticates API requests: the master key, or a virtual key (`sk-...`) looked up by its hash.
+ * With no master key configured, requests without a valid virtual key are let through (open
+ * gateway): OpenAI clients always send some key, and an open gateway must not refuse it.
+ */
+export const authenticate = (
+  masterKey: () => string | undefined,
+  resolver: KeyResolver,
+): MiddlewareHandler<GatewayEnv> =>
+  async function authenticate(c, next) {
+    const master = masterKey();
+    const given = presentedKey(c.req.raw.headers);
+    if (given !== undefined && master !== undefined && constantTimeEqual(given, master)) {
+      c.set("principal", { kind: "master" });
+      return next();
+    }
+    if (given?.startsWith(KEY_PREFIX)) {
+      const keyHash = await hashKey(given);
+      const context = await resolver.resolve(keyHash);
+      if (context !== undefined) {
+        checkKey(context, Date.now());
+        c.set("principal", { kind: "virtual_key", keyHash, context });
+        return next();
+      }
+    }
+    if (master === undefined) {
+      c.set("principal", { kind: "open" });
+      return next();
+    }
+    if (given === undefined) {
+      throw unauthorized("missing API key: send `Authorization: Bearer <key>` (or `x-api-key: <key>`)");
+    }
+    throw unauthorized("invalid API key");
+  };

@@ -1,0 +1,152 @@
+import type { Usage } from "../openai/types";
+import { withDeadline } from "../store/kv/deadline";
+import type { Kv } from "../store/kv/port";
+import { directivesOf } from "./directives";
+import { type CacheIdentity, type CacheRoute, cacheKeyOf, scopeOf } from "./key";
+import { chunksToJson, jsonToChunks, sseBody } from "./replay";
+import type { CacheSettings } from "./settings";
+import { tapSse } from "./stream-tap";
+
+/** Large answers (big embedding batches) would cost Redis more than a fresh call saves. */
+const MAX_STORED_CHARS = 4 * 1024 * 1024;
+const DEFAULT_TIMEOUT_MS = 250;
+
+export interface CacheRequest {
+  readonly route: CacheRoute;
+  readonly modelGroup: string;
+  /** The validated request body, as the client sent it. */
+  readonly request: Readonly<Record<string, unknown>>;
+  readonly headers: Headers;
+  readonly identity: CacheIdentity;
+  readonly settings: CacheSettings;
+}
+
+/** A cached answer shaped for this request (structurally a `Served`). */
+export type CachedAnswer =
+  | { readonly type: "json"; readonly body: string; readonly usage: Usage | undefined }
+  | { readonly type: "stream"; readonly body: ReadableStream<Uint8Array> };
+
+export interface CacheLookup {
+  /** Response headers: none when caching is off, else `x-routeiq-cache` (and the key on a hit). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly hit: CachedAnswer | undefined;
+  /** Stores a JSON answer (unless the request said no-store); never throws. */
+  storeJson(body: string): Promise<void>;
+  /** Passes a stream through, storing its events once it completes successfully. */
+  tapStream(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array>;
+}
+
+/** Either shape an answer was cached in; each serves stream and JSON requests alike. */
+type Entry = { readonly json: string } | { readonly sse: string[] };
+
+const passThrough = (body: ReadableStream<Uint8Array>) => body;
+const nothingToStore = () => Promise.resolve();
+
+const OFF: CacheLookup = Object.freeze({
+  headers: {},
+  hit: undefined,
+  storeJson: nothingToStore,
+  tapStream: passThrough,
+});
+
+const status = (value: "miss" | "bypass") => Object.freeze({ "x-routeiq-cache": value });
+
+export interface ResponseCacheOptions {
+  readonly prefix?: string;
+  readonly timeoutMs?: number;
+  /** Called for every store failure; the request is served without the cache. */
+  readonly onKvFailure?: (error: unknown) => void;
+}
+
+/**
+ * Exact-match cache of successful answers, shared by every replica through the KV store. A store
+ * failure never fails a request: the cache is bypassed.
+ */
+export class ResponseCache {
+  readonly #kv: Kv;
+  readonly #prefix: string;
+  readonly #timeoutMs: number;
+  readonly #onKvFailure: ((error: unknown) => void) | undefined;
+  readonly #pending = new Set<Promise<void>>();
+
+  constructor(kv: Kv, options: ResponseCacheOptions = {}) {
+    this.#kv = kv;
+    this.#prefix = options.prefix ?? "routeiq:cache";
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#onKvFailure = options.onKvFailure;
+  }
+
+  async lookup(req: CacheRequest): Promise<CacheLookup> {
+    if (!req.settings.enabled) return OFF;
+    const directives = directivesOf(req.headers, req.request);
+    const key = await cacheKeyOf({
+      route: req.route,
+      modelGroup: req.modelGroup,
+      request: req.request,
+      scope: scopeOf(req.settings.scope, req.identity),
+    });
+    const kvKey = `${this.#prefix}:${key}`;
+    const ttlMs = directives.ttlMs ?? req.settings.ttlMs;
+    const store = (entry: Entry) => this.#put(kvKey, entry, ttlMs);
+    const writer = directives.write
+      ? {
+          storeJson: (body: string) => store({ json: body }),
+          tapStream: (body: ReadableStream<Uint8Array>) =>
+            tapSse(body, MAX_STORED_CHARS, (sse) => void store({ sse })),
+        }
+      : { storeJson: nothingToStore, tapStream: passThrough };
+    if (!directives.read) return { headers: status("bypass"), hit: undefined, ...writer };
+    let raw: string | null;
+    try {
+      raw = await withDeadline(this.#kv.get(kvKey), this.#timeoutMs, "response cache store");
+    } catch (error) {
+      this.#onKvFailure?.(error);
+      return { headers: status("bypass"), hit: undefined, storeJson: nothingToStore, tapStream: passThrough };
+    }
+    const hit = raw === null ? undefined : shape(req, raw);
+    if (hit === undefined) return { headers: status("miss"), hit: undefined, ...writer };
+    return {
+      headers: { "x-routeiq-cache": "hit", "x-litellm-cache-key": key },
+      hit,
+      storeJson: nothingToStore,
+      tapStream: passThrough,
+    };
+  }
+
+  /** Waits for the stores under way (graceful shutdown, tests). */
+  async drain(): Promise<void> {
+    await Promise.all([...this.#pending]);
+  }
+
+  #put(kvKey: string, entry: Entry, ttlMs: number): Promise<void> {
+    const value = JSON.stringify(entry);
+    if (value.length > MAX_STORED_CHARS) return Promise.resolve();
+    const put = withDeadline(this.#kv.set(kvKey, value, ttlMs), this.#timeoutMs, "response cache store")
+      .catch((error: unknown) => this.#onKvFailure?.(error))
+      .finally(() => this.#pending.delete(put));
+    this.#pending.add(put);
+    return put;
+  }
+}
+
+/** The cached entry in the shape this request wants; undefined (a miss) if it is unreadable. */
+function shape(req: CacheRequest, raw: string): CachedAnswer | undefined {
+  try {
+    const entry = JSON.parse(raw) as Partial<{ json: string; sse: string[] }>;
+    const replay = req.route === "embedding" ? undefined : req.route;
+    if (req.request.stream === true && replay !== undefined) {
+      const options = req.request.stream_options as { include_usage?: unknown } | null | undefined;
+      const includeUsage = options?.include_usage === true;
+      const events =
+        entry.sse ?? (entry.json !== undefined ? jsonToChunks(replay, entry.json, true) : undefined);
+      return events === undefined ? undefined : { type: "stream", body: sseBody(events, includeUsage) };
+    }
+    const body =
+      entry.json ??
+      (entry.sse !== undefined && replay !== undefined ? chunksToJson(replay, entry.sse) : undefined);
+    if (body === undefined) return undefined;
+    return { type: "json", body, usage: (JSON.parse(body) as { usage?: Usage }).usage };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,77 @@
+/** USD per token. */
+export interface Price {
+  readonly input: number;
+  readonly output: number;
+}
+
+// Providers publish prices per million tokens; writing them that way keeps the table checkable
+// against the price pages at a glance.
+const perMillion = (input: number, output: number): Price => ({ input: input / 1e6, output: output / 1e6 });
+
+/**
+ * Published list prices as of 2025 (standard tier, no caching or batch discounts) of well-known models, keyed
+ * by the model name sent upstream. Frozen: a model missing here costs 0 unless its deployment sets
+ * `model_info.input_cost_per_token` / `output_cost_per_token`, which always win.
+ *
+ * Dated snapshots resolve to their base name (see `priceOf`), so a snapshot priced differently from
+ * its base name needs its own entry, as does any newer model whose name extends an older one.
+ */
+export const PRICE_TABLE = Object.freeze({
+  // OpenAI
+  "gpt-4o": perMillion(2.5, 10),
+  "gpt-4o-2024-05-13": perMillion(5, 15),
+  "gpt-4o-mini": perMillion(0.15, 0.6),
+  "gpt-4.1": perMillion(2, 8),
+  "gpt-4.1-mini": perMillion(0.4, 1.6),
+  "gpt-4.1-nano": perMillion(0.1, 0.4),
+  o1: perMillion(15, 60),
+  "o1-mini": perMillion(1.1, 4.4),
+  "o3-mini": perMillion(1.1, 4.4),
+  "gpt-3.5-turbo": perMillion(0.5, 1.5),
+  "gpt-3.5-turbo-1106": perMillion(1, 2),
+  "text-embedding-3-small": perMillion(0.02, 0),
+  "text-embedding-3-large": perMillion(0.13, 0),
+  "text-embedding-ada-002": perMillion(0.1, 0),
+  // Anthropic
+  "claude-3-haiku": perMillion(0.25, 1.25),
+  "claude-3-5-haiku": perMillion(0.8, 4),
+  "claude-3-5-sonnet": perMillion(3, 15),
+  "claude-3-7-sonnet": perMillion(3, 15),
+  "claude-sonnet-4": perMillion(3, 15),
+  "claude-sonnet-4-5": perMillion(3, 15),
+  "claude-haiku-4-5": perMillion(1, 5),
+  "claude-opus-4": perMillion(15, 75),
+  "claude-opus-4-1": perMillion(15, 75),
+  "claude-opus-4-5": perMillion(5, 25),
+  // Mistral
+  "mistral-large": perMillion(2, 6),
+  "mistral-small": perMillion(0.1, 0.3),
+  "mistral-small-2409": perMillion(0.2, 0.6),
+  // Groq
+  "llama-3.3-70b-versatile": perMillion(0.59, 0.79),
+  "llama-3.1-70b-versatile": perMillion(0.59, 0.79),
+  "llama-3.1-8b-instant": perMillion(0.05, 0.08),
+  "llama3-70b-8192": perMillion(0.59, 0.79),
+  "llama3-8b-8192": perMillion(0.05, 0.08),
+} satisfies Record<string, Price>);
+
+export type KnownModel = keyof typeof PRICE_TABLE;
+
+// What may follow a known name and still be the same model: dates (`-2024-08-06`, `-20241022`,
+// Vertex's `@20240620`), four-digit snapshots (`-0125`, Mistral's `-2411`), `-latest`, and Bedrock's
+// `-v1:0`. Anything else (`-mini`, `-pro`, `-4-5`) is a different model with its own price.
+const VERSION_SUFFIX = /^(?:-\d{4}-\d{2}-\d{2}|[-@]\d{8}|-\d{4}|-latest|-v\d+(?::\d+)?)+$/;
+
+const BY_LENGTH: readonly KnownModel[] = (Object.keys(PRICE_TABLE) as KnownModel[]).sort(
+  (a, b) => b.length - a.length,
+);
+
+/** The list price of an upstream model name: exact, else the longest known name it is a dated version of. */
+export function priceOf(model: string): Price | undefined {
+  // Own keys only: a model named `constructor` must not find Object.prototype's.
+  if (Object.hasOwn(PRICE_TABLE, model)) return PRICE_TABLE[model as KnownModel];
+  for (const known of BY_LENGTH) {
+    if (model.startsWith(known) && VERSION_SUFFIX.test(model.slice(known.length))) return PRICE_TABLE[known];
+  }
+  return undefined;
+}

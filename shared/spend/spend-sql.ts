@@ -1,0 +1,76 @@
+import type { Sql, SqlExecutor } from "../store/sql/port";
+import { insertSpendLogs, type SpendLogRecord } from "../store/tables/spend-logs";
+
+const OWNERS = Object.freeze([
+  { table: "routeiq_keys", id: "key_hash", of: (row: SpendLogRecord) => row.keyHash },
+  { table: "routeiq_teams", id: "team_id", of: (row: SpendLogRecord) => row.teamId },
+  { table: "routeiq_users", id: "user_id", of: (row: SpendLogRecord) => row.userId },
+] as const);
+
+async function loggedAlready(tx: SqlExecutor, requestIds: readonly string[]): Promise<Set<string>> {
+  const { rows } = await tx.query<{ request_id: string }>(
+    "SELECT request_id FROM routeiq_spend_logs WHERE request_id = ANY($1::text[])",
+    [requestIds],
+  );
+  return new Set(rows.map((row) => row.request_id));
+}
+
+function newRows(rows: readonly SpendLogRecord[], logged: Set<string>): SpendLogRecord[] {
+  const seen = new Set(logged);
+  return rows.filter((row) => {
+    if (seen.has(row.requestId)) return false;
+    seen.add(row.requestId);
+    return true;
+  });
+}
+
+/**
+ * One UPDATE per table for the whole batch rather than one per id: a batch of 500 requests from
+ * many keys stays a handful of round trips while the row locks are held. Ids are sorted so that
+ * replicas flushing at once tend to lock shared rows in the same order; a deadlock that slips
+ * through aborts one transaction, whose batch is simply retried.
+ */
+async function addSpend(tx: SqlExecutor, rows: readonly SpendLogRecord[]): Promise<void> {
+  for (const owner of OWNERS) {
+    const totals = new Map<string, number>();
+    for (const row of rows) {
+      const id = owner.of(row);
+      if (id !== null && row.spend !== 0) totals.set(id, (totals.get(id) ?? 0) + row.spend);
+    }
+    if (totals.size === 0) continue;
+    const ids = [...totals.keys()].sort();
+    await tx.query(
+      `UPDATE ${owner.table} AS t SET spend = t.spend + d.amount
+       FROM unnest($1::text[], $2::float8[]) AS d(id, amount) WHERE t.${owner.id} = d.id`,
+      [ids, ids.map((id) => totals.get(id))],
+    );
+  }
+}
+
+export class SpendBatchRaced extends Error {
+  constructor() {
+    super("spend log rows were logged concurrently; the batch will be retried");
+    this.name = "SpendBatchRaced";
+  }
+}
+
+/**
+ * Writes a batch in one transaction: the log rows not yet logged, and their spend added to their
+ * key, team and user. Spend is added only for rows this transaction inserts, so a batch retried
+ * after an ambiguous failure (committed, but the acknowledgement lost) adds nothing twice: its
+ * rows are found already logged. A request id repeated within the batch counts once.
+ */
+export function writeSpendBatch(sql: Sql, rows: readonly SpendLogRecord[]): Promise<void> {
+  return sql.transaction(async (tx) => {
+    const logged = await loggedAlready(
+      tx,
+      rows.map((row) => row.requestId),
+    );
+    const fresh = newRows(rows, logged);
+    if (fresh.length === 0) return;
+    // Fewer inserted than expected means another transaction (the lost attempt itself, still
+    // committing) logged some meanwhile: roll back and let the retry see its rows.
+    if ((await insertSpendLogs(tx, fresh)) !== fresh.length) throw new SpendBatchRaced();
+    await addSpend(tx, fresh);
+  });
+}

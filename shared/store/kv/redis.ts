@@ -1,0 +1,208 @@
+import { createHash } from "node:crypto";
+import { Redis, type RedisOptions } from "ioredis";
+import { abortable } from "../abortable";
+import type { Kv } from "./port";
+import type { KvScript } from "./script";
+
+export interface RedisKvOptions {
+  /** `redis://` or `rediss://` (TLS), user and password included; wins over host/port/password. */
+  readonly url?: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly password?: string;
+  /** TLS without a `rediss://` URL (ElastiCache with in-transit encryption). */
+  readonly tls?: boolean;
+  /** A command without an answer within this fails; it bounds a hung server as refusal bounds a dead one. */
+  readonly commandTimeoutMs?: number;
+  /** Errors no caller sees: a lost connection (once per outage) and subscribers that throw. */
+  readonly onError?: (error: unknown) => void;
+}
+
+type Handler = (message: string) => void;
+
+interface Connection {
+  readonly client: Redis;
+  /** Settles once the first connection attempt has succeeded or failed. */
+  readonly settled: Promise<void>;
+}
+
+const shas = new WeakMap<KvScript<unknown>, string>();
+
+function shaOf(script: KvScript<unknown>): string {
+  let sha = shas.get(script);
+  if (sha === undefined) {
+    sha = createHash("sha1").update(script.lua).digest("hex");
+    shas.set(script, sha);
+  }
+  return sha;
+}
+
+function clientOptions(options: RedisKvOptions): RedisOptions {
+  return {
+    host: options.host,
+    port: options.port,
+    password: options.password,
+    tls: options.tls ? {} : undefined,
+    // Fail fast while disconnected: callers choose to fail open or closed, nothing waits in a queue.
+    enableOfflineQueue: false,
+    commandTimeout: options.commandTimeoutMs ?? 1_000,
+    connectTimeout: 2_000,
+    // Commands lost with a connection are rejected at once and never replayed: a caller that saw a
+    // failure must not have its write (a counter increment) applied later behind its back.
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    // RESP2 replies, so scripts' replies look alike here, over Upstash's REST, and in memory.
+    protocol: 2,
+  };
+}
+
+function connect(options: RedisKvOptions, onError: (error: unknown) => void): Connection {
+  const settings = clientOptions(options);
+  const client = options.url === undefined ? new Redis(settings) : new Redis(options.url, settings);
+  let healthy = true;
+  // Reconnection retries repeat the same error every attempt; one report per outage is enough.
+  client.on("error", (error) => {
+    if (healthy) onError(error);
+    healthy = false;
+  });
+  client.on("ready", () => {
+    healthy = true;
+  });
+  const settled = new Promise<void>((resolve) => {
+    const done = () => {
+      for (const event of ["ready", "error", "end"]) client.off(event, done);
+      resolve();
+    };
+    for (const event of ["ready", "error", "end"]) client.on(event, done);
+  });
+  return { client, settled };
+}
+
+/** Waits out only the first connection attempt; after that, a connection that is down fails at once. */
+async function usable({ client, settled }: Connection): Promise<Redis> {
+  await settled;
+  if (client.status !== "ready") throw new Error(`redis unavailable (connection ${client.status})`);
+  return client;
+}
+
+async function disconnect({ client }: Connection): Promise<void> {
+  if (client.status === "ready") {
+    try {
+      await client.quit();
+      return;
+    } catch {
+      // Lost while quitting: disconnecting below still stops the reconnection loop.
+    }
+  }
+  client.disconnect();
+}
+
+/**
+ * Redis over TCP (ElastiCache, any Redis 6+), shared by every replica. Commands fail fast while
+ * Redis is unreachable and the client reconnects in the background. Subscriptions get their own
+ * connection, opened on first use, since a subscribed RESP2 connection takes no other commands.
+ */
+export function redisKv(options: RedisKvOptions): Kv {
+  const onError = options.onError ?? ((error) => console.error(error));
+  const main = connect(options, onError);
+  let subscriber: Connection | undefined;
+  let closed = false;
+  const channels = new Map<
+    string,
+    { readonly handlers: Set<Handler>; readonly subscribed: Promise<unknown> }
+  >();
+
+  const openSubscriber = (): Connection => {
+    if (subscriber !== undefined) return subscriber;
+    if (closed) throw new Error("kv store is closed");
+    const connection = connect(options, onError);
+    connection.client.on("message", (channel: string, message: string) => {
+      for (const handler of channels.get(channel)?.handlers ?? []) {
+        try {
+          handler(message);
+        } catch (error) {
+          onError(error);
+        }
+      }
+    });
+    subscriber = connection;
+    return connection;
+  };
+
+  return {
+    async get(key) {
+      return (await usable(main)).get(key);
+    },
+
+    async set(key, value, ttlMs) {
+      const client = await usable(main);
+      // PX takes a positive integer only; the memory adapter rounds the same way.
+      if (ttlMs === undefined) await client.set(key, value);
+      else await client.set(key, value, "PX", Math.max(1, Math.ceil(ttlMs)));
+    },
+
+    async del(key) {
+      await (await usable(main)).del(key);
+    },
+
+    async run<R>(
+      script: KvScript<R>,
+      keys: readonly string[],
+      args: readonly (string | number)[],
+    ): Promise<R> {
+      const client = await usable(main);
+      try {
+        return script.parse(await client.evalsha(shaOf(script), keys.length, ...keys, ...args));
+      } catch (error) {
+        // Not cached on this server yet (first use, a restart, a failover): EVAL sends and caches it.
+        if (!(error instanceof Error && error.message.startsWith("NOSCRIPT"))) throw error;
+        return script.parse(await client.eval(script.lua, keys.length, ...keys, ...args));
+      }
+    },
+
+    async publish(channel, message) {
+      await (await usable(main)).publish(channel, message);
+    },
+
+    async subscribe(channel, onMessage) {
+      const connection = openSubscriber();
+      const handler: Handler = (message) => onMessage(message);
+      let entry = channels.get(channel);
+      if (entry === undefined) {
+        entry = {
+          handlers: new Set(),
+          subscribed: usable(connection).then((client) => client.subscribe(channel)),
+        };
+        channels.set(channel, entry);
+      }
+      const { handlers, subscribed } = entry;
+      handlers.add(handler);
+      const unsubscribe = async () => {
+        if (!handlers.delete(handler) || handlers.size > 0) return;
+        if (channels.get(channel)?.handlers === handlers) channels.delete(channel);
+        await (await usable(connection)).unsubscribe(channel);
+      };
+      try {
+        await subscribed;
+      } catch (error) {
+        handlers.delete(handler);
+        if (handlers.size === 0 && channels.get(channel)?.handlers === handlers) channels.delete(channel);
+        throw error;
+      }
+      return unsubscribe;
+    },
+
+    async ping(signal) {
+      await abortable(
+        usable(main).then((client) => client.ping()),
+        signal,
+      );
+    },
+
+    async close() {
+      closed = true;
+      await Promise.all([disconnect(main), subscriber === undefined ? undefined : disconnect(subscriber)]);
+    },
+  };
+}

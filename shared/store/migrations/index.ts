@@ -1,0 +1,16 @@
+import keysTeamsUsersSpend from "./0001-keys-teams-users-spend";
+
+export interface Migration {
+  /** Increasing; recorded in `routeiq_migrations` once applied. */
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/**
+ * Every migration, in order. Each is plain SQL in its own numbered file; they are TypeScript
+ * modules only so that every bundle (Node, Lambda, Workers) carries them without file access.
+ */
+export const migrations: readonly Migration[] = Object.freeze([
+  { version: 1, name: "keys-teams-users-spend", sql: keysTeamsUsersSpend },
+]);

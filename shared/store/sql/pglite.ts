@@ -1,0 +1,56 @@
+import { mkdir } from "node:fs/promises";
+import { PGlite, type Results, types } from "@electric-sql/pglite";
+import { abortable } from "../abortable";
+import type { QueryResult, Sql, SqlExecutor } from "./port";
+
+export interface PgliteSqlOptions {
+  /** Where the database lives on disk; in memory (gone at exit) when undefined. */
+  readonly dataDir?: string;
+}
+
+type Queryable = Pick<PGlite, "query" | "exec">;
+
+function toResult<Row>(result: Results | undefined): QueryResult<Row> {
+  if (result === undefined) return { rows: [], rowCount: 0 };
+  return {
+    rows: result.rows as Row[],
+    rowCount: result.rowCount ?? result.affectedRows ?? result.rows.length,
+  };
+}
+
+/**
+ * Mirrors `pg`: a statement without parameters goes over the simple protocol (several statements
+ * allowed, the last one's result returned), one with parameters over the extended protocol.
+ */
+function executor(target: Queryable): SqlExecutor {
+  return {
+    async query<Row>(text: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
+      if (params.length === 0) {
+        const results = await target.exec(text);
+        return toResult<Row>(results[results.length - 1]);
+      }
+      return toResult<Row>(await target.query(text, params as unknown[]));
+    },
+  };
+}
+
+/**
+ * The embedded default: real PostgreSQL compiled to WASM, in this process. It has one connection,
+ * so PGlite queues every query behind a running transaction; transactions never interleave.
+ */
+export async function pgliteSql(options: PgliteSqlOptions = {}): Promise<Sql> {
+  // PGlite creates the data directory itself, but not its parents.
+  if (options.dataDir !== undefined) await mkdir(options.dataDir, { recursive: true });
+  const db = await PGlite.create(options.dataDir, {
+    // `pg` returns int8 (count(*), bigserial) as strings, since they can exceed 2^53; so must we.
+    parsers: { [types.INT8]: (value: string) => value },
+  });
+  return {
+    ...executor(db),
+    transaction: (work) => db.transaction((tx) => work(executor(tx))),
+    async ping(signal?: AbortSignal): Promise<void> {
+      await abortable(db.query("SELECT 1"), signal);
+    },
+    close: () => db.close(),
+  };
+}

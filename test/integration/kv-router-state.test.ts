@@ -1,0 +1,200 @@
+import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KvRouterState } from "../../shared/router/kv-state";
+import { deployment } from "../../shared/router/test-fixtures";
+import type { Outcome, RouterState } from "../../shared/router/types";
+import { MemoryKv } from "../../shared/store/kv/memory";
+import { redisKv } from "../../shared/store/kv/redis";
+import { closedPort } from "../support/routing";
+
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const policy = { allowedFails: 3, cooldownMs: 5_000 };
+const ok = (latencyMs: number, tokens = 0): Outcome => ({ ok: true, latencyMs, tokens, coolNow: false });
+const fail = (coolNow = false): Outcome => ({ ok: false, latencyMs: 10, tokens: 0, coolNow });
+const a = deployment("a");
+const b = deployment("b");
+const idle = { inFlight: 0, rpm: 0, tpm: 0, latencyMs: undefined, cooldownUntil: 0 };
+
+/** Two replicas sharing one store; `now` is the replicas' clock. */
+type Replicas = { readonly one: KvRouterState; readonly two: KvRouterState; readonly now: () => number };
+
+const first = async (state: RouterState) => (await state.stats([a]))[0];
+
+/** The behaviour of `MemoryRouterState`, which every store must reproduce. */
+function sharedCases(setup: () => Replicas) {
+  it("returns neutral stats in order for deployments never seen", async () => {
+    const { one } = setup();
+    one.begin("b");
+    expect(await one.stats([a, b])).toEqual([idle, { ...idle, inFlight: 1, rpm: 1 }]);
+    expect(await one.stats([])).toEqual([]);
+  });
+
+  it("tracks in-flight, rpm and tpm, never letting in-flight go below zero", async () => {
+    const { one } = setup();
+    one.begin("a");
+    one.begin("a");
+    await one.end("a", ok(100, 40), policy);
+    expect(await first(one)).toMatchObject({ inFlight: 1, rpm: 2, tpm: 40 });
+    await one.end("a", ok(100, 2), policy);
+    await one.end("a", ok(100, 3), policy);
+    expect(await first(one)).toMatchObject({ inFlight: 0, rpm: 2, tpm: 45 });
+  });
+
+  it("cools down when fails reach allowedFails, on the caller's clock, then resets the count", async () => {
+    const { one, now } = setup();
+    for (const cooled of [false, false, true]) expect(await one.end("a", fail(), policy)).toBe(cooled);
+    const { cooldownUntil = 0 } = (await first(one)) ?? {};
+    expect(cooldownUntil).toBeGreaterThan(now() + 4_000);
+    expect(cooldownUntil).toBeLessThanOrEqual(now() + 5_000);
+    expect(await one.end("a", fail(), policy)).toBe(false);
+  });
+
+  it("cools down at once on coolNow, and never by count when allowedFails is infinite", async () => {
+    const { one } = setup();
+    const never = { allowedFails: Number.POSITIVE_INFINITY, cooldownMs: 0 };
+    for (let i = 0; i < 5; i++) expect(await one.end("b", fail(), never)).toBe(false);
+    expect(await one.end("b", fail(true), never)).toBe(true);
+    expect(await one.end("a", fail(true), policy)).toBe(true);
+    expect((await first(one))?.cooldownUntil).toBeGreaterThan(0);
+  });
+
+  it("averages the latency of successes only, the first sample setting it", async () => {
+    const { one } = setup();
+    expect(await one.end("a", ok(100), policy)).toBe(false);
+    expect((await first(one))?.latencyMs).toBe(100);
+    await one.end("a", ok(200), policy);
+    expect((await first(one))?.latencyMs).toBeCloseTo(130);
+    await one.end("a", fail(), policy);
+    expect((await first(one))?.latencyMs).toBeCloseTo(130);
+  });
+
+  it("shares usage, in-flight, fails and cooldowns between replicas", async () => {
+    const { one, two } = setup();
+    one.begin("a");
+    two.begin("a");
+    await expect.poll(async () => (await first(two))?.inFlight).toBe(2);
+    await one.end("a", ok(100, 7), policy);
+    expect(await first(two)).toMatchObject({ inFlight: 1, rpm: 2, tpm: 7, latencyMs: 100 });
+    // Fails seen by different replicas add up toward allowedFails.
+    expect(await one.end("a", fail(), policy)).toBe(false);
+    expect(await two.end("a", fail(), policy)).toBe(false);
+    expect(await one.end("a", fail(), policy)).toBe(true);
+    expect((await first(two))?.cooldownUntil).toBeGreaterThan(0);
+  });
+}
+
+describe("KvRouterState on MemoryKv", () => {
+  let clock = 0;
+  const memory = () => {
+    clock = 120_000;
+    const now = () => clock;
+    const kv = new MemoryKv({ now });
+    return { kv, one: new KvRouterState(kv, { now }), two: new KvRouterState(kv, { now }), now };
+  };
+  const advance = (ms: number) => {
+    clock += ms;
+  };
+
+  sharedCases(memory);
+
+  it("resets rpm, tpm and fails when the store's minute changes, keeping in-flight and latency", async () => {
+    const { one } = memory();
+    for (let i = 0; i < 4; i += 1) one.begin("a");
+    await one.end("a", ok(100, 50), policy);
+    await one.end("a", fail(), policy);
+    await one.end("a", fail(), policy);
+    advance(59_999);
+    expect(await first(one)).toMatchObject({ inFlight: 1, rpm: 4, tpm: 50 });
+    advance(1);
+    expect(await first(one)).toMatchObject({ inFlight: 1, rpm: 0, tpm: 0, latencyMs: 100 });
+    // Two fails were in the previous minute, so one more does not reach allowedFails.
+    expect(await one.end("a", fail(), policy)).toBe(false);
+  });
+
+  it("ends a cooldown by the store's clock, reporting it on each replica's own clock", async () => {
+    const { one, kv } = memory();
+    const skewed = new KvRouterState(kv, { now: () => clock + 30_000 });
+    await one.end("a", fail(true), policy);
+    advance(4_999);
+    expect(await first(one)).toMatchObject({ cooldownUntil: 125_000 });
+    expect(await first(skewed)).toMatchObject({ cooldownUntil: 155_000 });
+    advance(1);
+    expect(await one.stats([a])).toEqual(await skewed.stats([a]));
+    expect(await first(skewed)).toMatchObject({ cooldownUntil: 0 });
+  });
+
+  it("forgets in-flight requests of a replica that died, ten minutes after their last begin", async () => {
+    const { one } = memory();
+    one.begin("a");
+    advance(9 * 60_000);
+    one.begin("a");
+    advance(9 * 60_000);
+    expect((await first(one))?.inFlight).toBe(2);
+    advance(60_000);
+    expect((await first(one))?.inFlight).toBe(0);
+  });
+});
+
+describe("KvRouterState on Redis", () => {
+  const prefix = `{routeiq-test:${randomUUID()}}`;
+  const clients = [redisKv({ url: REDIS_URL }), redisKv({ url: REDIS_URL })] as const;
+  const raw = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  let n = 0;
+
+  beforeAll(async () => {
+    await Promise.all(clients.map((kv) => kv.ping())).catch((error: unknown) => {
+      throw new Error(`these tests need Redis at ${REDIS_URL} (start redis-server): ${String(error)}`);
+    });
+    await raw.connect();
+  });
+
+  afterAll(async () => {
+    const keys = await raw.keys(`${prefix}*`);
+    if (keys.length > 0) await raw.del(...keys);
+    raw.disconnect();
+    await Promise.all(clients.map((kv) => kv.close()));
+  });
+
+  // Each case gets its own prefix; the two replicas talk to Redis over separate connections.
+  const redis = (): Replicas => {
+    const options = { prefix: `${prefix}:${n++}`, now: Date.now };
+    const [one, two] = clients.map((kv) => new KvRouterState(kv, options)) as [KvRouterState, KvRouterState];
+    return { one, two, now: Date.now };
+  };
+
+  sharedCases(redis);
+
+  it("ends a cooldown when Redis's clock passes it", async () => {
+    const { one, two } = redis();
+    await one.end("a", fail(true), { allowedFails: 3, cooldownMs: 300 });
+    expect((await first(two))?.cooldownUntil).toBeGreaterThan(Date.now());
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    expect((await first(two))?.cooldownUntil).toBe(0);
+  });
+
+  it("gives in-flight counters a ten-minute expiry in Redis", async () => {
+    const state = new KvRouterState(clients[0], { prefix: `${prefix}:ttl` });
+    state.begin("a");
+    await state.stats([a]);
+    expect(await raw.pttl(`${prefix}:ttl:f:a`)).toBeGreaterThan(9 * 60_000);
+  });
+});
+
+describe("KvRouterState with Redis down", () => {
+  it("serves neutral stats quickly, reports no cooldown and counts the failures", async () => {
+    const kv = redisKv({ url: `redis://127.0.0.1:${await closedPort()}`, onError: () => {} });
+    const failures: unknown[] = [];
+    const state = new KvRouterState(kv, { onKvFailure: (error) => failures.push(error) });
+    try {
+      const started = Date.now();
+      state.begin("a");
+      expect(await state.stats([a, b])).toEqual([idle, idle]);
+      expect(await state.end("a", fail(true), policy)).toBe(false);
+      expect(Date.now() - started).toBeLessThan(1_500);
+      await expect.poll(() => failures.length).toBe(3);
+    } finally {
+      await kv.close();
+    }
+  });
+});

@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hashKey } from "../../shared/keys/key-material";
+import { insertSpendLogs, type SpendLogRecord } from "../../shared/store/tables/spend-logs";
+import { type ManagementHarness, managementHarness } from "../support/management";
+
+let h: ManagementHarness;
+let keyHash: string;
+const KEY = "sk-spend-test-key-0000000";
+
+const log = (requestId: string, fields: Partial<SpendLogRecord>): SpendLogRecord => ({
+  requestId,
+  keyHash: null,
+  teamId: null,
+  userId: null,
+  modelGroup: "gpt-4o",
+  deployment: "gpt-4o-eu",
+  provider: "openai",
+  status: 200,
+  promptTokens: 100,
+  completionTokens: 20,
+  totalTokens: 120,
+  spend: 1,
+  cacheHit: false,
+  startedAt: new Date("2024-06-10T12:00:00Z"),
+  endedAt: new Date("2024-06-10T12:00:02Z"),
+  metadata: {},
+  ...fields,
+});
+
+beforeAll(async () => {
+  h = await managementHarness();
+  keyHash = await hashKey(KEY);
+  await insertSpendLogs(h.sql, [
+    log("r1", { keyHash, teamId: "t1", userId: "u1", spend: 0.5 }),
+    log("r2", {
+      keyHash,
+      teamId: "t1",
+      modelGroup: "claude",
+      spend: 2,
+      startedAt: new Date("2024-06-30T23:00:00Z"),
+    }),
+    log("r3", {
+      teamId: "t2",
+      status: 502,
+      spend: 0,
+      cacheHit: true,
+      startedAt: new Date("2024-07-01T00:00:00Z"),
+    }),
+  ]);
+});
+afterAll(() => h.close());
+
+const ids = (rows: { request_id: string }[]) => rows.map((row) => row.request_id);
+
+describe("spend routes", () => {
+  it("lists logs with LiteLLM's field names", async () => {
+    const { status, body } = await h.get("/spend/logs?request_id=r1");
+    expect(status).toBe(200);
+    expect(body).toEqual([
+      {
+        request_id: "r1",
+        api_key: keyHash,
+        team_id: "t1",
+        user: "u1",
+        model: "gpt-4o",
+        model_group: "gpt-4o",
+        model_id: "gpt-4o-eu",
+        custom_llm_provider: "openai",
+        spend: 0.5,
+        prompt_tokens: 100,
+        completion_tokens: 20,
+        total_tokens: 120,
+        startTime: "2024-06-10T12:00:00.000Z",
+        endTime: "2024-06-10T12:00:02.000Z",
+        status: "success",
+        status_code: 200,
+        cache_hit: false,
+        metadata: {},
+      },
+    ]);
+    const failed = await h.get("/spend/logs?team_id=t2");
+    expect(failed.body[0]).toMatchObject({ status: "failure", status_code: 502, cache_hit: true });
+  });
+
+  it("filters by key (as a key or its hash), team, user, dates and limit", async () => {
+    expect(ids((await h.get(`/spend/logs?api_key=${KEY}`)).body)).toEqual(["r2", "r1"]);
+    expect(ids((await h.get(`/spend/logs?api_key=${keyHash}`)).body)).toEqual(["r2", "r1"]);
+    expect(ids((await h.get("/spend/logs?user_id=u1")).body)).toEqual(["r1"]);
+    // A bare end date includes that whole day.
+    expect(ids((await h.get("/spend/logs?start_date=2024-06-01&end_date=2024-06-30")).body)).toEqual([
+      "r2",
+      "r1",
+    ]);
+    expect(ids((await h.get("/spend/logs?start_date=2024-06-30T23:00:00Z")).body)).toEqual(["r3", "r2"]);
+    expect(ids((await h.get("/spend/logs?limit=1")).body)).toEqual(["r3"]);
+  });
+
+  it("reports global spend, in total and per model", async () => {
+    expect((await h.get("/global/spend")).body).toEqual({ spend: 2.5, max_budget: null });
+    expect((await h.get("/global/spend?end_date=2024-06-29")).body).toEqual({ spend: 0.5, max_budget: null });
+    expect((await h.get("/global/spend/models")).body).toEqual([
+      { model: "claude", total_spend: 2 },
+      { model: "gpt-4o", total_spend: 0.5 },
+    ]);
+    expect((await h.get("/global/spend/models?limit=1")).body).toEqual([{ model: "claude", total_spend: 2 }]);
+  });
+});

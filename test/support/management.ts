@@ -1,0 +1,83 @@
+import { Hono } from "hono";
+import type { AppDeps } from "../../shared/deps";
+import type { GatewayEnv } from "../../shared/http/env";
+import { errorHandler } from "../../shared/http/error-handler";
+import type { KeyEvents } from "../../shared/keys/key-events";
+import { type Logger, silentLogger } from "../../shared/logging/logger";
+import { managementRoutes } from "../../shared/routes/management";
+import { migrate } from "../../shared/store/sql/migrate";
+import { pgliteSql } from "../../shared/store/sql/pglite";
+import type { Sql } from "../../shared/store/sql/port";
+
+export interface Answer {
+  readonly status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers
+  readonly body: any;
+}
+
+export interface ManagementHarness {
+  readonly sql: Sql;
+  /** Every `keyEvents.changed` call, in order. */
+  readonly changed: string[][];
+  /** Messages logged as warnings. */
+  readonly warnings: string[];
+  get(path: string): Promise<Answer>;
+  post(path: string, body: unknown): Promise<Answer>;
+  /** Empties every table and the recorded events: each test starts from nothing. */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The management routes alone, on an in-memory PGlite, with a key-events fake that records calls
+ * (or `failingKeyEvents`, to see a failed announcement not fail the request).
+ */
+export async function managementHarness(
+  options: { failingKeyEvents?: boolean } = {},
+): Promise<ManagementHarness> {
+  const sql = await pgliteSql();
+  await migrate(sql);
+  const changed: string[][] = [];
+  const warnings: string[] = [];
+  const logger: Logger = { ...silentLogger, warn: (message) => warnings.push(message) };
+  const keyEvents: KeyEvents = {
+    async changed(keyHashes) {
+      if (options.failingKeyEvents === true) throw new Error("redis unreachable");
+      changed.push([...keyHashes]);
+    },
+  };
+  // Only what the management routes read; the rest of AppDeps is the gateway's business.
+  const deps = { sql, logger, keyEvents } as unknown as AppDeps;
+  const app = new Hono<GatewayEnv>();
+  app.use(async (c, next) => {
+    c.set("deps", deps);
+    await next();
+  });
+  app.onError(errorHandler(logger));
+  app.route("/", managementRoutes());
+
+  const answer = async (response: Response): Promise<Answer> => ({
+    status: response.status,
+    body: await response.json(),
+  });
+  return {
+    sql,
+    changed,
+    warnings,
+    get: async (path) => answer(await app.request(path)),
+    post: async (path, body) =>
+      answer(
+        await app.request(path, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: typeof body === "string" ? body : JSON.stringify(body),
+        }),
+      ),
+    async reset() {
+      await sql.query("TRUNCATE routeiq_keys, routeiq_teams, routeiq_users, routeiq_spend_logs");
+      changed.length = 0;
+      warnings.length = 0;
+    },
+    close: () => sql.close(),
+  };
+}
