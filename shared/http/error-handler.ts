@@ -3,6 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { GatewayError } from "../errors";
 import type { Logger } from "../logging/logger";
+import { ClientClosedError } from "../router/attempt";
 
 function fromHttpException(error: HTTPException): GatewayError {
   if (error.status === 413) {
@@ -25,6 +26,10 @@ function fromHttpException(error: HTTPException): GatewayError {
 export const errorHandler = (logger: Logger): ErrorHandler =>
   function errorHandler(error, c) {
     let gatewayError: GatewayError;
+    if (error instanceof ClientClosedError) {
+      // Nobody is listening; nginx's convention 499 keeps it out of the 5xx alarms.
+      return c.body(null, 499 as ContentfulStatusCode);
+    }
     if (error instanceof GatewayError) gatewayError = error;
     else if (error instanceof HTTPException) gatewayError = fromHttpException(error);
     else {
