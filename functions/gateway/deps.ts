@@ -1,4 +1,4 @@
-import { Agent, fetch as undiciFetch } from "undici";
+import { Agent } from "undici";
 import { ResponseCache } from "../../shared/cache/response-cache";
 import type { RuntimeConfig } from "../../shared/config/runtime-config";
 import type { AppDeps } from "../../shared/deps";
@@ -13,6 +13,7 @@ import { MemoryRouterState } from "../../shared/router/memory-state";
 import { SpendLogWriter } from "../../shared/spend/log-writer";
 import type { NodeEnv } from "./env";
 import { openStores } from "./stores";
+import { undiciRequestFetch } from "./undici-fetch";
 
 export interface NodeDeps {
   readonly deps: AppDeps;
@@ -52,11 +53,7 @@ export async function buildNodeDeps(options: {
     logger,
     lifecycle: new Lifecycle(),
     readiness: stores.readiness,
-    fetch: ((input: RequestInfo | URL, init?: RequestInit) =>
-      undiciFetch(input as Parameters<typeof undiciFetch>[0], {
-        ...(init as Parameters<typeof undiciFetch>[1]),
-        dispatcher: agent,
-      })) as typeof fetch,
+    fetch: undiciRequestFetch(agent),
     random: Math.random,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     sql: stores.sql,
