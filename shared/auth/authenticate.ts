@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { GatewayError, unauthorized } from "../errors";
+import { GatewayError, serviceUnavailable, unauthorized } from "../errors";
 import { constantTimeEqual, presentedKey } from "../http/auth";
 import type { GatewayEnv } from "../http/env";
 import { hashKey, KEY_PREFIX } from "../keys/key-material";
@@ -41,7 +41,18 @@ export const authenticate = (
     }
     if (given?.startsWith(KEY_PREFIX)) {
       const keyHash = await hashKey(given);
-      const context = await resolver.resolve(keyHash);
+      const context = await resolver.resolve(keyHash).catch((error: unknown) => {
+        // A key not cached here cannot be checked while Postgres is unreachable: a transient
+        // refusal the client may retry, not an internal error (nor a 401 for a valid key).
+        c.var.deps.logger.warn("cannot resolve API key: key store unreachable", {
+          request_id: c.get("requestId"),
+          error: error instanceof Error ? error.message : String(error),
+        });
+        throw serviceUnavailable(
+          "cannot check the API key right now: the key store is unreachable; retry shortly",
+          1,
+        );
+      });
       if (context !== undefined) {
         checkKey(context, Date.now());
         c.set("principal", { kind: "virtual_key", keyHash, context });
