@@ -100,6 +100,9 @@ export function keyRoutes(): Hono<GatewayEnv> {
       keyHash: await hashKey(key),
       keyName: keyName(key),
     }).catch((error: unknown) => rethrowConstraint(error, KEY_CONSTRAINTS));
+    // Replicas remember unknown keys for a moment. An imported key (`key` given) may have been
+    // presented already, and must not stay refused there until that memory expires.
+    if (input.key !== undefined) await announceKeyChanges(c, [record.keyHash]);
     // The only response that ever carries the key itself.
     return c.json({ key, ...keyView(record) });
   });

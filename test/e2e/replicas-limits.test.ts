@@ -1,0 +1,180 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type OpenAIUpstream, startOpenAIUpstream } from "../support/openai-upstream";
+import {
+  admin,
+  type ChatOutcome,
+  chat,
+  type Gateway,
+  generateKey,
+  type Replicas,
+  runTag,
+  startReplicas,
+  waitFor,
+} from "../support/replicas";
+
+// Rate limits and budgets are one allowance shared by every replica, not one per replica.
+
+const INPUT_COST = 0.001;
+const OUTPUT_COST = 0.002;
+const QUESTION = [{ role: "user" as const, content: "how much does this cost?" }];
+
+let slow: OpenAIUpstream;
+let replicas: Replicas;
+let a: Gateway;
+let b: Gateway;
+/** Tokens and USD of one `priced` request with QUESTION, measured with a key of its own. */
+let tokens: { prompt: number; completion: number; total: number };
+let cost: number;
+
+beforeAll(async () => {
+  slow = await startOpenAIUpstream({ name: "slow" });
+  slow.setBehaviour({ delayMs: 300 });
+  const config = {
+    model_list: [
+      {
+        model_name: "priced",
+        litellm_params: { model: "mock/priced", mock_response: "a reply of a known length" },
+        model_info: { input_cost_per_token: INPUT_COST, output_cost_per_token: OUTPUT_COST },
+      },
+      {
+        model_name: "slow",
+        litellm_params: { model: "openai/slow", api_base: `${slow.url}/v1`, api_key: "sk-up" },
+      },
+    ],
+  };
+  replicas = await startReplicas([config, config]);
+  [a, b] = replicas.gateways as [Gateway, Gateway];
+
+  const probe = await chat(a, await generateKey(a), { model: "priced", messages: QUESTION });
+  const usage = probe.completion?.usage;
+  if (usage === undefined) throw new Error(`probe request failed: ${probe.status} ${probe.message}`);
+  tokens = { prompt: usage.prompt_tokens, completion: usage.completion_tokens, total: usage.total_tokens };
+  cost = tokens.prompt * INPUT_COST + tokens.completion * OUTPUT_COST;
+});
+
+afterAll(async () => {
+  await replicas?.shutdown();
+  await slow?.close();
+});
+
+/** `count` requests at once, alternating between the replicas. */
+const burst = (key: string, count: number, params: Parameters<typeof chat>[2]): Promise<ChatOutcome[]> =>
+  Promise.all(Array.from({ length: count }, (_, i) => chat(i % 2 === 0 ? a : b, key, params)));
+
+const statusesOf = (outcomes: readonly ChatOutcome[]) => outcomes.map((o) => o.status).sort();
+
+function expectRefusal(outcome: ChatOutcome, status: number, code: string): void {
+  expect([outcome.status, outcome.code]).toEqual([status, code]);
+}
+
+function expectRetryAfter(outcome: ChatOutcome, atMostSeconds: number): void {
+  const seconds = Number(outcome.headers.get("retry-after"));
+  expect(Number.isInteger(seconds)).toBe(true);
+  expect(seconds).toBeGreaterThanOrEqual(1);
+  expect(seconds).toBeLessThanOrEqual(atMostSeconds);
+}
+
+describe("rate limits shared by the replicas", () => {
+  it("rpm_limit counts the requests of every replica together", async () => {
+    const key = await generateKey(a, { rpm_limit: 5 });
+    const outcomes = await burst(key, 10, { model: "priced" });
+    expect(statusesOf(outcomes)).toEqual([200, 200, 200, 200, 200, 429, 429, 429, 429, 429]);
+    for (const refused of outcomes.filter((o) => o.status === 429)) {
+      expectRefusal(refused, 429, "rpm_limit_exceeded");
+      expectRetryAfter(refused, 60);
+    }
+    // Still refused on both once the burst is over: the window is a minute.
+    for (const g of [a, b]) expectRefusal(await chat(g, key, { model: "priced" }), 429, "rpm_limit_exceeded");
+  });
+
+  it("max_parallel_requests counts requests in flight on every replica", async () => {
+    const key = await generateKey(a, { max_parallel_requests: 1 });
+    const seen = slow.requests.length;
+    const first = chat(a, key, { model: "slow" });
+    // Admitted once the upstream has it; it holds the one slot for 300 ms.
+    await waitFor(
+      "the first request reaching the upstream",
+      async () => slow.requests.length > seen,
+      2_000,
+      5,
+    );
+    const second = await chat(b, key, { model: "slow" });
+    expectRefusal(second, 429, "parallel_limit_exceeded");
+    expectRetryAfter(second, 60);
+    expect((await first).status).toBe(200);
+    // The slot is released as the first answer is sent; the other replica can use it again.
+    await waitFor(
+      "the freed slot used by the other replica",
+      async () => {
+        const again = await chat(b, key, { model: "slow" });
+        if (again.status !== 200) expectRefusal(again, 429, "parallel_limit_exceeded");
+        return again.status === 200;
+      },
+      1_000,
+    );
+  });
+
+  it("tpm_limit counts the tokens used on every replica", async () => {
+    const key = await generateKey(a, { tpm_limit: tokens.total });
+    expect((await chat(a, key, { model: "priced", messages: QUESTION })).status).toBe(200);
+    // Tokens are counted once the answer is complete, just after it is sent.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const refused = await chat(b, key, { model: "priced", messages: QUESTION });
+    expectRefusal(refused, 429, "tpm_limit_exceeded");
+    expectRetryAfter(refused, 60);
+  });
+});
+
+describe("budgets shared by the replicas", () => {
+  it("a burst across both replicas overspends max_budget by at most one request", async () => {
+    const maxBudget = 3.5 * cost;
+    const key = await generateKey(a, { max_budget: maxBudget });
+    // max_tokens makes each request's reservation its exact cost (else 1024 output tokens are held).
+    const outcomes = await burst(key, 20, {
+      model: "priced",
+      messages: QUESTION,
+      max_tokens: tokens.completion,
+    });
+    const served = outcomes.filter((o) => o.status === 200).length;
+    expect(served).toBeLessThanOrEqual(Math.floor(maxBudget / cost) + 1);
+    // With exact reservations, concurrent requests leave no more than one request's worth unused.
+    expect(served).toBeGreaterThanOrEqual(Math.floor(maxBudget / cost));
+    for (const refused of outcomes.filter((o) => o.status !== 200))
+      expectRefusal(refused, 403, "budget_exceeded");
+
+    // Every request served is billed (the spend logs of both replicas reach Postgres).
+    const spendOf = async () => (await admin(b, `/key/info?key=${key}`)).body.info.spend as number;
+    await waitFor(
+      "spend written",
+      async () => Math.abs((await spendOf()) - served * cost) < 1e-9,
+      4_000,
+      100,
+    );
+    expect(await spendOf()).toBeLessThanOrEqual(maxBudget + cost);
+    for (const g of [a, b]) {
+      const refused = await chat(g, key, {
+        model: "priced",
+        messages: QUESTION,
+        max_tokens: tokens.completion,
+      });
+      expectRefusal(refused, 403, "budget_exceeded");
+    }
+  });
+
+  it("a team's max_budget stops its keys on every replica once used up", async () => {
+    const teamId = `team-${runTag()}`;
+    expect((await admin(a, "/team/new", { team_id: teamId, max_budget: 1.5 * cost })).status).toBe(200);
+    const key = await generateKey(b, { team_id: teamId });
+    const params = { model: "priced", messages: QUESTION, max_tokens: tokens.completion };
+    const outcomes: ChatOutcome[] = [];
+    for (const g of [a, b, a, b]) outcomes.push(await chat(g, key, params));
+    expect(outcomes.map((o) => o.status)).toEqual([200, 200, 403, 403]);
+    for (const refused of outcomes.slice(2)) {
+      expectRefusal(refused, 403, "budget_exceeded");
+      expect(refused.message).toContain(`team "${teamId}" budget exceeded`);
+    }
+    // Another key of the same team is refused too: the budget is the team's.
+    const sibling = await generateKey(a, { team_id: teamId });
+    expectRefusal(await chat(b, sibling, params), 403, "budget_exceeded");
+  });
+});
