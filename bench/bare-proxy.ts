@@ -32,7 +32,9 @@ const server = createServer(async (req, res) => {
       path: req.url ?? "/",
       headers: {
         "content-type": reqHeaders["content-type"] ?? "application/json",
-        ...(reqHeaders["content-length"] === undefined ? {} : { "content-length": reqHeaders["content-length"] }),
+        ...(reqHeaders["content-length"] === undefined
+          ? {}
+          : { "content-length": reqHeaders["content-length"] }),
       },
       body: req,
     });

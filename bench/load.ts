@@ -45,7 +45,7 @@ export async function runLoad(
   });
   current = instance;
   instance.on("response", (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
-    if (statusCode < 200 || statusCode >= 300) return;
+    if (Number(statusCode) < 200 || Number(statusCode) >= 300) return;
     if (count === samples.length) {
       const grown = new Float64Array(samples.length * 2);
       grown.set(samples);

@@ -1,0 +1,355 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type LoadRequest, type LoadResult, runLoad, stopLoad } from "./load";
+
+/**
+ * `npm run bench`: direct upstream vs a bare undici keep-alive proxy vs the gateway, each in its
+ * own process, loaded by autocannon from this one. Knobs (seconds / counts):
+ * BENCH_DURATION=10, BENCH_CONNECTIONS=50, BENCH_WARMUP=2, BENCH_LATENCY_DURATION=5.
+ */
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const workDir = join(tmpdir(), "routeiq-bench");
+const MASTER_KEY = "sk-routeiq-bench";
+
+function envNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${raw}`);
+  return value;
+}
+
+const settings = {
+  duration: envNumber("BENCH_DURATION", 10),
+  connections: Math.round(envNumber("BENCH_CONNECTIONS", 50)),
+  warmup: envNumber("BENCH_WARMUP", 2),
+  latencyDuration: envNumber("BENCH_LATENCY_DURATION", 5),
+};
+
+// --- child processes -------------------------------------------------------------------------
+
+interface Child {
+  readonly name: string;
+  readonly proc: ChildProcess;
+  readonly logPath: string;
+}
+
+const children: Child[] = [];
+let stopping = false;
+
+function logTail(child: Child): string {
+  try {
+    return readFileSync(child.logPath, "utf8").split("\n").slice(-20).join("\n");
+  } catch {
+    return "";
+  }
+}
+
+function startChild(name: string, args: string[], env: Record<string, string>): Child {
+  const logPath = join(workDir, `${name}.log`);
+  const log = openSync(logPath, "w");
+  // A file, not a pipe: nobody has to drain it, and it is there to read when a child dies.
+  const proc = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", log, log, "ipc"],
+  });
+  closeSync(log);
+  const child = { name, proc, logPath };
+  children.push(child);
+  proc.on("exit", (code, signal) => {
+    if (stopping) return;
+    console.error(`\n${name} exited unexpectedly (code ${code}, signal ${signal}); log ${logPath}:`);
+    console.error(logTail(child));
+    shutdown(1);
+  });
+  return child;
+}
+
+function killChildren(signal: NodeJS.Signals): void {
+  for (const { proc } of children) {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+  }
+}
+
+function shutdown(code: number): void {
+  if (!stopping) {
+    stopping = true;
+    stopLoad();
+    killChildren("SIGTERM");
+  }
+  process.exitCode = code;
+  // The gateway drains on SIGTERM; give it a moment, then make sure nothing outlives the bench.
+  setTimeout(() => {
+    killChildren("SIGKILL");
+    process.exit(code);
+  }, 2_000).unref();
+  if (children.every(({ proc }) => proc.exitCode !== null || proc.signalCode !== null)) process.exit(code);
+  for (const { proc } of children) {
+    proc.once("exit", () => {
+      if (children.every((c) => c.proc.exitCode !== null || c.proc.signalCode !== null)) process.exit(code);
+    });
+  }
+}
+
+process.once("SIGINT", () => shutdown(130));
+process.once("SIGTERM", () => shutdown(143));
+// Last resort for paths that skip shutdown(): `exit` handlers may only do synchronous work.
+process.on("exit", () => killChildren("SIGKILL"));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  while (Date.now() < deadline) {
+    if (stopping) throw new Error("stopping");
+    try {
+      if (await check()) return;
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} was not ready within ${timeoutMs} ms${last === "" ? "" : ` (${last})`}`);
+}
+
+// --- the request every target gets ------------------------------------------------------------
+
+const body = JSON.stringify({
+  model: "bench-model",
+  messages: [
+    { role: "system", content: "You are a terse assistant." },
+    { role: "user", content: "Say hello." },
+  ],
+  max_tokens: 16,
+});
+
+function requestFor(baseUrl: string, auth: boolean): LoadRequest {
+  return {
+    url: `${baseUrl}/v1/chat/completions`,
+    headers: {
+      "content-type": "application/json",
+      ...(auth ? { authorization: `Bearer ${MASTER_KEY}` } : {}),
+    },
+    body,
+  };
+}
+
+/** One real request before loading: a misconfigured target should fail loudly, not bench 401s. */
+async function checkAnswers(name: string, request: LoadRequest): Promise<true> {
+  const res = await fetch(request.url, { method: "POST", headers: request.headers, body: request.body });
+  const text = await res.text();
+  if (res.status !== 200 || !text.includes('"chat.completion"')) {
+    throw new Error(`${name} answered ${res.status}: ${text.slice(0, 300)}`);
+  }
+  return true;
+}
+
+// --- reporting ---------------------------------------------------------------------------------
+
+const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
+
+function peakRssMb(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = /^VmHWM:\s+(\d+)\s+kB/m.exec(status)?.[1];
+    return kb === undefined ? Number.NaN : Number(kb) / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function table(rows: Array<[string, LoadResult]>): string {
+  const header = [
+    "target",
+    "conns",
+    "req/s",
+    "p50 ms",
+    "p99 ms",
+    "p50 ms (fine)",
+    "p99 ms (fine)",
+    "mean ms",
+    "errors",
+  ];
+  const lines = rows.map(([name, r]) => [
+    name,
+    String(r.connections),
+    fmt(r.rps, 0),
+    String(r.latencyMs.p50),
+    String(r.latencyMs.p99),
+    fmt(r.fineLatencyMs.p50, 3),
+    fmt(r.fineLatencyMs.p99, 3),
+    fmt(r.fineLatencyMs.mean, 3),
+    String(r.errors + r.non2xx),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
+  const render = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number)))
+      .join("  ");
+  return [render(header), widths.map((w) => "-".repeat(w)).join("  "), ...lines.map(render)].join("\n");
+}
+
+// --- the run ----------------------------------------------------------------------------------
+
+async function measure(name: string, request: LoadRequest, connections: number, seconds: number) {
+  process.stdout.write(`  ${name}: ${connections} conn, warm-up ${settings.warmup}s + ${seconds}s ... `);
+  await runLoad(request, connections, settings.warmup);
+  const result = await runLoad(request, connections, seconds);
+  if (stopping) throw new Error("stopping");
+  console.log(`${fmt(result.rps, 0)} req/s`);
+  if (result.requests === 0 || result.errors + result.non2xx > result.requests / 100) {
+    throw new Error(`${name}: ${result.errors} errors and ${result.non2xx} non-2xx of ${result.requests}`);
+  }
+  return result;
+}
+
+async function main(): Promise<void> {
+  mkdirSync(workDir, { recursive: true });
+  console.log("building the gateway (npm run build) ...");
+  execFileSync("npm", ["run", "build", "--silent"], { cwd: root, stdio: "inherit" });
+
+  const [upstreamPort, proxyPort, gatewayPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
+  const proxyUrl = `http://127.0.0.1:${proxyPort}`;
+  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+
+  startChild("upstream", ["--import", "tsx", "bench/upstream.ts"], { PORT: String(upstreamPort) });
+  startChild("bare-proxy", ["--import", "tsx", "bench/bare-proxy.ts"], {
+    PORT: String(proxyPort),
+    UPSTREAM_URL: upstreamUrl,
+  });
+  const configPath = join(workDir, "config.yaml");
+  writeFileSync(
+    configPath,
+    [
+      "model_list:",
+      "  - model_name: bench-model",
+      "    litellm_params:",
+      "      model: openai/bench-model",
+      `      api_base: ${upstreamUrl}/v1`,
+      "      api_key: sk-bench-upstream",
+      "general_settings:",
+      `  master_key: ${MASTER_KEY}`,
+      "",
+    ].join("\n"),
+  );
+  // The embedded stores (PGlite, in-memory KV), fresh each run: the repo's ./.data stays untouched,
+  // and a DATABASE_URL or REDIS_URL in the caller's environment does not change what is measured.
+  const dataDir = join(workDir, "data");
+  rmSync(dataDir, { recursive: true, force: true });
+  const gateway = startChild("gateway", ["dist/gateway-node.mjs", "--config", configPath], {
+    PORT: String(gatewayPort),
+    HOST: "127.0.0.1",
+    ROUTEIQ_DATA_DIR: dataDir,
+    DATABASE_URL: "",
+    REDIS_URL: "",
+    REDIS_HOST: "",
+  });
+
+  const direct = requestFor(upstreamUrl, false);
+  const proxy = requestFor(proxyUrl, false);
+  const viaGateway = requestFor(gatewayUrl, true);
+  await waitFor("upstream", () => checkAnswers("upstream", direct));
+  await waitFor("bare proxy", () => checkAnswers("bare proxy", proxy));
+  await waitFor("gateway", async () => (await fetch(`${gatewayUrl}/_health/ready`)).ok, 60_000);
+  await checkAnswers("gateway", viaGateway);
+
+  const { duration, connections, latencyDuration } = settings;
+  console.log(`\nthroughput (${connections} connections, ${duration}s each):`);
+  const loaded: Array<[string, LoadResult]> = [
+    ["direct upstream", await measure("direct upstream", direct, connections, duration)],
+    ["bare proxy", await measure("bare proxy", proxy, connections, duration)],
+    ["gateway", await measure("gateway", viaGateway, connections, duration)],
+  ];
+  console.log(`\nlatency (1 connection, ${latencyDuration}s each):`);
+  const single: Array<[string, LoadResult]> = [
+    ["direct upstream", await measure("direct upstream", direct, 1, latencyDuration)],
+    ["bare proxy", await measure("bare proxy", proxy, 1, latencyDuration)],
+    ["gateway", await measure("gateway", viaGateway, 1, latencyDuration)],
+  ];
+  const gatewayPeakRssMb = peakRssMb(gateway.proc.pid);
+
+  const [, directLoaded] = loaded[0] as [string, LoadResult];
+  const [, proxyLoaded] = loaded[1] as [string, LoadResult];
+  const [, gatewayLoaded] = loaded[2] as [string, LoadResult];
+  const [, directSingle] = single[0] as [string, LoadResult];
+  const [, proxySingle] = single[1] as [string, LoadResult];
+  const [, gatewaySingle] = single[2] as [string, LoadResult];
+  const ratios = {
+    gatewayVsBareProxyThroughput: gatewayLoaded.rps / proxyLoaded.rps,
+    gatewayVsDirectThroughput: gatewayLoaded.rps / directLoaded.rps,
+    bareProxyVsDirectThroughput: proxyLoaded.rps / directLoaded.rps,
+    addedP50Ms: gatewaySingle.latencyMs.p50 - directSingle.latencyMs.p50,
+    addedP50FineMs: gatewaySingle.fineLatencyMs.p50 - directSingle.fineLatencyMs.p50,
+    addedMeanMs: gatewaySingle.fineLatencyMs.mean - directSingle.fineLatencyMs.mean,
+    bareProxyAddedP50FineMs: proxySingle.fineLatencyMs.p50 - directSingle.fineLatencyMs.p50,
+  };
+  const goals = {
+    throughput: ratios.gatewayVsBareProxyThroughput >= 0.5,
+    addedLatency: ratios.addedP50FineMs < 1,
+  };
+  const mark = (ok: boolean) => (ok ? "PASS" : "MISS");
+
+  console.log(`\n${table([...loaded, ...single])}`);
+  console.log("\n(p50/p99 ms: autocannon's 1 ms histogram; (fine): exact per-response hrtime durations)\n");
+  console.log(`gateway / bare proxy throughput   ${fmt(ratios.gatewayVsBareProxyThroughput)}x`);
+  console.log(`gateway / direct throughput       ${fmt(ratios.gatewayVsDirectThroughput)}x`);
+  console.log(`bare proxy / direct throughput    ${fmt(ratios.bareProxyVsDirectThroughput)}x`);
+  console.log(
+    `added p50 at 1 connection         ${fmt(ratios.addedP50FineMs, 3)} ms (autocannon integer p50: ${ratios.addedP50Ms} ms; mean: ${fmt(ratios.addedMeanMs, 3)} ms)`,
+  );
+  console.log(`bare proxy added p50 (reference)  ${fmt(ratios.bareProxyAddedP50FineMs, 3)} ms`);
+  console.log(`gateway peak RSS (VmHWM)          ${fmt(gatewayPeakRssMb, 1)} MB`);
+  console.log("\ngoals (informational):");
+  console.log(
+    `  [${mark(goals.throughput)}] throughput >= 0.5x bare proxy (${fmt(ratios.gatewayVsBareProxyThroughput)}x)`,
+  );
+  console.log(
+    `  [${mark(goals.addedLatency)}] added p50 < 1 ms at 1 connection (${fmt(ratios.addedP50FineMs, 3)} ms)`,
+  );
+
+  const resultsPath = join(workDir, "latest.json");
+  writeFileSync(
+    resultsPath,
+    `${JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        node: process.version,
+        settings,
+        loaded: Object.fromEntries(loaded),
+        singleConnection: Object.fromEntries(single),
+        ratios,
+        gatewayPeakRssMb,
+        goals,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  console.log(`\nresults: ${resultsPath}`);
+}
+
+main().then(
+  () => shutdown(0),
+  (error: unknown) => {
+    if (!stopping) console.error(`\nbench failed: ${error instanceof Error ? error.message : String(error)}`);
+    shutdown(process.exitCode === undefined || process.exitCode === 0 ? 1 : Number(process.exitCode));
+  },
+);
