@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type LoadRequest, type LoadResult, runLoad, stopLoad } from "./load";
+import { BENCH_REDIS_URL, createBenchSchema, createLimitedKey } from "./shared-state";
 
 /**
  * `npm run bench`: direct upstream vs a bare undici keep-alive proxy vs the gateway, each in its
@@ -139,12 +140,12 @@ const body = JSON.stringify({
   max_tokens: 16,
 });
 
-function requestFor(baseUrl: string, auth: boolean): LoadRequest {
+function requestFor(baseUrl: string, apiKey: string | undefined): LoadRequest {
   return {
     url: `${baseUrl}/v1/chat/completions`,
     headers: {
       "content-type": "application/json",
-      ...(auth ? { authorization: `Bearer ${MASTER_KEY}` } : {}),
+      ...(apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` }),
     },
     body,
   };
@@ -263,13 +264,27 @@ async function main(): Promise<void> {
     REDIS_HOST: "",
   });
 
-  const direct = requestFor(upstreamUrl, false);
-  const proxy = requestFor(proxyUrl, false);
-  const viaGateway = requestFor(gatewayUrl, true);
+  // The same gateway on PostgreSQL and Redis, for the virtual-key run.
+  const schema = await createBenchSchema();
+  const sharedPort = await freePort();
+  const sharedUrl = `http://127.0.0.1:${sharedPort}`;
+  startChild("gateway-shared", ["dist/gateway-node.mjs", "--config", configPath], {
+    PORT: String(sharedPort),
+    HOST: "127.0.0.1",
+    DATABASE_URL: schema.url,
+    REDIS_URL: BENCH_REDIS_URL,
+  });
+
+  const direct = requestFor(upstreamUrl, undefined);
+  const proxy = requestFor(proxyUrl, undefined);
+  const viaGateway = requestFor(gatewayUrl, MASTER_KEY);
   await waitFor("upstream", () => checkAnswers("upstream", direct));
   await waitFor("bare proxy", () => checkAnswers("bare proxy", proxy));
   await waitFor("gateway", async () => (await fetch(`${gatewayUrl}/_health/ready`)).ok, 60_000);
   await checkAnswers("gateway", viaGateway);
+  await waitFor("shared-state gateway", async () => (await fetch(`${sharedUrl}/_health/ready`)).ok, 60_000);
+  const viaVirtualKey = requestFor(sharedUrl, await createLimitedKey(sharedUrl, MASTER_KEY));
+  await checkAnswers("gateway (virtual key)", viaVirtualKey);
 
   const { duration, connections, latencyDuration } = settings;
   console.log(`\nthroughput (${connections} connections, ${duration}s each):`);
@@ -277,6 +292,15 @@ async function main(): Promise<void> {
     ["direct upstream", await measure("direct upstream", direct, connections, duration)],
     ["bare proxy", await measure("bare proxy", proxy, connections, duration)],
     ["gateway", await measure("gateway", viaGateway, connections, duration)],
+    [
+      "gateway, virtual key",
+      await measure(
+        "gateway, virtual key (limits in Redis, spend log in Postgres)",
+        viaVirtualKey,
+        connections,
+        duration,
+      ),
+    ],
   ];
   console.log(`\nlatency (1 connection, ${latencyDuration}s each):`);
   const single: Array<[string, LoadResult]> = [
@@ -289,12 +313,18 @@ async function main(): Promise<void> {
   const [, directLoaded] = loaded[0] as [string, LoadResult];
   const [, proxyLoaded] = loaded[1] as [string, LoadResult];
   const [, gatewayLoaded] = loaded[2] as [string, LoadResult];
+  const [, virtualKeyLoaded] = loaded[3] as [string, LoadResult];
+  // The spend log is written off the request path; give it a moment, then check nothing was lost.
+  await new Promise((r) => setTimeout(r, 3_000));
+  const spendRows = await schema.countSpendRows();
+  await schema.drop();
   const [, directSingle] = single[0] as [string, LoadResult];
   const [, proxySingle] = single[1] as [string, LoadResult];
   const [, gatewaySingle] = single[2] as [string, LoadResult];
   const ratios = {
     gatewayVsBareProxyThroughput: gatewayLoaded.rps / proxyLoaded.rps,
     gatewayVsDirectThroughput: gatewayLoaded.rps / directLoaded.rps,
+    virtualKeyVsBareProxyThroughput: virtualKeyLoaded.rps / proxyLoaded.rps,
     bareProxyVsDirectThroughput: proxyLoaded.rps / directLoaded.rps,
     addedP50Ms: gatewaySingle.latencyMs.p50 - directSingle.latencyMs.p50,
     addedP50FineMs: gatewaySingle.fineLatencyMs.p50 - directSingle.fineLatencyMs.p50,
@@ -304,6 +334,7 @@ async function main(): Promise<void> {
   const goals = {
     throughput: ratios.gatewayVsBareProxyThroughput >= 0.5,
     addedLatency: ratios.addedP50FineMs < 1,
+    virtualKeyThroughput: ratios.virtualKeyVsBareProxyThroughput >= 0.4,
   };
   const mark = (ok: boolean) => (ok ? "PASS" : "MISS");
 
@@ -312,6 +343,10 @@ async function main(): Promise<void> {
   console.log(`gateway / bare proxy throughput   ${fmt(ratios.gatewayVsBareProxyThroughput)}x`);
   console.log(`gateway / direct throughput       ${fmt(ratios.gatewayVsDirectThroughput)}x`);
   console.log(`bare proxy / direct throughput    ${fmt(ratios.bareProxyVsDirectThroughput)}x`);
+  console.log(`virtual key / bare proxy          ${fmt(ratios.virtualKeyVsBareProxyThroughput)}x`);
+  console.log(
+    `spend-log rows written            ${spendRows} (virtual-key run incl. warm-up and the check request)`,
+  );
   console.log(
     `added p50 at 1 connection         ${fmt(ratios.addedP50FineMs, 3)} ms (autocannon integer p50: ${ratios.addedP50Ms} ms; mean: ${fmt(ratios.addedMeanMs, 3)} ms)`,
   );
@@ -323,6 +358,9 @@ async function main(): Promise<void> {
   );
   console.log(
     `  [${mark(goals.addedLatency)}] added p50 < 1 ms at 1 connection (${fmt(ratios.addedP50FineMs, 3)} ms)`,
+  );
+  console.log(
+    `  [${mark(goals.virtualKeyThroughput)}] virtual key with limits and spend log >= 0.4x bare proxy (${fmt(ratios.virtualKeyVsBareProxyThroughput)}x)`,
   );
 
   const resultsPath = join(workDir, "latest.json");
@@ -337,6 +375,7 @@ async function main(): Promise<void> {
         singleConnection: Object.fromEntries(single),
         ratios,
         gatewayPeakRssMb,
+        spendRows,
         goals,
       },
       null,
