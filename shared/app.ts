@@ -1,5 +1,4 @@
-import { Hono, type MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { authenticate } from "./auth/authenticate";
 import type { AppDeps } from "./deps";
@@ -8,6 +7,7 @@ import { admission } from "./http/admission";
 import { adminAuth, masterKeyAuth } from "./http/auth";
 import type { GatewayEnv } from "./http/env";
 import { errorHandler } from "./http/error-handler";
+import { requestSizeLimit } from "./http/request-size";
 import { requestTracking } from "./http/request-tracking";
 import { deploymentHealthRoute, probeRoutes } from "./routes/health-routes";
 import { managementRoutes } from "./routes/management";
@@ -49,20 +49,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   app.use("/health", masterKeyAuth(masterKey));
   app.route("/", deploymentHealthRoute());
 
-  const limitRequestSize: MiddlewareHandler<GatewayEnv> = async function limitRequestSize(c, next) {
-    const maxSize = config().maxRequestBytes;
-    return bodyLimit({
-      maxSize,
-      onError: () => {
-        throw new GatewayError({
-          status: 413,
-          type: "invalid_request_error",
-          code: "request_too_large",
-          message: `request body exceeds ${maxSize} bytes (general_settings.max_request_size_mb)`,
-        });
-      },
-    })(c, next);
-  };
+  const limitRequestSize = requestSizeLimit(() => config().maxRequestBytes);
   for (const path of MANAGEMENT_PATHS) app.use(path, adminAuth(masterKey), limitRequestSize);
   app.route("/", managementRoutes());
 

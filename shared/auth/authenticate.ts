@@ -44,7 +44,7 @@ export const authenticate = (
       const context = await resolver.resolve(keyHash).catch((error: unknown) => {
         // A key not cached here cannot be checked while Postgres is unreachable: a transient
         // refusal the client may retry, not an internal error (nor a 401 for a valid key).
-        c.var.deps.logger.warn("cannot resolve API key: key store unreachable", {
+        c.get("deps").logger.warn("cannot resolve API key: key store unreachable", {
           request_id: c.get("requestId"),
           error: error instanceof Error ? error.message : String(error),
         });

@@ -1,7 +1,10 @@
 import type { Principal } from "../auth/principal";
 import type { AppDeps } from "../deps";
 
-/** Typed Hono variables: what middleware hands to handlers. */
+/**
+ * Typed Hono variables: what middleware hands to handlers. Read them with `c.get(name)`: Hono's
+ * `c.var` copies every variable into a new object on each access, which shows on the hot path.
+ */
 export interface GatewayEnv {
   Variables: {
     requestId: string;

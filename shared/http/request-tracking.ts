@@ -21,7 +21,7 @@ export const requestTracking = (
       // Read after routing: the matched pattern, never the raw path, keeps label cardinality bounded.
       metrics.requestFinished(
         c.req.routePath,
-        c.var.requestedModel ?? "",
+        c.get("requestedModel") ?? "",
         c.res.status,
         Date.now() - started,
       );
@@ -32,9 +32,9 @@ export const requestTracking = (
       finish();
       throw error;
     }
-    const body = c.res.body;
-    if (body !== null && c.res.headers.get("content-type")?.startsWith("text/event-stream")) {
-      c.res = new Response(onStreamEnd(body, finish), c.res);
+    // Headers first: reading `body` makes the Node adapter build a full Response, needed only for streams.
+    if (c.res.headers.get("content-type")?.startsWith("text/event-stream") && c.res.body !== null) {
+      c.res = new Response(onStreamEnd(c.res.body, finish), c.res);
     } else {
       finish();
     }

@@ -52,7 +52,7 @@ export function modelNotFound(model: string, config: RuntimeConfig): GatewayErro
  * `x-routeiq-*` headers and reporting usage, latency and time to first token.
  */
 export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): Promise<Served> {
-  const deps = c.var.deps;
+  const deps = c.get("deps");
   const config = deps.config.current();
   const model = call.request.model;
   const group = config.groups.get(model);
@@ -68,7 +68,7 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
       message: `model "${model}" does not support ${call.operationName}`,
     });
   }
-  checkModelAccess(c.var.principal, model);
+  checkModelAccess(c.get("principal"), model);
   const request = call.request as { max_tokens?: number | null; max_completion_tokens?: number | null };
   const accounting = await openAccounting(
     c,
@@ -81,7 +81,7 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
     modelGroup: model,
     request: call.request,
     headers: c.req.raw.headers,
-    identity: cacheIdentityOf(c.var.principal),
+    identity: cacheIdentityOf(c.get("principal")),
     settings: config.cache,
   });
   for (const [name, value] of Object.entries(cache.headers)) c.header(name, value);

@@ -21,11 +21,11 @@ export function probeRoutes(): Hono<GatewayEnv> {
     };
   };
   app.get("/_health/ready", async (c) => {
-    const { status, body } = await readiness(c.var.deps);
+    const { status, body } = await readiness(c.get("deps"));
     return c.json(body, status);
   });
   app.get("/health/readiness", async (c) => {
-    const { status, body } = await readiness(c.var.deps);
+    const { status, body } = await readiness(c.get("deps"));
     return c.json({ ...body, status: status === 200 ? "healthy" : body.status }, status);
   });
 
@@ -58,7 +58,7 @@ async function probe(deps: AppDeps, d: Deployment): Promise<string | undefined> 
 export function deploymentHealthRoute(): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
   app.get("/health", async (c) => {
-    const deps = c.var.deps;
+    const deps = c.get("deps");
     const deployments = deps.config.current().deployments;
     const results = await Promise.all(deployments.map(async (d) => ({ d, error: await probe(deps, d) })));
     const describe = (d: Deployment) => ({

@@ -10,7 +10,7 @@ import type { GatewayEnv } from "../http/env";
 export function metricsRoute(requiredKey: () => string | undefined): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
   app.get("/metrics", masterKeyAuth(requiredKey), async function metrics(c) {
-    const { contentType, body } = await c.var.deps.metrics.render();
+    const { contentType, body } = await c.get("deps").metrics.render();
     return c.body(body, 200, { "content-type": contentType });
   });
   return app;

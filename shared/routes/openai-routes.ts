@@ -52,7 +52,7 @@ export function openAIRoutes(): Hono<GatewayEnv> {
   });
 
   app.get("/models", (c) => {
-    const config = c.var.deps.config.current();
+    const config = c.get("deps").config.current();
     const data = [...config.groups.keys()].map((id) => ({
       id,
       object: "model",

@@ -42,8 +42,8 @@ export async function openAccounting(
   estimatedTokens: number,
   maxTokens: number | undefined,
 ): Promise<Accounting> {
-  const deps = c.var.deps;
-  const principal = c.var.principal;
+  const deps = c.get("deps");
+  const principal = c.get("principal");
   const started = new Date();
   const virtual = principal?.kind === "virtual_key" ? principal : undefined;
   const admission = virtual
@@ -78,7 +78,7 @@ export async function openAccounting(
       cacheHit,
       startedAt: started,
       endedAt: new Date(),
-      metadata: { request_id: c.var.requestId },
+      metadata: { request_id: c.get("requestId") },
     });
   };
   return {

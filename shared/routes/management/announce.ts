@@ -11,9 +11,9 @@ export async function announceKeyChanges(
 ): Promise<void> {
   if (keyHashes.length === 0) return;
   try {
-    await c.var.deps.keyEvents.changed(keyHashes);
+    await c.get("deps").keyEvents.changed(keyHashes);
   } catch (error) {
-    c.var.deps.logger.warn("announcing key changes failed; replicas keep cached keys until their TTL", {
+    c.get("deps").logger.warn("announcing key changes failed; replicas keep cached keys until their TTL", {
       keys: keyHashes.length,
       error: error instanceof Error ? error.message : String(error),
     });

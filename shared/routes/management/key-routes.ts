@@ -47,7 +47,7 @@ async function findKey(sql: SqlExecutor, ref: string): Promise<KeyRecord> {
 /** Applies a patch to one key, announces the change, and answers as LiteLLM's `/key/update` does. */
 async function patchKey(c: Context<GatewayEnv>, ref: string, patch: KeyPatch): Promise<Response> {
   const keyHash = await resolveKeyHash(ref);
-  const updated = await updateKey(c.var.deps.sql, keyHash, patch).catch((error: unknown) =>
+  const updated = await updateKey(c.get("deps").sql, keyHash, patch).catch((error: unknown) =>
     rethrowConstraint(error, KEY_CONSTRAINTS),
   );
   if (updated === undefined) throw keyNotFound();
@@ -90,7 +90,7 @@ export function keyRoutes(): Hono<GatewayEnv> {
 
   app.post("/key/generate", async (c) => {
     const input = await readBody(c, generateKeySchema);
-    const { sql } = c.var.deps;
+    const { sql } = c.get("deps");
     const patch = keyPatch(input, new Date());
     await requireTeam(sql, input.team_id);
     await requireUser(sql, input.user_id);
@@ -109,15 +109,15 @@ export function keyRoutes(): Hono<GatewayEnv> {
 
   app.get("/key/info", async (c) => {
     const query = readQuery(c, keyInfoQuerySchema);
-    const key = await findKey(c.var.deps.sql, query.key);
+    const key = await findKey(c.get("deps").sql, query.key);
     return c.json({ key: key.keyHash, info: keyView(key) });
   });
 
   app.post("/key/update", async (c) => {
     const input = await readBody(c, updateKeySchema);
     const patch = keyPatch(input, new Date());
-    await requireTeam(c.var.deps.sql, input.team_id);
-    await requireUser(c.var.deps.sql, input.user_id);
+    await requireTeam(c.get("deps").sql, input.team_id);
+    await requireUser(c.get("deps").sql, input.user_id);
     return patchKey(c, input.key, patch);
   });
 
@@ -129,7 +129,7 @@ export function keyRoutes(): Hono<GatewayEnv> {
   );
 
   app.post("/key/delete", async (c) => {
-    const deleted = await deleteNamedKeys(c.var.deps.sql, await readBody(c, deleteKeysSchema));
+    const deleted = await deleteNamedKeys(c.get("deps").sql, await readBody(c, deleteKeysSchema));
     await announceKeyChanges(c, deleted);
     return c.json({ deleted_keys: deleted });
   });
@@ -138,7 +138,7 @@ export function keyRoutes(): Hono<GatewayEnv> {
     const query = readQuery(c, listKeysQuerySchema);
     const page = query.page ?? 1;
     const size = query.size ?? 10;
-    const { keys, total } = await listKeys(c.var.deps.sql, {
+    const { keys, total } = await listKeys(c.get("deps").sql, {
       teamId: query.team_id,
       userId: query.user_id,
       keyAlias: query.key_alias,

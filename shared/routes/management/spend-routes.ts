@@ -58,7 +58,7 @@ export function spendRoutes(): Hono<GatewayEnv> {
 
   app.get("/spend/logs", async (c) => {
     const query = readQuery(c, spendLogsQuerySchema);
-    const logs = await querySpendLogs(c.var.deps.sql, {
+    const logs = await querySpendLogs(c.get("deps").sql, {
       keyHash: query.api_key === undefined ? undefined : await resolveKeyHash(query.api_key),
       teamId: query.team_id,
       userId: query.user_id,
@@ -70,14 +70,14 @@ export function spendRoutes(): Hono<GatewayEnv> {
   });
 
   app.get("/global/spend", async (c) => {
-    const spend = await globalSpend(c.var.deps.sql, dateRange(readQuery(c, globalSpendQuerySchema)));
+    const spend = await globalSpend(c.get("deps").sql, dateRange(readQuery(c, globalSpendQuerySchema)));
     // No proxy-wide budget exists here; LiteLLM answers null when none is configured.
     return c.json({ spend: spend.total, max_budget: null });
   });
 
   app.get("/global/spend/models", async (c) => {
     const query = readQuery(c, spendByModelQuerySchema);
-    const spend = await globalSpend(c.var.deps.sql, dateRange(query));
+    const spend = await globalSpend(c.get("deps").sql, dateRange(query));
     const top = spend.perModel.slice(0, query.limit ?? 10);
     return c.json(top.map((row) => ({ model: row.model, total_spend: row.spend })));
   });

@@ -43,7 +43,7 @@ export function teamRoutes(): Hono<GatewayEnv> {
 
   app.post("/team/new", async (c) => {
     const input = await readBody(c, newTeamSchema);
-    const team = await insertTeam(c.var.deps.sql, {
+    const team = await insertTeam(c.get("deps").sql, {
       ...teamPatch(input, new Date()),
       teamId: input.team_id ?? crypto.randomUUID(),
     }).catch((error: unknown) => rethrowConstraint(error, TEAM_CONSTRAINTS));
@@ -52,7 +52,7 @@ export function teamRoutes(): Hono<GatewayEnv> {
 
   app.get("/team/info", async (c) => {
     const { team_id: teamId } = readQuery(c, teamInfoQuerySchema);
-    const { sql } = c.var.deps;
+    const { sql } = c.get("deps");
     const team = await getTeam(sql, teamId);
     if (team === undefined) throw teamNotFound();
     const keys = await keysOwnedBy(sql, { teamId });
@@ -61,7 +61,7 @@ export function teamRoutes(): Hono<GatewayEnv> {
 
   app.post("/team/update", async (c) => {
     const input = await readBody(c, updateTeamSchema);
-    const { sql } = c.var.deps;
+    const { sql } = c.get("deps");
     const team = await updateTeam(sql, input.team_id, teamPatch(input, new Date()));
     if (team === undefined) throw teamNotFound();
     // A team's limits and block apply to every key in it, so their cached copies are stale too.
@@ -75,7 +75,7 @@ export function teamRoutes(): Hono<GatewayEnv> {
 
   app.post("/team/delete", async (c) => {
     const { team_ids: teamIds } = await readBody(c, deleteTeamsSchema);
-    const deleted = await c.var.deps.sql.transaction(async (tx) => {
+    const deleted = await c.get("deps").sql.transaction(async (tx) => {
       const result = await deleteTeams(tx, teamIds);
       const missing = teamIds.findIndex((id) => !result.teamIds.includes(id));
       // All or nothing, as for keys: the rollback keeps the teams that were found.
@@ -88,7 +88,7 @@ export function teamRoutes(): Hono<GatewayEnv> {
 
   app.get("/team/list", async (c) => {
     readQuery(c, emptyQuerySchema);
-    const teams = await listTeams(c.var.deps.sql);
+    const teams = await listTeams(c.get("deps").sql);
     return c.json(teams.map(teamView));
   });
 

@@ -63,7 +63,7 @@ export function userRoutes(): Hono<GatewayEnv> {
 
   app.post("/user/new", async (c) => {
     const input = await readBody(c, newUserSchema);
-    const { sql } = c.var.deps;
+    const { sql } = c.get("deps");
     await requireTeams(sql, input.teams);
     const patch = userPatch(input, new Date());
     const userId = input.user_id ?? crypto.randomUUID();
@@ -89,7 +89,7 @@ export function userRoutes(): Hono<GatewayEnv> {
 
   app.get("/user/info", async (c) => {
     const { user_id: userId } = readQuery(c, userInfoQuerySchema);
-    const { sql } = c.var.deps;
+    const { sql } = c.get("deps");
     const user = await getUser(sql, userId);
     if (user === undefined) throw userNotFound();
     const [keys, teams] = await Promise.all([keysOwnedBy(sql, { userId }), getTeams(sql, user.teams)]);
@@ -103,7 +103,7 @@ export function userRoutes(): Hono<GatewayEnv> {
 
   app.post("/user/update", async (c) => {
     const input = await readBody(c, updateUserSchema);
-    const { sql } = c.var.deps;
+    const { sql } = c.get("deps");
     await requireTeams(sql, input.teams);
     const user = await updateUser(sql, input.user_id, userPatch(input, new Date()));
     if (user === undefined) throw userNotFound();
@@ -118,7 +118,7 @@ export function userRoutes(): Hono<GatewayEnv> {
 
   app.post("/user/delete", async (c) => {
     const { user_ids: userIds } = await readBody(c, deleteUsersSchema);
-    const deleted = await c.var.deps.sql.transaction(async (tx) => {
+    const deleted = await c.get("deps").sql.transaction(async (tx) => {
       const result = await deleteUsers(tx, userIds);
       const missing = userIds.findIndex((id) => !result.userIds.includes(id));
       if (missing >= 0) throw userNotFound(`user_ids[${missing}]`);
