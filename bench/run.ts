@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -13,7 +13,8 @@ import { BENCH_REDIS_URL, createBenchSchema, createLimitedKey } from "./shared-s
  * BENCH_DURATION=10, BENCH_CONNECTIONS=50, BENCH_WARMUP=2, BENCH_LATENCY_DURATION=5.
  */
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const workDir = join(tmpdir(), "routeiq-bench");
+// One directory per run: two runs at once must not share a config or an embedded database.
+const workDir = mkdtempSync(join(tmpdir(), "routeiq-bench-"));
 const MASTER_KEY = "sk-routeiq-bench";
 
 function envNumber(name: string, fallback: number): number {
