@@ -294,6 +294,15 @@ async function main(): Promise<void> {
     ["bare proxy", await measure("bare proxy", proxy, connections, duration)],
     ["gateway", await measure("gateway", viaGateway, connections, duration)],
     [
+      "gateway, HA stores",
+      await measure(
+        "gateway on Postgres + Redis, master key",
+        requestFor(sharedUrl, MASTER_KEY),
+        connections,
+        duration,
+      ),
+    ],
+    [
       "gateway, virtual key",
       await measure(
         "gateway, virtual key (limits in Redis, spend log in Postgres)",
@@ -314,7 +323,8 @@ async function main(): Promise<void> {
   const [, directLoaded] = loaded[0] as [string, LoadResult];
   const [, proxyLoaded] = loaded[1] as [string, LoadResult];
   const [, gatewayLoaded] = loaded[2] as [string, LoadResult];
-  const [, virtualKeyLoaded] = loaded[3] as [string, LoadResult];
+  const [, haLoaded] = loaded[3] as [string, LoadResult];
+  const [, virtualKeyLoaded] = loaded[4] as [string, LoadResult];
   // The spend log is written off the request path; give it a moment, then check nothing was lost.
   await new Promise((r) => setTimeout(r, 3_000));
   const spendRows = await schema.countSpendRows();
@@ -325,6 +335,7 @@ async function main(): Promise<void> {
   const ratios = {
     gatewayVsBareProxyThroughput: gatewayLoaded.rps / proxyLoaded.rps,
     gatewayVsDirectThroughput: gatewayLoaded.rps / directLoaded.rps,
+    haStoresVsBareProxyThroughput: haLoaded.rps / proxyLoaded.rps,
     virtualKeyVsBareProxyThroughput: virtualKeyLoaded.rps / proxyLoaded.rps,
     bareProxyVsDirectThroughput: proxyLoaded.rps / directLoaded.rps,
     addedP50Ms: gatewaySingle.latencyMs.p50 - directSingle.latencyMs.p50,
@@ -344,9 +355,10 @@ async function main(): Promise<void> {
   console.log(`gateway / bare proxy throughput   ${fmt(ratios.gatewayVsBareProxyThroughput)}x`);
   console.log(`gateway / direct throughput       ${fmt(ratios.gatewayVsDirectThroughput)}x`);
   console.log(`bare proxy / direct throughput    ${fmt(ratios.bareProxyVsDirectThroughput)}x`);
+  console.log(`gateway on Postgres+Redis / bare  ${fmt(ratios.haStoresVsBareProxyThroughput)}x (master key)`);
   console.log(`virtual key / bare proxy          ${fmt(ratios.virtualKeyVsBareProxyThroughput)}x`);
   console.log(
-    `spend-log rows written            ${spendRows} (virtual-key run incl. warm-up and the check request)`,
+    `spend-log rows written            ${spendRows} (both Postgres runs, warm-ups and check requests included)`,
   );
   console.log(
     `added p50 at 1 connection         ${fmt(ratios.addedP50FineMs, 3)} ms (autocannon integer p50: ${ratios.addedP50Ms} ms; mean: ${fmt(ratios.addedMeanMs, 3)} ms)`,

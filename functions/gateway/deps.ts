@@ -8,6 +8,7 @@ import { KeyResolver } from "../../shared/keys/key-resolver";
 import { Limiter } from "../../shared/limits/limiter";
 import type { Logger } from "../../shared/logging/logger";
 import type { GatewayMetrics } from "../../shared/metrics/port";
+import { CachedRouterState } from "../../shared/router/cached-state";
 import { KvRouterState } from "../../shared/router/kv-state";
 import { MemoryRouterState } from "../../shared/router/memory-state";
 import { SpendLogWriter } from "../../shared/spend/log-writer";
@@ -47,7 +48,9 @@ export async function buildNodeDeps(options: {
     config: { current: options.config },
     // Router state is shared through Redis when there is one, so every replica routes alike.
     routerState: stores.kvShared
-      ? new KvRouterState(stores.kv, { onKvFailure: () => metrics.storeFailure("redis", "router_state") })
+      ? new CachedRouterState(
+          new KvRouterState(stores.kv, { onKvFailure: () => metrics.storeFailure("redis", "router_state") }),
+        )
       : new MemoryRouterState(),
     metrics,
     logger,
