@@ -1,8 +1,7 @@
 import { GatewayError } from "../errors";
 import type { Logger } from "../logging/logger";
 import type { Kv } from "../store/kv/port";
-import { reserveScript, settleScript } from "./budget-scripts";
-import { admitScript, releaseScript } from "./rate-scripts";
+import { type AdmitReply, admitScript, finishScript } from "./limit-scripts";
 import type { LimitSubject } from "./subject";
 
 const WINDOW_MS = 60_000;
@@ -46,9 +45,37 @@ function budgetTtl(s: LimitSubject, now: number): number {
   return Math.max(1_000, Math.min(MAX_SPEND_TTL_MS, s.budgetResetAt.getTime() - now));
 }
 
+function refusal(
+  reply: Exclude<AdmitReply, { admitted: true }>,
+  budgeted: readonly LimitSubject[],
+  limited: readonly LimitSubject[],
+): GatewayError {
+  if (reply.kind === "budget") {
+    const s = budgeted[reply.subject] as LimitSubject;
+    const who = s.scope === "key" ? "key" : `${s.scope} "${s.id}"`;
+    const resets = s.budgetResetAt === undefined ? "" : `; resets at ${s.budgetResetAt.toISOString()}`;
+    return new GatewayError({
+      status: 403,
+      type: "permission_error",
+      code: "budget_exceeded",
+      message: `${who} budget exceeded: spent $${reply.committed.toFixed(6)} of max_budget $${s.maxBudget}${resets}`,
+    });
+  }
+  const s = limited[reply.subject] as LimitSubject;
+  const limit = [s.rpmLimit, s.tpmLimit, s.maxParallelRequests][reply.which - 1];
+  const seconds = Math.max(1, Math.ceil(reply.retryAfterMs / 1000));
+  return new GatewayError({
+    status: 429,
+    type: "rate_limit_error",
+    code: `${WHICH[reply.which].replace(" request", "")}_limit_exceeded`,
+    message: `${s.scope} ${WHICH[reply.which]} limit of ${limit} reached; retry in ${seconds}s`,
+    headers: { "retry-after": String(seconds) },
+  });
+}
+
 /**
  * Enforces rpm/tpm/parallel limits and budgets for a request's subjects (key, team, user),
- * atomically across replicas. Budgets are checked first because a budget refusal holds nothing.
+ * atomically across replicas: one script call to admit, one to finish.
  */
 export class Limiter {
   readonly #options: LimiterOptions;
@@ -63,26 +90,65 @@ export class Limiter {
       (s) => s.rpmLimit !== undefined || s.tpmLimit !== undefined || s.maxParallelRequests !== undefined,
     );
     if (budgeted.length === 0 && limited.length === 0) return NOTHING_HELD;
+    const now = Date.now();
+    const budgetKeyList = budgeted.flatMap((s) => {
+      const k = budgetKeys(s);
+      return [k.spend, k.reserved];
+    });
+    const ttl =
+      budgeted.length === 0 ? MAX_SPEND_TTL_MS : Math.min(...budgeted.map((s) => budgetTtl(s, now)));
+    let reply: AdmitReply;
     try {
-      const releaseBudget = await this.#reserve(budgeted, estimatedCost);
-      let releaseRate: (tokens: number) => Promise<void>;
-      try {
-        releaseRate = await this.#admitRate(limited);
-      } catch (error) {
-        await releaseBudget(0);
-        throw error;
-      }
-      return {
-        finish: (tokens, cost) => {
-          Promise.all([releaseRate(tokens), releaseBudget(cost)]).catch((error: unknown) =>
-            this.#options.onKvFailure?.(error),
-          );
-        },
-      };
+      reply = await this.#options.kv.run(
+        admitScript,
+        [
+          ...budgetKeyList,
+          ...limited.flatMap((s) => {
+            const k = rateKeys(s);
+            return [k.rpm, k.tpm, k.parallel];
+          }),
+        ],
+        [
+          budgeted.length,
+          limited.length,
+          estimatedCost,
+          ttl,
+          WINDOW_MS,
+          IN_FLIGHT_TTL_MS,
+          ...budgeted.flatMap((s) => [s.maxBudget ?? 0, s.spend]),
+          ...limited.flatMap((s) => [s.rpmLimit ?? 0, s.tpmLimit ?? 0, s.maxParallelRequests ?? 0]),
+        ],
+      );
     } catch (error) {
-      if (error instanceof GatewayError) throw error;
       return this.#kvDown(error);
     }
+    if (!reply.admitted) throw refusal(reply, budgeted, limited);
+    const finishKeys = [
+      ...budgetKeyList,
+      ...limited.flatMap((s) => {
+        const k = rateKeys(s);
+        return [k.tpm, k.parallel];
+      }),
+    ];
+    const flags = limited.flatMap((s) => [
+      s.tpmLimit === undefined ? 0 : 1,
+      s.maxParallelRequests === undefined ? 0 : 1,
+    ]);
+    return {
+      finish: (tokens, cost) => {
+        this.#options.kv
+          .run(finishScript, finishKeys, [
+            budgeted.length,
+            limited.length,
+            estimatedCost,
+            cost,
+            WINDOW_MS,
+            tokens,
+            ...flags,
+          ])
+          .catch((error: unknown) => this.#options.onKvFailure?.(error));
+      },
+    };
   }
 
   #kvDown(error: unknown): Admission {
@@ -101,74 +167,5 @@ export class Limiter {
       message: "rate-limit store is unreachable and limits fail closed; retry shortly",
       headers: { "retry-after": "1" },
     });
-  }
-
-  async #reserve(
-    subjects: readonly LimitSubject[],
-    estimate: number,
-  ): Promise<(cost: number) => Promise<void>> {
-    if (subjects.length === 0) return async () => {};
-    const now = Date.now();
-    const keys = subjects.flatMap((s) => {
-      const k = budgetKeys(s);
-      return [k.spend, k.reserved];
-    });
-    const ttl = Math.min(...subjects.map((s) => budgetTtl(s, now)));
-    const args = [subjects.length, estimate, ttl, ...subjects.flatMap((s) => [s.maxBudget ?? 0, s.spend])];
-    const reply = await this.#options.kv.run(reserveScript, keys, args);
-    if (!reply.admitted) {
-      const s = subjects[reply.subject] as LimitSubject;
-      throw new GatewayError({
-        status: 403,
-        type: "permission_error",
-        code: "budget_exceeded",
-        message:
-          `${s.scope} ${s.scope === "key" ? "" : `"${s.id}" `}budget exceeded: spent $${reply.committed.toFixed(6)} of max_budget $${s.maxBudget}${s.budgetResetAt ? `; resets at ${s.budgetResetAt.toISOString()}` : ""}`.replace(
-            "  ",
-            " ",
-          ),
-      });
-    }
-    return async (cost) => {
-      await this.#options.kv.run(settleScript, keys, [subjects.length, estimate, cost]);
-    };
-  }
-
-  async #admitRate(subjects: readonly LimitSubject[]): Promise<(tokens: number) => Promise<void>> {
-    if (subjects.length === 0) return async () => {};
-    const keys = subjects.flatMap((s) => {
-      const k = rateKeys(s);
-      return [k.rpm, k.tpm, k.parallel];
-    });
-    const args = [
-      subjects.length,
-      WINDOW_MS,
-      IN_FLIGHT_TTL_MS,
-      ...subjects.flatMap((s) => [s.rpmLimit ?? 0, s.tpmLimit ?? 0, s.maxParallelRequests ?? 0]),
-    ];
-    const reply = await this.#options.kv.run(admitScript, keys, args);
-    if (!reply.admitted) {
-      const s = subjects[reply.subject] as LimitSubject;
-      const limit = [s.rpmLimit, s.tpmLimit, s.maxParallelRequests][reply.which - 1];
-      const seconds = Math.max(1, Math.ceil(reply.retryAfterMs / 1000));
-      throw new GatewayError({
-        status: 429,
-        type: "rate_limit_error",
-        code: `${WHICH[reply.which].replace(" request", "")}_limit_exceeded`,
-        message: `${s.scope} ${WHICH[reply.which]} limit of ${limit} reached; retry in ${seconds}s`,
-        headers: { "retry-after": String(seconds) },
-      });
-    }
-    const releaseKeys = subjects.flatMap((s) => {
-      const k = rateKeys(s);
-      return [k.tpm, k.parallel];
-    });
-    const flags = subjects.flatMap((s) => [
-      s.tpmLimit === undefined ? 0 : 1,
-      s.maxParallelRequests === undefined ? 0 : 1,
-    ]);
-    return async (tokens) => {
-      await this.#options.kv.run(releaseScript, releaseKeys, [subjects.length, WINDOW_MS, tokens, ...flags]);
-    };
   }
 }
