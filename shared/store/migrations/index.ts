@@ -1,4 +1,5 @@
 import keysTeamsUsersSpend from "./0001-keys-teams-users-spend";
+import leasesConfigRevisions from "./0002-leases-config-revisions";
 
 export interface Migration {
   /** Increasing; recorded in `routeiq_migrations` once applied. */
@@ -13,4 +14,5 @@ export interface Migration {
  */
 export const migrations: readonly Migration[] = Object.freeze([
   { version: 1, name: "keys-teams-users-spend", sql: keysTeamsUsersSpend },
+  { version: 2, name: "leases-config-revisions", sql: leasesConfigRevisions },
 ]);
