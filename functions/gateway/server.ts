@@ -3,12 +3,14 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createApp } from "../../shared/app";
+import { ConfigHolder } from "../../shared/config/config-holder";
 import { loadConfig } from "../../shared/config/load";
 import type { RuntimeConfig } from "../../shared/config/runtime-config";
 import type { AppDeps } from "../../shared/deps";
 import { jsonLogger, type Logger } from "../../shared/logging/logger";
 import type { GatewayMetrics } from "../../shared/metrics/port";
 import { prometheusMetrics } from "../../shared/metrics/prometheus";
+import { watchConfigFile } from "./config-watch";
 import { buildNodeDeps } from "./deps";
 import type { NodeEnv } from "./env";
 
@@ -43,13 +45,15 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
       "NO MASTER KEY CONFIGURED: the gateway is open to anyone who can reach it. Set general_settings.master_key or LITELLM_MASTER_KEY.",
     );
   }
+  const holder = new ConfigHolder(config, options.configPath);
   const { deps, close } = await buildNodeDeps({
-    config: () => config,
+    config: () => holder.current(),
     nodeEnv: options.nodeEnv,
     logger,
     metrics: options.metrics ?? prometheusMetrics(),
   });
   const { lifecycle } = deps;
+  const stopWatching = watchConfigFile(options.configPath, options.env, holder, logger);
   const app = createApp(deps);
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, port: options.nodeEnv.PORT, hostname: options.nodeEnv.HOST }, () =>
@@ -64,6 +68,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
   const shutdown = () => {
     closing ??= (async () => {
       lifecycle.startDrain();
+      stopWatching();
       logger.info("draining", { in_flight: lifecycle.inFlight });
       const deadline = Date.now() + options.nodeEnv.ROUTEIQ_DRAIN_TIMEOUT_SECONDS * 1000;
       let closed = false;

@@ -1,0 +1,52 @@
+import { readFileSync, watch } from "node:fs";
+import { basename, dirname } from "node:path";
+import type { ConfigHolder } from "../../shared/config/config-holder";
+import { ConfigError, type Env, loadConfig } from "../../shared/config/load";
+import type { Logger } from "../../shared/logging/logger";
+
+const SETTLE_MS = 150;
+
+/**
+ * Reloads a local config file when it changes, with the same validation as at start. An invalid
+ * file is refused and logged with every problem; the last good config keeps serving. Watches the
+ * directory, not the file, so editors that replace the file (write + rename) are seen too.
+ */
+export function watchConfigFile(path: string, env: Env, holder: ConfigHolder, logger: Logger): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let lastText = readFileSync(path, "utf8");
+  const reload = () => {
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (error) {
+      logger.error("config file unreadable; keeping the current config", { path, error: String(error) });
+      return;
+    }
+    if (text === lastText) return;
+    lastText = text;
+    try {
+      const { config, warnings } = loadConfig(text, env, path);
+      for (const warning of warnings) logger.warn("config key ignored", { path, detail: warning });
+      holder.swap(config, path);
+      logger.info("config reloaded", {
+        path,
+        revision: holder.origin.revision,
+        models: [...config.groups.keys()],
+      });
+    } catch (error) {
+      const problems = error instanceof ConfigError ? error.problems : [String(error)];
+      logger.error("config change refused; keeping the last good config", { path, problems });
+    }
+  };
+  const watcher = watch(dirname(path), (_event, file) => {
+    if (file !== null && file !== basename(path)) return;
+    clearTimeout(timer);
+    // Editors write in several steps; read once the file has settled.
+    timer = setTimeout(reload, SETTLE_MS);
+  });
+  watcher.unref();
+  return () => {
+    clearTimeout(timer);
+    watcher.close();
+  };
+}
