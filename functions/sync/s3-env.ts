@@ -1,0 +1,78 @@
+import { z } from "zod";
+import type { ObjectSource } from "../../shared/sync/object-source";
+import { type S3SourceOptions, s3Source } from "../../shared/sync/s3-source";
+
+/** `NAME=` (as compose writes for an unset `${NAME:-}`) means unset, not an empty value. */
+const unsetIfBlank = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
+
+const PAIRS = [
+  ["CONFIG_S3_BUCKET", "CONFIG_S3_KEY"],
+  ["LLMROUTER_MODEL_S3_BUCKET", "LLMROUTER_MODEL_S3_KEY"],
+] as const;
+
+/** The S3 sync environment (docs: high-availability.md). */
+export const s3EnvSchema = z
+  .object({
+    CONFIG_S3_BUCKET: unsetIfBlank(z.string()),
+    CONFIG_S3_KEY: unsetIfBlank(z.string()),
+    LLMROUTER_MODEL_S3_BUCKET: unsetIfBlank(z.string()),
+    LLMROUTER_MODEL_S3_KEY: unsetIfBlank(z.string()),
+    AWS_ENDPOINT_URL_S3: unsetIfBlank(z.url()),
+    AWS_ENDPOINT_URL: unsetIfBlank(z.url()),
+    AWS_S3_FORCE_PATH_STYLE: unsetIfBlank(z.stringbool({ truthy: ["true", "1"], falsy: ["false", "0"] })),
+    AWS_REGION: unsetIfBlank(z.string()).transform((v) => v ?? "us-east-1"),
+  })
+  .superRefine((env, ctx) => {
+    // Half a location is a typo, not "S3 off": silently reading a local file instead would hide it.
+    for (const [bucket, key] of PAIRS) {
+      if (env[bucket] !== undefined && env[key] === undefined) {
+        ctx.addIssue({ code: "custom", path: [key], message: `${key} is required when ${bucket} is set` });
+      }
+      if (env[key] !== undefined && env[bucket] === undefined) {
+        ctx.addIssue({ code: "custom", path: [bucket], message: `${bucket} is required when ${key} is set` });
+      }
+    }
+  });
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface S3Env {
+  readonly config: S3SourceOptions | undefined;
+  readonly model: S3SourceOptions | undefined;
+}
+
+/** Reads where config and routing model live; a bad value throws an error naming the variable(s). */
+export function parseS3Env(env: Env): S3Env {
+  const result = s3EnvSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(`invalid S3 sync environment:\n  - ${problems.join("\n  - ")}`);
+  }
+  const parsed = result.data;
+  const endpoint = parsed.AWS_ENDPOINT_URL_S3 ?? parsed.AWS_ENDPOINT_URL;
+  const client = {
+    endpoint,
+    // MinIO and s3rver have no per-bucket DNS names, so an endpoint override implies path style.
+    forcePathStyle: parsed.AWS_S3_FORCE_PATH_STYLE ?? endpoint !== undefined,
+    region: parsed.AWS_REGION,
+  };
+  const at = (bucket: string | undefined, key: string | undefined) =>
+    bucket !== undefined && key !== undefined ? { bucket, key, ...client } : undefined;
+  return {
+    config: at(parsed.CONFIG_S3_BUCKET, parsed.CONFIG_S3_KEY),
+    model: at(parsed.LLMROUTER_MODEL_S3_BUCKET, parsed.LLMROUTER_MODEL_S3_KEY),
+  };
+}
+
+/** The config file's S3 source, or undefined when CONFIG_S3_BUCKET is unset (the local file is used). */
+export function configSourceFromEnv(env: Env): ObjectSource | undefined {
+  const options = parseS3Env(env).config;
+  return options && s3Source(options);
+}
+
+/** The routing model's S3 source, or undefined when LLMROUTER_MODEL_S3_BUCKET is unset. */
+export function modelSourceFromEnv(env: Env): ObjectSource | undefined {
+  const options = parseS3Env(env).model;
+  return options && s3Source(options);
+}

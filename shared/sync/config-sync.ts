@@ -1,0 +1,137 @@
+import type { ConfigHolder } from "../config/config-holder";
+import { ConfigError, type Env, loadConfig } from "../config/load";
+import type { Logger } from "../logging/logger";
+import type { Sql } from "../store/sql/port";
+import { publishRevision } from "../store/tables/config-revisions";
+import type { Lease } from "../store/tables/leases";
+import type { ObjectSource } from "./object-source";
+
+/** Who may publish: the elected leader's current lease, or nobody when election is off. */
+export interface Leadership {
+  isLeader(): boolean;
+  currentLease(): Lease | undefined;
+}
+
+export type SyncOutcome = "published" | "applied" | "unchanged" | "skipped" | "invalid" | "refused" | "error";
+
+export interface SyncStatus {
+  readonly lastSyncAt: string | null;
+  readonly lastOutcome: SyncOutcome | null;
+  readonly lastError: string | null;
+  readonly lastEtag: string | null;
+  readonly skippedSyncCount: number;
+}
+
+export interface ConfigSyncOptions {
+  readonly sql: Sql;
+  readonly source: ObjectSource;
+  /** Undefined when election is off: this process applies what it fetches to itself. */
+  readonly leadership: Leadership | undefined;
+  readonly holder: ConfigHolder | undefined;
+  readonly env: Env;
+  readonly logger: Logger;
+  /** After a revision is published (announce it to the other replicas). */
+  readonly onPublished?: (revision: number) => void;
+}
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * One config sync run, the same for every host (gateway loop, standalone loop, scheduled Lambda,
+ * `npm run sync`): fetch only if changed (ETag), validate with the gateway's own schema, then
+ * publish a fenced revision (election on: only the leader, and only under a current lease) or
+ * apply it to this process (election off: every replica syncs on its own). An invalid object is
+ * refused; the last good config keeps serving.
+ */
+export class ConfigSync {
+  readonly #options: ConfigSyncOptions;
+  #etag: string | undefined;
+  #status: SyncStatus = {
+    lastSyncAt: null,
+    lastOutcome: null,
+    lastError: null,
+    lastEtag: null,
+    skippedSyncCount: 0,
+  };
+
+  constructor(options: ConfigSyncOptions) {
+    this.#options = options;
+  }
+
+  get status(): SyncStatus {
+    return this.#status;
+  }
+
+  async runOnce(): Promise<SyncOutcome> {
+    const outcome = await this.#run().catch((error: unknown) => {
+      this.#record("error", error instanceof Error ? error.message : String(error));
+      this.#options.logger.error("config sync failed", {
+        source: this.#options.source.describe(),
+        error: this.#status.lastError,
+      });
+      return "error" as const;
+    });
+    return outcome;
+  }
+
+  #record(outcome: SyncOutcome, error: string | null = null): SyncOutcome {
+    this.#status = {
+      ...this.#status,
+      lastSyncAt: new Date().toISOString(),
+      lastOutcome: outcome,
+      lastError: error ?? (outcome === "invalid" || outcome === "refused" ? this.#status.lastError : null),
+      lastEtag: this.#etag ?? null,
+      skippedSyncCount: this.#status.skippedSyncCount + (outcome === "skipped" ? 1 : 0),
+    };
+    return outcome;
+  }
+
+  async #run(): Promise<SyncOutcome> {
+    const { leadership, source, logger } = this.#options;
+    // Followers skip quietly: one replica fetching per interval, not N.
+    if (leadership !== undefined && !leadership.isLeader()) return this.#record("skipped");
+    const fetched = await source.fetch(this.#etag);
+    if (!fetched.changed) return this.#record("unchanged");
+    const body = new TextDecoder().decode(fetched.body);
+    let config: ReturnType<typeof loadConfig>["config"];
+    try {
+      config = loadConfig(body, this.#options.env, source.describe()).config;
+    } catch (error) {
+      const problems = error instanceof ConfigError ? error.problems.join("; ") : String(error);
+      // Remember the etag so the same bad object is not re-downloaded every interval.
+      this.#etag = fetched.etag;
+      logger.error("config object refused; keeping the last good config", {
+        source: source.describe(),
+        problems,
+      });
+      return this.#record("invalid", problems);
+    }
+    if (leadership === undefined) {
+      this.#options.holder?.swap(config, source.describe());
+      this.#etag = fetched.etag;
+      return this.#record("applied");
+    }
+    const lease = leadership.currentLease();
+    const published =
+      lease === undefined
+        ? undefined
+        : await publishRevision(this.#options.sql, lease, {
+            etag: fetched.etag,
+            checksum: await sha256Hex(fetched.body),
+            body,
+          });
+    if (published === undefined) {
+      logger.warn("config publish refused: this replica's lease is no longer current", {
+        source: source.describe(),
+      });
+      return this.#record("refused", "publish refused by the fencing check: leadership was lost");
+    }
+    this.#etag = fetched.etag;
+    logger.info("config revision published", { revision: published.revision, etag: fetched.etag });
+    this.#options.onPublished?.(published.revision);
+    return this.#record("published");
+  }
+}

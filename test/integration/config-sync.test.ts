@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { ConfigHolder } from "../../shared/config/config-holder";
+import { loadConfig } from "../../shared/config/load";
+import { silentLogger } from "../../shared/logging/logger";
+import { migrate } from "../../shared/store/sql/migrate";
+import { pgSql } from "../../shared/store/sql/pg";
+import type { Sql } from "../../shared/store/sql/port";
+import { acquireLease, type Lease } from "../../shared/store/tables/leases";
+import { ConfigSync, type Leadership } from "../../shared/sync/config-sync";
+import type { FetchResult, ObjectSource } from "../../shared/sync/object-source";
+import { RevisionFollower } from "../../shared/sync/revision-follower";
+import { createTestSchema, type TestSchema } from "../support/postgres";
+
+const configText = (...models: string[]) =>
+  stringify({ model_list: models.map((m) => ({ model_name: m, litellm_params: { model: `mock/${m}` } })) });
+
+/** An in-memory object store with S3's conditional-GET semantics, counting the fetches. */
+function memorySource(initial: string) {
+  let body = initial;
+  let version = 1;
+  const source = {
+    fetches: 0,
+    put(text: string) {
+      body = text;
+      version += 1;
+    },
+    describe: () => "memory://config.yaml",
+    async fetch(previousEtag: string | undefined): Promise<FetchResult> {
+      source.fetches += 1;
+      const etag = `"v${version}"`;
+      if (etag === previousEtag) return { changed: false };
+      return { changed: true, etag, body: new TextEncoder().encode(body) };
+    },
+  };
+  return source satisfies ObjectSource & { fetches: number };
+}
+
+const leading = (lease: Lease | undefined): Leadership => ({
+  isLeader: () => lease !== undefined,
+  currentLease: () => lease,
+});
+
+let schema: TestSchema;
+let sql: Sql;
+let lock = 0;
+const lockName = () => `sync_${Date.now()}_${++lock}`;
+const holderFor = (text: string) => new ConfigHolder(loadConfig(text, {}).config, "start");
+const groups = (holder: ConfigHolder) => [...holder.current().groups.keys()];
+
+beforeAll(async () => {
+  schema = await createTestSchema("sync");
+  sql = pgSql({ connectionString: schema.url });
+  await migrate(sql);
+});
+
+afterAll(async () => {
+  await sql?.close();
+  await schema?.drop();
+});
+
+describe("config sync with leader election", () => {
+  it("the leader publishes a validated revision; another replica picks it up; unchanged objects are not re-downloaded", async () => {
+    const name = lockName();
+    const source = memorySource(configText("a", "b"));
+    const lease = await acquireLease(sql, name, "gateway-1-aaa", 30);
+    const published: number[] = [];
+    const sync = new ConfigSync({
+      sql,
+      source,
+      leadership: leading(lease),
+      holder: undefined,
+      env: {},
+      logger: silentLogger,
+      onPublished: (r) => published.push(r),
+    });
+    expect(await sync.runOnce()).toBe("published");
+    expect(await sync.runOnce()).toBe("unchanged");
+    expect(published).toHaveLength(1);
+
+    const replica = holderFor(configText("old"));
+    const follower = new RevisionFollower({
+      sql,
+      holder: replica,
+      lockName: name,
+      env: {},
+      logger: silentLogger,
+    });
+    await follower.check();
+    expect(groups(replica)).toEqual(["a", "b"]);
+    expect(replica.origin.revision).toBe(published[0]);
+  });
+
+  it("refuses an invalid object, keeps the last good revision, and says why", async () => {
+    const name = lockName();
+    const source = memorySource(configText("good"));
+    const lease = await acquireLease(sql, name, "gateway-1-aaa", 30);
+    const sync = new ConfigSync({
+      sql,
+      source,
+      leadership: leading(lease),
+      holder: undefined,
+      env: {},
+      logger: silentLogger,
+    });
+    expect(await sync.runOnce()).toBe("published");
+    source.put("model_list: [{ model_name: x, litellm_params: { model: nope } }]");
+    expect(await sync.runOnce()).toBe("invalid");
+    expect(sync.status.lastError).toContain('expected "<provider>/<model>"');
+    // The bad object is not downloaded again until it changes.
+    const fetchesBefore = source.fetches;
+    expect(await sync.runOnce()).toBe("unchanged");
+    expect(source.fetches).toBe(fetchesBefore + 1);
+
+    const replica = holderFor(configText("old"));
+    await new RevisionFollower({
+      sql,
+      holder: replica,
+      lockName: name,
+      env: {},
+      logger: silentLogger,
+    }).check();
+    expect(groups(replica)).toEqual(["good"]);
+  });
+
+  it("followers skip quietly and count it; they never touch the object store", async () => {
+    const source = memorySource(configText("a"));
+    const sync = new ConfigSync({
+      sql,
+      source,
+      leadership: leading(undefined),
+      holder: undefined,
+      env: {},
+      logger: silentLogger,
+    });
+    expect(await sync.runOnce()).toBe("skipped");
+    expect(await sync.runOnce()).toBe("skipped");
+    expect(sync.status.skippedSyncCount).toBe(2);
+    expect(source.fetches).toBe(0);
+  });
+
+  it("a leader whose lease was taken over is refused by the fencing check", async () => {
+    const name = lockName();
+    const stale = await acquireLease(sql, name, "gateway-1-aaa", 0.2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await acquireLease(sql, name, "gateway-2-bbb", 30);
+    const sync = new ConfigSync({
+      sql,
+      source: memorySource(configText("late")),
+      leadership: leading(stale),
+      holder: undefined,
+      env: {},
+      logger: silentLogger,
+    });
+    expect(await sync.runOnce()).toBe("refused");
+  });
+});
+
+describe("config sync with election off", () => {
+  it("every replica applies what it fetches to itself", async () => {
+    const holder = holderFor(configText("old"));
+    const source = memorySource(configText("fresh"));
+    const sync = new ConfigSync({
+      sql,
+      source,
+      leadership: undefined,
+      holder,
+      env: {},
+      logger: silentLogger,
+    });
+    expect(await sync.runOnce()).toBe("applied");
+    expect(groups(holder)).toEqual(["fresh"]);
+  });
+});

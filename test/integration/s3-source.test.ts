@@ -1,0 +1,104 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import S3rver from "s3rver";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { ObjectSource } from "../../shared/sync/object-source";
+import { s3Source } from "../../shared/sync/s3-source";
+
+const BUCKET = "routeiq-config";
+const KEY = "config/gateway.yaml";
+
+let server: S3rver;
+let directory: string;
+let endpoint: string;
+let admin: S3Client;
+/** What the server saw for every GET of the object: its status and how many body bytes it sent. */
+const gets: { status: number; bytes: number }[] = [];
+
+const text = (body: Uint8Array) => new TextDecoder().decode(body);
+const put = (body: string) => admin.send(new PutObjectCommand({ Bucket: BUCKET, Key: KEY, Body: body }));
+
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), "routeiq-s3rver-"));
+  server = new S3rver({
+    address: "127.0.0.1",
+    port: 0,
+    silent: true,
+    directory,
+    configureBuckets: [{ name: BUCKET }],
+  });
+  const { port } = await server.run();
+  endpoint = `http://127.0.0.1:${port}`;
+  // Counted on the server, not in the client: proves what went over the wire.
+  server.httpServer.on("request", (req, res) => {
+    if (req.method !== "GET" || !req.url?.startsWith(`/${BUCKET}/`)) return;
+    let bytes = 0;
+    const write = res.write.bind(res);
+    res.write = ((chunk: Uint8Array | string, ...rest: never[]) => {
+      bytes += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.byteLength;
+      return write(chunk, ...rest);
+    }) as typeof res.write;
+    res.on("finish", () => gets.push({ status: res.statusCode, bytes }));
+  });
+  // The source takes credentials from the SDK's default chain, as in production.
+  vi.stubEnv("AWS_ACCESS_KEY_ID", "S3RVER");
+  vi.stubEnv("AWS_SECRET_ACCESS_KEY", "S3RVER");
+  admin = new S3Client({ endpoint, forcePathStyle: true, region: "us-east-1" });
+});
+
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  admin?.destroy();
+  server?.httpServer.closeAllConnections();
+  await server?.close();
+  if (directory) await rm(directory, { recursive: true, force: true });
+});
+
+describe("s3Source against s3rver", () => {
+  let source: ObjectSource;
+
+  beforeAll(() => {
+    source = s3Source({ bucket: BUCKET, key: KEY, endpoint, region: "us-east-1" });
+  });
+
+  it("describes itself by bucket and key only", () => {
+    expect(source.describe()).toBe(`s3://${BUCKET}/${KEY}`);
+  });
+
+  it("downloads once, then costs one bodiless request per poll until the object changes", async () => {
+    await put("model_list: []\n");
+    gets.length = 0;
+
+    const first = await source.fetch(undefined);
+    if (!first.changed) throw new Error("first fetch must return the object");
+    expect(text(first.body)).toBe("model_list: []\n");
+    expect(first.etag).toMatch(/\S/);
+
+    expect(await source.fetch(first.etag)).toEqual({ changed: false });
+    expect(await source.fetch(first.etag)).toEqual({ changed: false });
+
+    await put("model_list:\n  - model_name: gpt\n");
+    const third = await source.fetch(first.etag);
+    if (!third.changed) throw new Error("fetch after a put must return the new object");
+    expect(text(third.body)).toBe("model_list:\n  - model_name: gpt\n");
+    expect(third.etag).not.toBe(first.etag);
+
+    expect(gets.map((get) => get.status)).toEqual([200, 304, 304, 200]);
+    // The 200s show the counter sees bodies, so the 304s' zero is real.
+    expect(gets[0]?.bytes).toBeGreaterThan(0);
+    expect(gets[1]?.bytes).toBe(0);
+    expect(gets[2]?.bytes).toBe(0);
+  });
+
+  it("fails on a missing key with a message naming bucket and key", async () => {
+    const missing = s3Source({ bucket: BUCKET, key: "nope/absent.yaml", endpoint, region: "us-east-1" });
+    await expect(missing.fetch(undefined)).rejects.toThrow(/routeiq-config.*nope\/absent\.yaml/);
+  });
+
+  it("fails on a missing bucket with a message naming bucket and key", async () => {
+    const missing = s3Source({ bucket: "no-such-bucket", key: KEY, endpoint, region: "us-east-1" });
+    await expect(missing.fetch(undefined)).rejects.toThrow(/no-such-bucket.*config\/gateway\.yaml/);
+  });
+});
