@@ -14,6 +14,7 @@ import { managementRoutes } from "./routes/management";
 import { messagesRoute } from "./routes/messages-route";
 import { metricsRoute } from "./routes/metrics-route";
 import { openAIRoutes } from "./routes/openai-routes";
+import { syncStatusRoute } from "./routes/sync-status-route";
 
 const API_PREFIXES = ["/v1", ""] as const;
 const MANAGEMENT_PATHS = ["/key/*", "/team/*", "/user/*", "/spend/*", "/global/*"] as const;
@@ -48,6 +49,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   const masterKey = () => config().masterKey;
   app.use("/health", masterKeyAuth(masterKey));
   app.route("/", deploymentHealthRoute());
+  app.route("/", syncStatusRoute(masterKey));
 
   const limitRequestSize = requestSizeLimit(() => config().maxRequestBytes);
   for (const path of MANAGEMENT_PATHS) app.use(path, adminAuth(masterKey), limitRequestSize);

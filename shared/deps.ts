@@ -42,4 +42,6 @@ export interface AppDeps {
   /** Request and spend log: takes an entry at once, writes it to Postgres in batches later. */
   readonly spendLog: SpendSink;
   readonly responseCache: ResponseCache;
+  /** `GET /llmrouter/config/sync/status`: the sync loop's state, or its disabled shape. */
+  readonly configSyncStatus: () => Readonly<Record<string, unknown>>;
 }

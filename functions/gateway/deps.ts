@@ -28,6 +28,7 @@ export async function buildNodeDeps(options: {
   readonly nodeEnv: NodeEnv;
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
+  readonly configSyncStatus: () => Readonly<Record<string, unknown>>;
 }): Promise<NodeDeps> {
   const { logger, metrics } = options;
   const stores = await openStores(options.nodeEnv, logger);
@@ -70,6 +71,7 @@ export async function buildNodeDeps(options: {
       onKvFailure: () => metrics.storeFailure("redis", "rate_limit"),
     }),
     spendLog,
+    configSyncStatus: options.configSyncStatus,
     responseCache: new ResponseCache(stores.kv, {
       onKvFailure: () => metrics.storeFailure("redis", "cache"),
     }),

@@ -10,6 +10,7 @@ import type { AppDeps } from "../../shared/deps";
 import { jsonLogger, type Logger } from "../../shared/logging/logger";
 import type { GatewayMetrics } from "../../shared/metrics/port";
 import { prometheusMetrics } from "../../shared/metrics/prometheus";
+import { SYNC_DISABLED, type SyncRuntime, startConfigSync } from "./config-sync";
 import { watchConfigFile } from "./config-watch";
 import { buildNodeDeps } from "./deps";
 import type { NodeEnv } from "./env";
@@ -46,14 +47,26 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     );
   }
   const holder = new ConfigHolder(config, options.configPath);
+  let sync: SyncRuntime | undefined;
   const { deps, close } = await buildNodeDeps({
     config: () => holder.current(),
+    configSyncStatus: () => sync?.status() ?? SYNC_DISABLED,
     nodeEnv: options.nodeEnv,
     logger,
     metrics: options.metrics ?? prometheusMetrics(),
   });
   const { lifecycle } = deps;
-  const stopWatching = watchConfigFile(options.configPath, options.env, holder, logger);
+  sync = await startConfigSync({
+    env: options.env,
+    sql: deps.sql,
+    kv: deps.kv,
+    holder,
+    logger,
+    onOutcome: (outcome) => deps.metrics.configSync(outcome, holder.origin.revision),
+  });
+  // With S3 sync the published revisions are the config; the local file is only the first one.
+  const stopWatching =
+    sync === undefined ? watchConfigFile(options.configPath, options.env, holder, logger) : () => {};
   const app = createApp(deps);
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, port: options.nodeEnv.PORT, hostname: options.nodeEnv.HOST }, () =>
@@ -87,6 +100,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
       if (!drained)
         logger.warn("drain timeout passed; closing remaining connections", { in_flight: lifecycle.inFlight });
       server.closeAllConnections();
+      await sync?.stop();
       await close(5_000);
       logger.info("stopped");
     })();

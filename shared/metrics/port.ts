@@ -30,5 +30,7 @@ export interface GatewayMetrics {
   storeFailure(store: "redis" | "database", operation: string): void;
   /** Spend-log entries dropped because the buffer bound was hit during a database outage. */
   spendLogDropped(count: number): void;
+  /** A config sync run ended with `outcome`; `revision` is the config revision this replica serves. */
+  configSync(outcome: string, revision: number): void;
   render(): Promise<{ contentType: string; body: string }>;
 }

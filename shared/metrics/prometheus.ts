@@ -131,7 +131,23 @@ export function prometheusMetrics(options: { defaultMetrics?: boolean } = {}): G
     registers,
   });
 
+  const configSyncs = new Counter({
+    name: "routeiq_config_sync_total",
+    help: "Config sync runs by outcome (published, unchanged, skipped, invalid, refused, error, applied)",
+    labelNames: ["outcome"] as const,
+    registers,
+  });
+  const configRevision = new Gauge({
+    name: "routeiq_config_revision",
+    help: "Config revision this replica serves",
+    registers,
+  });
+
   return {
+    configSync(outcome, revision) {
+      configSyncs.inc({ outcome });
+      configRevision.set(revision);
+    },
     storeFailure: (store, operation) => storeErrors.inc({ store, operation }),
     spendLogDropped: (count) => spendLogDropped.inc(count),
     requestStarted: () => inFlight.inc(),

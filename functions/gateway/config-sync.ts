@@ -1,0 +1,137 @@
+import { hostname } from "node:os";
+import type { ConfigHolder } from "../../shared/config/config-holder";
+import type { Env } from "../../shared/config/load";
+import type { Logger } from "../../shared/logging/logger";
+import type { Kv } from "../../shared/store/kv/port";
+import type { Sql } from "../../shared/store/sql/port";
+import { ConfigSync } from "../../shared/sync/config-sync";
+import { holderId, parseElectionSettings } from "../../shared/sync/election-settings";
+import { LeaderElection } from "../../shared/sync/leader-election";
+import { REVISION_CHANNEL, RevisionFollower } from "../../shared/sync/revision-follower";
+import { configSourceFromEnv } from "../sync/s3-env";
+
+export interface SyncRuntime {
+  /** The spec's status JSON plus what an operator needs. */
+  status(): Record<string, unknown>;
+  stop(): Promise<void>;
+}
+
+export const SYNC_DISABLED = Object.freeze({
+  enabled: false,
+  running: false,
+  leader_election: Object.freeze({
+    enabled: false,
+    is_leader: false,
+    holder_id: null,
+    lease_expires_at: null,
+    skipped_sync_count: 0,
+  }),
+});
+
+const seconds = (env: Env, name: string, fallback: number): number => {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`${name}: expected a positive number of seconds, got "${raw}"`);
+  return value;
+};
+
+/**
+ * Runs config sync from S3 inside a gateway replica when `CONFIG_S3_BUCKET` is set: replicas elect
+ * one leader (when election is on), the leader fetches, validates and publishes a fenced revision
+ * every `CONFIG_SYNC_INTERVAL` seconds, and every replica follows the published revisions (pub/sub
+ * for instant pickup, polling as the fallback). Undefined when no S3 source is configured.
+ */
+export async function startConfigSync(options: {
+  readonly env: Env;
+  readonly sql: Sql;
+  readonly kv: Kv;
+  readonly holder: ConfigHolder;
+  readonly logger: Logger;
+  readonly onOutcome?: (outcome: string) => void;
+}): Promise<SyncRuntime | undefined> {
+  const { env, sql, kv, holder, logger } = options;
+  const source = configSourceFromEnv(env);
+  if (source === undefined) return undefined;
+  const settings = parseElectionSettings(env);
+  const intervalMs = seconds(env, "CONFIG_SYNC_INTERVAL", 60) * 1000;
+  const pollMs = Math.min(intervalMs, seconds(env, "ROUTEIQ_CONFIG_REVISION_POLL_SECONDS", 5) * 1000);
+  const election = settings.enabled
+    ? new LeaderElection({ sql, settings, holderId: holderId(hostname()), logger })
+    : undefined;
+  const follower = new RevisionFollower({ sql, holder, lockName: settings.lockName, env, logger });
+  const check = () =>
+    follower
+      .check()
+      .catch((error: unknown) => logger.warn("config revision check failed", { error: String(error) }));
+  const sync = new ConfigSync({
+    sql,
+    source,
+    leadership: election,
+    holder: election === undefined ? holder : undefined,
+    env,
+    logger,
+    onPublished: (revision) => {
+      void check();
+      kv.publish(REVISION_CHANNEL, String(revision)).catch((error: unknown) =>
+        logger.warn("could not announce config revision; replicas pick it up by polling", {
+          error: String(error),
+        }),
+      );
+    },
+  });
+
+  // A replica that starts later serves the latest published revision from the start.
+  if (election !== undefined) await check();
+  const unsubscribe = await kv.subscribe(REVISION_CHANNEL, () => void check()).catch(() => async () => {});
+  election?.start();
+
+  let stopped = false;
+  let syncTimer: ReturnType<typeof setTimeout> | undefined;
+  const loop = async () => {
+    const outcome = await sync.runOnce();
+    options.onOutcome?.(outcome);
+    if (!stopped) syncTimer = setTimeout(loop, intervalMs).unref();
+  };
+  // The first run waits one renew interval when election is on, so a replica can win the lease first.
+  syncTimer = setTimeout(loop, election === undefined ? 0 : settings.renewIntervalSeconds * 1000).unref();
+  const pollTimer = election === undefined ? undefined : setInterval(check, pollMs).unref();
+
+  return {
+    status() {
+      const s = sync.status;
+      const lease = election?.status();
+      return {
+        enabled: true,
+        running: !stopped,
+        leader_election: {
+          enabled: election !== undefined,
+          is_leader: lease?.is_leader ?? false,
+          holder_id: lease?.holder_id ?? null,
+          lease_expires_at: lease?.lease_expires_at ?? null,
+          skipped_sync_count: s.skippedSyncCount,
+          fencing_token: lease?.fencing_token ?? null,
+          lock_name: settings.lockName,
+        },
+        source: source.describe(),
+        sync_interval_seconds: intervalMs / 1000,
+        revision: holder.origin.revision,
+        revision_source: holder.origin.source,
+        revision_loaded_at: holder.origin.loadedAt.toISOString(),
+        last_etag: s.lastEtag,
+        last_sync_at: s.lastSyncAt,
+        last_outcome: s.lastOutcome,
+        last_error: s.lastError,
+      };
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(syncTimer);
+      if (pollTimer !== undefined) clearInterval(pollTimer);
+      await unsubscribe().catch(() => {});
+      // Releasing the lease makes the handover immediate on a clean shutdown.
+      await election?.stop();
+    },
+  };
+}

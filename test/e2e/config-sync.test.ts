@@ -1,0 +1,154 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import S3rver from "s3rver";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { stringify } from "yaml";
+import { MASTER_KEY, startGateway } from "../support/gateway";
+import { createTestSchema, type TestSchema } from "../support/postgres";
+import { REDIS_URL, requireRedis } from "../support/replicas";
+
+const BUCKET = "routeiq-sync";
+const KEY = "configs/config.yaml";
+const INTERVAL_SECONDS = 0.3;
+
+type Gateway = Awaited<ReturnType<typeof startGateway>>;
+
+let server: S3rver;
+let directory: string;
+let admin: S3Client;
+let schema: TestSchema;
+const gateways: Gateway[] = [];
+let objectGets = 0;
+
+const configWith = (...models: string[]) =>
+  stringify({
+    general_settings: { master_key: MASTER_KEY },
+    model_list: models.map((m) => ({ model_name: m, litellm_params: { model: `mock/${m}` } })),
+  });
+const upload = (body: string) => admin.send(new PutObjectCommand({ Bucket: BUCKET, Key: KEY, Body: body }));
+
+const get = async (gateway: Gateway, path: string) => {
+  const response = await fetch(`${gateway.url}${path}`, {
+    headers: { authorization: `Bearer ${MASTER_KEY}` },
+  });
+  expect(response.status).toBe(200);
+  return response.json();
+};
+const models = async (g: Gateway) => ((await get(g, "/v1/models")).data as { id: string }[]).map((m) => m.id);
+const status = (g: Gateway) => get(g, "/llmrouter/config/sync/status");
+
+async function eventually(check: () => Promise<boolean>, timeoutMs = 8_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+beforeAll(async () => {
+  await requireRedis();
+  directory = await mkdtemp(join(tmpdir(), "routeiq-sync-s3-"));
+  server = new S3rver({
+    address: "127.0.0.1",
+    port: 0,
+    silent: true,
+    directory,
+    configureBuckets: [{ name: BUCKET }],
+  });
+  const { port } = await server.run();
+  const endpoint = `http://127.0.0.1:${port}`;
+  server.httpServer.on("request", (req) => {
+    if (req.method === "GET" && req.url?.startsWith(`/${BUCKET}/${KEY}`)) objectGets += 1;
+  });
+  // The gateways take S3 credentials from the SDK's default chain, as in production.
+  vi.stubEnv("AWS_ACCESS_KEY_ID", "S3RVER");
+  vi.stubEnv("AWS_SECRET_ACCESS_KEY", "S3RVER");
+  admin = new S3Client({ endpoint, forcePathStyle: true, region: "us-east-1" });
+  await upload(configWith("first"));
+  schema = await createTestSchema("sync");
+  const env = {
+    DATABASE_URL: schema.url,
+    REDIS_URL,
+    CONFIG_S3_BUCKET: BUCKET,
+    CONFIG_S3_KEY: KEY,
+    AWS_ENDPOINT_URL_S3: endpoint,
+    AWS_REGION: "us-east-1",
+    CONFIG_SYNC_INTERVAL: String(INTERVAL_SECONDS),
+    ROUTEIQ_CONFIG_REVISION_POLL_SECONDS: "0.5",
+    LLMROUTER_CONFIG_SYNC_LEASE_SECONDS: "2",
+    LLMROUTER_CONFIG_SYNC_RENEW_INTERVAL_SECONDS: "0.2",
+  };
+  for (let i = 0; i < 3; i++) gateways.push(await startGateway({ model_list: [] }, env));
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.allSettled(gateways.map((g) => g.shutdown()));
+  await schema?.drop();
+  vi.unstubAllEnvs();
+  admin?.destroy();
+  server?.httpServer.closeAllConnections();
+  await server?.close();
+  if (directory) await rm(directory, { recursive: true, force: true });
+});
+
+describe("config sync from S3 across replicas", () => {
+  it("elects one leader; every replica serves the uploaded config", async () => {
+    await eventually(async () =>
+      (await Promise.all(gateways.map(models))).every((m) => m.join() === "first"),
+    );
+    const statuses = await Promise.all(gateways.map(status));
+    expect(statuses.filter((s) => s.leader_election.is_leader)).toHaveLength(1);
+    for (const s of statuses)
+      expect(s).toMatchObject({ enabled: true, running: true, source: `s3://${BUCKET}/${KEY}` });
+  });
+
+  it("a new object reaches every replica; followers skip quietly and S3 sees one GET per interval, not one per replica", async () => {
+    const getsBefore = objectGets;
+    const started = Date.now();
+    await upload(configWith("first", "second"));
+    await eventually(async () =>
+      (await Promise.all(gateways.map(models))).every((m) => m.join() === "first,second"),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const elapsedIntervals = (Date.now() - started) / (INTERVAL_SECONDS * 1000);
+    // Three replicas polling on their own would make about three GETs per interval.
+    expect(objectGets - getsBefore).toBeLessThanOrEqual(Math.ceil(elapsedIntervals) + 2);
+    const statuses = await Promise.all(gateways.map(status));
+    const followers = statuses.filter((s) => !s.leader_election.is_leader);
+    expect(followers.length).toBe(2);
+    for (const f of followers) expect(f.leader_election.skipped_sync_count).toBeGreaterThan(0);
+    const revisions = new Set(statuses.map((s) => s.revision));
+    expect(revisions.size).toBe(1);
+  });
+
+  it("refuses an invalid object: the last good config keeps serving and the status says why", async () => {
+    await upload(
+      stringify({ model_list: [{ model_name: "broken", litellm_params: { model: "no-provider" } }] }),
+    );
+    const leader = async () => {
+      for (const g of gateways) if ((await status(g)).leader_election.is_leader) return g;
+      throw new Error("no leader");
+    };
+    await eventually(async () => (await status(await leader())).last_outcome === "invalid");
+    const s = await status(await leader());
+    expect(s.last_error).toContain('expected "<provider>/<model>"');
+    for (const g of gateways) expect(await models(g)).toEqual(["first", "second"]);
+  });
+
+  it("when the leader shuts down, another replica takes over at once and keeps syncing", async () => {
+    let leaderIndex = -1;
+    for (const [i, g] of gateways.entries()) if ((await status(g)).leader_election.is_leader) leaderIndex = i;
+    const [leader] = gateways.splice(leaderIndex, 1);
+    await leader?.shutdown();
+    await eventually(
+      async () => (await Promise.all(gateways.map(status))).some((s) => s.leader_election.is_leader),
+      3_000,
+    );
+    await upload(configWith("after-handover"));
+    await eventually(async () =>
+      (await Promise.all(gateways.map(models))).every((m) => m.join() === "after-handover"),
+    );
+  });
+});
