@@ -7,6 +7,9 @@ import { build } from "esbuild";
 const entries = {
   "gateway-node": "functions/gateway/node.ts",
   "migrate-node": "functions/migrate/node.ts",
+  "sync-node": "functions/sync/node.ts",
+  "sync-loop": "functions/sync/loop.ts",
+  "sync-lambda": "functions/sync/lambda.ts",
 };
 
 // CommonJS dependencies (prom-client) call require(); give the ESM bundle one.

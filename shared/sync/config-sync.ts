@@ -32,6 +32,8 @@ export interface ConfigSyncOptions {
   readonly logger: Logger;
   /** After a revision is published (announce it to the other replicas). */
   readonly onPublished?: (revision: number) => void;
+  /** The ETag already published (a one-shot run starts from the latest revision's). */
+  readonly initialEtag?: string;
 }
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -59,6 +61,7 @@ export class ConfigSync {
 
   constructor(options: ConfigSyncOptions) {
     this.#options = options;
+    this.#etag = options.initialEtag;
   }
 
   get status(): SyncStatus {
