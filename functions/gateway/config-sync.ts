@@ -4,11 +4,12 @@ import type { Env } from "../../shared/config/load";
 import type { Logger } from "../../shared/logging/logger";
 import type { Kv } from "../../shared/store/kv/port";
 import type { Sql } from "../../shared/store/sql/port";
+import { ArtifactSync, ROUTING_MODEL } from "../../shared/sync/artifact-sync";
 import { ConfigSync } from "../../shared/sync/config-sync";
 import { holderId, parseElectionSettings } from "../../shared/sync/election-settings";
 import { LeaderElection } from "../../shared/sync/leader-election";
 import { REVISION_CHANNEL, RevisionFollower } from "../../shared/sync/revision-follower";
-import { configSourceFromEnv } from "../sync/s3-env";
+import { configSourceFromEnv, modelSourceFromEnv } from "../sync/s3-env";
 
 export interface SyncRuntime {
   /** The spec's status JSON plus what an operator needs. */
@@ -82,6 +83,12 @@ export async function startConfigSync(options: {
     },
   });
 
+  const modelSource = modelSourceFromEnv(env);
+  const models =
+    modelSource !== undefined && election !== undefined
+      ? new ArtifactSync({ sql, source: modelSource, name: ROUTING_MODEL, leadership: election, logger })
+      : undefined;
+
   // A replica that starts later serves the latest published revision from the start.
   if (election !== undefined) await check();
   const unsubscribe = await kv.subscribe(REVISION_CHANNEL, () => void check()).catch(() => async () => {});
@@ -92,6 +99,7 @@ export async function startConfigSync(options: {
   const loop = async () => {
     const outcome = await sync.runOnce();
     options.onOutcome?.(outcome);
+    await models?.runOnce();
     if (!stopped) syncTimer = setTimeout(loop, intervalMs).unref();
   };
   // The first run waits one renew interval when election is on, so a replica can win the lease first.
@@ -123,6 +131,10 @@ export async function startConfigSync(options: {
         last_sync_at: s.lastSyncAt,
         last_outcome: s.lastOutcome,
         last_error: s.lastError,
+        routing_model:
+          modelSource === undefined
+            ? null
+            : { source: modelSource.describe(), last_outcome: models?.lastOutcome ?? null },
       };
     },
     async stop() {

@@ -5,10 +5,11 @@ import type { Kv } from "../../shared/store/kv/port";
 import type { Sql } from "../../shared/store/sql/port";
 import { latestRevision } from "../../shared/store/tables/config-revisions";
 import { acquireLease, type Lease } from "../../shared/store/tables/leases";
+import { ArtifactSync, ROUTING_MODEL } from "../../shared/sync/artifact-sync";
 import { ConfigSync, type SyncOutcome } from "../../shared/sync/config-sync";
 import { holderId, parseElectionSettings } from "../../shared/sync/election-settings";
 import { REVISION_CHANNEL } from "../../shared/sync/revision-follower";
-import { configSourceFromEnv } from "./s3-env";
+import { configSourceFromEnv, modelSourceFromEnv } from "./s3-env";
 
 export interface SyncStores {
   readonly sql: Sql;
@@ -47,6 +48,16 @@ export async function syncOnce(
     initialEtag: latest?.etag ?? undefined,
   });
   const outcome = await sync.runOnce();
+  const modelSource = modelSourceFromEnv(env);
+  if (modelSource !== undefined) {
+    await new ArtifactSync({
+      sql: stores.sql,
+      source: modelSource,
+      name: ROUTING_MODEL,
+      leadership: { isLeader: () => true, currentLease: () => lease },
+      logger,
+    }).runOnce();
+  }
   if (outcome === "published" && stores.kv !== undefined) {
     // Awaited, unlike in a gateway: a one-shot process may exit right after.
     const revision = await latestRevision(stores.sql, settings.lockName);

@@ -4,6 +4,7 @@ import type { Logger } from "../logging/logger";
 import type { Sql } from "../store/sql/port";
 import { publishRevision } from "../store/tables/config-revisions";
 import type { Lease } from "../store/tables/leases";
+import { sha256Hex } from "./checksum";
 import type { ObjectSource } from "./object-source";
 
 /** Who may publish: the elected leader's current lease, or nobody when election is off. */
@@ -34,11 +35,6 @@ export interface ConfigSyncOptions {
   readonly onPublished?: (revision: number) => void;
   /** The ETag already published (a one-shot run starts from the latest revision's). */
   readonly initialEtag?: string;
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**

@@ -6,7 +6,10 @@ import { silentLogger } from "../../shared/logging/logger";
 import { migrate } from "../../shared/store/sql/migrate";
 import { pgSql } from "../../shared/store/sql/pg";
 import type { Sql } from "../../shared/store/sql/port";
+import { artifactBody, latestArtifact } from "../../shared/store/tables/artifacts";
 import { acquireLease, type Lease } from "../../shared/store/tables/leases";
+import { ArtifactSync } from "../../shared/sync/artifact-sync";
+import { sha256Hex } from "../../shared/sync/checksum";
 import { ConfigSync, type Leadership } from "../../shared/sync/config-sync";
 import type { FetchResult, ObjectSource } from "../../shared/sync/object-source";
 import { RevisionFollower } from "../../shared/sync/revision-follower";
@@ -170,5 +173,48 @@ describe("config sync with election off", () => {
     });
     expect(await sync.runOnce()).toBe("applied");
     expect(groups(holder)).toEqual(["fresh"]);
+  });
+});
+
+describe("routing model sync", () => {
+  it("the leader publishes a changed model with its checksum; unchanged costs nothing; followers and stale leaders cannot publish", async () => {
+    const name = lockName();
+    const lease = await acquireLease(sql, name, "gateway-1-aaa", 30);
+    const source = memorySource("weights-v1");
+    const artifacts = new ArtifactSync({
+      sql,
+      source,
+      name: `model_${name}`,
+      leadership: leading(lease),
+      logger: silentLogger,
+    });
+    expect(await artifacts.runOnce()).toBe("published");
+    expect(await artifacts.runOnce()).toBe("unchanged");
+    const stored = await latestArtifact(sql, `model_${name}`);
+    const body = await artifactBody(sql, stored?.revision ?? 0);
+    expect(new TextDecoder().decode(body)).toBe("weights-v1");
+    expect(stored?.checksum).toBe(await sha256Hex(new TextEncoder().encode("weights-v1")));
+
+    const follower = new ArtifactSync({
+      sql,
+      source,
+      name: `model_${name}`,
+      leadership: leading(undefined),
+      logger: silentLogger,
+    });
+    expect(await follower.runOnce()).toBe("skipped");
+
+    const stale = await acquireLease(sql, `${name}_b`, "gateway-1-aaa", 0.2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await acquireLease(sql, `${name}_b`, "gateway-2-bbb", 30);
+    source.put("weights-v2");
+    const staleSync = new ArtifactSync({
+      sql,
+      source,
+      name: `model_${name}`,
+      leadership: leading(stale),
+      logger: silentLogger,
+    });
+    expect(await staleSync.runOnce()).toBe("refused");
   });
 });

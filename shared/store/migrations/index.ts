@@ -1,5 +1,6 @@
 import keysTeamsUsersSpend from "./0001-keys-teams-users-spend";
 import leasesConfigRevisions from "./0002-leases-config-revisions";
+import artifacts from "./0003-artifacts";
 
 export interface Migration {
   /** Increasing; recorded in `routeiq_migrations` once applied. */
@@ -15,4 +16,5 @@ export interface Migration {
 export const migrations: readonly Migration[] = Object.freeze([
   { version: 1, name: "keys-teams-users-spend", sql: keysTeamsUsersSpend },
   { version: 2, name: "leases-config-revisions", sql: leasesConfigRevisions },
+  { version: 3, name: "artifacts", sql: artifacts },
 ]);

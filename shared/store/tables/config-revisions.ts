@@ -1,5 +1,5 @@
 import type { Sql } from "../sql/port";
-import type { Lease } from "./leases";
+import { type Lease, lockCurrentLease } from "./leases";
 
 export interface ConfigRevision {
   readonly revision: number;
@@ -46,13 +46,7 @@ export async function publishRevision(
   revision: { etag: string | null; checksum: string; body: string },
 ): Promise<ConfigRevision | undefined> {
   return sql.transaction(async (tx) => {
-    const { rows: current } = await tx.query(
-      `SELECT 1 FROM routeiq_leases
-       WHERE lock_name = $1 AND holder_id = $2 AND fencing_token = $3 AND expires_at > now()
-       FOR UPDATE`,
-      [lease.lockName, lease.holderId, lease.fencingToken],
-    );
-    if (current.length === 0) return undefined;
+    if (!(await lockCurrentLease(tx, lease))) return undefined;
     const { rows } = await tx.query<RevisionRow>(
       `INSERT INTO routeiq_config_revisions (lock_name, etag, checksum, body, publisher, fencing_token)
        VALUES ($1, $2, $3, $4, $5, $6)

@@ -85,3 +85,18 @@ export async function readLease(sql: SqlExecutor, lockName: string): Promise<Lea
   );
   return rows[0] === undefined ? undefined : toLease(rows[0]);
 }
+
+/**
+ * Inside a transaction: locks the lease row and says whether `lease` is still current (same holder,
+ * same fencing token, not expired by the database's clock). A publish made after a true answer
+ * cannot race a takeover, which must wait for this transaction's lock.
+ */
+export async function lockCurrentLease(tx: SqlExecutor, lease: Lease): Promise<boolean> {
+  const { rows } = await tx.query(
+    `SELECT 1 FROM routeiq_leases
+     WHERE lock_name = $1 AND holder_id = $2 AND fencing_token = $3 AND expires_at > now()
+     FOR UPDATE`,
+    [lease.lockName, lease.holderId, lease.fencingToken],
+  );
+  return rows.length > 0;
+}
