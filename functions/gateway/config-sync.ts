@@ -51,6 +51,7 @@ export async function startConfigSync(options: {
   readonly holder: ConfigHolder;
   readonly logger: Logger;
   readonly onOutcome?: (outcome: string) => void;
+  readonly onLeadership?: (isLeader: boolean) => void;
 }): Promise<SyncRuntime | undefined> {
   const { env, sql, kv, holder, logger } = options;
   const source = configSourceFromEnv(env);
@@ -59,7 +60,13 @@ export async function startConfigSync(options: {
   const intervalMs = seconds(env, "CONFIG_SYNC_INTERVAL", 60) * 1000;
   const pollMs = Math.min(intervalMs, seconds(env, "ROUTEIQ_CONFIG_REVISION_POLL_SECONDS", 5) * 1000);
   const election = settings.enabled
-    ? new LeaderElection({ sql, settings, holderId: holderId(hostname()), logger })
+    ? new LeaderElection({
+        sql,
+        settings,
+        holderId: holderId(hostname()),
+        logger,
+        onChange: options.onLeadership,
+      })
     : undefined;
   const follower = new RevisionFollower({ sql, holder, lockName: settings.lockName, env, logger });
   const check = () =>

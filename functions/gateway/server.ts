@@ -63,6 +63,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     holder,
     logger,
     onOutcome: (outcome) => deps.metrics.configSync(outcome, holder.origin.revision),
+    onLeadership: (isLeader) => deps.metrics.syncLeadership(isLeader),
   });
   // With S3 sync the published revisions are the config; the local file is only the first one.
   const stopWatching =

@@ -32,5 +32,7 @@ export interface GatewayMetrics {
   spendLogDropped(count: number): void;
   /** A config sync run ended with `outcome`; `revision` is the config revision this replica serves. */
   configSync(outcome: string, revision: number): void;
+  /** This replica gained (`true`) or lost (`false`) config-sync leadership. */
+  syncLeadership(isLeader: boolean): void;
   render(): Promise<{ contentType: string; body: string }>;
 }

@@ -143,10 +143,33 @@ export function prometheusMetrics(options: { defaultMetrics?: boolean } = {}): G
     registers,
   });
 
+  const lastGoodSync = new Gauge({
+    name: "routeiq_config_sync_last_success_timestamp_seconds",
+    help: "When a sync run last succeeded (published or found the object unchanged); alert on time() minus this",
+    registers,
+  });
+  const isLeader = new Gauge({
+    name: "routeiq_config_sync_is_leader",
+    help: "1 while this replica holds the config-sync lease",
+    registers,
+  });
+  const leadershipChanges = new Counter({
+    name: "routeiq_config_sync_leadership_changes_total",
+    help: "Times this replica gained or lost config-sync leadership",
+    registers,
+  });
+
   return {
     configSync(outcome, revision) {
       configSyncs.inc({ outcome });
       configRevision.set(revision);
+      if (outcome === "published" || outcome === "unchanged" || outcome === "applied") {
+        lastGoodSync.set(Date.now() / 1000);
+      }
+    },
+    syncLeadership(leader) {
+      isLeader.set(leader ? 1 : 0);
+      leadershipChanges.inc();
     },
     storeFailure: (store, operation) => storeErrors.inc({ store, operation }),
     spendLogDropped: (count) => spendLogDropped.inc(count),
