@@ -21,6 +21,7 @@ let admin: S3Client;
 let schema: TestSchema;
 const gateways: Gateway[] = [];
 let objectGets = 0;
+let lateEnv: Record<string, string>;
 
 const configWith = (...models: string[]) =>
   stringify({
@@ -80,6 +81,7 @@ beforeAll(async () => {
     LLMROUTER_CONFIG_SYNC_LEASE_SECONDS: "2",
     LLMROUTER_CONFIG_SYNC_RENEW_INTERVAL_SECONDS: "0.2",
   };
+  lateEnv = env;
   for (let i = 0; i < 3; i++) gateways.push(await startGateway({ model_list: [] }, env));
 }, 60_000);
 
@@ -135,6 +137,22 @@ describe("config sync from S3 across replicas", () => {
     const s = await status(await leader());
     expect(s.last_error).toContain('expected "<provider>/<model>"');
     for (const g of gateways) expect(await models(g)).toEqual(["first", "second"]);
+
+    // A good object again: every replica recovers.
+    await upload(configWith("first", "second", "third"));
+    await eventually(async () =>
+      (await Promise.all(gateways.map(models))).every((m) => m.join() === "first,second,third"),
+    );
+    expect((await status(await leader())).last_outcome).toBe("published");
+  });
+
+  it("a replica that starts later serves the latest revision from its first request", async () => {
+    const late = await startGateway(
+      { model_list: [{ model_name: "local-only", litellm_params: { model: "mock/x" } }] },
+      lateEnv,
+    );
+    gateways.push(late);
+    expect(await models(late)).toEqual(["first", "second", "third"]);
   });
 
   it("when the leader shuts down, another replica takes over at once and keeps syncing", async () => {
