@@ -9,6 +9,12 @@ export interface S3SourceOptions {
   /** Defaults to on when `endpoint` is set: most S3-compatible servers have no per-bucket DNS. */
   forcePathStyle?: boolean;
   region?: string;
+  /**
+   * How long the connection may stay silent (connecting, or mid-response) before the fetch fails;
+   * default 10 s. Without it one stalled connection hangs the sync loop while its replica keeps
+   * the lease. Only for the client built here, not a passed `client`.
+   */
+  stallTimeoutMs?: number;
   client?: S3Client;
 }
 
@@ -31,6 +37,10 @@ export function s3Source(options: S3SourceOptions): ObjectSource {
       endpoint: options.endpoint,
       forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
       region: options.region,
+      requestHandler: {
+        connectionTimeout: options.stallTimeoutMs ?? 10_000,
+        socketTimeout: options.stallTimeoutMs ?? 10_000,
+      },
     });
 
   return {

@@ -59,6 +59,9 @@ beforeAll(async () => {
     configureBuckets: [{ name: BUCKET }],
   });
   const { port } = await server.run();
+  // s3rver's PUT is not atomic: a GET racing it gets a short body and would wait for the idle
+  // keep-alive close (about 6 s); drop idle connections sooner so such a poll fails fast.
+  server.httpServer.keepAliveTimeout = 500;
   const endpoint = `http://127.0.0.1:${port}`;
   server.httpServer.on("request", (req) => {
     if (req.method === "GET" && req.url?.startsWith(`/${BUCKET}/${KEY}`)) objectGets += 1;
@@ -165,8 +168,9 @@ describe("config sync from S3 across replicas", () => {
       3_000,
     );
     await upload(configWith("after-handover"));
-    await eventually(async () =>
-      (await Promise.all(gateways.map(models))).every((m) => m.join() === "after-handover"),
+    await eventually(
+      async () => (await Promise.all(gateways.map(models))).every((m) => m.join() === "after-handover"),
+      15_000,
     );
   });
 });

@@ -56,6 +56,9 @@ beforeAll(async () => {
     configureBuckets: [{ name: BUCKET }],
   });
   const { port } = await server.run();
+  // s3rver's PUT is not atomic: a GET racing it gets a short body and would wait for the idle
+  // keep-alive close (about 6 s); drop idle connections sooner so such a poll fails fast.
+  server.httpServer.keepAliveTimeout = 500;
   const endpoint = `http://127.0.0.1:${port}`;
   server.httpServer.on("request", (req, res) => {
     if (req.method === "GET" && req.url?.startsWith(`/${BUCKET}/${KEY}`))

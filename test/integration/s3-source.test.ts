@@ -1,4 +1,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -100,5 +102,32 @@ describe("s3Source against s3rver", () => {
   it("fails on a missing bucket with a message naming bucket and key", async () => {
     const missing = s3Source({ bucket: "no-such-bucket", key: KEY, endpoint, region: "us-east-1" });
     await expect(missing.fetch(undefined)).rejects.toThrow(/no-such-bucket.*config\/gateway\.yaml/);
+  });
+});
+
+describe("s3Source against a server that stalls", () => {
+  it("fails a fetch whose response stops mid-body instead of hanging the sync loop", async () => {
+    // What a torn read or a dead connection looks like: headers promise 100 bytes, 10 arrive.
+    const stalled = createServer((_req, res) => {
+      res.writeHead(200, { "content-length": "100", etag: '"abc"' });
+      res.write("model_list");
+    });
+    await new Promise<void>((resolve) => stalled.listen(0, "127.0.0.1", resolve));
+    const { port } = stalled.address() as AddressInfo;
+    try {
+      const source = s3Source({
+        bucket: BUCKET,
+        key: KEY,
+        endpoint: `http://127.0.0.1:${port}`,
+        region: "us-east-1",
+        stallTimeoutMs: 300,
+      });
+      const started = Date.now();
+      await expect(source.fetch(undefined)).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      stalled.closeAllConnections();
+      await new Promise((resolve) => stalled.close(resolve));
+    }
   });
 });

@@ -7,6 +7,8 @@ import { stringify } from "yaml";
 export interface SpawnedGateway {
   readonly child: ChildProcess;
   readonly url: string;
+  /** The process's temporary directory (config file, data dir); the caller may remove it after exit. */
+  readonly dir: string;
   /** Everything the process printed so far (stdout and stderr). */
   output(): string;
   exited: Promise<number | null>;
@@ -19,6 +21,7 @@ export interface SpawnedGateway {
 export async function spawnGateway(
   config: Record<string, unknown>,
   env: Record<string, string> = {},
+  { startTimeoutMs = 15_000 }: { readonly startTimeoutMs?: number } = {},
 ): Promise<SpawnedGateway> {
   const dir = mkdtempSync(join(tmpdir(), "routeiq-proc-"));
   const configPath = join(dir, "config.yaml");
@@ -40,7 +43,11 @@ export async function spawnGateway(
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${output}`)), 15_000);
+    const timer = setTimeout(() => {
+      // A process that never listened is nobody's to stop: do not leave it running.
+      child.kill("SIGKILL");
+      reject(new Error(`gateway did not start within ${startTimeoutMs} ms:\n${output}`));
+    }, startTimeoutMs);
     const onData = () => {
       const line = output.split("\n").find((l) => l.includes('"gateway listening"'));
       if (line !== undefined) {
@@ -55,5 +62,5 @@ export async function spawnGateway(
       reject(new Error(`gateway exited with ${code} before listening:\n${output}`));
     });
   });
-  return { child, url: `http://127.0.0.1:${port}`, output: () => output, exited };
+  return { child, url: `http://127.0.0.1:${port}`, dir, output: () => output, exited };
 }
