@@ -1,13 +1,9 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import S3rver from "s3rver";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { stringify } from "yaml";
 import { MASTER_KEY, startGateway } from "../support/gateway";
 import { createTestSchema, type TestSchema } from "../support/postgres";
 import { REDIS_URL, requireRedis } from "../support/replicas";
+import { S3_CREDENTIALS, startTestS3, type TestS3 } from "../support/s3";
 
 const BUCKET = "routeiq-sync";
 const KEY = "configs/config.yaml";
@@ -15,9 +11,7 @@ const INTERVAL_SECONDS = 0.3;
 
 type Gateway = Awaited<ReturnType<typeof startGateway>>;
 
-let server: S3rver;
-let directory: string;
-let admin: S3Client;
+let s3: TestS3;
 let schema: TestSchema;
 const gateways: Gateway[] = [];
 let objectGets = 0;
@@ -28,7 +22,7 @@ const configWith = (...models: string[]) =>
     general_settings: { master_key: MASTER_KEY },
     model_list: models.map((m) => ({ model_name: m, litellm_params: { model: `mock/${m}` } })),
   });
-const upload = (body: string) => admin.send(new PutObjectCommand({ Bucket: BUCKET, Key: KEY, Body: body }));
+const upload = (body: string) => s3.put(KEY, body);
 
 const get = async (gateway: Gateway, path: string) => {
   const response = await fetch(`${gateway.url}${path}`, {
@@ -50,26 +44,13 @@ async function eventually(check: () => Promise<boolean>, timeoutMs = 8_000): Pro
 
 beforeAll(async () => {
   await requireRedis();
-  directory = await mkdtemp(join(tmpdir(), "routeiq-sync-s3-"));
-  server = new S3rver({
-    address: "127.0.0.1",
-    port: 0,
-    silent: true,
-    directory,
-    configureBuckets: [{ name: BUCKET }],
-  });
-  const { port } = await server.run();
-  // s3rver's PUT is not atomic: a GET racing it gets a short body and would wait for the idle
-  // keep-alive close (about 6 s); drop idle connections sooner so such a poll fails fast.
-  server.httpServer.keepAliveTimeout = 500;
-  const endpoint = `http://127.0.0.1:${port}`;
-  server.httpServer.on("request", (req) => {
+  s3 = await startTestS3(BUCKET);
+  s3.server.httpServer.on("request", (req) => {
     if (req.method === "GET" && req.url?.startsWith(`/${BUCKET}/${KEY}`)) objectGets += 1;
   });
   // The gateways take S3 credentials from the SDK's default chain, as in production.
-  vi.stubEnv("AWS_ACCESS_KEY_ID", "S3RVER");
-  vi.stubEnv("AWS_SECRET_ACCESS_KEY", "S3RVER");
-  admin = new S3Client({ endpoint, forcePathStyle: true, region: "us-east-1" });
+  vi.stubEnv("AWS_ACCESS_KEY_ID", S3_CREDENTIALS.accessKeyId);
+  vi.stubEnv("AWS_SECRET_ACCESS_KEY", S3_CREDENTIALS.secretAccessKey);
   await upload(configWith("first"));
   schema = await createTestSchema("sync");
   const env = {
@@ -77,7 +58,7 @@ beforeAll(async () => {
     REDIS_URL,
     CONFIG_S3_BUCKET: BUCKET,
     CONFIG_S3_KEY: KEY,
-    AWS_ENDPOINT_URL_S3: endpoint,
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
     AWS_REGION: "us-east-1",
     CONFIG_SYNC_INTERVAL: String(INTERVAL_SECONDS),
     ROUTEIQ_CONFIG_REVISION_POLL_SECONDS: "0.5",
@@ -92,10 +73,7 @@ afterAll(async () => {
   await Promise.allSettled(gateways.map((g) => g.shutdown()));
   await schema?.drop();
   vi.unstubAllEnvs();
-  admin?.destroy();
-  server?.httpServer.closeAllConnections();
-  await server?.close();
-  if (directory) await rm(directory, { recursive: true, force: true });
+  await s3?.close();
 });
 
 describe("config sync from S3 across replicas", () => {

@@ -1,13 +1,10 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import S3rver from "s3rver";
+import { rm } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { MASTER_KEY } from "../support/gateway";
 import { createTestSchema, type TestSchema } from "../support/postgres";
 import { REDIS_URL, requireRedis } from "../support/replicas";
+import { S3_CREDENTIALS, startTestS3, type TestS3 } from "../support/s3";
 import { type SpawnedGateway, spawnGateway } from "../support/spawn-gateway";
 
 /**
@@ -19,13 +16,10 @@ import { type SpawnedGateway, spawnGateway } from "../support/spawn-gateway";
 
 const BUCKET = "routeiq-failover";
 const KEY = "configs/config.yaml";
-const CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 const LEASE_SECONDS = 2;
 const RENEW_SECONDS = 0.5;
 
-let server: S3rver | undefined;
-let directory: string | undefined;
-let admin: S3Client | undefined;
+let s3: TestS3 | undefined;
 let schema: TestSchema | undefined;
 /** Every process started, in start order; the tests never remove one from here. */
 const gateways: SpawnedGateway[] = [];
@@ -46,8 +40,7 @@ const configWith = (...models: string[]) => ({
   general_settings: { master_key: MASTER_KEY },
   model_list: models.map((m) => ({ model_name: m, litellm_params: { model: `mock/${m}` } })),
 });
-const upload = (config: Record<string, unknown>) =>
-  admin?.send(new PutObjectCommand({ Bucket: BUCKET, Key: KEY, Body: stringify(config) }));
+const upload = (config: Record<string, unknown>) => s3?.put(KEY, stringify(config));
 
 const alive = (g: SpawnedGateway) => g.child.exitCode === null && g.child.signalCode === null;
 const label = (g: SpawnedGateway) => `gateway #${gateways.indexOf(g)} (pid ${g.child.pid})`;
@@ -115,22 +108,7 @@ async function takeover(among: readonly SpawnedGateway[], signal: NodeJS.Signals
 
 beforeAll(async () => {
   await requireRedis();
-  directory = await mkdtemp(join(tmpdir(), "routeiq-failover-s3-"));
-  server = new S3rver({
-    address: "127.0.0.1",
-    port: 0,
-    silent: true,
-    directory,
-    configureBuckets: [{ name: BUCKET }],
-  });
-  const { port } = await server.run();
-  // s3rver's PUT is not atomic: a GET racing it can get the old length and fewer bytes, and then
-  // waits for the rest until the server drops the idle keep-alive connection (5 s + 1 s by default;
-  // real S3 serves whole objects only). Drop it sooner, so such a poll fails fast and the next
-  // interval fetches the new object, inside the propagation windows below.
-  server.httpServer.keepAliveTimeout = 500;
-  const endpoint = `http://127.0.0.1:${port}`;
-  admin = new S3Client({ endpoint, forcePathStyle: true, region: "us-east-1", credentials: CREDENTIALS });
+  s3 = await startTestS3(BUCKET);
   await upload(configWith("first"));
   schema = await createTestSchema("failover");
   const env = {
@@ -138,11 +116,11 @@ beforeAll(async () => {
     REDIS_URL,
     CONFIG_S3_BUCKET: BUCKET,
     CONFIG_S3_KEY: KEY,
-    AWS_ENDPOINT_URL_S3: endpoint,
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
     AWS_REGION: "us-east-1",
     // The gateways take S3 credentials from the SDK's default chain, as in production.
-    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+    AWS_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey,
     CONFIG_SYNC_INTERVAL: "0.5",
     ROUTEIQ_CONFIG_REVISION_POLL_SECONDS: "0.5",
     LLMROUTER_CONFIG_SYNC_LEASE_SECONDS: String(LEASE_SECONDS),
@@ -166,10 +144,7 @@ afterAll(async () => {
     }),
   );
   await schema?.drop();
-  admin?.destroy();
-  server?.httpServer.closeAllConnections();
-  await server?.close();
-  if (directory !== undefined) await rm(directory, { recursive: true, force: true });
+  await s3?.close();
   if (Object.keys(measured).length > 0) console.info("leader takeover times (ms):", measured);
 });
 

@@ -1,9 +1,4 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import S3rver from "s3rver";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { stringify } from "yaml";
 import { pgSql } from "../../shared/store/sql/pg";
@@ -11,19 +6,18 @@ import type { Sql } from "../../shared/store/sql/port";
 import { latestRevision } from "../../shared/store/tables/config-revisions";
 import { createTestSchema, type TestSchema } from "../support/postgres";
 import { REDIS_URL, requireRedis } from "../support/replicas";
+import { S3_CREDENTIALS, startTestS3, type TestS3 } from "../support/s3";
 
 const BUCKET = "routeiq-worker";
 const KEY = "configs/config.yaml";
 
-let server: S3rver;
-let directory: string;
-let admin: S3Client;
+let s3: TestS3;
 let schema: TestSchema;
 let sql: Sql;
 let env: Record<string, string>;
 const gets: number[] = [];
 
-const upload = (body: string) => admin.send(new PutObjectCommand({ Bucket: BUCKET, Key: KEY, Body: body }));
+const upload = (body: string) => s3.put(KEY, body);
 const configWith = (...models: string[]) =>
   stringify({ model_list: models.map((m) => ({ model_name: m, litellm_params: { model: `mock/${m}` } })) });
 
@@ -47,28 +41,10 @@ function runSync(): Promise<{ code: number | null; output: string }> {
 
 beforeAll(async () => {
   await requireRedis();
-  directory = await mkdtemp(join(tmpdir(), "routeiq-worker-s3-"));
-  server = new S3rver({
-    address: "127.0.0.1",
-    port: 0,
-    silent: true,
-    directory,
-    configureBuckets: [{ name: BUCKET }],
-  });
-  const { port } = await server.run();
-  // s3rver's PUT is not atomic: a GET racing it gets a short body and would wait for the idle
-  // keep-alive close (about 6 s); drop idle connections sooner so such a poll fails fast.
-  server.httpServer.keepAliveTimeout = 500;
-  const endpoint = `http://127.0.0.1:${port}`;
-  server.httpServer.on("request", (req, res) => {
+  s3 = await startTestS3(BUCKET);
+  s3.server.httpServer.on("request", (req, res) => {
     if (req.method === "GET" && req.url?.startsWith(`/${BUCKET}/${KEY}`))
       res.on("finish", () => gets.push(res.statusCode));
-  });
-  admin = new S3Client({
-    endpoint,
-    forcePathStyle: true,
-    region: "us-east-1",
-    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
   });
   schema = await createTestSchema("worker");
   sql = pgSql({ connectionString: schema.url });
@@ -77,20 +53,17 @@ beforeAll(async () => {
     REDIS_URL,
     CONFIG_S3_BUCKET: BUCKET,
     CONFIG_S3_KEY: KEY,
-    AWS_ENDPOINT_URL_S3: endpoint,
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
     AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: "S3RVER",
-    AWS_SECRET_ACCESS_KEY: "S3RVER",
+    AWS_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey,
   };
 });
 
 afterAll(async () => {
   await sql?.close();
   await schema?.drop();
-  admin?.destroy();
-  server?.httpServer.closeAllConnections();
-  await server?.close();
-  if (directory) await rm(directory, { recursive: true, force: true });
+  await s3?.close();
 });
 
 describe("npm run sync", () => {
@@ -127,16 +100,12 @@ describe("the scheduled Lambda handler", () => {
     for (const [name, value] of Object.entries({ ...env, CONFIG_S3_KEY: "lambda/config.yaml" }))
       vi.stubEnv(name, value);
     try {
-      await admin.send(
-        new PutObjectCommand({ Bucket: BUCKET, Key: "lambda/config.yaml", Body: configWith("gamma") }),
-      );
+      await s3.put("lambda/config.yaml", configWith("gamma"));
       const { handler } = await import("../../functions/sync/lambda");
       expect(await handler()).toEqual({ outcome: "published" });
       expect((await latestRevision(sql, "config_sync"))?.body).toContain("gamma");
       expect(await handler()).toEqual({ outcome: "unchanged" });
-      await admin.send(
-        new PutObjectCommand({ Bucket: BUCKET, Key: "lambda/config.yaml", Body: "model_list: 3" }),
-      );
+      await s3.put("lambda/config.yaml", "model_list: 3");
       await expect(handler()).rejects.toThrow("config sync invalid");
     } finally {
       vi.unstubAllEnvs();
