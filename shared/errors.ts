@@ -48,6 +48,9 @@ export const badRequest = (
 export const unauthorized = (message: string): GatewayError =>
   new GatewayError({ status: 401, type: "authentication_error", code: "invalid_api_key", message });
 
+export const forbidden = (code: string, message: string, param: string | null = null): GatewayError =>
+  new GatewayError({ status: 403, type: "permission_error", code, message, param });
+
 export const serviceUnavailable = (message: string, retryAfterSeconds?: number): GatewayError =>
   new GatewayError({
     status: 503,

@@ -29,7 +29,8 @@ export const SYNC_DISABLED = Object.freeze({
   }),
 });
 
-const seconds = (env: Env, name: string, fallback: number): number => {
+/** A positive number of seconds from `env[name]`, else `fallback`; a bad value names the variable. */
+export const seconds = (env: Env, name: string, fallback: number): number => {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);

@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import { jsonLogger } from "../../shared/logging/logger";
 import { type Lease, releaseLease } from "../../shared/store/tables/leases";
 import { holderId } from "../../shared/sync/election-settings";
+import { seconds } from "../gateway/config-sync";
 import { syncOnce } from "./run-once";
 import { openSyncStores } from "./stores";
 
@@ -11,11 +12,7 @@ import { openSyncStores } from "./stores";
  * on SIGTERM so another worker or a gateway replica can take over at once.
  */
 const logger = jsonLogger();
-const intervalMs = Number(process.env.CONFIG_SYNC_INTERVAL ?? "60") * 1000;
-if (!Number.isFinite(intervalMs) || intervalMs <= 0) {
-  logger.error("CONFIG_SYNC_INTERVAL: expected a positive number of seconds");
-  process.exit(1);
-}
+const intervalMs = seconds(process.env, "CONFIG_SYNC_INTERVAL", 60) * 1000;
 const stores = await openSyncStores(process.env, logger);
 const holder = holderId(hostname());
 let lease: Lease | undefined;

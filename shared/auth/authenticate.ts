@@ -1,12 +1,9 @@
 import type { MiddlewareHandler } from "hono";
-import { GatewayError, serviceUnavailable, unauthorized } from "../errors";
+import { forbidden, GatewayError, serviceUnavailable, unauthorized } from "../errors";
 import { constantTimeEqual, presentedKey } from "../http/auth";
 import type { GatewayEnv } from "../http/env";
 import { hashKey, KEY_PREFIX } from "../keys/key-material";
 import type { KeyContext, KeyResolver } from "../keys/key-resolver";
-
-const forbidden = (code: string, message: string) =>
-  new GatewayError({ status: 403, type: "permission_error", code, message });
 
 /** Refusals that belong to the key itself, checked on every request (cached context included). */
 function checkKey(context: KeyContext, now: number): void {

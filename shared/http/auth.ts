@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { GatewayError, unauthorized } from "../errors";
+import { forbidden, unauthorized } from "../errors";
 
 const encoder = new TextEncoder();
 
@@ -47,13 +47,10 @@ export const adminAuth = (masterKey: () => string | undefined): MiddlewareHandle
   const requireKey = masterKeyAuth(masterKey);
   return async function adminAuth(c, next) {
     if (masterKey() === undefined) {
-      throw new GatewayError({
-        status: 403,
-        type: "permission_error",
-        code: "master_key_required",
-        message:
-          "the management API needs a master key: set general_settings.master_key or LITELLM_MASTER_KEY",
-      });
+      throw forbidden(
+        "master_key_required",
+        "the management API needs a master key: set general_settings.master_key or LITELLM_MASTER_KEY",
+      );
     }
     return requireKey(c, next);
   };

@@ -1,4 +1,4 @@
-import { GatewayError } from "../errors";
+import { forbidden, GatewayError } from "../errors";
 import type { Logger } from "../logging/logger";
 import type { Kv } from "../store/kv/port";
 import { type AdmitReply, admitScript, finishScript } from "./limit-scripts";
@@ -54,12 +54,10 @@ function refusal(
     const s = budgeted[reply.subject] as LimitSubject;
     const who = s.scope === "key" ? "key" : `${s.scope} "${s.id}"`;
     const resets = s.budgetResetAt === undefined ? "" : `; resets at ${s.budgetResetAt.toISOString()}`;
-    return new GatewayError({
-      status: 403,
-      type: "permission_error",
-      code: "budget_exceeded",
-      message: `${who} budget exceeded: spent $${reply.committed.toFixed(6)} of max_budget $${s.maxBudget}${resets}`,
-    });
+    return forbidden(
+      "budget_exceeded",
+      `${who} budget exceeded: spent $${reply.committed.toFixed(6)} of max_budget $${s.maxBudget}${resets}`,
+    );
   }
   const s = limited[reply.subject] as LimitSubject;
   const limit = [s.rpmLimit, s.tpmLimit, s.maxParallelRequests][reply.which - 1];

@@ -1,5 +1,5 @@
 import type { Principal } from "../auth/principal";
-import { GatewayError } from "../errors";
+import { forbidden } from "../errors";
 
 /** `models: []` allows every model; otherwise the group must be listed (LiteLLM's semantics). */
 const allows = (models: readonly string[], model: string): boolean =>
@@ -14,13 +14,11 @@ export function checkModelAccess(principal: Principal, model: string): void {
     ["team", team?.models ?? []],
   ] as const) {
     if (!allows(models, model)) {
-      throw new GatewayError({
-        status: 403,
-        type: "permission_error",
-        code: "model_not_allowed",
-        param: "model",
-        message: `this ${owner} may not use model "${model}"; allowed: ${models.join(", ")}`,
-      });
+      throw forbidden(
+        "model_not_allowed",
+        `this ${owner} may not use model "${model}"; allowed: ${models.join(", ")}`,
+        "model",
+      );
     }
   }
 }
