@@ -62,7 +62,7 @@ describe("runReadiness", () => {
       await vi.advanceTimersByTimeAsync(1);
       expect(await pending).toEqual({
         ready: false,
-        checks: { database: "no answer within 2000 ms", redis: "ok" },
+        checks: { database: "database did not answer within 2000ms", redis: "ok" },
       });
     });
 
@@ -87,7 +87,7 @@ describe("runReadiness", () => {
           }),
       },
     ]);
-    expect(report).toEqual({ ready: false, checks: { db: "no answer within 2000 ms" } });
+    expect(report).toEqual({ ready: false, checks: { db: "db did not answer within 2000ms" } });
     await vi.waitFor(() => expect(abortedAfterMs).toBeDefined(), { timeout: 1_000 });
     expect(abortedAfterMs).toBeGreaterThanOrEqual(1_900);
   });

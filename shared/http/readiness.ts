@@ -1,3 +1,5 @@
+import { withDeadline } from "../async/deadline";
+
 /** A dependency readiness depends on (database, Redis, ...): resolves when healthy, throws when not. */
 export interface ReadinessCheck {
   readonly name: string;
@@ -15,21 +17,11 @@ const CHECK_TIMEOUT_MS = 2_000;
 export async function runReadiness(checks: readonly ReadinessCheck[]): Promise<ReadinessReport> {
   const results = await Promise.all(
     checks.map(async ({ name, check }) => {
-      const signal = AbortSignal.timeout(CHECK_TIMEOUT_MS);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)),
-          CHECK_TIMEOUT_MS,
-        );
-      });
       try {
-        await Promise.race([check(signal), timeout]);
+        await withDeadline(check(AbortSignal.timeout(CHECK_TIMEOUT_MS)), CHECK_TIMEOUT_MS, name);
         return [name, "ok"] as const;
       } catch (error) {
         return [name, error instanceof Error ? error.message : String(error)] as const;
-      } finally {
-        clearTimeout(timer);
       }
     }),
   );
