@@ -4,13 +4,15 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { formatColdStarts, measureLambdaColdStarts } from "./cold-start";
 import { type LoadRequest, type LoadResult, runLoad, stopLoad } from "./load";
 import { BENCH_REDIS_URL, createBenchSchema, createLimitedKey } from "./shared-state";
 
 /**
  * `npm run bench`: direct upstream vs a bare undici keep-alive proxy vs the gateway, each in its
  * own process, loaded by autocannon from this one. Knobs (seconds / counts):
- * BENCH_DURATION=10, BENCH_CONNECTIONS=50, BENCH_WARMUP=2, BENCH_LATENCY_DURATION=5.
+ * BENCH_DURATION=10, BENCH_CONNECTIONS=50, BENCH_WARMUP=2, BENCH_LATENCY_DURATION=5, BENCH_COLD_STARTS=5
+ * (fresh processes per Lambda bundle, see cold-start.ts).
  */
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 // One directory per run: two runs at once must not share a config or an embedded database.
@@ -376,6 +378,10 @@ async function main(): Promise<void> {
     `  [${mark(goals.virtualKeyThroughput)}] virtual key with limits and spend log >= 0.4x bare proxy (${fmt(ratios.virtualKeyVsBareProxyThroughput)}x)`,
   );
 
+  const coldStartRuns = Math.round(envNumber("BENCH_COLD_STARTS", 5));
+  const lambdaColdStarts = await measureLambdaColdStarts(join(root, "dist"), coldStartRuns);
+  console.log(`\n${formatColdStarts(lambdaColdStarts, coldStartRuns)}`);
+
   const resultsPath = join(workDir, "latest.json");
   writeFileSync(
     resultsPath,
@@ -390,6 +396,7 @@ async function main(): Promise<void> {
         gatewayPeakRssMb,
         spendRows,
         goals,
+        lambdaColdStarts,
       },
       null,
       2,

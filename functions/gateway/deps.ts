@@ -18,6 +18,12 @@ import { undiciRequestFetch } from "./undici-fetch";
 
 export interface NodeDeps {
   readonly deps: AppDeps;
+  /**
+   * Writes what finished requests left queued (response cache stores, spend rows), keeping
+   * everything open; resolves to the spend rows still unwritten. For runtimes that freeze the
+   * process between requests (Lambda), where the background writer may never get to run.
+   */
+  flush(timeoutMs: number): Promise<number>;
   /** After the HTTP server drained: flush the spend log, stop listening, close pools. */
   close(timeoutMs: number): Promise<void>;
 }
@@ -29,6 +35,11 @@ export async function buildNodeDeps(options: {
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
   readonly configSyncStatus: () => Readonly<Record<string, unknown>>;
+  /**
+   * Subscribe to other replicas' key changes (default true). A frozen Lambda container cannot
+   * receive them, so it relies on the key cache's short TTL instead.
+   */
+  readonly listenForKeyChanges?: boolean;
 }): Promise<NodeDeps> {
   const { logger, metrics } = options;
   const stores = await openStores(options.nodeEnv, logger);
@@ -39,7 +50,7 @@ export async function buildNodeDeps(options: {
   });
   const keyResolver = new KeyResolver({ sql: stores.sql });
   const keyEvents = keyInvalidation(stores.kv, keyResolver, logger);
-  const stopListening = await keyEvents.listen();
+  const stopListening = (options.listenForKeyChanges ?? true) ? await keyEvents.listen() : async () => {};
   const spendLog = new SpendLogWriter({
     sql: stores.sql,
     logger,
@@ -78,6 +89,10 @@ export async function buildNodeDeps(options: {
   };
   return {
     deps,
+    async flush(timeoutMs) {
+      await deps.responseCache.drain();
+      return spendLog.flush({ timeoutMs });
+    },
     async close(timeoutMs) {
       await deps.responseCache.drain();
       const left = await spendLog.close({ timeoutMs });

@@ -1,15 +1,13 @@
-import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createApp } from "../../shared/app";
 import { ConfigHolder } from "../../shared/config/config-holder";
-import { loadConfig } from "../../shared/config/load";
-import type { RuntimeConfig } from "../../shared/config/runtime-config";
 import type { AppDeps } from "../../shared/deps";
 import { jsonLogger, type Logger } from "../../shared/logging/logger";
 import type { GatewayMetrics } from "../../shared/metrics/port";
 import { prometheusMetrics } from "../../shared/metrics/prometheus";
+import { readConfigFile } from "./config-file";
 import { SYNC_DISABLED, type SyncRuntime, startConfigSync } from "./config-sync";
 import { watchConfigFile } from "./config-watch";
 import { buildNodeDeps } from "./deps";
@@ -28,13 +26,6 @@ export interface NodeGateway {
   readonly deps: AppDeps;
   /** Drain: refuse new requests, let in-flight ones (streams too) finish, flush logs, then close. */
   shutdown(): Promise<void>;
-}
-
-/** Reads and validates the config file; throws ConfigError listing every problem. */
-export function readConfigFile(path: string, env: NodeGatewayOptions["env"], logger: Logger): RuntimeConfig {
-  const { config, warnings } = loadConfig(readFileSync(path, "utf8"), env, path);
-  for (const warning of warnings) logger.warn("config key ignored", { path, detail: warning });
-  return config;
 }
 
 /** Builds the Node deps, serves the app, and returns a handle for tests and the CLI. */

@@ -1,27 +1,38 @@
-import { jsonLogger } from "../../shared/logging/logger";
+import type { Env } from "../../shared/config/load";
+import { jsonLogger, type Logger } from "../../shared/logging/logger";
 import { releaseLease } from "../../shared/store/tables/leases";
 import type { SyncOutcome } from "../../shared/sync/config-sync";
+import { oncePerContainer } from "../aws/once-per-container";
+import { resolveSecretEnv, type SecretReader } from "../aws/secrets-env";
+import { secretsManagerReader } from "../aws/secrets-manager";
 import { syncOnce } from "./run-once";
 import { openSyncStores } from "./stores";
-
-const logger = jsonLogger();
-/** Opened once per Lambda container and reused by its invocations (pooled, not per event). */
-let stores: ReturnType<typeof openSyncStores> | undefined;
 
 /**
  * The scheduled sync (EventBridge → Lambda): one run per invocation, the same code path as
  * `npm run sync`. A failed or refused run throws, so the invocation counts as an error for alarms.
+ * Secrets (`*_SECRET_ARN`) are resolved and the stores opened once per container, then reused.
  */
-export async function handler(): Promise<{ outcome: SyncOutcome }> {
-  stores ??= openSyncStores(process.env, logger).catch((error: unknown) => {
-    stores = undefined;
-    throw error;
+export function syncHandler(options: {
+  readonly env: Env;
+  readonly secrets: () => SecretReader;
+  readonly logger?: Logger;
+}): () => Promise<{ outcome: SyncOutcome }> {
+  const logger = options.logger ?? jsonLogger();
+  const container = oncePerContainer(async () => {
+    const env = await resolveSecretEnv(options.env, options.secrets);
+    return { env, stores: await openSyncStores(env, logger) };
   });
-  const opened = await stores;
-  const { outcome, lease } = await syncOnce(process.env, opened, logger);
-  if (lease !== undefined) await releaseLease(opened.sql, lease);
-  if (outcome === "invalid" || outcome === "error" || outcome === "refused") {
-    throw new Error(`config sync ${outcome}; see the log for the reason`);
-  }
-  return { outcome };
+  return async function syncConfig() {
+    const { env, stores } = await container();
+    const { outcome, lease } = await syncOnce(env, stores, logger);
+    if (lease !== undefined) await releaseLease(stores.sql, lease);
+    if (outcome === "invalid" || outcome === "error" || outcome === "refused") {
+      throw new Error(`config sync ${outcome}; see the log for the reason`);
+    }
+    return { outcome };
+  };
 }
+
+/** `index.handler` in dist/lambda/sync. */
+export const handler = syncHandler({ env: process.env, secrets: () => secretsManagerReader() });

@@ -1,0 +1,126 @@
+import { parse } from "pg-connection-string";
+import { describe, expect, it } from "vitest";
+import { databaseUrlFromSecret, resolveSecretEnv, type SecretReader } from "./secrets-env";
+
+const ARN = (name: string) => `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${name}-AbCdEf`;
+
+/** Secrets Manager in memory, counting reads; unknown ids fail as the real one does. */
+function fakeSecrets(values: Record<string, string>) {
+  const reads: string[] = [];
+  const reader: SecretReader = {
+    async read(id) {
+      reads.push(id);
+      const value = values[id];
+      if (value === undefined) throw new Error("Secrets Manager can't find the specified secret.");
+      return value;
+    },
+  };
+  return { reads, reader: () => reader };
+}
+
+const rdsSecret = {
+  username: "route@iq",
+  password: "p@ss:w/rd?#%",
+  host: "routeiq.cluster-abc.eu-west-1.rds.amazonaws.com",
+  port: 5432,
+  dbname: "routeiq",
+  engine: "postgres",
+};
+
+describe("resolveSecretEnv", () => {
+  it("turns each *_SECRET_ARN into the variable it stands for", async () => {
+    const { reader, reads } = fakeSecrets({
+      [ARN("db")]: JSON.stringify(rdsSecret),
+      [ARN("redis")]: "redis-secret",
+      [ARN("master")]: "sk-master-from-secret",
+    });
+    const env = await resolveSecretEnv(
+      {
+        DATABASE_SECRET_ARN: ARN("db"),
+        REDIS_PASSWORD_SECRET_ARN: ARN("redis"),
+        LITELLM_MASTER_KEY_SECRET_ARN: ARN("master"),
+        REDIS_HOST: "cache.internal",
+      },
+      reader,
+    );
+    expect(env.REDIS_PASSWORD).toBe("redis-secret");
+    expect(env.LITELLM_MASTER_KEY).toBe("sk-master-from-secret");
+    expect(env.REDIS_HOST).toBe("cache.internal");
+    expect(reads.sort()).toEqual([ARN("db"), ARN("master"), ARN("redis")]);
+    // The credentials survive URL encoding exactly, and pg will verify the server's certificate.
+    const parsed = parse(env.DATABASE_URL as string);
+    expect(parsed).toMatchObject({
+      user: rdsSecret.username,
+      password: rdsSecret.password,
+      host: rdsSecret.host,
+      port: "5432",
+      database: "routeiq",
+    });
+    expect(parsed.ssl).toEqual({});
+  });
+
+  it("leaves the environment alone, and never builds a client, when no secret is named", async () => {
+    const env = { DATABASE_URL: "postgres://localhost/db", DATABASE_SECRET_ARN: "" };
+    const resolved = await resolveSecretEnv(env, () => {
+      throw new Error("no client should be built");
+    });
+    expect(resolved).toBe(env);
+  });
+
+  it("refuses a variable set both in plaintext and as a secret", async () => {
+    const { reader } = fakeSecrets({ [ARN("master")]: "x" });
+    await expect(
+      resolveSecretEnv({ LITELLM_MASTER_KEY: "plain", LITELLM_MASTER_KEY_SECRET_ARN: ARN("master") }, reader),
+    ).rejects.toThrow("set LITELLM_MASTER_KEY or LITELLM_MASTER_KEY_SECRET_ARN, not both");
+  });
+
+  it("names the variable of a secret that cannot be read", async () => {
+    const { reader } = fakeSecrets({});
+    await expect(resolveSecretEnv({ REDIS_PASSWORD_SECRET_ARN: ARN("gone") }, reader)).rejects.toThrow(
+      "REDIS_PASSWORD_SECRET_ARN: could not read the secret: Secrets Manager can't find the specified secret.",
+    );
+  });
+});
+
+describe("databaseUrlFromSecret", () => {
+  it("defaults to sslmode=verify-full and honours DATABASE_SSLMODE", () => {
+    expect(new URL(databaseUrlFromSecret(JSON.stringify(rdsSecret), {})).searchParams.get("sslmode")).toBe(
+      "verify-full",
+    );
+    const disabled = databaseUrlFromSecret(JSON.stringify(rdsSecret), { DATABASE_SSLMODE: "disable" });
+    expect(parse(disabled).ssl).toBe(false);
+    expect(() => databaseUrlFromSecret(JSON.stringify(rdsSecret), { DATABASE_SSLMODE: "allow" })).toThrow(
+      "DATABASE_SSLMODE: expected one of",
+    );
+  });
+
+  it("completes an RDS-managed secret (credentials only) from DATABASE_HOST, DATABASE_PORT and DATABASE_NAME", () => {
+    const url = databaseUrlFromSecret(JSON.stringify({ username: "admin", password: "pw" }), {
+      DATABASE_HOST: "db.internal",
+      DATABASE_PORT: "6432",
+      DATABASE_NAME: "gateway",
+    });
+    expect(parse(url)).toMatchObject({
+      user: "admin",
+      host: "db.internal",
+      port: "6432",
+      database: "gateway",
+    });
+    expect(() => databaseUrlFromSecret(JSON.stringify({ username: "admin", password: "pw" }), {})).toThrow(
+      "the secret has no host and DATABASE_HOST is not set",
+    );
+  });
+
+  it("never echoes the secret's values in its errors", () => {
+    const broken = JSON.stringify({ username: "admin", password: 12345678, host: "h" });
+    expect(() => databaseUrlFromSecret(broken, {})).toThrow("the secret's fields are invalid: password");
+    expect(() => databaseUrlFromSecret("hunter2", {})).toThrow(
+      /^DATABASE_SECRET_ARN: the secret is not JSON/,
+    );
+    try {
+      databaseUrlFromSecret(broken, {});
+    } catch (error) {
+      expect(String(error)).not.toContain("12345678");
+    }
+  });
+});

@@ -1,0 +1,170 @@
+import { isAbsolute, join } from "node:path";
+import type { ALBEvent, ALBResult, Context } from "aws-lambda";
+import { defaultIsContentTypeBinary, handle } from "hono/aws-lambda";
+import { createApp } from "../../shared/app";
+import { ConfigHolder } from "../../shared/config/config-holder";
+import { ConfigError, type Env } from "../../shared/config/load";
+import { jsonLogger, type Logger } from "../../shared/logging/logger";
+import type { GatewayMetrics } from "../../shared/metrics/port";
+import { prometheusMetrics } from "../../shared/metrics/prometheus";
+import { parseElectionSettings } from "../../shared/sync/election-settings";
+import { RevisionFollower } from "../../shared/sync/revision-follower";
+import { oncePerContainer } from "../aws/once-per-container";
+import { resolveSecretEnv, type SecretReader } from "../aws/secrets-env";
+import { readConfigFile } from "./config-file";
+import { buildNodeDeps } from "./deps";
+import { parseNodeEnv } from "./env";
+import { parseLambdaEnv } from "./lambda-env";
+import { type RevisionPoll, revisionPoll } from "./revision-poll";
+
+/** The most an invoke waits for a revision check before serving on the config it has. */
+const REVISION_CHECK_BUDGET_MS = 1_000;
+/** The most an invoke waits for its spend rows to be written after the answer is ready. */
+const FLUSH_BUDGET_MS = 3_000;
+/** Kept back from the Lambda timeout so the answer is still returned when the flush gives up. */
+const RETURN_MARGIN_MS = 500;
+
+export interface LambdaGatewayOptions {
+  /** The function's environment; `*_SECRET_ARN` variables are resolved through `secrets`. */
+  readonly env: Env;
+  /** Called only when a secret is named (see functions/aws/secrets-env.ts). */
+  readonly secrets: () => SecretReader;
+  /** The asset dir: index.mjs and config/config.yaml; a relative LITELLM_CONFIG_PATH starts here. */
+  readonly taskRoot: string;
+  readonly logger?: Logger;
+  readonly metrics?: GatewayMetrics;
+}
+
+export type AlbHandler = (
+  event: ALBEvent,
+  context?: Pick<Context, "getRemainingTimeInMillis">,
+) => Promise<ALBResult>;
+
+interface Container {
+  readonly serve: (
+    event: ALBEvent,
+    context?: Pick<Context, "getRemainingTimeInMillis">,
+  ) => Promise<ALBResult>;
+  readonly revisions: RevisionPoll | undefined;
+  flush(timeoutMs: number): Promise<number>;
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+// An ALB decodes a base64 body for the client either way; SSE sent as text stays readable in logs
+// and does not grow by a third toward the ALB's 1 MB limit on Lambda answers.
+const isContentTypeBinary = (contentType: string) =>
+  !/^text\//i.test(contentType) && defaultIsContentTypeBinary(contentType);
+
+async function startContainer(options: LambdaGatewayOptions, logger: Logger): Promise<Container> {
+  const env = await resolveSecretEnv(options.env, options.secrets);
+  const lambdaEnv = parseLambdaEnv(env);
+  const parsed = parseNodeEnv(env);
+  // The deploy's migrate function applies migrations once; every cold start migrating would
+  // queue on the migration lock. LITELLM_RUN_DB_MIGRATIONS=true turns it back on.
+  const nodeEnv = { ...parsed, LITELLM_RUN_DB_MIGRATIONS: parsed.LITELLM_RUN_DB_MIGRATIONS ?? false };
+  const configPath = lambdaEnv.LITELLM_CONFIG_PATH ?? "config/config.yaml";
+  const path = isAbsolute(configPath) ? configPath : join(options.taskRoot, configPath);
+  const holder = new ConfigHolder(readConfigFile(path, env, logger), path);
+  const masterKey = holder.current().masterKey;
+  if (masterKey !== undefined && env.LITELLM_MASTER_KEY && masterKey !== env.LITELLM_MASTER_KEY) {
+    // A key written in the file silently beats the secret; a deploy must not serve one by accident.
+    logger.warn(
+      "the config file's general_settings.master_key is in force, not LITELLM_MASTER_KEY (or its secret); remove it from the file",
+      { config: path },
+    );
+  }
+  if (masterKey === undefined) {
+    logger.warn(
+      "NO MASTER KEY CONFIGURED: the gateway is open to anyone who can reach it. Set general_settings.master_key, LITELLM_MASTER_KEY or LITELLM_MASTER_KEY_SECRET_ARN.",
+    );
+  }
+  let revisions: RevisionPoll | undefined;
+  const pollSeconds = lambdaEnv.ROUTEIQ_CONFIG_REVISION_POLL_SECONDS;
+  const { deps, flush, close } = await buildNodeDeps({
+    config: () => holder.current(),
+    configSyncStatus: () => ({
+      enabled: revisions !== undefined,
+      // The scheduled sync function fetches and publishes; this function only follows.
+      running: false,
+      mode: "follow published revisions",
+      leader_election: {
+        enabled: false,
+        is_leader: false,
+        holder_id: null,
+        lease_expires_at: null,
+        skipped_sync_count: 0,
+      },
+      revision: holder.origin.revision,
+      revision_source: holder.origin.source,
+      revision_loaded_at: holder.origin.loadedAt.toISOString(),
+      revision_poll_seconds: pollSeconds,
+      last_revision_check_at:
+        revisions?.lastCheckAt === undefined ? null : new Date(revisions.lastCheckAt).toISOString(),
+    }),
+    nodeEnv,
+    logger,
+    // Process metrics of one of many short-lived containers say little; CloudWatch has them.
+    metrics: options.metrics ?? prometheusMetrics({ defaultMetrics: false }),
+    listenForKeyChanges: false,
+  });
+  try {
+    if (lambdaEnv.CONFIG_S3_BUCKET !== undefined) {
+      const { lockName } = parseElectionSettings(env);
+      const follower = new RevisionFollower({ sql: deps.sql, holder, lockName, env, logger });
+      // The first request already gets the newest published revision, not the bundled file.
+      await follower.check();
+      revisions = revisionPoll({
+        check: () => follower.check(),
+        intervalMs: pollSeconds * 1000,
+        budgetMs: REVISION_CHECK_BUDGET_MS,
+        logger,
+      });
+    }
+  } catch (error) {
+    await close(0).catch(() => {});
+    throw error;
+  }
+  const serve = handle(createApp(deps), { isContentTypeBinary });
+  logger.info("gateway ready", {
+    config: path,
+    revision: holder.origin.revision,
+    models: [...holder.current().groups.keys()],
+  });
+  return {
+    // Hono's ALB event type only differs from @types/aws-lambda's in not allowing an undefined
+    // query value, which its event reader skips anyway.
+    serve: (event, context) =>
+      serve(event as Parameters<typeof serve>[0], context as Context) as Promise<ALBResult>,
+    revisions,
+    flush,
+  };
+}
+
+/**
+ * The gateway as an ALB target. One container serves one request at a time and is frozen between
+ * them, so nothing may rely on background work: the stores are opened on the first invoke and
+ * kept; each invoke first checks for a newer config revision (at most every
+ * ROUTEIQ_CONFIG_REVISION_POLL_SECONDS) and, before it returns, writes its spend rows.
+ */
+export function lambdaGateway(options: LambdaGatewayOptions): AlbHandler {
+  const logger = options.logger ?? jsonLogger();
+  const container = oncePerContainer(() => startContainer(options, logger));
+  return async function gatewayHandler(event, context) {
+    const gateway = await container().catch((error: unknown) => {
+      if (error instanceof ConfigError)
+        logger.error("gateway cannot start: invalid config", { problems: error.problems });
+      else logger.error("gateway cannot start", { error: messageOf(error) });
+      throw error;
+    });
+    await gateway.revisions?.beforeInvoke();
+    try {
+      return await gateway.serve(event, context);
+    } finally {
+      const remaining = context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
+      const left = await gateway.flush(Math.max(0, Math.min(FLUSH_BUDGET_MS, remaining - RETURN_MARGIN_MS)));
+      if (left > 0)
+        logger.warn("spend log rows not written yet; the next invoke retries them", { count: left });
+    }
+  };
+}

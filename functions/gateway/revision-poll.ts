@@ -1,0 +1,42 @@
+import { withDeadline } from "../../shared/async/deadline";
+import type { Logger } from "../../shared/logging/logger";
+
+export interface RevisionPoll {
+  /** Checks for a newer revision when `intervalMs` has passed since the last check; never throws. */
+  beforeInvoke(): Promise<void>;
+  /** Epoch ms of the last check started, if any. */
+  readonly lastCheckAt: number | undefined;
+}
+
+/**
+ * Published config revisions for a runtime whose timers stop between requests (a frozen Lambda
+ * container): instead of a background poll, the invoke that finds the last check older than
+ * `intervalMs` makes one, waiting at most `budgetMs`. A slow check is left running (the follower
+ * shares it with the next caller) and this request is served on the config in force.
+ */
+export function revisionPoll(options: {
+  readonly check: () => Promise<void>;
+  readonly intervalMs: number;
+  readonly budgetMs: number;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}): RevisionPoll {
+  const now = options.now ?? Date.now;
+  let lastCheckAt: number | undefined;
+  return {
+    get lastCheckAt() {
+      return lastCheckAt;
+    },
+    async beforeInvoke() {
+      const at = now();
+      if (lastCheckAt !== undefined && at - lastCheckAt < options.intervalMs) return;
+      // Counted from the start, so a database that is down costs one bounded wait per interval.
+      lastCheckAt = at;
+      await withDeadline(options.check(), options.budgetMs, "config revision check").catch((error: unknown) =>
+        options.logger.warn("config revision check failed; serving the current config", {
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import type { Env } from "../../shared/config/load";
+import { jsonLogger, type Logger } from "../../shared/logging/logger";
+import { migrate } from "../../shared/store/sql/migrate";
+import { oncePerContainer } from "../aws/once-per-container";
+import { resolveSecretEnv, type SecretReader } from "../aws/secrets-env";
+import { secretsManagerReader } from "../aws/secrets-manager";
+import { parseNodeEnv } from "../gateway/env";
+import { openSql } from "../gateway/stores";
+
+// Node reports a refused dual-stack connect as an AggregateError without a message, but with a code.
+const reasonOf = (error: unknown) =>
+  error instanceof Error
+    ? error.message || String((error as { code?: unknown }).code ?? error.name)
+    : String(error);
+
+/**
+ * Applies pending migrations to the database DATABASE_URL (or DATABASE_SECRET_ARN) names, as
+ * `npm run migrate` does. The CDK runs it once per deploy as a Trigger: a failure throws, so the
+ * deploy fails instead of shipping gateways onto an old schema.
+ */
+export function migrateHandler(options: {
+  readonly env: Env;
+  readonly secrets: () => SecretReader;
+  readonly logger?: Logger;
+}): () => Promise<{ applied: number[] }> {
+  const logger = options.logger ?? jsonLogger();
+  const environment = oncePerContainer(() => resolveSecretEnv(options.env, options.secrets));
+  return async function migrateDatabase() {
+    try {
+      const nodeEnv = parseNodeEnv(await environment());
+      if (nodeEnv.DATABASE_URL === undefined)
+        throw new Error("DATABASE_URL is not set (nor DATABASE_SECRET_ARN): there is no database to migrate");
+      // This function is the migration, so it migrates whatever LITELLM_RUN_DB_MIGRATIONS says.
+      const sql = await openSql({ ...nodeEnv, LITELLM_RUN_DB_MIGRATIONS: false }, logger);
+      try {
+        const { applied } = await migrate(sql);
+        logger.info(applied.length > 0 ? "migrations applied" : "database already up to date", { applied });
+        return { applied };
+      } finally {
+        await sql.close();
+      }
+    } catch (error) {
+      const reason = reasonOf(error);
+      logger.error("migration failed", { error: reason });
+      throw error instanceof Error && error.message !== "" ? error : new Error(`migration failed: ${reason}`);
+    }
+  };
+}
+
+/** `index.handler` in dist/lambda/migrate. */
+export const handler = migrateHandler({ env: process.env, secrets: () => secretsManagerReader() });
