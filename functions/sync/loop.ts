@@ -1,38 +1,93 @@
 import { hostname } from "node:os";
 import { jsonLogger } from "../../shared/logging/logger";
-import { type Lease, releaseLease } from "../../shared/store/tables/leases";
-import { holderId } from "../../shared/sync/election-settings";
+import { latestRevision } from "../../shared/store/tables/config-revisions";
+import { ArtifactSync, ROUTING_MODEL } from "../../shared/sync/artifact-sync";
+import { ConfigSync } from "../../shared/sync/config-sync";
+import { holderId, parseElectionSettings } from "../../shared/sync/election-settings";
+import { LeaderElection } from "../../shared/sync/leader-election";
+import { REVISION_CHANNEL } from "../../shared/sync/revision-follower";
 import { seconds } from "../gateway/config-sync";
-import { syncOnce } from "./run-once";
+import { configSourceFromEnv, modelSourceFromEnv } from "./s3-env";
 import { openSyncStores } from "./stores";
 
 /**
- * A standalone sync process (the compose `sync` service): `syncOnce` every `CONFIG_SYNC_INTERVAL`
- * seconds under one holder identity, so it keeps its own lease across runs; the lease is released
- * on SIGTERM so another worker or a gateway replica can take over at once.
+ * The standalone sync worker (the compose `sync` service, the Kubernetes sync Deployment, the local
+ * HA run): a candidate in the same election as the gateways. It renews its lease every
+ * LLMROUTER_CONFIG_SYNC_RENEW_INTERVAL_SECONDS, independently of CONFIG_SYNC_INTERVAL, so a sync
+ * interval longer than the lease does not hand leadership away between runs. While it leads it
+ * syncs every CONFIG_SYNC_INTERVAL seconds; on SIGTERM it releases the lease for an immediate
+ * takeover.
  */
 const logger = jsonLogger();
-const intervalMs = seconds(process.env, "CONFIG_SYNC_INTERVAL", 60) * 1000;
-const stores = await openSyncStores(process.env, logger);
-const holder = holderId(hostname());
-let lease: Lease | undefined;
-let timer: ReturnType<typeof setTimeout> | undefined;
-
-const run = async () => {
-  try {
-    ({ lease } = await syncOnce(process.env, stores, logger, holder));
-  } catch (error) {
-    logger.error("config sync run failed", { error: error instanceof Error ? error.message : String(error) });
-  }
-  timer = setTimeout(run, intervalMs);
-};
-await run();
-
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.once(signal, async () => {
-    clearTimeout(timer);
-    if (lease !== undefined) await releaseLease(stores.sql, lease).catch(() => false);
-    await stores.close();
-    process.exit(0);
+const env = process.env;
+try {
+  const source = configSourceFromEnv(env);
+  if (source === undefined) throw new Error("CONFIG_S3_BUCKET is not set: there is nothing to sync from");
+  const intervalMs = seconds(env, "CONFIG_SYNC_INTERVAL", 60) * 1000;
+  const settings = parseElectionSettings(env);
+  const stores = await openSyncStores(env, logger);
+  const id = holderId(hostname());
+  const election = new LeaderElection({ sql: stores.sql, settings, holderId: id, logger });
+  const latest = await latestRevision(stores.sql, settings.lockName);
+  const sync = new ConfigSync({
+    sql: stores.sql,
+    source,
+    leadership: election,
+    holder: undefined,
+    env,
+    logger,
+    initialEtag: latest?.etag ?? undefined,
+    onPublished: (revision) => {
+      stores.kv?.publish(REVISION_CHANNEL, String(revision)).catch((error: unknown) =>
+        logger.warn("could not announce config revision; replicas pick it up by polling", {
+          error: String(error),
+        }),
+      );
+    },
   });
+  const modelSource = modelSourceFromEnv(env);
+  const models =
+    modelSource === undefined
+      ? undefined
+      : new ArtifactSync({
+          sql: stores.sql,
+          source: modelSource,
+          name: ROUTING_MODEL,
+          leadership: election,
+          logger,
+        });
+  logger.info("sync worker started", {
+    holder_id: id,
+    lock_name: settings.lockName,
+    sync_interval_seconds: intervalMs / 1000,
+    source: source.describe(),
+  });
+  election.start();
+
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const run = async () => {
+    try {
+      await sync.runOnce();
+      await models?.runOnce();
+    } catch (error) {
+      logger.error("config sync run failed", {
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+    timer = setTimeout(run, intervalMs);
+  };
+  // The first run waits one renew interval, so the first election round can settle who leads.
+  timer = setTimeout(run, settings.renewIntervalSeconds * 1000);
+
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, async () => {
+      clearTimeout(timer);
+      await election.stop();
+      await stores.close();
+      process.exit(0);
+    });
+  }
+} catch (error) {
+  logger.error("sync worker cannot start", { error: error instanceof Error ? error.message : String(error) });
+  process.exit(1);
 }

@@ -23,10 +23,11 @@ let exited: Promise<number | null>;
 let url: string;
 
 beforeAll(async () => {
-  // What `npm run build` runs.
-  await promisify(execFile)(process.execPath, ["infra/bundle.mjs"], { cwd: ROOT });
   dir = mkdtempSync(join(tmpdir(), "routeiq-bundle-"));
-  cpSync(join(ROOT, "dist"), join(dir, "dist"), { recursive: true });
+  // What `npm run build` runs, into the temp dir (another test may be rebuilding dist/ meanwhile).
+  await promisify(execFile)(process.execPath, ["infra/bundle.mjs", "--outdir", join(dir, "dist")], {
+    cwd: ROOT,
+  });
   cpSync(join(ROOT, "config"), join(dir, "config"), { recursive: true });
 
   const env: Record<string, string | undefined> = {
