@@ -1,5 +1,5 @@
-import type { Usage } from "../openai/types";
 import { withDeadline } from "../async/deadline";
+import type { Usage } from "../openai/types";
 import type { Kv } from "../store/kv/port";
 import { directivesOf } from "./directives";
 import { type CacheIdentity, type CacheRoute, cacheKeyOf, scopeOf } from "./key";

@@ -1,5 +1,5 @@
-import type { Deployment } from "../config/deployment";
 import { withDeadline } from "../async/deadline";
+import type { Deployment } from "../config/deployment";
 import type { Kv } from "../store/kv/port";
 import { beginScript, endScript, statsScript } from "./kv-scripts";
 import type { CooldownPolicy, DeploymentStats, Outcome, RouterState } from "./types";

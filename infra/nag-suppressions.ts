@@ -1,0 +1,95 @@
+import { Validations } from "aws-cdk-lib";
+import type { IConstruct } from "constructs";
+import type { DataStack } from "./stacks/data-stack";
+import type { GatewayStack } from "./stacks/gateway-stack";
+import type { NetworkStack } from "./stacks/network-stack";
+
+const LAMBDA_BASIC =
+  "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]";
+const LAMBDA_VPC =
+  "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]";
+
+const acknowledge = (scope: IConstruct, id: string, reason: string) =>
+  Validations.of(scope).acknowledge({ id, reason });
+
+/**
+ * The cdk-nag (AwsSolutions) findings accepted on purpose, each on the one construct it concerns
+ * and with its reason. Anything not listed here fails `cdk synth` and test/infra/cdk-nag.test.ts.
+ */
+export function applyNagSuppressions({
+  network,
+  data,
+  gateway,
+}: {
+  network: NetworkStack;
+  data: DataStack;
+  gateway: GatewayStack;
+}): void {
+  acknowledge(
+    network.securityGroups.loadBalancer,
+    "AwsSolutions-EC23",
+    "The ALB is the public API endpoint; it accepts 80/443 from anywhere and authenticates by API key.",
+  );
+
+  acknowledge(
+    // The generated secret; `database.secret` is its attachment to the instance.
+    data.database.instance.node.findChild("Secret"),
+    "AwsSolutions-SMG4",
+    "Rotation would break pooled connections and ECS tasks holding the old password; rotate on a planned redeploy.",
+  );
+  acknowledge(
+    data.redis.authSecret,
+    "AwsSolutions-SMG4",
+    "An ElastiCache AUTH token rotates through ModifyReplicationGroup (ROTATE then SET), which a secret rotation cannot drive.",
+  );
+  acknowledge(
+    data.masterKeySecret,
+    "AwsSolutions-SMG4",
+    "The master key is given to operators; rotating it silently would lock them out.",
+  );
+  acknowledge(
+    data.database.instance,
+    "AwsSolutions-RDS11",
+    "A non-default port is obscurity; only the gateway, sync and migration security groups can reach it.",
+  );
+  acknowledge(
+    data.redis.replicationGroup,
+    "AwsSolutions-AEC5",
+    "A non-default port is obscurity; only the gateway and sync security groups can reach it.",
+  );
+  // rds cloudwatchLogsRetention creates CDK's LogRetention singleton Lambda.
+  const logRetention = data.node.children.find((child) => child.node.id.startsWith("LogRetention"));
+  if (logRetention !== undefined) {
+    acknowledge(logRetention, LAMBDA_BASIC, "CDK's LogRetention provider (internal): writes its own logs.");
+    acknowledge(
+      logRetention,
+      "AwsSolutions-IAM5[Resource::*]",
+      "CDK's LogRetention provider (internal): log group names are only known at deploy time.",
+    );
+  }
+
+  acknowledge(
+    gateway.loadBalancer.accessLogs,
+    "AwsSolutions-S1",
+    "This is the ALB access-log bucket; logging its own accesses to itself would loop.",
+  );
+  const functions = [gateway.sync.function, gateway.migration.trigger];
+  if ("function" in gateway.gateway) functions.push(gateway.gateway.function);
+  for (const fn of functions) {
+    acknowledge(fn, LAMBDA_BASIC, "AWS's minimal policy for writing the function's own CloudWatch logs.");
+    acknowledge(fn, LAMBDA_VPC, "AWS's minimal policy for managing the ENIs of a function in a VPC.");
+  }
+  if ("taskDefinition" in gateway.gateway) {
+    const task = gateway.gateway.taskDefinition;
+    acknowledge(
+      task,
+      "AwsSolutions-IAM5[Resource::*]",
+      "ecr:GetAuthorizationToken has no resource-level permissions; image pulls are scoped to the asset repository.",
+    );
+    acknowledge(
+      task,
+      "AwsSolutions-ECS2",
+      "The environment holds only non-secret locations and settings; credentials are ECS secrets from Secrets Manager.",
+    );
+  }
+}

@@ -1,0 +1,86 @@
+import { type App, Tags } from "aws-cdk-lib";
+import { DATABASE_NAME } from "./constructs/database";
+import type { StatefulResources } from "./constructs/stateful-resources";
+import { applyNagSuppressions } from "./nag-suppressions";
+import { lambdaAssetDir, readSettings, repoRoot } from "./settings";
+import { DataStack } from "./stacks/data-stack";
+import { GatewayStack } from "./stacks/gateway-stack";
+import { NetworkStack } from "./stacks/network-stack";
+
+export interface RouteIqStacks {
+  readonly network: NetworkStack;
+  readonly data: DataStack;
+  readonly gateway: GatewayStack;
+}
+
+/**
+ * Adds RouteIQ's three stacks to `app`, configured from its context (settings.ts). The stacks
+ * are environment-agnostic: synth needs no AWS account and makes no lookups.
+ */
+export function addRouteIq(app: App): RouteIqStacks {
+  const settings = readSettings(app);
+  const name = (stack: string) => `${settings.stackPrefix}-${stack}`;
+
+  const network = new NetworkStack(app, name("Network"), {
+    description: "RouteIQ: VPC across two AZs and the security groups between tiers",
+    availabilityZones: settings.availabilityZones,
+  });
+  const data = new DataStack(app, name("Data"), {
+    description: "RouteIQ: PostgreSQL, Redis, the config bucket and secrets (retained on delete)",
+    vpc: network.vpc,
+    securityGroups: network.securityGroups,
+    databaseInstanceType: settings.databaseInstanceType,
+    databaseAllocatedStorageGiB: settings.databaseAllocatedStorageGiB,
+    databaseMaxAllocatedStorageGiB: settings.databaseMaxAllocatedStorageGiB,
+    redisNodeType: settings.redisNodeType,
+    redisNodes: settings.redisNodes,
+    configBucketName: settings.configBucketName,
+  });
+  const stores: StatefulResources = {
+    databaseSecret: data.database.secret,
+    databaseHost: data.database.instance.dbInstanceEndpointAddress,
+    databasePort: data.database.instance.dbInstanceEndpointPort,
+    databaseName: DATABASE_NAME,
+    redisHost: data.redis.host,
+    redisPort: data.redis.port,
+    redisAuthSecret: data.redis.authSecret,
+    masterKeySecret: data.masterKeySecret,
+    bucket: data.config.bucket,
+    configKey: settings.configKey,
+    routingModelKey: settings.routingModelKey,
+  };
+  const gateway = new GatewayStack(app, name("Gateway"), {
+    description: `RouteIQ: ALB, the ${settings.gateway} gateway, config sync, migration and alarms`,
+    vpc: network.vpc,
+    securityGroups: network.securityGroups,
+    stores,
+    assets: {
+      gateway: lambdaAssetDir(settings, "gateway"),
+      sync: lambdaAssetDir(settings, "sync"),
+      migrate: lambdaAssetDir(settings, "migrate"),
+    },
+    compute:
+      settings.gateway === "lambda"
+        ? {
+            kind: "lambda",
+            memoryMiB: settings.gatewayMemoryMiB,
+            reservedConcurrency: settings.gatewayReservedConcurrency,
+          }
+        : {
+            kind: "fargate",
+            imageDirectory: repoRoot,
+            cpu: settings.fargateCpu,
+            memoryMiB: settings.fargateMemoryMiB,
+            minTasks: settings.fargateMinTasks,
+            maxTasks: settings.fargateMaxTasks,
+          },
+    albIdleTimeoutSeconds: settings.albIdleTimeoutSeconds,
+    certificateArn: settings.certificateArn,
+    syncRateMinutes: settings.syncRateMinutes,
+    alarmEmail: settings.alarmEmail,
+  });
+
+  for (const stack of [network, data, gateway]) Tags.of(stack).add("project", "routeiq");
+  applyNagSuppressions({ network, data, gateway });
+  return { network, data, gateway };
+}

@@ -1,0 +1,86 @@
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { App } from "aws-cdk-lib";
+import { z } from "zod";
+
+/** The repository root: relative paths in context are resolved against it, not the shell's cwd. */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+// `-c name=value` arrives as a string while cdk.json gives typed JSON, so numbers and lists accept both.
+const count = (min: number) => z.coerce.number().int().min(min);
+const optionalString = z.preprocess((value) => (value === "" ? undefined : value), z.string().optional());
+const stringList = z.preprocess(
+  (value) =>
+    typeof value === "string" ? (value.startsWith("[") ? JSON.parse(value) : value.split(",")) : value,
+  z.array(z.string().min(1)),
+);
+
+/**
+ * The deployment's knobs, read from CDK context (`cdk.json` or `-c name=value`). Every key is
+ * optional; the defaults make a small but fully highly-available deployment.
+ */
+const settingsSchema = z.object({
+  /** Stack name prefix: `<prefix>-Network`, `<prefix>-Data`, `<prefix>-Gateway`. */
+  stackPrefix: z.string().default("RouteIQ"),
+  /** `lambda` (ALB → Lambda) or `fargate` (ALB → ECS Fargate service built from the Dockerfile). */
+  gateway: z.enum(["lambda", "fargate"]).default("lambda"),
+  /** Directory holding `gateway/`, `sync/`, `migrate/` Lambda assets, relative to the repo root. */
+  lambdaAssets: z.string().default("dist/lambda"),
+  /** Pin the two (or more) AZs; by default the region's first two, so stacks stay region-agnostic. */
+  availabilityZones: stringList.optional(),
+  /** ACM certificate for an HTTPS listener (HTTP then redirects to it); without one the ALB serves HTTP. */
+  certificateArn: optionalString,
+  /** Subscribes this address to the alarm topic. */
+  alarmEmail: optionalString,
+  /** Name for the config bucket; CloudFormation generates one by default. */
+  configBucketName: optionalString,
+  /** Object key of the gateway config in the bucket. */
+  configKey: z.string().default("configs/config.yaml"),
+  /** Object key of the routing model; unset means no routing model is synced. */
+  routingModelKey: optionalString,
+  /** Minutes between scheduled config syncs. */
+  syncRateMinutes: count(1).default(1),
+  databaseInstanceType: z.string().default("t4g.medium"),
+  databaseAllocatedStorageGiB: count(20).default(20),
+  databaseMaxAllocatedStorageGiB: count(20).default(100),
+  redisNodeType: z.string().default("cache.t4g.small"),
+  /** Primary plus replicas; two or more so a failover has somewhere to go. */
+  redisNodes: count(2).default(2),
+  gatewayMemoryMiB: count(128).default(1024),
+  /** Caps the gateway Lambda's concurrency (and so its database connections); unset = account pool. */
+  gatewayReservedConcurrency: count(1).optional(),
+  /** Seconds the ALB keeps an idle connection; long enough for a slow, non-streamed completion. */
+  albIdleTimeoutSeconds: count(1).default(900),
+  fargateCpu: count(256).default(1024),
+  fargateMemoryMiB: count(512).default(2048),
+  /** At least two tasks, spread across AZs, so one can fail or be replaced without an outage. */
+  fargateMinTasks: count(2).default(2),
+  fargateMaxTasks: count(2).default(10),
+});
+
+export type DeploymentSettings = z.infer<typeof settingsSchema>;
+
+/** Reads and validates the context; a bad value stops synth with every problem named. */
+export function readSettings(app: App): DeploymentSettings {
+  const raw = Object.fromEntries(
+    Object.keys(settingsSchema.shape).map((key) => [key, app.node.tryGetContext(key)]),
+  );
+  const result = settingsSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(`invalid CDK context:\n  - ${problems.join("\n  - ")}`);
+  }
+  const settings = result.data;
+  if (settings.availabilityZones !== undefined && settings.availabilityZones.length < 2) {
+    throw new Error("invalid CDK context:\n  - availabilityZones: at least two, for Multi-AZ");
+  }
+  if (settings.fargateMaxTasks < settings.fargateMinTasks) {
+    throw new Error("invalid CDK context:\n  - fargateMaxTasks: must be at least fargateMinTasks");
+  }
+  return settings;
+}
+
+/** The absolute directory of one Lambda asset (`gateway`, `sync`, `migrate`). */
+export function lambdaAssetDir(settings: DeploymentSettings, name: "gateway" | "sync" | "migrate"): string {
+  return resolve(repoRoot, settings.lambdaAssets, name);
+}

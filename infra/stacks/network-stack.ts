@@ -1,0 +1,22 @@
+import { Stack, type StackProps } from "aws-cdk-lib";
+import type * as ec2 from "aws-cdk-lib/aws-ec2";
+import type { Construct } from "constructs";
+import { Network } from "../constructs/network";
+import { SecurityGroups } from "../constructs/security-groups";
+
+export interface NetworkStackProps extends StackProps {
+  /** Default: the region's first two AZs. */
+  readonly availabilityZones?: readonly string[];
+}
+
+/** The VPC and every security group; the other stacks place their resources into these. */
+export class NetworkStack extends Stack {
+  public readonly vpc: ec2.Vpc;
+  public readonly securityGroups: SecurityGroups;
+
+  constructor(scope: Construct, id: string, props: NetworkStackProps = {}) {
+    super(scope, id, props);
+    this.vpc = new Network(this, "Network", { availabilityZones: props.availabilityZones }).vpc;
+    this.securityGroups = new SecurityGroups(this, "SecurityGroups", { vpc: this.vpc });
+  }
+}

@@ -1,0 +1,42 @@
+import { App } from "aws-cdk-lib";
+import { describe, expect, it } from "vitest";
+import { readSettings } from "../../infra/settings";
+
+const settings = (context: Record<string, unknown>) => readSettings(new App({ context }));
+
+describe("CDK context", () => {
+  it("defaults to a small, fully highly-available Lambda deployment", () => {
+    expect(settings({})).toMatchObject({
+      gateway: "lambda",
+      lambdaAssets: "dist/lambda",
+      configKey: "configs/config.yaml",
+      syncRateMinutes: 1,
+      redisNodes: 2,
+      fargateMinTasks: 2,
+    });
+    expect(settings({}).availabilityZones).toBeUndefined();
+  });
+
+  it("reads `-c name=value` strings as numbers and lists", () => {
+    expect(
+      settings({
+        syncRateMinutes: "5",
+        availabilityZones: "eu-west-1a,eu-west-1b",
+        gatewayReservedConcurrency: "50",
+      }),
+    ).toMatchObject({
+      syncRateMinutes: 5,
+      availabilityZones: ["eu-west-1a", "eu-west-1b"],
+      gatewayReservedConcurrency: 50,
+    });
+    expect(settings({ availabilityZones: '["a","b","c"]' }).availabilityZones).toEqual(["a", "b", "c"]);
+  });
+
+  it("refuses settings that would lose high availability, naming them", () => {
+    expect(() => settings({ gateway: "ec2" })).toThrow(/gateway/);
+    expect(() => settings({ fargateMinTasks: 1 })).toThrow(/fargateMinTasks/);
+    expect(() => settings({ redisNodes: "1" })).toThrow(/redisNodes/);
+    expect(() => settings({ availabilityZones: ["us-east-1a"] })).toThrow(/availabilityZones/);
+    expect(() => settings({ fargateMinTasks: 4, fargateMaxTasks: 3 })).toThrow(/fargateMaxTasks/);
+  });
+});

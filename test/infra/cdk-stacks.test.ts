@@ -1,0 +1,293 @@
+import type { Stack } from "aws-cdk-lib";
+import { Match } from "aws-cdk-lib/assertions";
+import type { CfnSubnet } from "aws-cdk-lib/aws-ec2";
+import type { IConstruct } from "constructs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ingressRules } from "./security-group-rules";
+import { type SynthesizedRouteIq, synthRouteIq } from "./synth-app";
+
+/** The default deployment: `gateway=lambda`, cdk.json's context. */
+let routeiq: SynthesizedRouteIq;
+beforeAll(() => {
+  routeiq = synthRouteIq();
+}, 120_000);
+
+const groupId = (stack: Stack, group: { node: IConstruct["node"] }) => ({
+  "Fn::GetAtt": [stack.getLogicalId(group.node.defaultChild as never), "GroupId"],
+});
+
+/** A cross-stack reference names the exporting resource's logical id in its output name. */
+const referencesAll = (value: unknown, logicalIds: string[]) =>
+  logicalIds.every((id) => JSON.stringify(value).includes(id));
+
+describe("network", () => {
+  it("spans two AZs with a NAT gateway in each, three subnet tiers, an S3 endpoint and flow logs", () => {
+    const { network } = routeiq.templates;
+    network.resourceCountIs("AWS::EC2::NatGateway", 2);
+    network.resourceCountIs("AWS::EC2::Subnet", 6);
+    network.hasResourceProperties("AWS::EC2::VPCEndpoint", {
+      ServiceName: Match.objectLike({ "Fn::Join": Match.arrayWith([Match.arrayWith([".s3"])]) }),
+      VpcEndpointType: "Gateway",
+    });
+    network.hasResourceProperties("AWS::EC2::FlowLog", { ResourceType: "VPC", TrafficType: "ALL" });
+  });
+
+  it("admits PostgreSQL and Redis only from the groups that use them, never from a CIDR", () => {
+    const { network: stack, templates } = routeiq;
+    const groups = stack.securityGroups;
+    const rules = ingressRules(templates.network);
+    const sourcesOf = (group: typeof groups.database, port: number) =>
+      rules.filter(
+        (rule) => JSON.stringify(rule.group) === JSON.stringify(groupId(stack, group)) && rule.port === port,
+      );
+
+    const database = sourcesOf(groups.database, 5432);
+    expect(database.map((rule) => rule.sourceGroup)).toEqual(
+      expect.arrayContaining([groups.gateway, groups.sync, groups.migrate].map((g) => groupId(stack, g))),
+    );
+    expect(database).toHaveLength(3);
+    const redis = sourcesOf(groups.redis, 6379);
+    expect(redis.map((rule) => rule.sourceGroup)).toEqual(
+      expect.arrayContaining([groups.gateway, groups.sync].map((g) => groupId(stack, g))),
+    );
+    expect(redis).toHaveLength(2);
+
+    for (const template of Object.values(templates)) {
+      for (const rule of ingressRules(template)) {
+        if (rule.port === 5432 || rule.port === 6379) expect(rule.cidr).toBeUndefined();
+      }
+    }
+    const dataGroups = [groups.database, groups.redis].map((g) => JSON.stringify(groupId(stack, g)));
+    expect(rules.filter((rule) => dataGroups.includes(JSON.stringify(rule.group)))).toHaveLength(5);
+  });
+});
+
+describe("data", () => {
+  const isolatedSubnetIds = () =>
+    routeiq.network.vpc.isolatedSubnets.map((subnet) =>
+      routeiq.network.getLogicalId(subnet.node.defaultChild as CfnSubnet),
+    );
+
+  it("runs PostgreSQL Multi-AZ, encrypted, private, TLS-only, backed up and protected", () => {
+    const { data } = routeiq.templates;
+    data.hasResource("AWS::RDS::DBInstance", {
+      Properties: Match.objectLike({
+        Engine: "postgres",
+        MultiAZ: true,
+        StorageEncrypted: true,
+        PubliclyAccessible: false,
+        DeletionProtection: true,
+        BackupRetentionPeriod: 7,
+        EnableIAMDatabaseAuthentication: true,
+      }),
+      DeletionPolicy: "Snapshot",
+      UpdateReplacePolicy: "Snapshot",
+    });
+    data.hasResourceProperties("AWS::RDS::DBParameterGroup", { Parameters: { "rds.force_ssl": "1" } });
+    const [subnetGroup] = Object.values(data.findResources("AWS::RDS::DBSubnetGroup"));
+    expect(referencesAll(subnetGroup?.Properties.SubnetIds, isolatedSubnetIds())).toBe(true);
+    expect(subnetGroup?.Properties.SubnetIds).toHaveLength(2);
+  });
+
+  it("generates the database credentials into Secrets Manager", () => {
+    const { data } = routeiq.templates;
+    data.hasResourceProperties("AWS::SecretsManager::Secret", {
+      GenerateSecretString: Match.objectLike({ SecretStringTemplate: '{"username":"routeiq"}' }),
+    });
+    data.hasResourceProperties("AWS::SecretsManager::SecretTargetAttachment", {
+      TargetType: "AWS::RDS::DBInstance",
+    });
+  });
+
+  it("runs Redis as a Multi-AZ replication group with failover, TLS, encryption at rest and AUTH", () => {
+    const { data } = routeiq.templates;
+    data.hasResourceProperties("AWS::ElastiCache::ReplicationGroup", {
+      AutomaticFailoverEnabled: true,
+      MultiAZEnabled: true,
+      NumCacheClusters: 2,
+      TransitEncryptionEnabled: true,
+      AtRestEncryptionEnabled: true,
+      // A dynamic reference: resolved by CloudFormation, never in the template.
+      AuthToken: { "Fn::Join": ["", Match.arrayWith([Match.stringLikeRegexp("resolve:secretsmanager:")])] },
+    });
+    const [subnetGroup] = Object.values(data.findResources("AWS::ElastiCache::SubnetGroup"));
+    expect(referencesAll(subnetGroup?.Properties.SubnetIds, isolatedSubnetIds())).toBe(true);
+  });
+
+  it("keeps config in a versioned, encrypted, private, TLS-only, access-logged bucket", () => {
+    const { data } = routeiq.templates;
+    data.hasResource("AWS::S3::Bucket", {
+      Properties: Match.objectLike({
+        VersioningConfiguration: { Status: "Enabled" },
+        BucketEncryption: { ServerSideEncryptionConfiguration: [Match.objectLike({})] },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        LoggingConfiguration: Match.objectLike({ LogFilePrefix: "config-bucket/" }),
+      }),
+      DeletionPolicy: "Retain",
+    });
+    const configBucket = routeiq.data.getLogicalId(routeiq.data.config.bucket.node.defaultChild as never);
+    data.hasResourceProperties("AWS::S3::BucketPolicy", {
+      Bucket: { Ref: configBucket },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+        ]),
+      },
+    });
+  });
+
+  it("outputs the bucket name and secret ARNs, not secret values", () => {
+    const outputs = routeiq.templates.data.findOutputs("*");
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining([
+        "ConfigBucketName",
+        "DatabaseSecretArn",
+        "RedisAuthSecretArn",
+        "MasterKeySecretArn",
+      ]),
+    );
+    expect(JSON.stringify(outputs)).not.toMatch(/SecretString/);
+  });
+});
+
+describe("gateway (lambda)", () => {
+  const gatewayFunction = () =>
+    routeiq.gateway.getLogicalId(
+      (routeiq.gateway.gateway as { function: { node: IConstruct["node"] } }).function.node
+        .defaultChild as never,
+    );
+
+  it("fronts the gateway with an internet-facing ALB that drops invalid headers and logs access", () => {
+    const { gateway } = routeiq.templates;
+    const [alb] = Object.values(gateway.findResources("AWS::ElasticLoadBalancingV2::LoadBalancer"));
+    expect(alb?.Properties.Scheme).toBe("internet-facing");
+    expect(alb?.Properties.LoadBalancerAttributes).toEqual(
+      expect.arrayContaining([
+        { Key: "routing.http.drop_invalid_header_fields.enabled", Value: "true" },
+        { Key: "access_logs.s3.enabled", Value: "true" },
+        { Key: "idle_timeout.timeout_seconds", Value: "900" },
+      ]),
+    );
+    gateway.hasResourceProperties("AWS::ElasticLoadBalancingV2::Listener", { Port: 80, Protocol: "HTTP" });
+    expect(Object.keys(gateway.findOutputs("*"))).toContain("LoadBalancerDnsName");
+  });
+
+  it("targets the Lambda with the readiness health check switched on", () => {
+    routeiq.templates.gateway.hasResourceProperties("AWS::ElasticLoadBalancingV2::TargetGroup", {
+      TargetType: "lambda",
+      HealthCheckEnabled: true,
+      HealthCheckPath: "/_health/ready",
+    });
+  });
+
+  it("runs the gateway on a current Node runtime, arm64, in the VPC, with the contract's environment", () => {
+    const { gateway } = routeiq.templates;
+    const fn = gateway.findResources("AWS::Lambda::Function")[gatewayFunction()];
+    expect(fn?.Properties).toMatchObject({
+      Runtime: "nodejs24.x",
+      Architectures: ["arm64"],
+      Handler: "index.handler",
+      Timeout: 900,
+      VpcConfig: { SubnetIds: expect.any(Array), SecurityGroupIds: expect.any(Array) },
+    });
+    const variables = fn?.Properties.Environment.Variables;
+    expect(Object.keys(variables)).toEqual(
+      expect.arrayContaining([
+        "DATABASE_SECRET_ARN",
+        "REDIS_HOST",
+        "REDIS_PORT",
+        "REDIS_PASSWORD_SECRET_ARN",
+        "LITELLM_MASTER_KEY_SECRET_ARN",
+        "CONFIG_S3_BUCKET",
+      ]),
+    );
+    expect(variables).toMatchObject({
+      REDIS_TLS: "true",
+      CONFIG_S3_KEY: "configs/config.yaml",
+      LITELLM_RUN_DB_MIGRATIONS: "false",
+      NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem",
+      LLMROUTER_CONFIG_SYNC_LEADER_ELECTION_ENABLED: "true",
+      LLMROUTER_CONFIG_SYNC_LEASE_SECONDS: "30",
+      LLMROUTER_CONFIG_SYNC_RENEW_INTERVAL_SECONDS: "10",
+      LLMROUTER_CONFIG_SYNC_LOCK_NAME: "config_sync",
+    });
+    expect(JSON.stringify(variables)).not.toMatch(/SecretString|resolve:secretsmanager/);
+  });
+
+  it("never uses a deprecated Node runtime", () => {
+    for (const fn of Object.values(routeiq.templates.gateway.findResources("AWS::Lambda::Function"))) {
+      expect(fn.Properties.Runtime).not.toMatch(/^nodejs(1\d|20)\.x$/);
+    }
+  });
+
+  it("lets the gateway read exactly the config object and its secrets", () => {
+    routeiq.templates.gateway.hasResourceProperties("AWS::IAM::Policy", {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+            // The database, Redis and master-key secrets.
+            Resource: [Match.anyValue(), Match.anyValue(), Match.anyValue()],
+          }),
+          Match.objectLike({
+            Action: "s3:GetObject",
+            Resource: { "Fn::Join": ["", Match.arrayWith(["/configs/config.yaml"])] },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it("syncs config on an EventBridge schedule targeting the sync Lambda", () => {
+    const { gateway } = routeiq.templates;
+    const sync = routeiq.gateway.getLogicalId(routeiq.gateway.sync.function.node.defaultChild as never);
+    gateway.hasResourceProperties("AWS::Events::Rule", {
+      ScheduleExpression: "rate(1 minute)",
+      State: "ENABLED",
+      Targets: [Match.objectLike({ Arn: { "Fn::GetAtt": [sync, "Arn"] } })],
+    });
+    const fn = gateway.findResources("AWS::Lambda::Function")[sync];
+    expect(fn?.Properties.Environment.Variables).toMatchObject({ CONFIG_S3_KEY: "configs/config.yaml" });
+  });
+
+  it("migrates the database with a Trigger that runs before the gateway and the sync", () => {
+    const { gateway } = routeiq.templates;
+    gateway.resourceCountIs("Custom::Trigger", 1);
+    const trigger = routeiq.gateway.getLogicalId(
+      routeiq.gateway.migration.trigger.node.findChild("Trigger").node.defaultChild as never,
+    );
+    const sync = routeiq.gateway.getLogicalId(routeiq.gateway.sync.function.node.defaultChild as never);
+    const functions = gateway.findResources("AWS::Lambda::Function");
+    expect(functions[gatewayFunction()]?.DependsOn).toContain(trigger);
+    expect(functions[sync]?.DependsOn).toContain(trigger);
+  });
+
+  it("alarms on 5xx, p99 latency, unhealthy targets, sync failures and gateway errors/throttles", () => {
+    const { gateway } = routeiq.templates;
+    gateway.resourceCountIs("AWS::CloudWatch::Alarm", 8);
+    for (const metric of [
+      "HTTPCode_ELB_5XX_Count",
+      "HTTPCode_Target_5XX_Count",
+      "UnHealthyHostCount",
+      "Throttles",
+    ]) {
+      gateway.hasResourceProperties("AWS::CloudWatch::Alarm", { MetricName: metric });
+    }
+    gateway.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      MetricName: "TargetResponseTime",
+      ExtendedStatistic: "p99",
+    });
+    gateway.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      ComparisonOperator: "LessThanThreshold",
+      TreatMissingData: "breaching",
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: "FILL(invocations, 0) - FILL(errors, 0)" })]),
+    });
+    gateway.hasResourceProperties("AWS::SNS::Topic", { KmsMasterKeyId: Match.anyValue() });
+    gateway.resourceCountIs("AWS::SNS::Subscription", 0);
+  });
+});

@@ -1,0 +1,54 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { App } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import { addRouteIq, type RouteIqStacks } from "../../infra/routeiq";
+import { repoRoot } from "../../infra/settings";
+
+/** cdk.json's context, so in-process apps get the same feature flags and defaults as `cdk synth`. */
+const cdkJsonContext = (): Record<string, unknown> =>
+  JSON.parse(readFileSync(join(repoRoot, "cdk.json"), "utf8")).context;
+
+/** Stub Lambda asset dirs, so synth tests need no bundle build. */
+function stubLambdaAssets(): string {
+  const dir = mkdtempSync(join(tmpdir(), "routeiq-cdk-assets-"));
+  for (const name of ["gateway", "sync", "migrate"]) {
+    mkdirSync(join(dir, name));
+    writeFileSync(
+      join(dir, name, "index.mjs"),
+      `export const handler = async () => ${JSON.stringify({ name })};\n`,
+    );
+  }
+  return dir;
+}
+
+export interface SynthesizedRouteIq extends RouteIqStacks {
+  readonly app: App;
+  readonly templates: { readonly network: Template; readonly data: Template; readonly gateway: Template };
+}
+
+/** A fresh app (no shared state between tests) with cdk.json's context plus `context`, synthesized. */
+export function synthRouteIq(context: Record<string, unknown> = {}): SynthesizedRouteIq {
+  const app = new App({
+    outdir: mkdtempSync(join(tmpdir(), "routeiq-cdk-out-")),
+    context: {
+      ...cdkJsonContext(),
+      lambdaAssets: stubLambdaAssets(),
+      // Templates are what is asserted; copying assets (the repo, for the image) would only cost time.
+      "aws:cdk:disable-asset-staging": true,
+      ...context,
+    },
+  });
+  const stacks = addRouteIq(app);
+  app.synth();
+  return {
+    ...stacks,
+    app,
+    templates: {
+      network: Template.fromStack(stacks.network),
+      data: Template.fromStack(stacks.data),
+      gateway: Template.fromStack(stacks.gateway),
+    },
+  };
+}
