@@ -25,6 +25,22 @@ RUN npm run build \
   && cp dist/gateway-node.mjs* dist/migrate-node.mjs* dist/sync-loop.mjs* dist/sync-node.mjs* \
     dist/*.wasm dist/*.data /out/
 
+# The RDS certificate authorities, for `sslmode=verify-full` via NODE_EXTRA_CA_CERTS (the CDK's
+# Fargate gateway builds with RDS_CA_BUNDLE_URL set). A stage of its own, so neither a code change
+# nor the download invalidates the other's cache. Unset, /certs is empty and the image is as before.
+# Node's fetch, because the slim image has no curl; it verifies the server's TLS certificate.
+FROM ${NODE_IMAGE} AS certs
+ARG RDS_CA_BUNDLE_URL=
+RUN mkdir /certs \
+  && if [ -n "$RDS_CA_BUNDLE_URL" ]; then \
+    node -e 'const [url, out] = process.argv.slice(1); \
+      fetch(url).then(async (res) => { \
+        const pem = await res.text(); \
+        if (!res.ok || !pem.includes("-----BEGIN CERTIFICATE-----")) throw new Error(`${url}: HTTP ${res.status}, not a PEM bundle`); \
+        require("node:fs").writeFileSync(out, pem); \
+      });' "$RDS_CA_BUNDLE_URL" /certs/rds-ca-bundle.pem; \
+  fi
+
 FROM ${NODE_IMAGE}
 ARG VERSION=0.1.0
 ARG REVISION=unknown
@@ -48,6 +64,7 @@ ENV NODE_ENV=production \
   LITELLM_CONFIG_PATH=config/deploy.yaml
 # Root-owned and read-only to the process: the code cannot be rewritten by the code.
 COPY --from=build /out/ ./dist/
+COPY --from=certs /certs/ ./certs/
 COPY config ./config
 # Numeric, so Kubernetes' runAsNonRoot can verify it without reading /etc/passwd.
 USER 1000:1000

@@ -100,7 +100,8 @@ export async function measureLambdaColdStarts(
   const baselinePath = join(workDir, "baseline.mjs");
   writeFileSync(baselinePath, BASELINE);
   const schema = await createBenchSchema();
-  const env = { DATABASE_URL: schema.url, REDIS_URL: BENCH_REDIS_URL };
+  // The bundled config (config/deploy.yaml) takes its master key from the environment.
+  const env = { DATABASE_URL: schema.url, REDIS_URL: BENCH_REDIS_URL, LITELLM_MASTER_KEY: "sk-bench" };
   try {
     const baseline: { imported: number; answered?: number }[] = [];
     for (let run = 0; run < runs; run += 1) baseline.push(await probe(probePath, baselinePath, {}, {}));

@@ -48,6 +48,11 @@ export function applyNagSuppressions({
     "The master key is given to operators; rotating it silently would lock them out.",
   );
   acknowledge(
+    data.providerKeysSecret,
+    "AwsSolutions-SMG4",
+    "Provider API keys are issued and rotated by each provider; operators write the new key with put-secret-value.",
+  );
+  acknowledge(
     data.database.instance,
     "AwsSolutions-RDS11",
     "A non-default port is obscurity; only the gateway, sync and migration security groups can reach it.",
@@ -89,7 +94,7 @@ export function applyNagSuppressions({
     acknowledge(
       task,
       "AwsSolutions-ECS2",
-      "The environment holds only non-secret locations and settings; credentials are ECS secrets from Secrets Manager.",
+      "The environment holds only non-secret locations, settings and secret ARNs; the gateway reads the credentials from Secrets Manager at start.",
     );
   }
 }

@@ -45,6 +45,7 @@ export function addRouteIq(app: App): RouteIqStacks {
     redisPort: data.redis.port,
     redisAuthSecret: data.redis.authSecret,
     masterKeySecret: data.masterKeySecret,
+    providerKeysSecret: data.providerKeysSecret,
     bucket: data.config.bucket,
     configKey: settings.configKey,
     routingModelKey: settings.routingModelKey,

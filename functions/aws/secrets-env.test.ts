@@ -74,6 +74,39 @@ describe("resolveSecretEnv", () => {
     ).rejects.toThrow("set LITELLM_MASTER_KEY or LITELLM_MASTER_KEY_SECRET_ARN, not both");
   });
 
+  it("adds the variables ROUTEIQ_ENV_SECRET_ARN's JSON secret holds, beside the other secrets", async () => {
+    const { reader, reads } = fakeSecrets({
+      [ARN("providers")]: JSON.stringify({ OPENAI_API_KEY: "sk-openai", ANTHROPIC_API_KEY: "sk-ant" }),
+      [ARN("master")]: "sk-master",
+    });
+    const env = await resolveSecretEnv(
+      {
+        ROUTEIQ_ENV_SECRET_ARN: ARN("providers"),
+        LITELLM_MASTER_KEY_SECRET_ARN: ARN("master"),
+        PORT: "4000",
+      },
+      reader,
+    );
+    expect(env).toMatchObject({
+      OPENAI_API_KEY: "sk-openai",
+      ANTHROPIC_API_KEY: "sk-ant",
+      LITELLM_MASTER_KEY: "sk-master",
+      PORT: "4000",
+    });
+    expect(reads.sort()).toEqual([ARN("master"), ARN("providers")]);
+  });
+
+  it("refuses an env secret that would set what another secret or the plaintext environment sets", async () => {
+    const { reader } = fakeSecrets({
+      [ARN("providers")]: JSON.stringify({ REDIS_PASSWORD: "from-json", OPENAI_API_KEY: "sk-json" }),
+    });
+    await expect(
+      resolveSecretEnv({ ROUTEIQ_ENV_SECRET_ARN: ARN("providers"), OPENAI_API_KEY: "sk-plain" }, reader),
+    ).rejects.toThrow(
+      "ROUTEIQ_ENV_SECRET_ARN: REDIS_PASSWORD cannot come from this secret; set it (or its own *_SECRET_ARN) directly; OPENAI_API_KEY is also set in the environment; set it in one place",
+    );
+  });
+
   it("names the variable of a secret that cannot be read", async () => {
     const { reader } = fakeSecrets({});
     await expect(resolveSecretEnv({ REDIS_PASSWORD_SECRET_ARN: ARN("gone") }, reader)).rejects.toThrow(

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { variablesFromEnvSecret } from "./env-secret";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -13,6 +14,21 @@ const SECRETS = [
   ["REDIS_PASSWORD_SECRET_ARN", "REDIS_PASSWORD"],
   ["LITELLM_MASTER_KEY_SECRET_ARN", "LITELLM_MASTER_KEY"],
 ] as const;
+
+/** Names a JSON object of further variables: the provider API keys configs reference. */
+const ENV_SECRET_ARN = "ROUTEIQ_ENV_SECRET_ARN";
+
+/**
+ * What the resolution itself sets or reads to build DATABASE_URL: the env secret may not set these,
+ * or which value wins would depend on the order of resolution.
+ */
+const RESOLUTION_VARIABLES: ReadonlySet<string> = new Set([
+  ...SECRETS.map(([, target]) => target),
+  "DATABASE_HOST",
+  "DATABASE_PORT",
+  "DATABASE_NAME",
+  "DATABASE_SSLMODE",
+]);
 
 /** The JSON secret RDS generates for a database's credentials. */
 const rdsSecretSchema = z.object({
@@ -69,28 +85,37 @@ export function databaseUrlFromSecret(secret: string, env: Env): string {
 /**
  * Returns `env` with each `*_SECRET_ARN` replaced by the variable it stands for, read from the
  * secret store: `DATABASE_SECRET_ARN` (RDS JSON) → DATABASE_URL, `REDIS_PASSWORD_SECRET_ARN` →
- * REDIS_PASSWORD, `LITELLM_MASTER_KEY_SECRET_ARN` → LITELLM_MASTER_KEY. Setting a variable both
- * ways is refused, so a stale plaintext value never silently wins. Errors name variables, never
- * values. `reader` is called only when some secret is named.
+ * REDIS_PASSWORD, `LITELLM_MASTER_KEY_SECRET_ARN` → LITELLM_MASTER_KEY, and
+ * `ROUTEIQ_ENV_SECRET_ARN` (a JSON object of name → value) → each variable it holds. Setting a
+ * variable both ways is refused, so a stale plaintext value never silently wins. Errors name
+ * variables, never values. `reader` is called only when some secret is named.
  */
 export async function resolveSecretEnv(env: Env, reader: () => SecretReader): Promise<Env> {
   const named = SECRETS.filter(([arnName]) => !blank(env[arnName]));
-  if (named.length === 0) return env;
+  const envSecretNamed = !blank(env[ENV_SECRET_ARN]);
+  if (named.length === 0 && !envSecretNamed) return env;
   for (const [arnName, target] of named) {
     if (!blank(env[target])) throw new Error(`set ${target} or ${arnName}, not both`);
   }
   const secrets = reader();
-  const values = await Promise.all(
-    named.map(async ([arnName, target]) => {
-      let value: string;
-      try {
-        value = await secrets.read(env[arnName] as string);
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new Error(`${arnName}: could not read the secret: ${reason}`);
-      }
-      return [target, target === "DATABASE_URL" ? databaseUrlFromSecret(value, env) : value] as const;
-    }),
-  );
-  return { ...env, ...Object.fromEntries(values) };
+  const read = async (arnName: string) => {
+    try {
+      return await secrets.read(env[arnName] as string);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(`${arnName}: could not read the secret: ${reason}`);
+    }
+  };
+  const [values, variables] = await Promise.all([
+    Promise.all(
+      named.map(async ([arnName, target]) => {
+        const value = await read(arnName);
+        return [target, target === "DATABASE_URL" ? databaseUrlFromSecret(value, env) : value] as const;
+      }),
+    ),
+    envSecretNamed
+      ? read(ENV_SECRET_ARN).then((value) => variablesFromEnvSecret(value, env, RESOLUTION_VARIABLES))
+      : {},
+  ]);
+  return { ...env, ...variables, ...Object.fromEntries(values) };
 }

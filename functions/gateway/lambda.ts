@@ -1,6 +1,6 @@
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { secretsManagerReader } from "../aws/secrets-manager";
+import { lazySecretsManagerReader } from "../aws/lazy-secrets-manager";
 import { lambdaGateway } from "./lambda-gateway";
 
 /**
@@ -9,6 +9,6 @@ import { lambdaGateway } from "./lambda-gateway";
  */
 export const handler = lambdaGateway({
   env: process.env,
-  secrets: () => secretsManagerReader(),
+  secrets: () => lazySecretsManagerReader(),
   taskRoot: dirname(fileURLToPath(import.meta.url)),
 });

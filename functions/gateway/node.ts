@@ -1,15 +1,22 @@
 import { ConfigError } from "../../shared/config/load";
 import { jsonLogger } from "../../shared/logging/logger";
+import { lazySecretsManagerReader } from "../aws/lazy-secrets-manager";
+import { resolveSecretEnv } from "../aws/secrets-env";
 import { configPathFrom, parseNodeEnv } from "./env";
 import { startNodeGateway } from "./server";
 
-/** `npm start`: the gateway as a Node process (containers, VMs, a laptop). */
+/**
+ * `npm start`: the gateway as a Node process (containers, VMs, a laptop). `*_SECRET_ARN` variables
+ * are resolved from Secrets Manager first, as on Lambda (the Fargate task); without them the
+ * environment is used as it is.
+ */
 const logger = jsonLogger();
 try {
-  const nodeEnv = parseNodeEnv(process.env);
+  const env = await resolveSecretEnv(process.env, lazySecretsManagerReader);
+  const nodeEnv = parseNodeEnv(env);
   const gateway = await startNodeGateway({
     configPath: configPathFrom(process.argv.slice(2), nodeEnv),
-    env: process.env,
+    env,
     nodeEnv,
     logger,
   });

@@ -1,9 +1,9 @@
 import type { Env } from "../../shared/config/load";
 import { jsonLogger, type Logger } from "../../shared/logging/logger";
 import { migrate } from "../../shared/store/sql/migrate";
+import { lazySecretsManagerReader } from "../aws/lazy-secrets-manager";
 import { oncePerContainer } from "../aws/once-per-container";
 import { resolveSecretEnv, type SecretReader } from "../aws/secrets-env";
-import { secretsManagerReader } from "../aws/secrets-manager";
 import { parseNodeEnv } from "../gateway/env";
 import { openSql } from "../gateway/stores";
 
@@ -48,4 +48,4 @@ export function migrateHandler(options: {
 }
 
 /** `index.handler` in dist/lambda/migrate. */
-export const handler = migrateHandler({ env: process.env, secrets: () => secretsManagerReader() });
+export const handler = migrateHandler({ env: process.env, secrets: () => lazySecretsManagerReader() });

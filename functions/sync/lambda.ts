@@ -2,9 +2,9 @@ import type { Env } from "../../shared/config/load";
 import { jsonLogger, type Logger } from "../../shared/logging/logger";
 import { releaseLease } from "../../shared/store/tables/leases";
 import type { SyncOutcome } from "../../shared/sync/config-sync";
+import { lazySecretsManagerReader } from "../aws/lazy-secrets-manager";
 import { oncePerContainer } from "../aws/once-per-container";
 import { resolveSecretEnv, type SecretReader } from "../aws/secrets-env";
-import { secretsManagerReader } from "../aws/secrets-manager";
 import { syncOnce } from "./run-once";
 import { openSyncStores } from "./stores";
 
@@ -35,4 +35,4 @@ export function syncHandler(options: {
 }
 
 /** `index.handler` in dist/lambda/sync. */
-export const handler = syncHandler({ env: process.env, secrets: () => secretsManagerReader() });
+export const handler = syncHandler({ env: process.env, secrets: () => lazySecretsManagerReader() });

@@ -49,7 +49,7 @@ export class Database extends Construct {
       publiclyAccessible: false,
       multiAz: true,
       databaseName: DATABASE_NAME,
-      // Letters, digits and `-_.` only: the password can be spliced into a URL without escaping.
+      // Letters, digits and `-_.` only: the password survives being pasted into a URL or a shell.
       credentials: rds.Credentials.fromGeneratedSecret("routeiq", {
         excludeCharacters: " !\"#$%&'()*+,/:;<=>?@[\\]^`{|}~",
       }),

@@ -10,6 +10,7 @@ import { GATEWAY_PORT } from "./security-groups";
 import {
   grantStoreAccess,
   type StatefulResources,
+  secretEnvironment,
   storeEnvironment,
   syncEnvironment,
 } from "./stateful-resources";
@@ -29,30 +30,11 @@ export interface FargateGatewayProps {
 }
 
 /**
- * The RDS secret's fields as container variables, so the container can build DATABASE_URL (ECS
- * injects secret values, but cannot compose them into one string).
+ * The certificate authorities of RDS in every region, which the Dockerfile fetches into the image
+ * at build time (the Lambda runtime ships them; the Node image does not), and where it puts them.
  */
-const DATABASE_SECRET_FIELDS = Object.freeze({
-  DATABASE_USER: "username",
-  DATABASE_PASSWORD: "password",
-  DATABASE_HOST: "host",
-  DATABASE_PORT: "port",
-  DATABASE_NAME: "dbname",
-} as const);
-
-/**
- * `no-verify` is TLS without a certificate check: the image carries no RDS CA bundle (the Lambda
- * runtime does), and `rds.force_ssl` refuses plaintext. Add the bundle to the image and point
- * NODE_EXTRA_CA_CERTS at it to make this `verify-full`.
- */
-const DATABASE_SSLMODE = "no-verify";
-
-/**
- * The password has no URL-special characters (see database.ts), so it is spliced in as is. `$NAME`,
- * not `${NAME}`: CloudFormation would read the braces as its own substitution.
- */
-const START_COMMAND =
-  'export DATABASE_URL="postgres://$DATABASE_USER:$DATABASE_PASSWORD@$DATABASE_HOST:$DATABASE_PORT/$DATABASE_NAME?sslmode=$DATABASE_SSLMODE" && exec node dist/gateway-node.mjs';
+const RDS_CA_BUNDLE_URL = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem";
+const RDS_CA_BUNDLE = "/app/certs/rds-ca-bundle.pem";
 
 /** Node has fetch and the slim image has no curl. */
 const LIVENESS_PROBE = `fetch('http://127.0.0.1:${GATEWAY_PORT}/_health/live').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`;
@@ -92,27 +74,20 @@ export class FargateGateway extends Construct {
         platform: ecrAssets.Platform.LINUX_AMD64,
         // .dockerignore already drops these; repeated so synth never stages them whatever it says.
         exclude: ["node_modules", "dist", "cdk.out", ".git", ".data"],
+        buildArgs: { RDS_CA_BUNDLE_URL },
       }),
-      entryPoint: ["sh", "-c"],
-      command: [START_COMMAND],
       readonlyRootFilesystem: true,
       portMappings: [{ containerPort: GATEWAY_PORT }],
+      // The image's own command (node dist/gateway-node.mjs) resolves the secrets by ARN with the
+      // task role, as the Lambda does, and verifies the database's certificate against the bundle.
       environment: {
         ...storeEnvironment(stores),
         ...syncEnvironment(stores),
-        DATABASE_SSLMODE,
+        ...secretEnvironment(stores, "gateway"),
+        NODE_EXTRA_CA_CERTS: RDS_CA_BUNDLE,
+        DATABASE_SSLMODE: "verify-full",
         AWS_REGION: Stack.of(this).region,
         PORT: String(GATEWAY_PORT),
-      },
-      secrets: {
-        ...Object.fromEntries(
-          Object.entries(DATABASE_SECRET_FIELDS).map(([name, field]) => [
-            name,
-            ecs.Secret.fromSecretsManager(stores.databaseSecret, field),
-          ]),
-        ),
-        REDIS_PASSWORD: ecs.Secret.fromSecretsManager(stores.redisAuthSecret),
-        LITELLM_MASTER_KEY: ecs.Secret.fromSecretsManager(stores.masterKeySecret),
       },
       healthCheck: {
         command: ["CMD", "node", "-e", LIVENESS_PROBE],
@@ -132,7 +107,7 @@ export class FargateGateway extends Construct {
       { sourceVolume: "tmp", containerPath: "/tmp", readOnly: false },
       { sourceVolume: "data", containerPath: "/app/data", readOnly: false },
     );
-    grantStoreAccess(stores, task.taskRole, "gatewayContainer");
+    grantStoreAccess(stores, task.taskRole, "gateway");
 
     this.service = new ecs.FargateService(this, "Service", {
       cluster,

@@ -15,6 +15,8 @@ export interface StatefulResources {
   readonly redisAuthSecret: secretsmanager.ISecret;
   /** Plain-string master key. */
   readonly masterKeySecret: secretsmanager.ISecret;
+  /** JSON object of variable name → value: the provider API keys configs reference (os.environ/NAME). */
+  readonly providerKeysSecret: secretsmanager.ISecret;
   readonly bucket: s3.IBucket;
   readonly configKey: string;
   /** Unset: no routing model is synced. */
@@ -60,33 +62,41 @@ export function syncEnvironment(stores: StatefulResources): Record<string, strin
 }
 
 /**
- * What each process reads itself: the migration only PostgreSQL, the sync no master key. The
- * gateway container reads only the bucket; ECS injects its credentials (execution role).
+ * What each process reads itself: the migration only PostgreSQL, the sync no master key but the
+ * provider keys, since a config whose `os.environ/NAME` is unset fails validation and is not
+ * published.
  */
 const ACCESS = Object.freeze({
-  gateway: { database: true, redis: true, masterKey: true, bucket: true },
-  gatewayContainer: { database: false, redis: false, masterKey: false, bucket: true },
-  sync: { database: true, redis: true, masterKey: false, bucket: true },
-  migrate: { database: true, redis: false, masterKey: false, bucket: false },
+  gateway: { database: true, redis: true, masterKey: true, providerKeys: true, bucket: true },
+  sync: { database: true, redis: true, masterKey: false, providerKeys: true, bucket: true },
+  migrate: { database: true, redis: false, masterKey: false, providerKeys: false, bucket: false },
 } as const satisfies Record<
   string,
-  { database: boolean; redis: boolean; masterKey: boolean; bucket: boolean }
+  { database: boolean; redis: boolean; masterKey: boolean; providerKeys: boolean; bucket: boolean }
 >);
 
 export type StoreClient = keyof typeof ACCESS;
 
-/** Secrets by ARN: the Lambda handlers read them at cold start (functions/aws/secrets-env.ts). */
-export function lambdaSecretEnvironment(
-  stores: StatefulResources,
-  client: Exclude<StoreClient, "gatewayContainer">,
-): Record<string, string> {
+/**
+ * Secrets by ARN, which each process resolves itself at start (functions/aws/secrets-env.ts), the
+ * Lambda handlers and the Node gateway alike.
+ */
+export function secretEnvironment(stores: StatefulResources, client: StoreClient): Record<string, string> {
   const access = ACCESS[client];
   return {
     DATABASE_SECRET_ARN: stores.databaseSecret.secretArn,
     ...(access.redis ? { REDIS_PASSWORD_SECRET_ARN: stores.redisAuthSecret.secretArn } : {}),
     ...(access.masterKey ? { LITELLM_MASTER_KEY_SECRET_ARN: stores.masterKeySecret.secretArn } : {}),
-    NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE,
+    ...(access.providerKeys ? { ROUTEIQ_ENV_SECRET_ARN: stores.providerKeysSecret.secretArn } : {}),
   };
+}
+
+/** secretEnvironment, with the CA bundle that lets a Lambda verify the database's certificate. */
+export function lambdaSecretEnvironment(
+  stores: StatefulResources,
+  client: StoreClient,
+): Record<string, string> {
+  return { ...secretEnvironment(stores, client), NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE };
 }
 
 /** Read access to exactly the secrets and bucket `client` uses. */
@@ -99,6 +109,7 @@ export function grantStoreAccess(
   if (access.database) stores.databaseSecret.grantRead(grantee);
   if (access.redis) stores.redisAuthSecret.grantRead(grantee);
   if (access.masterKey) stores.masterKeySecret.grantRead(grantee);
+  if (access.providerKeys) stores.providerKeysSecret.grantRead(grantee);
   if (access.bucket) grantObjectReads(stores, grantee);
 }
 

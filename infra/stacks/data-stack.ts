@@ -29,6 +29,8 @@ export class DataStack extends Stack {
   public readonly config: ConfigBucket;
   /** Plain-string secret: the gateway's master key (LITELLM_MASTER_KEY). */
   public readonly masterKeySecret: secretsmanager.Secret;
+  /** JSON secret: provider API keys by variable name (ROUTEIQ_ENV_SECRET_ARN). */
+  public readonly providerKeysSecret: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -51,10 +53,20 @@ export class DataStack extends Stack {
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // Created empty: keys never pass through the template. Operators fill it with
+    // `aws secretsmanager put-secret-value`; a later deploy leaves the value alone, since the
+    // template's `{}` does not change.
+    this.providerKeysSecret = new secretsmanager.Secret(this, "ProviderKeys", {
+      description:
+        'RouteIQ provider API keys: a JSON object of environment variable to value, e.g. {"OPENAI_API_KEY":"sk-..."}',
+      secretObjectValue: {},
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
 
     new CfnOutput(this, "ConfigBucketName", { value: this.config.bucket.bucketName });
     new CfnOutput(this, "DatabaseSecretArn", { value: this.database.secret.secretArn });
     new CfnOutput(this, "RedisAuthSecretArn", { value: this.redis.authSecret.secretArn });
     new CfnOutput(this, "MasterKeySecretArn", { value: this.masterKeySecret.secretArn });
+    new CfnOutput(this, "ProviderKeysSecretArn", { value: this.providerKeysSecret.secretArn });
   }
 }

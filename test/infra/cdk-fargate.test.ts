@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Match } from "aws-cdk-lib/assertions";
+import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { FargateGateway } from "../../infra/constructs/fargate-gateway";
 import { type SynthesizedRouteIq, synthRouteIq } from "./synth-app";
@@ -31,13 +34,13 @@ describe("gateway (fargate)", () => {
     });
   });
 
-  it("injects credentials as ECS secrets and never as plain environment", () => {
+  it("runs the image's own command, which resolves the secrets by ARN: no shell, no ECS secrets", () => {
     const [task] = Object.values(routeiq.templates.gateway.findResources("AWS::ECS::TaskDefinition"));
     const container = task?.Properties.ContainerDefinitions[0];
-    const secretNames = container.Secrets.map((secret: { Name: string }) => secret.Name);
-    expect(secretNames).toEqual(
-      expect.arrayContaining(["DATABASE_PASSWORD", "DATABASE_USER", "REDIS_PASSWORD", "LITELLM_MASTER_KEY"]),
-    );
+    expect(container.EntryPoint).toBeUndefined();
+    expect(container.Command).toBeUndefined();
+    expect(container.Secrets).toBeUndefined();
+    expect(JSON.stringify(task)).not.toMatch(/no-verify|sh -c|"sh"/);
     const environment = Object.fromEntries(
       container.Environment.map(({ Name, Value }: { Name: string; Value: unknown }) => [Name, Value]),
     );
@@ -45,10 +48,57 @@ describe("gateway (fargate)", () => {
       REDIS_TLS: "true",
       LITELLM_RUN_DB_MIGRATIONS: "false",
       PORT: "4000",
+      // The Dockerfile's certs stage, built with RDS_CA_BUNDLE_URL (below).
+      NODE_EXTRA_CA_CERTS: "/app/certs/rds-ca-bundle.pem",
+      DATABASE_SSLMODE: "verify-full",
     });
-    expect(Object.keys(environment)).not.toEqual(
-      expect.arrayContaining(["DATABASE_PASSWORD", "REDIS_PASSWORD", "LITELLM_MASTER_KEY", "DATABASE_URL"]),
+    const providerKeys = routeiq.data.getLogicalId(
+      routeiq.data.providerKeysSecret.node.defaultChild as never,
     );
+    expect(JSON.stringify(environment.ROUTEIQ_ENV_SECRET_ARN)).toContain(providerKeys);
+    expect(Object.keys(environment)).toEqual(
+      expect.arrayContaining([
+        "DATABASE_SECRET_ARN",
+        "REDIS_PASSWORD_SECRET_ARN",
+        "LITELLM_MASTER_KEY_SECRET_ARN",
+        "DATABASE_HOST",
+      ]),
+    );
+    for (const credential of ["DATABASE_PASSWORD", "REDIS_PASSWORD", "LITELLM_MASTER_KEY", "DATABASE_URL"]) {
+      expect(Object.keys(environment)).not.toContain(credential);
+    }
+  });
+
+  it("builds the image with the RDS CA bundle URL", () => {
+    const manifest = JSON.parse(
+      readFileSync(join(routeiq.app.outdir, `${routeiq.gateway.artifactId}.assets.json`), "utf8"),
+    );
+    const images = Object.values(manifest.dockerImages) as { source: { dockerBuildArgs?: object } }[];
+    expect(images.map((image) => image.source.dockerBuildArgs)).toEqual([
+      { RDS_CA_BUNDLE_URL: "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem" },
+    ]);
+  });
+
+  it("lets the task role, not the execution role, read the four secrets", () => {
+    const task = (routeiq.gateway.gateway as FargateGateway).taskDefinition;
+    const roleOf = (role: { node: IConstruct["node"] }) => ({
+      Ref: routeiq.gateway.getLogicalId(role.node.defaultChild as never),
+    });
+    const policies = Object.values(routeiq.templates.gateway.findResources("AWS::IAM::Policy"));
+    const statementsOf = (role: { node: IConstruct["node"] }) =>
+      policies
+        .filter((policy) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([roleOf(role)]))
+        .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    expect(statementsOf(task.taskRole)).toContainEqual(
+      expect.objectContaining({
+        Action: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+        Resource: [expect.anything(), expect.anything(), expect.anything(), expect.anything()],
+      }),
+    );
+    const executionRole = task.executionRole as { node: IConstruct["node"] };
+    // It still pulls the image and writes logs.
+    expect(statementsOf(executionRole).length).toBeGreaterThan(0);
+    expect(JSON.stringify(statementsOf(executionRole))).not.toContain("secretsmanager:");
   });
 
   it("keeps at least two tasks across AZs, rolls back failed deployments, scales on CPU", () => {

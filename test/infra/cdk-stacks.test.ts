@@ -141,6 +141,16 @@ describe("data", () => {
     });
   });
 
+  it("creates the provider keys secret empty, for operators to fill, and retains it", () => {
+    const { data } = routeiq.templates;
+    const providerKeys = routeiq.data.getLogicalId(
+      routeiq.data.providerKeysSecret.node.defaultChild as never,
+    );
+    const secret = data.findResources("AWS::SecretsManager::Secret")[providerKeys];
+    expect(secret?.Properties.SecretString).toBe("{}");
+    expect(secret?.DeletionPolicy).toBe("Retain");
+  });
+
   it("outputs the bucket name and secret ARNs, not secret values", () => {
     const outputs = routeiq.templates.data.findOutputs("*");
     expect(Object.keys(outputs)).toEqual(
@@ -149,6 +159,7 @@ describe("data", () => {
         "DatabaseSecretArn",
         "RedisAuthSecretArn",
         "MasterKeySecretArn",
+        "ProviderKeysSecretArn",
       ]),
     );
     expect(JSON.stringify(outputs)).not.toMatch(/SecretString/);
@@ -156,6 +167,8 @@ describe("data", () => {
 });
 
 describe("gateway (lambda)", () => {
+  const providerKeys = () =>
+    routeiq.data.getLogicalId(routeiq.data.providerKeysSecret.node.defaultChild as never);
   const gatewayFunction = () =>
     routeiq.gateway.getLogicalId(
       (routeiq.gateway.gateway as { function: { node: IConstruct["node"] } }).function.node
@@ -206,6 +219,7 @@ describe("gateway (lambda)", () => {
         "CONFIG_S3_BUCKET",
       ]),
     );
+    expect(referencesAll(variables.ROUTEIQ_ENV_SECRET_ARN, [providerKeys()])).toBe(true);
     expect(variables).toMatchObject({
       REDIS_TLS: "true",
       CONFIG_S3_KEY: "configs/config.yaml",
@@ -231,8 +245,8 @@ describe("gateway (lambda)", () => {
         Statement: Match.arrayWith([
           Match.objectLike({
             Action: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
-            // The database, Redis and master-key secrets.
-            Resource: [Match.anyValue(), Match.anyValue(), Match.anyValue()],
+            // The database, Redis, master-key and provider-keys secrets.
+            Resource: [Match.anyValue(), Match.anyValue(), Match.anyValue(), Match.anyValue()],
           }),
           Match.objectLike({
             Action: "s3:GetObject",
@@ -253,6 +267,19 @@ describe("gateway (lambda)", () => {
     });
     const fn = gateway.findResources("AWS::Lambda::Function")[sync];
     expect(fn?.Properties.Environment.Variables).toMatchObject({ CONFIG_S3_KEY: "configs/config.yaml" });
+  });
+
+  it("gives the sync the provider keys (validation resolves os.environ/NAME) and the migration none", () => {
+    const functions = routeiq.templates.gateway.findResources("AWS::Lambda::Function");
+    const variablesOf = (construct: { node: IConstruct["node"] }) =>
+      functions[routeiq.gateway.getLogicalId(construct.node.defaultChild as never)]?.Properties.Environment
+        .Variables;
+    const sync = variablesOf(routeiq.gateway.sync.function);
+    expect(referencesAll(sync.ROUTEIQ_ENV_SECRET_ARN, [providerKeys()])).toBe(true);
+    expect(sync.LITELLM_MASTER_KEY_SECRET_ARN).toBeUndefined();
+    const migrate = variablesOf(routeiq.gateway.migration.trigger);
+    expect(Object.keys(migrate)).toContain("DATABASE_SECRET_ARN");
+    expect(migrate.ROUTEIQ_ENV_SECRET_ARN).toBeUndefined();
   });
 
   it("migrates the database with a Trigger that runs before the gateway and the sync", () => {

@@ -41,6 +41,18 @@ describe("Dockerfile", () => {
       expect(build).toContain(`dist/${entry}.mjs`);
     }
   });
+
+  it("fetches the RDS CA bundle only when RDS_CA_BUNDLE_URL is given, with node (no curl), into /app/certs", () => {
+    const certs = stages.find((stage) => stage[0]?.args.endsWith(" AS certs")) ?? [];
+    expect(args(certs, "ARG")).toEqual(["RDS_CA_BUNDLE_URL="]);
+    const [download = ""] = args(certs, "RUN");
+    expect(download).toMatch(/^mkdir \/certs && if \[ -n "\$RDS_CA_BUNDLE_URL" \]; then\s+node -e /);
+    expect(download).toContain("/certs/rds-ca-bundle.pem");
+    expect(download).not.toMatch(/\b(curl|wget)\b/);
+    // The CDK's Fargate task points NODE_EXTRA_CA_CERTS at /app/certs/rds-ca-bundle.pem.
+    expect(args(final, "WORKDIR")).toEqual(["/app"]);
+    expect(args(final, "COPY")).toContain("--from=certs /certs/ ./certs/");
+  });
 });
 
 describe(".dockerignore", () => {
