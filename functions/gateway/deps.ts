@@ -1,4 +1,3 @@
-import { Agent } from "undici";
 import { ResponseCache } from "../../shared/cache/response-cache";
 import type { RuntimeConfig } from "../../shared/config/runtime-config";
 import type { AppDeps } from "../../shared/deps";
@@ -14,7 +13,12 @@ import { MemoryRouterState } from "../../shared/router/memory-state";
 import { SpendLogWriter } from "../../shared/spend/log-writer";
 import type { NodeEnv } from "./env";
 import { openStores } from "./stores";
-import { undiciRequestFetch } from "./undici-fetch";
+
+/** How upstream providers are called, and how that client is closed at shutdown. */
+export interface UpstreamHttp {
+  readonly fetch: typeof fetch;
+  close(): Promise<void>;
+}
 
 export interface NodeDeps {
   readonly deps: AppDeps;
@@ -35,6 +39,7 @@ export async function buildNodeDeps(options: {
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
   readonly configSyncStatus: () => Readonly<Record<string, unknown>>;
+  readonly upstream: UpstreamHttp;
   /**
    * Subscribe to other replicas' key changes (default true). A frozen Lambda container cannot
    * receive them, so it relies on the key cache's short TTL instead.
@@ -43,11 +48,6 @@ export async function buildNodeDeps(options: {
 }): Promise<NodeDeps> {
   const { logger, metrics } = options;
   const stores = await openStores(options.nodeEnv, logger);
-  // One pooled keep-alive agent for every upstream call of this process.
-  const agent = new Agent({
-    keepAliveTimeout: 30_000,
-    connections: options.nodeEnv.ROUTEIQ_UPSTREAM_CONNECTIONS,
-  });
   const keyResolver = new KeyResolver({ sql: stores.sql });
   const keyEvents = keyInvalidation(stores.kv, keyResolver, logger);
   const stopListening = (options.listenForKeyChanges ?? true) ? await keyEvents.listen() : async () => {};
@@ -68,7 +68,7 @@ export async function buildNodeDeps(options: {
     logger,
     lifecycle: new Lifecycle(),
     readiness: stores.readiness,
-    fetch: undiciRequestFetch(agent),
+    fetch: options.upstream.fetch,
     random: Math.random,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     sql: stores.sql,
@@ -98,7 +98,7 @@ export async function buildNodeDeps(options: {
       const left = await spendLog.close({ timeoutMs });
       if (left > 0) logger.error("spend log entries not written before exit", { count: left });
       await stopListening();
-      await agent.close();
+      await options.upstream.close();
       await stores.close();
     },
   };

@@ -12,6 +12,7 @@ import { SYNC_DISABLED, type SyncRuntime, startConfigSync } from "./config-sync"
 import { watchConfigFile } from "./config-watch";
 import { buildNodeDeps } from "./deps";
 import type { NodeEnv } from "./env";
+import { undiciUpstream } from "./undici-fetch";
 
 export interface NodeGatewayOptions {
   readonly configPath: string;
@@ -45,6 +46,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     nodeEnv: options.nodeEnv,
     logger,
     metrics: options.metrics ?? prometheusMetrics(),
+    upstream: undiciUpstream(options.nodeEnv.ROUTEIQ_UPSTREAM_CONNECTIONS),
   });
   const { lifecycle } = deps;
   sync = await startConfigSync({

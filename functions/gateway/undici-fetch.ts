@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
-import type { Dispatcher } from "undici";
+import { Agent, type Dispatcher } from "undici";
+import type { UpstreamHttp } from "./deps";
 
 type Body = Dispatcher.ResponseData["body"];
 
@@ -55,4 +56,10 @@ export function undiciRequestFetch(dispatcher: Dispatcher): typeof fetch {
     });
     return new UpstreamResponse(data) as unknown as Response;
   }) as typeof fetch;
+}
+
+/** One pooled keep-alive agent for every upstream call of a long-lived Node process. */
+export function undiciUpstream(connections: number): UpstreamHttp {
+  const agent = new Agent({ keepAliveTimeout: 30_000, connections });
+  return { fetch: undiciRequestFetch(agent), close: () => agent.close() };
 }
