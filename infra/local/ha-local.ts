@@ -108,7 +108,8 @@ async function start(): Promise<void> {
   const bucket = env.CONFIG_S3_BUCKET ?? LOCAL_BUCKET;
   let s3Env: Record<string, string> = {};
   if (env.CONFIG_S3_BUCKET === undefined) {
-    s3 = await startLocalS3(bucket, env.CONFIG_S3_KEY, await readFile(env.LITELLM_CONFIG_PATH, "utf8"));
+    s3 = await startLocalS3(bucket);
+    await s3.put(env.CONFIG_S3_KEY, await readFile(env.LITELLM_CONFIG_PATH, "utf8"));
     s3Env = {
       AWS_ENDPOINT_URL_S3: s3.endpoint,
       AWS_REGION: process.env.AWS_REGION ?? "us-east-1",

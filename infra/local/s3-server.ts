@@ -4,17 +4,21 @@ import { join } from "node:path";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import S3rver from "s3rver";
 
-/** s3rver accepts only these; the children read them from the environment, as the SDK's chain does. */
+/** s3rver accepts only these; processes read them from the environment, as the SDK's chain does. */
 export const S3RVER_CREDENTIALS = Object.freeze({ accessKeyId: "S3RVER", secretAccessKey: "S3RVER" });
 
 export interface LocalS3 {
   readonly endpoint: string;
+  /** The s3rver instance, for tests that count requests at the server. */
+  readonly server: S3rver;
+  /** Stores `body` at `key` of the bucket, through the real AWS SDK. */
+  put(key: string, body: string): Promise<void>;
   close(): Promise<void>;
 }
 
-/** s3rver on loopback with `bucket` created and `body` stored at `key`: the config sync's source. */
-export async function startLocalS3(bucket: string, key: string, body: string): Promise<LocalS3> {
-  const directory = await mkdtemp(join(tmpdir(), "routeiq-ha-s3-"));
+/** A real S3 API (s3rver) on loopback with `bucket` created: `ha:local`'s config source, and the tests'. */
+export async function startLocalS3(bucket: string): Promise<LocalS3> {
+  const directory = await mkdtemp(join(tmpdir(), "routeiq-s3rver-"));
   const server = new S3rver({
     address: "127.0.0.1",
     port: 0,
@@ -23,24 +27,26 @@ export async function startLocalS3(bucket: string, key: string, body: string): P
     configureBuckets: [{ name: bucket }],
   });
   const { port } = await server.run();
-  // s3rver's PUT is not atomic: a GET racing it can stall on a short body until the keep-alive
-  // connection is dropped (about 6 s). Dropping idle connections sooner makes such a poll fail fast.
+  // s3rver's PUT is not atomic: a GET racing it can get the old length and fewer bytes, and then
+  // waits for the rest until the server drops the idle keep-alive connection (about 6 s; real S3
+  // serves whole objects only). Drop it sooner, so such a poll fails fast and the next one succeeds.
   server.httpServer.keepAliveTimeout = 500;
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new S3Client({
+  const admin = new S3Client({
     endpoint,
     forcePathStyle: true,
     region: "us-east-1",
+    // A copy: the SDK annotates the credentials object it is given.
     credentials: { ...S3RVER_CREDENTIALS },
   });
-  try {
-    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
-  } finally {
-    client.destroy();
-  }
   return {
     endpoint,
+    server,
+    async put(key, body) {
+      await admin.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    },
     async close() {
+      admin.destroy();
       server.httpServer.closeAllConnections();
       await server.close();
       await rm(directory, { recursive: true, force: true });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { stringify } from "yaml";
+import { type LocalS3, S3RVER_CREDENTIALS, startLocalS3 } from "../../infra/local/s3-server";
 import { MASTER_KEY, startGateway } from "../support/gateway";
 import { createTestSchema, type TestSchema } from "../support/postgres";
 import { REDIS_URL, requireRedis } from "../support/replicas";
-import { S3_CREDENTIALS, startTestS3, type TestS3 } from "../support/s3";
 
 const BUCKET = "routeiq-sync";
 const KEY = "configs/config.yaml";
@@ -11,7 +11,7 @@ const INTERVAL_SECONDS = 0.3;
 
 type Gateway = Awaited<ReturnType<typeof startGateway>>;
 
-let s3: TestS3;
+let s3: LocalS3;
 let schema: TestSchema;
 const gateways: Gateway[] = [];
 let objectGets = 0;
@@ -44,13 +44,13 @@ async function eventually(check: () => Promise<boolean>, timeoutMs = 8_000): Pro
 
 beforeAll(async () => {
   await requireRedis();
-  s3 = await startTestS3(BUCKET);
+  s3 = await startLocalS3(BUCKET);
   s3.server.httpServer.on("request", (req) => {
     if (req.method === "GET" && req.url?.startsWith(`/${BUCKET}/${KEY}`)) objectGets += 1;
   });
   // The gateways take S3 credentials from the SDK's default chain, as in production.
-  vi.stubEnv("AWS_ACCESS_KEY_ID", S3_CREDENTIALS.accessKeyId);
-  vi.stubEnv("AWS_SECRET_ACCESS_KEY", S3_CREDENTIALS.secretAccessKey);
+  vi.stubEnv("AWS_ACCESS_KEY_ID", S3RVER_CREDENTIALS.accessKeyId);
+  vi.stubEnv("AWS_SECRET_ACCESS_KEY", S3RVER_CREDENTIALS.secretAccessKey);
   await upload(configWith("first"));
   schema = await createTestSchema("sync");
   const env = {

@@ -9,12 +9,12 @@ import type { SecretReader } from "../../functions/aws/secrets-env";
 import { lambdaGateway } from "../../functions/gateway/lambda-gateway";
 import { migrateHandler } from "../../functions/migrate/lambda";
 import { syncHandler } from "../../functions/sync/lambda";
+import { type LocalS3, S3RVER_CREDENTIALS, startLocalS3 } from "../../infra/local/s3-server";
 import { jsonLogger } from "../../shared/logging/logger";
 import { pgSql } from "../../shared/store/sql/pg";
 import { latestRevision } from "../../shared/store/tables/config-revisions";
 import { albEvent, bodyOf } from "../support/alb-events";
 import { createTestSchema, POSTGRES_URL, type TestSchema } from "../support/postgres";
-import { S3_CREDENTIALS, startTestS3, type TestS3 } from "../support/s3";
 
 /**
  * The three Lambda functions with their credentials in (a fake) Secrets Manager, as the CDK
@@ -29,7 +29,7 @@ const BUCKET = "routeiq-lambda-secrets";
 
 let schema: TestSchema;
 let role: string;
-let s3: TestS3;
+let s3: LocalS3;
 const reads: string[] = [];
 const logs: string[] = [];
 const logger = jsonLogger((line) => void logs.push(line));
@@ -78,7 +78,7 @@ beforeAll(async () => {
   await admin(`CREATE ROLE ${role} LOGIN`);
   await admin(`GRANT ALL ON SCHEMA ${name} TO ${role}`);
   await admin(`ALTER ROLE ${role} SET search_path = ${name}`);
-  s3 = await startTestS3(BUCKET);
+  s3 = await startLocalS3(BUCKET);
 });
 
 afterAll(async () => {
@@ -100,8 +100,8 @@ describe("Lambda functions with their credentials in Secrets Manager", () => {
 
   it("the sync function publishes to that database", async () => {
     // The S3 client takes its credentials from the process environment, as on Lambda.
-    vi.stubEnv("AWS_ACCESS_KEY_ID", S3_CREDENTIALS.accessKeyId);
-    vi.stubEnv("AWS_SECRET_ACCESS_KEY", S3_CREDENTIALS.secretAccessKey);
+    vi.stubEnv("AWS_ACCESS_KEY_ID", S3RVER_CREDENTIALS.accessKeyId);
+    vi.stubEnv("AWS_SECRET_ACCESS_KEY", S3RVER_CREDENTIALS.secretAccessKey);
     await s3.put(
       "config.yaml",
       stringify({ model_list: [{ model_name: "m", litellm_params: { model: "mock/m" } }] }),

@@ -1,10 +1,10 @@
 import { rm } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { type LocalS3, S3RVER_CREDENTIALS, startLocalS3 } from "../../infra/local/s3-server";
 import { MASTER_KEY } from "../support/gateway";
 import { createTestSchema, type TestSchema } from "../support/postgres";
 import { REDIS_URL, requireRedis } from "../support/replicas";
-import { S3_CREDENTIALS, startTestS3, type TestS3 } from "../support/s3";
 import { type SpawnedGateway, spawnGateway } from "../support/spawn-gateway";
 
 /**
@@ -19,7 +19,7 @@ const KEY = "configs/config.yaml";
 const LEASE_SECONDS = 2;
 const RENEW_SECONDS = 0.5;
 
-let s3: TestS3 | undefined;
+let s3: LocalS3 | undefined;
 let schema: TestSchema | undefined;
 /** Every process started, in start order; the tests never remove one from here. */
 const gateways: SpawnedGateway[] = [];
@@ -108,7 +108,7 @@ async function takeover(among: readonly SpawnedGateway[], signal: NodeJS.Signals
 
 beforeAll(async () => {
   await requireRedis();
-  s3 = await startTestS3(BUCKET);
+  s3 = await startLocalS3(BUCKET);
   await upload(configWith("first"));
   schema = await createTestSchema("failover");
   const env = {
@@ -119,8 +119,8 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_S3: s3.endpoint,
     AWS_REGION: "us-east-1",
     // The gateways take S3 credentials from the SDK's default chain, as in production.
-    AWS_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey,
+    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
     CONFIG_SYNC_INTERVAL: "0.5",
     ROUTEIQ_CONFIG_REVISION_POLL_SECONDS: "0.5",
     LLMROUTER_CONFIG_SYNC_LEASE_SECONDS: String(LEASE_SECONDS),

@@ -1,17 +1,17 @@
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { stringify } from "yaml";
+import { type LocalS3, S3RVER_CREDENTIALS, startLocalS3 } from "../../infra/local/s3-server";
 import { pgSql } from "../../shared/store/sql/pg";
 import type { Sql } from "../../shared/store/sql/port";
 import { latestRevision } from "../../shared/store/tables/config-revisions";
 import { createTestSchema, type TestSchema } from "../support/postgres";
 import { REDIS_URL, requireRedis } from "../support/replicas";
-import { S3_CREDENTIALS, startTestS3, type TestS3 } from "../support/s3";
 
 const BUCKET = "routeiq-worker";
 const KEY = "configs/config.yaml";
 
-let s3: TestS3;
+let s3: LocalS3;
 let schema: TestSchema;
 let sql: Sql;
 let env: Record<string, string>;
@@ -41,7 +41,7 @@ function runSync(): Promise<{ code: number | null; output: string }> {
 
 beforeAll(async () => {
   await requireRedis();
-  s3 = await startTestS3(BUCKET);
+  s3 = await startLocalS3(BUCKET);
   s3.server.httpServer.on("request", (req, res) => {
     if (req.method === "GET" && req.url?.startsWith(`/${BUCKET}/${KEY}`))
       res.on("finish", () => gets.push(res.statusCode));
@@ -55,8 +55,8 @@ beforeAll(async () => {
     CONFIG_S3_KEY: KEY,
     AWS_ENDPOINT_URL_S3: s3.endpoint,
     AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey,
+    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
   };
 });
 
