@@ -18,6 +18,7 @@ describe("parseNodeEnv", () => {
       LITELLM_CONFIG_PATH: "/etc/routeiq/config.yaml",
       ROUTEIQ_DRAIN_TIMEOUT_SECONDS: "2.5",
       ROUTEIQ_UPSTREAM_CONNECTIONS: "16",
+      DATABASE_POOL_MAX: "4",
       PATH: "/usr/bin",
     });
     expect(env).toEqual({
@@ -26,6 +27,7 @@ describe("parseNodeEnv", () => {
       LITELLM_CONFIG_PATH: "/etc/routeiq/config.yaml",
       ROUTEIQ_DRAIN_TIMEOUT_SECONDS: 2.5,
       ROUTEIQ_UPSTREAM_CONNECTIONS: 16,
+      DATABASE_POOL_MAX: 4,
     });
   });
 
@@ -39,6 +41,8 @@ describe("parseNodeEnv", () => {
     ["PORT", "-1"],
     ["ROUTEIQ_DRAIN_TIMEOUT_SECONDS", "soon"],
     ["ROUTEIQ_UPSTREAM_CONNECTIONS", "0"],
+    ["DATABASE_POOL_MAX", "0"],
+    ["DATABASE_POOL_MAX", "many"],
   ])("refuses %s=%s, naming the variable", (name, value) => {
     expect(() => parseNodeEnv({ [name]: value })).toThrow(
       new RegExp(`^invalid environment:\\n  - ${name}: `),

@@ -13,6 +13,8 @@ export const nodeEnvSchema = z.object({
   ROUTEIQ_UPSTREAM_CONNECTIONS: z.coerce.number().int().positive().default(256),
   // Shared stores; each unset means its embedded default (see stores.ts).
   DATABASE_URL: unsetIfBlank(z.string()),
+  // Connections each process may hold: size fleet × this against the server's max_connections.
+  DATABASE_POOL_MAX: unsetIfBlank(z.coerce.number().int().positive()),
   REDIS_URL: unsetIfBlank(z.string()),
   REDIS_HOST: unsetIfBlank(z.string()),
   REDIS_PORT: unsetIfBlank(z.coerce.number().int().min(1).max(65535)),

@@ -62,7 +62,13 @@ async function startContainer(options: LambdaGatewayOptions, logger: Logger): Pr
   const parsed = parseNodeEnv(env);
   // The deploy's migrate function applies migrations once; every cold start migrating would
   // queue on the migration lock. LITELLM_RUN_DB_MIGRATIONS=true turns it back on.
-  const nodeEnv = { ...parsed, LITELLM_RUN_DB_MIGRATIONS: parsed.LITELLM_RUN_DB_MIGRATIONS ?? false };
+  const nodeEnv = {
+    ...parsed,
+    LITELLM_RUN_DB_MIGRATIONS: parsed.LITELLM_RUN_DB_MIGRATIONS ?? false,
+    // A container serves one request at a time; a wide pool per container would multiply into
+    // thousands of connections across a scaled-out fleet.
+    DATABASE_POOL_MAX: parsed.DATABASE_POOL_MAX ?? 2,
+  };
   const configPath = lambdaEnv.LITELLM_CONFIG_PATH ?? "config/config.yaml";
   const path = isAbsolute(configPath) ? configPath : join(options.taskRoot, configPath);
   const holder = new ConfigHolder(readConfigFile(path, env, logger), path);

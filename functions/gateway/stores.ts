@@ -13,6 +13,7 @@ import type { NodeEnv } from "./env";
 export type StoreEnv = Pick<
   NodeEnv,
   | "DATABASE_URL"
+  | "DATABASE_POOL_MAX"
   | "REDIS_URL"
   | "REDIS_HOST"
   | "REDIS_PORT"
@@ -60,7 +61,11 @@ export async function openSql(env: StoreEnv, logger: Logger): Promise<Sql> {
   const choice = chooseSql(env);
   const sql =
     choice.kind === "postgres"
-      ? pgSql({ connectionString: choice.connectionString, onError: reportTo(logger, "database") })
+      ? pgSql({
+          connectionString: choice.connectionString,
+          max: env.DATABASE_POOL_MAX,
+          onError: reportTo(logger, "database"),
+        })
       : await pgliteSql({ dataDir: choice.dataDir });
   if (env.LITELLM_RUN_DB_MIGRATIONS === false) return sql;
   try {
