@@ -1,10 +1,11 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { stringify } from "yaml";
 import { type LocalS3, S3RVER_CREDENTIALS, startLocalS3 } from "../../infra/local/s3-server";
 import { pgSql } from "../../shared/store/sql/pg";
 import type { Sql } from "../../shared/store/sql/port";
 import { latestRevision } from "../../shared/store/tables/config-revisions";
+import { readLease } from "../../shared/store/tables/leases";
 import { createTestSchema, type TestSchema } from "../support/postgres";
 import { REDIS_URL, requireRedis } from "../support/replicas";
 
@@ -111,4 +112,53 @@ describe("the scheduled Lambda handler", () => {
       vi.unstubAllEnvs();
     }
   }, 30_000);
+});
+
+describe("the sync worker (dist/sync-loop.mjs, here from source)", () => {
+  it("holds its lease across sync runs spaced wider than the lease, publishes while leading, and releases it on SIGTERM", async () => {
+    const lockName = "worker_loop";
+    await upload(configWith("delta"));
+    let output = "";
+    const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "functions/sync/loop.ts"], {
+      env: {
+        ...process.env,
+        ...env,
+        LLMROUTER_CONFIG_SYNC_LOCK_NAME: lockName,
+        LLMROUTER_CONFIG_SYNC_LEASE_SECONDS: "1.5",
+        LLMROUTER_CONFIG_SYNC_RENEW_INTERVAL_SECONDS: "0.3",
+        // Far longer than the lease: leadership must not depend on sync runs to be renewed.
+        CONFIG_SYNC_INTERVAL: "30",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    try {
+      await vi.waitFor(
+        async () => expect((await latestRevision(sql, lockName))?.body, output).toContain("delta"),
+        { timeout: 15_000, interval: 100 },
+      );
+      const held = await readLease(sql, lockName);
+      expect(held?.holderId, output).toBeDefined();
+      expect(output).toContain(`"holder_id":"${held?.holderId}"`);
+      // Three lease lengths with no sync run in between: still the same holder, same fencing token.
+      await new Promise((resolve) => setTimeout(resolve, 4_500));
+      const later = await readLease(sql, lockName);
+      expect(later?.holderId).toBe(held?.holderId);
+      expect(later?.fencingToken).toBe(held?.fencingToken);
+      expect(later?.expiresAt.getTime()).toBeGreaterThan(Date.now());
+
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      const after = await readLease(sql, lockName);
+      expect(after === undefined || after.expiresAt.getTime() <= Date.now()).toBe(true);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  }, 40_000);
 });
