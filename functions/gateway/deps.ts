@@ -23,7 +23,7 @@ export interface UpstreamHttp {
 export interface NodeDeps {
   readonly deps: AppDeps;
   /**
-   * Writes what finished requests left queued (response cache stores, spend rows), keeping
+   * Writes what finished requests left queued (response cache stores, router counts, spend rows), keeping
    * everything open; resolves to the spend rows still unwritten. For runtimes that freeze the
    * process between requests (Lambda), where the background writer may never get to run.
    */
@@ -56,14 +56,14 @@ export async function buildNodeDeps(options: {
     logger,
     onDropped: (count) => metrics.spendLogDropped(count),
   });
+  const sharedRouterState = stores.kvShared
+    ? new KvRouterState(stores.kv, { onKvFailure: () => metrics.storeFailure("redis", "router_state") })
+    : undefined;
   const deps: AppDeps = {
     config: { current: options.config },
     // Router state is shared through Redis when there is one, so every replica routes alike.
-    routerState: stores.kvShared
-      ? new CachedRouterState(
-          new KvRouterState(stores.kv, { onKvFailure: () => metrics.storeFailure("redis", "router_state") }),
-        )
-      : new MemoryRouterState(),
+    routerState:
+      sharedRouterState === undefined ? new MemoryRouterState() : new CachedRouterState(sharedRouterState),
     metrics,
     logger,
     lifecycle: new Lifecycle(),
@@ -90,11 +90,11 @@ export async function buildNodeDeps(options: {
   return {
     deps,
     async flush(timeoutMs) {
-      await deps.responseCache.drain();
+      await Promise.all([deps.responseCache.drain(), sharedRouterState?.flush()]);
       return spendLog.flush({ timeoutMs });
     },
     async close(timeoutMs) {
-      await deps.responseCache.drain();
+      await Promise.all([deps.responseCache.drain(), sharedRouterState?.flush()]);
       const left = await spendLog.close({ timeoutMs });
       if (left > 0) logger.error("spend log entries not written before exit", { count: left });
       await stopListening();

@@ -67,75 +67,71 @@ function incrBy(view: MemoryView, key: string, by: number): number {
   return value;
 }
 
-/** BEGIN — KEYS: [entry, inFlight]. ARGV: [entryTtlMs, inFlightTtlMs]. Counts rpm and in-flight. */
-export const beginScript: KvScript<void> = Object.freeze<KvScript<void>>({
-  name: "routeiq_router_begin",
-  lua: `${COMMON_LUA}
-local e = load(KEYS[1])
-e[2] = e[2] + 1
-save(KEYS[1], e, tonumber(ARGV[1]))
-redis.call('INCR', KEYS[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[2])
-return 1
-`,
-  parse: () => undefined,
-  memory(view, keys, args) {
-    const [entryKey = "", inFlightKey = ""] = keys;
-    const e = load(view, entryKey);
-    e[1] += 1;
-    save(view, entryKey, e, Number(args[0]));
-    incrBy(view, inFlightKey, 1);
-    view.pexpire(inFlightKey, Number(args[1]));
-    return 1;
-  },
-});
-
 /**
- * END — KEYS: [entry, inFlight]. ARGV: [entryTtlMs, ok (0/1), latencyMs, tokens, coolNow (0/1),
- * allowedFails (-1: never by count), cooldownMs]. Replies 1 when this outcome started a cooldown.
+ * RECORD — KEYS: [entry, inFlight]. ARGV: [entryTtlMs, inFlightTtlMs, started, finished, tokens,
+ * successes, meanSuccessLatencyMs, failed (0/1), coolNow (0/1), allowedFails (-1: never by count),
+ * cooldownMs]. Applies what one replica saw of a deployment since its last write (requests started
+ * and finished, tokens, successes' latency) and, when `failed`, one failure, which may start a
+ * cooldown. In-flight never goes below zero; its expiry is renewed whenever requests start, so the
+ * count of a replica that died goes away. Replies 1 when this call started a cooldown.
  */
-export const endScript: KvScript<boolean> = Object.freeze<KvScript<boolean>>({
-  name: "routeiq_router_end",
+export const recordScript: KvScript<boolean> = Object.freeze<KvScript<boolean>>({
+  name: "routeiq_router_record",
   lua: `${COMMON_LUA}
-if tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then redis.call('DECR', KEYS[2]) end
-local e = load(KEYS[1])
-local latency = tonumber(ARGV[3])
-local allowed = tonumber(ARGV[6])
+local started = tonumber(ARGV[3])
+local inFlight = started - tonumber(ARGV[4])
+local successes = tonumber(ARGV[6])
+local allowed = tonumber(ARGV[10])
 local cooled = 0
-e[3] = e[3] + tonumber(ARGV[4])
-if ARGV[2] == '1' then
-  if e[5] < 0 then e[5] = latency else e[5] = e[5] + ${LATENCY_ALPHA} * (latency - e[5]) end
-else
+local e = load(KEYS[1])
+e[2] = e[2] + started
+e[3] = e[3] + tonumber(ARGV[5])
+if successes > 0 then
+  local mean = tonumber(ARGV[7])
+  if e[5] < 0 then e[5] = mean else e[5] = e[5] + (1 - (1 - ${LATENCY_ALPHA}) ^ successes) * (mean - e[5]) end
+end
+if ARGV[8] == '1' then
   e[4] = e[4] + 1
-  if ARGV[5] == '1' or (allowed >= 0 and e[4] >= allowed) then
-    e[6] = now + tonumber(ARGV[7])
+  if ARGV[9] == '1' or (allowed >= 0 and e[4] >= allowed) then
+    e[6] = now + tonumber(ARGV[11])
     e[4] = 0
     cooled = 1
   end
 end
 save(KEYS[1], e, tonumber(ARGV[1]))
+if inFlight ~= 0 and redis.call('INCRBY', KEYS[2], inFlight) < 0 then
+  redis.call('SET', KEYS[2], 0, 'PX', ARGV[2])
+end
+if started > 0 then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
 return cooled
 `,
   parse: (reply) => Number(reply) === 1,
   memory(view, keys, args) {
     const [entryKey = "", inFlightKey = ""] = keys;
-    if (Number(view.get(inFlightKey) ?? "0") > 0) incrBy(view, inFlightKey, -1);
-    const e = load(view, entryKey);
-    const latency = Number(args[2]);
-    const allowed = Number(args[5]);
+    const arg = (i: number) => Number(args[i]);
+    const started = arg(2);
+    const successes = arg(5);
+    const allowed = arg(9);
     let cooled = 0;
-    e[2] += Number(args[3]);
-    if (args[1] === "1") {
-      e[4] = e[4] < 0 ? latency : e[4] + LATENCY_ALPHA * (latency - e[4]);
-    } else {
+    const e = load(view, entryKey);
+    e[1] += started;
+    e[2] += arg(4);
+    if (successes > 0) {
+      const mean = arg(6);
+      e[4] = e[4] < 0 ? mean : e[4] + (1 - (1 - LATENCY_ALPHA) ** successes) * (mean - e[4]);
+    }
+    if (args[7] === "1") {
       e[3] += 1;
-      if (args[4] === "1" || (allowed >= 0 && e[3] >= allowed)) {
-        e[5] = view.now() + Number(args[6]);
+      if (args[8] === "1" || (allowed >= 0 && e[3] >= allowed)) {
+        e[5] = view.now() + arg(10);
         e[3] = 0;
         cooled = 1;
       }
     }
-    save(view, entryKey, e, Number(args[0]));
+    save(view, entryKey, e, arg(0));
+    const inFlight = started - arg(3);
+    if (inFlight !== 0 && incrBy(view, inFlightKey, inFlight) < 0) view.set(inFlightKey, "0", arg(1));
+    if (started > 0) view.pexpire(inFlightKey, arg(1));
     return cooled;
   },
 });

@@ -1,3 +1,4 @@
+import { unrefTimer } from "../async/unref-timer";
 import type { Logger } from "../logging/logger";
 import type { SqlExecutor } from "../store/sql/port";
 import { acquireLease, type Lease, releaseLease, renewLease } from "../store/tables/leases";
@@ -26,12 +27,6 @@ export interface LeaderElectionStatus {
 }
 
 type Timer = ReturnType<typeof setTimeout>;
-
-/** Timers must not keep a draining process alive. */
-const unref = (timer: Timer): Timer => {
-  (timer as { unref?: () => void }).unref?.();
-  return timer;
-};
 
 const describeError = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -151,7 +146,7 @@ export class LeaderElection {
   }
 
   #schedule(delayMs: number): void {
-    this.#roundTimer = unref(
+    this.#roundTimer = unrefTimer(
       setTimeout(() => {
         const startedAt = this.#now();
         this.#inflight = this.#round().finally(() => {
@@ -201,7 +196,7 @@ export class LeaderElection {
   /** Reports the loss when the deadline passes, even if the round renewing the lease hangs. */
   #armDeadline(): void {
     clearTimeout(this.#deadlineTimer);
-    this.#deadlineTimer = unref(
+    this.#deadlineTimer = unrefTimer(
       setTimeout(
         () => {
           if (this.isLeader()) this.#armDeadline();

@@ -69,13 +69,27 @@ function sharedCases(setup: () => Replicas) {
     expect((await first(one))?.latencyMs).toBeCloseTo(130);
   });
 
+  it("writes a failure at once, with the starts and successes still pending for its deployment", async () => {
+    const { one, two } = setup();
+    one.begin("a");
+    one.begin("a");
+    await one.end("a", ok(100, 5), policy);
+    one.begin("b");
+    await one.end("a", fail(), policy);
+    expect(await first(two)).toMatchObject({ inFlight: 0, rpm: 2, tpm: 5, latencyMs: 100 });
+    expect((await two.stats([b]))[0]).toEqual(idle);
+  });
+
   it("shares usage, in-flight, fails and cooldowns between replicas", async () => {
     const { one, two } = setup();
     one.begin("a");
     two.begin("a");
     await expect.poll(async () => (await first(two))?.inFlight).toBe(2);
     await one.end("a", ok(100, 7), policy);
-    expect(await first(two)).toMatchObject({ inFlight: 1, rpm: 2, tpm: 7, latencyMs: 100 });
+    // A success is written within the write interval, not at once.
+    await expect
+      .poll(async () => await first(two))
+      .toMatchObject({ inFlight: 1, rpm: 2, tpm: 7, latencyMs: 100 });
     // Fails seen by different replicas add up toward allowedFails.
     expect(await one.end("a", fail(), policy)).toBe(false);
     expect(await two.end("a", fail(), policy)).toBe(false);
@@ -124,15 +138,44 @@ describe("KvRouterState on MemoryKv", () => {
     expect(await first(skewed)).toMatchObject({ cooldownUntil: 0 });
   });
 
-  it("forgets in-flight requests of a replica that died, ten minutes after their last begin", async () => {
+  it("forgets in-flight requests of a replica that died, ten minutes after it last wrote a start", async () => {
     const { one } = memory();
     one.begin("a");
+    await one.flush();
     advance(9 * 60_000);
     one.begin("a");
+    await one.flush();
     advance(9 * 60_000);
     expect((await first(one))?.inFlight).toBe(2);
     advance(60_000);
     expect((await first(one))?.inFlight).toBe(0);
+  });
+});
+
+describe("KvRouterState writes", () => {
+  it("costs one store call per deployment per write interval, however many requests start and succeed", async () => {
+    const kv = new MemoryKv();
+    const scripts: string[] = [];
+    const counted = new Proxy(kv, {
+      get(target, name, receiver) {
+        if (name !== "run") return Reflect.get(target, name, receiver);
+        return (script: { name: string }, ...rest: unknown[]) => {
+          scripts.push(script.name);
+          return (target.run as (...args: unknown[]) => unknown)(script, ...rest);
+        };
+      },
+    });
+    const state = new KvRouterState(counted, { writeIntervalMs: 50 });
+    for (let i = 0; i < 100; i += 1) {
+      state.begin("a");
+      state.begin("b");
+      await state.end("a", ok(100, 1), policy);
+      await state.end("b", ok(100, 1), policy);
+    }
+    expect(scripts).toEqual([]);
+    await expect.poll(() => scripts.length).toBe(2);
+    expect((await state.stats([a, b])).map((s) => s.rpm)).toEqual([100, 100]);
+    expect(scripts).toEqual(["routeiq_router_record", "routeiq_router_record", "routeiq_router_stats"]);
   });
 });
 
