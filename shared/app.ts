@@ -64,7 +64,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
         `${prefix}${path}`,
         admission(deps.lifecycle, () => config().maxParallelRequests),
         requestTracking(deps.lifecycle, deps.metrics),
-        authenticate(masterKey, deps.keyResolver),
+        authenticate(masterKey, deps.keyResolver, deps.hashKey),
         limitRequestSize,
       );
     }

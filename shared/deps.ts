@@ -36,6 +36,11 @@ export interface AppDeps {
   readonly sql: Sql;
   readonly kv: Kv;
   readonly keyResolver: KeyResolver;
+  /**
+   * SHA-256 hex of an API key, as keys are stored. Optional: the default is WebCrypto's, which any
+   * runtime has; Node supplies node:crypto's synchronous one, a fraction of the cost per request.
+   */
+  readonly hashKey?: (key: string) => Promise<string>;
   /** Tells every replica (this one included) that keys changed, so cached copies are dropped. */
   readonly keyEvents: KeyEvents;
   readonly limiter: Limiter;

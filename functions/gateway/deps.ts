@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { ResponseCache } from "../../shared/cache/response-cache";
 import type { RuntimeConfig } from "../../shared/config/runtime-config";
 import type { AppDeps } from "../../shared/deps";
@@ -74,6 +75,7 @@ export async function buildNodeDeps(options: {
     sql: stores.sql,
     kv: stores.kv,
     keyResolver,
+    hashKey: async (key) => createHash("sha256").update(key).digest("hex"),
     keyEvents,
     limiter: new Limiter({
       kv: stores.kv,

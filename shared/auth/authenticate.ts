@@ -28,6 +28,7 @@ function checkKey(context: KeyContext, now: number): void {
 export const authenticate = (
   masterKey: () => string | undefined,
   resolver: KeyResolver,
+  hash: (key: string) => Promise<string> = hashKey,
 ): MiddlewareHandler<GatewayEnv> =>
   async function authenticate(c, next) {
     const master = masterKey();
@@ -37,7 +38,7 @@ export const authenticate = (
       return next();
     }
     if (given?.startsWith(KEY_PREFIX)) {
-      const keyHash = await hashKey(given);
+      const keyHash = await hash(given);
       const context = await resolver.resolve(keyHash).catch((error: unknown) => {
         // A key not cached here cannot be checked while Postgres is unreachable: a transient
         // refusal the client may retry, not an internal error (nor a 401 for a valid key).
