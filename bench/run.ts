@@ -1,9 +1,9 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../infra/local/ports";
 import { formatColdStarts, measureLambdaColdStarts } from "./cold-start";
 import { type LoadRequest, type LoadResult, runLoad, stopLoad } from "./load";
 import { BENCH_REDIS_URL, createBenchSchema, createLimitedKey } from "./shared-state";
@@ -104,18 +104,6 @@ process.once("SIGINT", () => shutdown(130));
 process.once("SIGTERM", () => shutdown(143));
 // Last resort for paths that skip shutdown(): `exit` handlers may only do synchronous work.
 process.on("exit", () => killChildren("SIGKILL"));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,8 +1,9 @@
 import { createServer } from "node:net";
 
 /**
- * A loopback port free right now. Gateways get fixed ports (not 0) because nginx names them in its
- * upstream block, and a restarted gateway must come back where nginx looks for it.
+ * A loopback port free right now, for ha:local and the bench. ha:local gives gateways fixed ports
+ * (not 0) because nginx names them in its upstream block, and a restarted gateway must come back
+ * where nginx looks for it.
  */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
