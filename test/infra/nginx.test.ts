@@ -150,11 +150,13 @@ describe("nginx in front of replicas that die mid-request", () => {
     expect(existsSync(NGINX), `nginx must be installed at ${NGINX} (apt-get install -y nginx)`).toBe(true);
     const listen = await freePort();
     const { dir, file } = loopbackCopy({ ports, listen });
+    // Its own process group: the workers outlive a master killed alone, and would keep their ports.
     const child: ChildProcess = spawn(NGINX, ["-c", file, "-p", dir, "-g", globals(dir, "daemon off; ")], {
       stdio: "ignore",
+      detached: true,
     });
     cleanups.push(() => {
-      child.kill("SIGKILL");
+      if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
       rmSync(dir, { recursive: true, force: true });
     });
     const base = `http://127.0.0.1:${listen}`;
