@@ -1,8 +1,5 @@
 import { z } from "zod";
-
-/** `NAME=` (as compose writes for an unset `${NAME:-}`) means unset, not an empty value. */
-const unsetIfBlank = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
+import { parseEnvWith, unsetIfBlank } from "../../shared/config/env-schema";
 
 /** The Node gateway's environment, validated at start; a bad value stops the process with its name. */
 export const nodeEnvSchema = z.object({
@@ -27,10 +24,7 @@ export const nodeEnvSchema = z.object({
 export type NodeEnv = z.infer<typeof nodeEnvSchema>;
 
 export function parseNodeEnv(env: Readonly<Record<string, string | undefined>>): NodeEnv {
-  const result = nodeEnvSchema.safeParse(env);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-  throw new Error(`invalid environment:\n  - ${problems.join("\n  - ")}`);
+  return parseEnvWith(nodeEnvSchema, env, "invalid environment");
 }
 
 /** `--config PATH`, else `LITELLM_CONFIG_PATH`, else `config/config.yaml`. */

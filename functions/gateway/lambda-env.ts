@@ -1,9 +1,6 @@
 import { z } from "zod";
+import { parseEnvWith, unsetIfBlank } from "../../shared/config/env-schema";
 import type { Env } from "../../shared/config/load";
-
-/** `NAME=` means unset, as in the Node gateway's environment. */
-const unsetIfBlank = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
 
 /** What the gateway Lambda reads beyond the Node gateway's store variables (env.ts). */
 export const lambdaEnvSchema = z.object({
@@ -20,16 +17,12 @@ export type LambdaEnv = z.infer<typeof lambdaEnvSchema> & { readonly DATABASE_UR
  * die with one container, invisible to every other one.
  */
 export function parseLambdaEnv(env: Env): LambdaEnv {
-  const result = lambdaEnvSchema.safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-    throw new Error(`invalid environment:\n  - ${problems.join("\n  - ")}`);
-  }
-  const { DATABASE_URL } = result.data;
+  const parsed = parseEnvWith(lambdaEnvSchema, env, "invalid environment");
+  const { DATABASE_URL } = parsed;
   if (DATABASE_URL === undefined) {
     throw new Error(
       "DATABASE_URL is not set (nor DATABASE_SECRET_ARN): the gateway on Lambda needs the shared PostgreSQL; there is no embedded database on Lambda",
     );
   }
-  return { ...result.data, DATABASE_URL };
+  return { ...parsed, DATABASE_URL };
 }

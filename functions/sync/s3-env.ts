@@ -1,10 +1,7 @@
 import { z } from "zod";
+import { parseEnvWith, unsetIfBlank } from "../../shared/config/env-schema";
 import type { ObjectSource } from "../../shared/sync/object-source";
 import { type S3SourceOptions, s3Source } from "../../shared/sync/s3-source";
-
-/** `NAME=` (as compose writes for an unset `${NAME:-}`) means unset, not an empty value. */
-const unsetIfBlank = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
 
 const PAIRS = [
   ["CONFIG_S3_BUCKET", "CONFIG_S3_KEY"],
@@ -44,12 +41,7 @@ export interface S3Env {
 
 /** Reads where config and routing model live; a bad value throws an error naming the variable(s). */
 export function parseS3Env(env: Env): S3Env {
-  const result = s3EnvSchema.safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-    throw new Error(`invalid S3 sync environment:\n  - ${problems.join("\n  - ")}`);
-  }
-  const parsed = result.data;
+  const parsed = parseEnvWith(s3EnvSchema, env, "invalid S3 sync environment");
   const endpoint = parsed.AWS_ENDPOINT_URL_S3 ?? parsed.AWS_ENDPOINT_URL;
   const client = {
     endpoint,

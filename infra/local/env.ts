@@ -1,9 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-
-/** `NAME=` means unset, as everywhere else in RouteIQ. */
-const unsetIfBlank = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
+import { parseEnvWith, unsetIfBlank } from "../../shared/config/env-schema";
 
 const seconds = (fallback: number) =>
   unsetIfBlank(z.coerce.number().positive()).transform((v) => v ?? fallback);
@@ -47,8 +44,5 @@ export type HaEnv = z.infer<typeof haEnvSchema>;
 
 /** Reads the runner's environment; a bad value throws an error naming every variable at fault. */
 export function parseHaEnv(env: Readonly<Record<string, string | undefined>>): HaEnv {
-  const result = haEnvSchema.safeParse(env);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-  throw new Error(`invalid environment:\n  - ${problems.join("\n  - ")}`);
+  return parseEnvWith(haEnvSchema, env, "invalid environment");
 }

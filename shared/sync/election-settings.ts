@@ -1,8 +1,5 @@
 import { z } from "zod";
-
-/** `NAME=` (as compose writes for an unset `${NAME:-}`) means unset, not an empty value. */
-const unsetIfBlank = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
+import { parseEnvWith, unsetIfBlank } from "../config/env-schema";
 
 const LEASE = "LLMROUTER_CONFIG_SYNC_LEASE_SECONDS";
 const RENEW = "LLMROUTER_CONFIG_SYNC_RENEW_INTERVAL_SECONDS";
@@ -32,12 +29,7 @@ export interface ElectionSettings {
 
 /** Reads the election settings; a bad value throws an error naming the variable(s) at fault. */
 export function parseElectionSettings(env: Readonly<Record<string, string | undefined>>): ElectionSettings {
-  const result = electionEnvSchema.safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-    throw new Error(`invalid leader election environment:\n  - ${problems.join("\n  - ")}`);
-  }
-  const parsed = result.data;
+  const parsed = parseEnvWith(electionEnvSchema, env, "invalid leader election environment");
   return Object.freeze({
     // Election only makes sense with a shared database: on by default exactly when there is one.
     enabled: parsed.LLMROUTER_CONFIG_SYNC_LEADER_ELECTION_ENABLED ?? parsed.DATABASE_URL !== undefined,
