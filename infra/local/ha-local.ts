@@ -110,12 +110,7 @@ async function start(): Promise<void> {
   if (env.CONFIG_S3_BUCKET === undefined) {
     s3 = await startLocalS3(bucket);
     await s3.put(env.CONFIG_S3_KEY, await readFile(env.LITELLM_CONFIG_PATH, "utf8"));
-    s3Env = {
-      AWS_ENDPOINT_URL_S3: s3.endpoint,
-      AWS_REGION: process.env.AWS_REGION ?? "us-east-1",
-      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-    };
+    s3Env = { ...s3.clientEnv, AWS_REGION: process.env.AWS_REGION ?? "us-east-1" };
   }
   const shared = {
     ...process.env,

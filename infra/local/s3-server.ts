@@ -9,6 +9,8 @@ export const S3RVER_CREDENTIALS = Object.freeze({ accessKeyId: "S3RVER", secretA
 
 export interface LocalS3 {
   readonly endpoint: string;
+  /** What another process needs to reach it through the AWS SDK: endpoint, region, credentials. */
+  readonly clientEnv: Readonly<Record<string, string>>;
   /** The s3rver instance, for tests that count requests at the server. */
   readonly server: S3rver;
   /** Stores `body` at `key` of the bucket, through the real AWS SDK. */
@@ -41,6 +43,12 @@ export async function startLocalS3(bucket: string): Promise<LocalS3> {
   });
   return {
     endpoint,
+    clientEnv: {
+      AWS_ENDPOINT_URL_S3: endpoint,
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+    },
     server,
     async put(key, body) {
       await admin.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));

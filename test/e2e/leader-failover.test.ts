@@ -1,7 +1,7 @@
 import { rm } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { type LocalS3, S3RVER_CREDENTIALS, startLocalS3 } from "../../infra/local/s3-server";
+import { type LocalS3, startLocalS3 } from "../../infra/local/s3-server";
 import { MASTER_KEY } from "../support/gateway";
 import { createTestSchema, type TestSchema } from "../support/postgres";
 import { REDIS_URL, requireRedis } from "../support/replicas";
@@ -116,11 +116,8 @@ beforeAll(async () => {
     REDIS_URL,
     CONFIG_S3_BUCKET: BUCKET,
     CONFIG_S3_KEY: KEY,
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
-    AWS_REGION: "us-east-1",
     // The gateways take S3 credentials from the SDK's default chain, as in production.
-    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+    ...s3.clientEnv,
     CONFIG_SYNC_INTERVAL: "0.5",
     ROUTEIQ_CONFIG_REVISION_POLL_SECONDS: "0.5",
     LLMROUTER_CONFIG_SYNC_LEASE_SECONDS: String(LEASE_SECONDS),

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { stringify } from "yaml";
-import { type LocalS3, S3RVER_CREDENTIALS, startLocalS3 } from "../../infra/local/s3-server";
+import { type LocalS3, startLocalS3 } from "../../infra/local/s3-server";
 import { pgSql } from "../../shared/store/sql/pg";
 import type { Sql } from "../../shared/store/sql/port";
 import { latestRevision } from "../../shared/store/tables/config-revisions";
@@ -54,10 +54,7 @@ beforeAll(async () => {
     REDIS_URL,
     CONFIG_S3_BUCKET: BUCKET,
     CONFIG_S3_KEY: KEY,
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+    ...s3.clientEnv,
   };
 });
 
