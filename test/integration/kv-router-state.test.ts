@@ -6,9 +6,9 @@ import { deployment } from "../../shared/router/test-fixtures";
 import type { Outcome, RouterState } from "../../shared/router/types";
 import { MemoryKv } from "../../shared/store/kv/memory";
 import { redisKv } from "../../shared/store/kv/redis";
+import { REDIS_URL, requireRedis } from "../support/replicas";
 import { closedPort } from "../support/routing";
 
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const policy = { allowedFails: 3, cooldownMs: 5_000 };
 const ok = (latencyMs: number, tokens = 0): Outcome => ({ ok: true, latencyMs, tokens, coolNow: false });
 const fail = (coolNow = false): Outcome => ({ ok: false, latencyMs: 10, tokens: 0, coolNow });
@@ -186,9 +186,7 @@ describe("KvRouterState on Redis", () => {
   let n = 0;
 
   beforeAll(async () => {
-    await Promise.all(clients.map((kv) => kv.ping())).catch((error: unknown) => {
-      throw new Error(`these tests need Redis at ${REDIS_URL} (start redis-server): ${String(error)}`);
-    });
+    await requireRedis();
     await raw.connect();
   });
 

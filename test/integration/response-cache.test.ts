@@ -8,9 +8,9 @@ import { type CacheSettings, parseCacheSettings } from "../../shared/cache/setti
 import { SSE_DONE } from "../../shared/openai/sse";
 import { MemoryKv } from "../../shared/store/kv/memory";
 import { redisKv } from "../../shared/store/kv/redis";
+import { REDIS_URL, requireRedis } from "../support/replicas";
 import { closedPort } from "../support/routing";
 
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const usage = { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 };
 const answer = JSON.stringify({
   id: "chatcmpl-1",
@@ -158,9 +158,7 @@ describe("ResponseCache on Redis", () => {
   let n = 0;
 
   beforeAll(async () => {
-    await kv.ping().catch((error: unknown) => {
-      throw new Error(`these tests need Redis at ${REDIS_URL} (start redis-server): ${String(error)}`);
-    });
+    await requireRedis();
     await raw.connect();
   });
 
