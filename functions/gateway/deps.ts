@@ -92,11 +92,11 @@ export async function buildNodeDeps(options: {
   return {
     deps,
     async flush(timeoutMs) {
-      await Promise.all([deps.responseCache.drain(), sharedRouterState?.flush()]);
+      await Promise.all([deps.responseCache.drain(), sharedRouterState?.flush(), deps.limiter.drain()]);
       return spendLog.flush({ timeoutMs });
     },
     async close(timeoutMs) {
-      await Promise.all([deps.responseCache.drain(), sharedRouterState?.flush()]);
+      await Promise.all([deps.responseCache.drain(), sharedRouterState?.flush(), deps.limiter.drain()]);
       const left = await spendLog.close({ timeoutMs });
       if (left > 0) logger.error("spend log entries not written before exit", { count: left });
       await stopListening();

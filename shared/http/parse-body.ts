@@ -1,13 +1,28 @@
 import type { Context } from "hono";
 import type { z } from "zod";
 import { badRequest } from "../errors";
+import { jsonDepthExceeds } from "../json/depth";
 import { describeIssues, missingIsRequired } from "../validation/describe-issues";
 
-/** Reads a JSON body: 400 when it is not JSON, naming where parsing stopped. */
+/**
+ * How deep a request body may nest. Real requests stay far below it (a tool's JSON schema is the
+ * deepest part, a dozen levels); beyond it, code that walks the body recursively (serialising it
+ * for the upstream, the cache key) would run out of stack, so it is refused before anything runs.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** Reads a JSON body: 400 when it is not JSON (naming where parsing stopped) or nests too deep. */
 export async function readJson(c: Context): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === "")
     throw badRequest("request body is empty; expected a JSON object", null, "invalid_json");
+  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
+    throw badRequest(
+      `request body nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep`,
+      null,
+      "json_too_deep",
+    );
+  }
   try {
     return JSON.parse(text);
   } catch (error) {

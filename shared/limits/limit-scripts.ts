@@ -3,66 +3,102 @@ import type { KvScript, MemoryView } from "../store/kv/script";
 /**
  * Limits and budgets for one request in one round trip each way, atomic across replicas.
  *
- * Budgets: each subject has a live spend counter for its budget window (seeded from Postgres when
- * missing) and a sum of reservations for requests in flight. A request is admitted only while
- * spend + reserved < max_budget, then reserves its estimated cost: concurrent requests see each
- * other's reservations, so together they overshoot a budget by at most one request's cost.
+ * Each subject (a key, team or user) has its own state, so one subject's windows never shorten
+ * another's. In Redis that is three keys, none of which expires (an eviction policy of
+ * `volatile-*` can then never drop them; see the README):
  *
- * Rate limits: fixed windows that start at a subject's first request (INCR, then PEXPIRE on the
- * first increment), so no clock is read and replicas with skewed clocks count alike.
+ * - `<base>` hash: `bw`/`bs` the budget window and its live spend, `rs`/`rt` the cost and tokens
+ *   reserved by requests in flight, `rw`/`rc` the rpm window start and count, `tw`/`tc` the tpm
+ *   window start and the tokens used in it;
+ * - `<base>:fl` sorted set: the requests in flight, scored by the time their hold expires;
+ * - `<base>:fr` hash: each request in flight's reservation, "cost tokens".
+ *
+ * A request in flight holds its reservation and its parallel slot until it finishes or its hold
+ * expires, whichever comes first, each request on its own: what a killed replica held is freed
+ * when that request's hold runs out, however busy the subject stays.
+ *
+ * Budgets: a request is admitted while live spend + reservations < max_budget, then reserves its
+ * worst-case cost; concurrent requests see each other's reservations, so together they overshoot
+ * by at most one request's reservation (when no request costs more than it reserved). The live
+ * spend is the larger of the counter and Postgres's figure, so a counter that was lost is re-seeded
+ * and spend written elsewhere is seen, and nothing is counted twice.
+ *
+ * TPM: tokens used in the window plus tokens reserved by requests in flight, the same way.
+ * RPM and TPM windows are fixed, starting at the subject's first request after the last one
+ * ended, on Redis's clock (`TIME`), so replicas with skewed clocks count alike.
  *
  * Everything is checked before anything is counted, so a refusal consumes nothing.
  *
- * ADMIT — KEYS: per budgeted subject [spend, reserved], then per limited subject [rpm, tpm, parallel].
- * ARGV: nBudget, nRate, estimate, budgetTtlMs, windowMs, parallelTtlMs, then per budgeted subject
- * [maxBudget, seedSpend], then per limited subject [rpmLimit, tpmLimit, parallelLimit] (0 = none).
+ * ADMIT. KEYS: per subject [state, inFlight, reservations]. ARGV: subjects, requestId, cost,
+ * tokens, holdMs, windowMs, then per subject [maxBudget (-1: none), seedSpend, budgetWindow,
+ * rpmLimit, tpmLimit, parallelLimit] (limits: 0 = none).
  * Reply: {1}; {0, 1, subject, committedSpend} for a budget; {0, 2, subject, which, retryAfterMs}
  * for a rate limit (which: 1 rpm, 2 tpm, 3 parallel).
  */
 const ADMIT_LUA = `
-local nb = tonumber(ARGV[1])
-local nr = tonumber(ARGV[2])
-local estimate = tonumber(ARGV[3])
-local budgetTtl = tonumber(ARGV[4])
-local windowMs = tonumber(ARGV[5])
-local parallelTtl = tonumber(ARGV[6])
-local rk = nb * 2
-local ra = 6 + nb * 2
-for i = 0, nb - 1 do
-  local spendKey = KEYS[1 + i * 2]
-  local spend = redis.call('GET', spendKey)
-  if not spend then
-    spend = ARGV[8 + i * 2]
-    redis.call('SET', spendKey, spend, 'PX', budgetTtl)
-  end
-  local committed = tonumber(spend) + tonumber(redis.call('GET', KEYS[2 + i * 2]) or '0')
-  if committed >= tonumber(ARGV[7 + i * 2]) then
-    return { 0, 1, i, tostring(committed) }
-  end
-end
-for i = 0, nr - 1 do
-  for which = 1, 3 do
-    local limit = tonumber(ARGV[ra + i * 3 + which])
-    local key = KEYS[rk + i * 3 + which]
-    if limit > 0 and tonumber(redis.call('GET', key) or '0') >= limit then
-      local ttl = 1000
-      if which < 3 then ttl = redis.call('PTTL', key) end
-      return { 0, 2, i, which, ttl }
+redis.replicate_commands()
+local n = tonumber(ARGV[1])
+local id = ARGV[2]
+local cost = tonumber(ARGV[3])
+local tokens = tonumber(ARGV[4])
+local holdMs = tonumber(ARGV[5])
+local windowMs = tonumber(ARGV[6])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local seen = {}
+for i = 0, n - 1 do
+  local state, inFlight, held = KEYS[i * 3 + 1], KEYS[i * 3 + 2], KEYS[i * 3 + 3]
+  local a = 6 + i * 6
+  for _, rid in ipairs(redis.call('ZRANGEBYSCORE', inFlight, '-inf', now)) do
+    local r = redis.call('HGET', held, rid)
+    if r then
+      local c, t = string.match(r, '^(%S+) (%S+)$')
+      redis.call('HINCRBYFLOAT', state, 'rs', 0 - tonumber(c))
+      redis.call('HINCRBY', state, 'rt', 0 - tonumber(t))
+      redis.call('HDEL', held, rid)
     end
+    redis.call('ZREM', inFlight, rid)
   end
+  local count = redis.call('ZCARD', inFlight)
+  if count == 0 then redis.call('HSET', state, 'rs', 0, 'rt', 0) end
+  local f = redis.call('HMGET', state, 'bw', 'bs', 'rs', 'rt', 'rw', 'rc', 'tw', 'tc')
+  local budget = tonumber(ARGV[a + 1])
+  if budget >= 0 then
+    local seed = tonumber(ARGV[a + 2])
+    local stored = nil
+    if f[1] == ARGV[a + 3] then stored = tonumber(f[2]) end
+    local spend = seed
+    if stored ~= nil and stored > seed then spend = stored end
+    if stored == nil or spend ~= stored then
+      redis.call('HSET', state, 'bw', ARGV[a + 3], 'bs', spend)
+    end
+    local committed = spend + tonumber(f[3] or '0')
+    if committed >= budget then return { 0, 1, i, tostring(committed) } end
+  end
+  local rpm, tpm, parallel = tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5]), tonumber(ARGV[a + 6])
+  local rw, tw = tonumber(f[5]), tonumber(f[7])
+  local rpmOpen = rw ~= nil and now - rw < windowMs
+  local tpmOpen = tw ~= nil and now - tw < windowMs
+  if rpm > 0 and rpmOpen and tonumber(f[6]) >= rpm then
+    return { 0, 2, i, 1, rw + windowMs - now }
+  end
+  local used = 0
+  if tpmOpen then used = tonumber(f[8]) end
+  if tpm > 0 and used + tonumber(f[4] or '0') >= tpm then
+    local wait = 1000
+    if used >= tpm then wait = tw + windowMs - now end
+    return { 0, 2, i, 2, wait }
+  end
+  if parallel > 0 and count >= parallel then return { 0, 2, i, 3, 1000 } end
+  seen[i] = rpmOpen
 end
-for i = 0, nb - 1 do
-  redis.call('INCRBYFLOAT', KEYS[2 + i * 2], estimate)
-  redis.call('PEXPIRE', KEYS[2 + i * 2], budgetTtl)
-end
-for i = 0, nr - 1 do
-  if tonumber(ARGV[ra + i * 3 + 1]) > 0 and redis.call('INCR', KEYS[rk + i * 3 + 1]) == 1 then
-    redis.call('PEXPIRE', KEYS[rk + i * 3 + 1], windowMs)
-  end
-  if tonumber(ARGV[ra + i * 3 + 3]) > 0 then
-    redis.call('INCR', KEYS[rk + i * 3 + 3])
-    redis.call('PEXPIRE', KEYS[rk + i * 3 + 3], parallelTtl)
-  end
+for i = 0, n - 1 do
+  local state, inFlight, held = KEYS[i * 3 + 1], KEYS[i * 3 + 2], KEYS[i * 3 + 3]
+  redis.call('ZADD', inFlight, now + holdMs, id)
+  redis.call('HSET', held, id, tostring(cost) .. ' ' .. tostring(tokens))
+  redis.call('HINCRBYFLOAT', state, 'rs', cost)
+  redis.call('HINCRBY', state, 'rt', tokens)
+  if seen[i] then redis.call('HINCRBY', state, 'rc', 1) else redis.call('HSET', state, 'rw', now, 'rc', 1) end
 end
 return { 1 }
 `;
@@ -83,19 +119,43 @@ export type AdmitReply =
       readonly retryAfterMs: number;
     };
 
-const num = (view: MemoryView, key: string): number => Number(view.get(key) ?? "0");
+/**
+ * The memory twin keeps a subject's state as one JSON value under its state key; a single process
+ * has no concurrent writers, so it needs no finer structure.
+ */
+interface MemoryState {
+  bw?: string;
+  bs: number;
+  rw?: number;
+  rc: number;
+  tw?: number;
+  tc: number;
+  /** Requests in flight: id → [hold expiry, cost, tokens]. */
+  fl: Record<string, [number, number, number]>;
+}
 
-/** INCRBY(FLOAT) twin: keeps the key's expiry; a key it creates gets `ttlIfNew`. */
-function incrBy(view: MemoryView, key: string, by: number, ttlIfNew: number | undefined): number {
-  const existed = view.get(key) !== null;
-  const ttl = view.pttl(key);
-  const value = num(view, key) + by;
-  view.set(key, String(value), existed ? (ttl > 0 ? ttl : undefined) : ttlIfNew);
-  return value;
+function readState(view: MemoryView, key: string): MemoryState {
+  const raw = view.get(key);
+  return raw === null ? { bs: 0, rc: 0, tc: 0, fl: {} } : (JSON.parse(raw) as MemoryState);
+}
+
+/** Drops expired holds; returns what the live ones reserve. */
+function liveHolds(state: MemoryState, now: number): { count: number; cost: number; tokens: number } {
+  const live = { count: 0, cost: 0, tokens: 0 };
+  for (const [id, [expires, cost, tokens]] of Object.entries(state.fl)) {
+    if (expires <= now) {
+      delete state.fl[id];
+      continue;
+    }
+    live.count += 1;
+    live.cost += cost;
+    live.tokens += tokens;
+  }
+  return live;
 }
 
 export const admitScript: KvScript<AdmitReply> = Object.freeze<KvScript<AdmitReply>>({
-  name: "routeiq_admit",
+  name: "routeiq_admit_v2",
   lua: ADMIT_LUA,
   parse(reply: unknown): AdmitReply {
     const [ok, kind, subject, detail, ttl] = reply as [number, number?, number?, (number | string)?, number?];
@@ -111,91 +171,137 @@ export const admitScript: KvScript<AdmitReply> = Object.freeze<KvScript<AdmitRep
     };
   },
   memory(view, keys, args) {
-    const [nb, nr, estimate, budgetTtl, windowMs, parallelTtl] = args.slice(0, 6).map(Number) as number[];
-    const rk = (nb as number) * 2;
-    const ra = 6 + (nb as number) * 2;
-    const rateLimit = (i: number, which: number) => Number(args[ra + i * 3 + which - 1]);
-    const rateKey = (i: number, which: number) => keys[rk + i * 3 + which - 1] as string;
-    for (let i = 0; i < (nb as number); i++) {
-      const spendKey = keys[i * 2] as string;
-      if (view.get(spendKey) === null) view.set(spendKey, args[7 + i * 2] as string, budgetTtl);
-      const committed = num(view, spendKey) + num(view, keys[i * 2 + 1] as string);
-      if (committed >= Number(args[6 + i * 2])) return [0, 1, i, String(committed)];
-    }
-    for (let i = 0; i < (nr as number); i++) {
-      for (let which = 1; which <= 3; which++) {
-        if (rateLimit(i, which) > 0 && num(view, rateKey(i, which)) >= rateLimit(i, which)) {
-          return [0, 2, i, which, which < 3 ? view.pttl(rateKey(i, which)) : 1000];
-        }
+    const [n, , cost, tokens, holdMs, windowMs] = args.slice(0, 6).map(Number) as number[];
+    const id = args[1] as string;
+    const now = view.now();
+    const states: MemoryState[] = [];
+    for (let i = 0; i < (n as number); i++) {
+      const key = keys[i * 3] as string;
+      const [budget, seed, rpm, tpm, parallel] = [1, 2, 4, 5, 6].map((o) => Number(args[6 + i * 6 + o - 1]));
+      const window = args[6 + i * 6 + 2] as string;
+      const state = readState(view, key);
+      const held = liveHolds(state, now);
+      states.push(state);
+      if ((budget as number) >= 0) {
+        state.bs = state.bw === window ? Math.max(state.bs, seed as number) : (seed as number);
+        state.bw = window;
+        view.set(key, JSON.stringify(state));
+        const committed = state.bs + held.cost;
+        if (committed >= (budget as number)) return [0, 1, i, String(committed)];
       }
-    }
-    for (let i = 0; i < (nb as number); i++) {
-      const reservedKey = keys[i * 2 + 1] as string;
-      incrBy(view, reservedKey, estimate as number, undefined);
-      view.pexpire(reservedKey, budgetTtl as number);
-    }
-    for (let i = 0; i < (nr as number); i++) {
-      if (rateLimit(i, 1) > 0) incrBy(view, rateKey(i, 1), 1, windowMs);
-      if (rateLimit(i, 3) > 0) {
-        incrBy(view, rateKey(i, 3), 1, undefined);
-        view.pexpire(rateKey(i, 3), parallelTtl as number);
+      const rpmOpen = state.rw !== undefined && now - state.rw < (windowMs as number);
+      const tpmOpen = state.tw !== undefined && now - state.tw < (windowMs as number);
+      if ((rpm as number) > 0 && rpmOpen && state.rc >= (rpm as number)) {
+        return [0, 2, i, 1, (state.rw as number) + (windowMs as number) - now];
       }
+      const used = tpmOpen ? state.tc : 0;
+      if ((tpm as number) > 0 && used + held.tokens >= (tpm as number)) {
+        return [
+          0,
+          2,
+          i,
+          2,
+          used >= (tpm as number) ? (state.tw as number) + (windowMs as number) - now : 1000,
+        ];
+      }
+      if ((parallel as number) > 0 && held.count >= (parallel as number)) return [0, 2, i, 3, 1000];
     }
+    states.forEach((state, i) => {
+      state.fl[id] = [now + (holdMs as number), cost as number, tokens as number];
+      if (state.rw !== undefined && now - state.rw < (windowMs as number)) state.rc += 1;
+      else {
+        state.rw = now;
+        state.rc = 1;
+      }
+      view.set(keys[i * 3] as string, JSON.stringify(state));
+    });
     return [1];
   },
 });
 
 /**
- * FINISH — the request ended. KEYS: per budgeted subject [spend, reserved], then per limited
- * subject [tpm, parallel]. ARGV: nBudget, nRate, estimate, actualCost, windowMs, tokens, then per
- * limited subject [countTokens (0/1), releaseParallel (0/1)]. Releases the reservation and adds
- * the real cost, counts the tokens, frees the parallel slot.
+ * FINISH: the request ended. KEYS: per subject [state, inFlight, reservations]. ARGV: subjects,
+ * requestId, actualCost, actualTokens, windowMs. Frees the request's hold (if it has not expired
+ * already), adds its real cost to each live spend counter and its tokens to each tpm window.
  */
 const FINISH_LUA = `
-local nb = tonumber(ARGV[1])
-local nr = tonumber(ARGV[2])
+redis.replicate_commands()
+local n = tonumber(ARGV[1])
+local id = ARGV[2]
+local cost = tonumber(ARGV[3])
+local tokens = tonumber(ARGV[4])
 local windowMs = tonumber(ARGV[5])
-local tokens = tonumber(ARGV[6])
-for i = 0, nb - 1 do
-  if redis.call('EXISTS', KEYS[2 + i * 2]) == 1 then
-    redis.call('INCRBYFLOAT', KEYS[2 + i * 2], -tonumber(ARGV[3]))
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+for i = 0, n - 1 do
+  local state, inFlight, held = KEYS[i * 3 + 1], KEYS[i * 3 + 2], KEYS[i * 3 + 3]
+  local r = redis.call('HGET', held, id)
+  if r then
+    local c, t = string.match(r, '^(%S+) (%S+)$')
+    redis.call('HINCRBYFLOAT', state, 'rs', 0 - tonumber(c))
+    redis.call('HINCRBY', state, 'rt', 0 - tonumber(t))
+    redis.call('HDEL', held, id)
+    redis.call('ZREM', inFlight, id)
   end
-  if redis.call('EXISTS', KEYS[1 + i * 2]) == 1 then
-    redis.call('INCRBYFLOAT', KEYS[1 + i * 2], ARGV[4])
+  if cost > 0 and redis.call('HEXISTS', state, 'bw') == 1 then
+    redis.call('HINCRBYFLOAT', state, 'bs', cost)
   end
-end
-local rk = nb * 2
-for i = 0, nr - 1 do
-  if tonumber(ARGV[7 + i * 2]) == 1 and tokens > 0 then
-    if redis.call('INCRBY', KEYS[rk + 1 + i * 2], tokens) == tokens then
-      redis.call('PEXPIRE', KEYS[rk + 1 + i * 2], windowMs)
+  if tokens > 0 then
+    local tw = tonumber(redis.call('HGET', state, 'tw'))
+    if tw ~= nil and now - tw < windowMs then
+      redis.call('HINCRBY', state, 'tc', tokens)
+    else
+      redis.call('HSET', state, 'tw', now, 'tc', tokens)
     end
-  end
-  if tonumber(ARGV[8 + i * 2]) == 1 and tonumber(redis.call('GET', KEYS[rk + 2 + i * 2]) or '0') > 0 then
-    redis.call('DECR', KEYS[rk + 2 + i * 2])
   end
 end
 return 1
 `;
 
 export const finishScript: KvScript<void> = Object.freeze<KvScript<void>>({
-  name: "routeiq_finish",
+  name: "routeiq_finish_v2",
   lua: FINISH_LUA,
   parse: () => undefined,
   memory(view, keys, args) {
-    const [nb, nr, estimate, actual, windowMs, tokens] = args.slice(0, 6).map(Number) as number[];
-    for (let i = 0; i < (nb as number); i++) {
-      const reservedKey = keys[i * 2 + 1] as string;
-      const spendKey = keys[i * 2] as string;
-      if (view.get(reservedKey) !== null) incrBy(view, reservedKey, -(estimate as number), undefined);
-      if (view.get(spendKey) !== null) incrBy(view, spendKey, actual as number, undefined);
+    const [n, , cost, tokens, windowMs] = args.slice(0, 5).map(Number) as number[];
+    const id = args[1] as string;
+    const now = view.now();
+    for (let i = 0; i < (n as number); i++) {
+      const key = keys[i * 3] as string;
+      const state = readState(view, key);
+      delete state.fl[id];
+      if ((cost as number) > 0 && state.bw !== undefined) state.bs += cost as number;
+      if ((tokens as number) > 0) {
+        if (state.tw !== undefined && now - state.tw < (windowMs as number)) state.tc += tokens as number;
+        else {
+          state.tw = now;
+          state.tc = tokens as number;
+        }
+      }
+      view.set(key, JSON.stringify(state));
     }
-    const rk = (nb as number) * 2;
-    for (let i = 0; i < (nr as number); i++) {
-      const tpmKey = keys[rk + i * 2] as string;
-      const parallelKey = keys[rk + i * 2 + 1] as string;
-      if (args[6 + i * 2] === "1" && (tokens as number) > 0) incrBy(view, tpmKey, tokens as number, windowMs);
-      if (args[7 + i * 2] === "1" && num(view, parallelKey) > 0) incrBy(view, parallelKey, -1, undefined);
+    return 1;
+  },
+});
+
+/**
+ * RESET SPEND: an operator set a subject's spend in Postgres (`/key/update {"spend": 0}`). KEYS:
+ * per subject [state]. The live counter is dropped, so the next admission seeds it from Postgres.
+ */
+export const resetSpendScript: KvScript<void> = Object.freeze<KvScript<void>>({
+  name: "routeiq_reset_spend_v1",
+  lua: `
+for i = 1, #KEYS do redis.call('HDEL', KEYS[i], 'bw', 'bs') end
+return 1
+`,
+  parse: () => undefined,
+  memory(view, keys) {
+    for (const key of keys) {
+      if (view.get(key) === null) continue;
+      const state = readState(view, key);
+      delete state.bw;
+      state.bs = 0;
+      view.set(key, JSON.stringify(state));
     }
     return 1;
   },

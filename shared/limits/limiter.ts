@@ -1,14 +1,24 @@
 import { forbidden, GatewayError } from "../errors";
 import type { Logger } from "../logging/logger";
 import type { Kv } from "../store/kv/port";
-import { type AdmitReply, admitScript, finishScript } from "./limit-scripts";
-import type { LimitSubject } from "./subject";
+import { type AdmitReply, admitScript, finishScript, resetSpendScript } from "./limit-scripts";
+import { hasRateLimits, type LimitSubject } from "./subject";
 
 const WINDOW_MS = 60_000;
-/** A replica that dies mid-request must not hold a parallel slot or a reservation forever. */
-const IN_FLIGHT_TTL_MS = 10 * 60_000;
-/** Live spend counters are re-seeded from Postgres at least this often. */
-const MAX_SPEND_TTL_MS = 60 * 60_000;
+/**
+ * How long an admitted request may hold its reservation and parallel slot. A request that runs
+ * longer (a very long stream) frees them early; one whose replica died frees them when this runs
+ * out, on its own, however busy its key stays.
+ */
+const HOLD_MS = 10 * 60_000;
+
+/**
+ * Reservations are capped where a number stays exact in Lua and Redis integers: a client asking for
+ * `max_tokens: 1e300` is still refused by any budget, instead of breaking the script (which would
+ * fail open).
+ */
+const MAX_TOKENS = 1e12;
+const MAX_COST = 1e9;
 
 export type FailMode = "open" | "closed";
 
@@ -18,40 +28,41 @@ export interface LimiterOptions {
   /** What to do when the KV store cannot be reached: serve anyway (open) or refuse (closed). */
   readonly failMode: () => FailMode;
   readonly onKvFailure?: (error: unknown) => void;
+  /** Namespace of the limiter's keys in the KV store. */
+  readonly prefix?: string;
+  /** How long an admission may hold its reservation (default HOLD_MS). */
+  readonly holdMs?: number;
+}
+
+/** What a request may use at most: held from admission until it finishes. */
+export interface Reservation {
+  /** USD. */
+  readonly cost: number;
+  readonly tokens: number;
 }
 
 /** A request that was let through; `finish` records what it used and frees what it held. */
 export interface Admission {
-  finish(tokens: number, cost: number): void;
+  /** Call once; resolves when recorded (never rejects: a store failure is reported, not thrown). */
+  finish(tokens: number, cost: number): Promise<void>;
 }
 
-const NOTHING_HELD: Admission = Object.freeze({ finish() {} });
+const NOTHING_HELD: Admission = Object.freeze({ finish: () => Promise.resolve() });
 
 const WHICH = { 1: "rpm", 2: "tpm", 3: "parallel request" } as const;
 
-const rateKeys = (s: LimitSubject) => {
-  const base = `routeiq:rl:${s.scope}:${s.id}`;
-  return { rpm: `${base}:rpm`, tpm: `${base}:tpm`, parallel: `${base}:par` };
-};
+/** Non-negative, finite and at most `max`: what a counter may be given. */
+const bounded = (value: number, max: number): number =>
+  Number.isFinite(value) ? Math.min(max, Math.max(0, value)) : value > 0 ? max : 0;
 
-function budgetKeys(s: LimitSubject): { spend: string; reserved: string } {
-  const window = s.budgetResetAt === undefined ? "all" : String(s.budgetResetAt.getTime());
-  const base = `routeiq:budget:${s.scope}:${s.id}:${window}`;
-  return { spend: `${base}:spend`, reserved: `${base}:reserved` };
-}
-
-function budgetTtl(s: LimitSubject, now: number): number {
-  if (s.budgetResetAt === undefined) return MAX_SPEND_TTL_MS;
-  return Math.max(1_000, Math.min(MAX_SPEND_TTL_MS, s.budgetResetAt.getTime() - now));
-}
+const limited = (s: LimitSubject) => s.maxBudget !== undefined || hasRateLimits(s);
 
 function refusal(
   reply: Exclude<AdmitReply, { admitted: true }>,
-  budgeted: readonly LimitSubject[],
-  limited: readonly LimitSubject[],
+  subjects: readonly LimitSubject[],
 ): GatewayError {
+  const s = subjects[reply.subject] as LimitSubject;
   if (reply.kind === "budget") {
-    const s = budgeted[reply.subject] as LimitSubject;
     const who = s.scope === "key" ? "key" : `${s.scope} "${s.id}"`;
     const resets = s.budgetResetAt === undefined ? "" : `; resets at ${s.budgetResetAt.toISOString()}`;
     return forbidden(
@@ -59,7 +70,6 @@ function refusal(
       `${who} budget exceeded: spent $${reply.committed.toFixed(6)} of max_budget $${s.maxBudget}${resets}`,
     );
   }
-  const s = limited[reply.subject] as LimitSubject;
   const limit = [s.rpmLimit, s.tpmLimit, s.maxParallelRequests][reply.which - 1];
   const seconds = Math.max(1, Math.ceil(reply.retryAfterMs / 1000));
   return new GatewayError({
@@ -73,80 +83,90 @@ function refusal(
 
 /**
  * Enforces rpm/tpm/parallel limits and budgets for a request's subjects (key, team, user),
- * atomically across replicas: one script call to admit, one to finish.
+ * atomically across replicas: one script call to admit, one to finish (see limit-scripts.ts).
  */
 export class Limiter {
   readonly #options: LimiterOptions;
+  readonly #prefix: string;
+  readonly #finishing = new Set<Promise<void>>();
 
   constructor(options: LimiterOptions) {
     this.#options = options;
+    this.#prefix = options.prefix ?? "routeiq";
   }
 
-  async admit(subjects: readonly LimitSubject[], estimatedCost: number): Promise<Admission> {
-    const budgeted = subjects.filter((s) => s.maxBudget !== undefined);
-    const limited = subjects.filter(
-      (s) => s.rpmLimit !== undefined || s.tpmLimit !== undefined || s.maxParallelRequests !== undefined,
-    );
-    if (budgeted.length === 0 && limited.length === 0) return NOTHING_HELD;
-    const now = Date.now();
-    const budgetKeyList = budgeted.flatMap((s) => {
-      const k = budgetKeys(s);
-      return [k.spend, k.reserved];
-    });
-    const ttl =
-      budgeted.length === 0 ? MAX_SPEND_TTL_MS : Math.min(...budgeted.map((s) => budgetTtl(s, now)));
+  async admit(subjects: readonly LimitSubject[], reservation: Reservation): Promise<Admission> {
+    const counted = subjects.filter(limited);
+    if (counted.length === 0) return NOTHING_HELD;
+    const keys = counted.flatMap((s) => this.#keys(s));
+    const requestId = crypto.randomUUID();
+    const cost = bounded(reservation.cost, MAX_COST);
+    const tokens = Math.ceil(bounded(reservation.tokens, MAX_TOKENS));
     let reply: AdmitReply;
     try {
-      reply = await this.#options.kv.run(
-        admitScript,
-        [
-          ...budgetKeyList,
-          ...limited.flatMap((s) => {
-            const k = rateKeys(s);
-            return [k.rpm, k.tpm, k.parallel];
-          }),
-        ],
-        [
-          budgeted.length,
-          limited.length,
-          estimatedCost,
-          ttl,
-          WINDOW_MS,
-          IN_FLIGHT_TTL_MS,
-          ...budgeted.flatMap((s) => [s.maxBudget ?? 0, s.spend]),
-          ...limited.flatMap((s) => [s.rpmLimit ?? 0, s.tpmLimit ?? 0, s.maxParallelRequests ?? 0]),
-        ],
-      );
+      reply = await this.#options.kv.run(admitScript, keys, [
+        counted.length,
+        requestId,
+        cost,
+        tokens,
+        this.#options.holdMs ?? HOLD_MS,
+        WINDOW_MS,
+        ...counted.flatMap((s) => [
+          s.maxBudget ?? -1,
+          s.spend,
+          s.budgetResetAt === undefined ? "all" : String(s.budgetResetAt.getTime()),
+          s.rpmLimit ?? 0,
+          s.tpmLimit ?? 0,
+          s.maxParallelRequests ?? 0,
+        ]),
+      ]);
     } catch (error) {
       return this.#kvDown(error);
     }
-    if (!reply.admitted) throw refusal(reply, budgeted, limited);
-    const finishKeys = [
-      ...budgetKeyList,
-      ...limited.flatMap((s) => {
-        const k = rateKeys(s);
-        return [k.tpm, k.parallel];
-      }),
-    ];
-    const flags = limited.flatMap((s) => [
-      s.tpmLimit === undefined ? 0 : 1,
-      s.maxParallelRequests === undefined ? 0 : 1,
-    ]);
+    if (!reply.admitted) throw refusal(reply, counted);
+    let finished: Promise<void> | undefined;
     return {
-      finish: (tokens, cost) => {
-        this.#options.kv
-          .run(finishScript, finishKeys, [
-            budgeted.length,
-            limited.length,
-            estimatedCost,
-            cost,
+      finish: (usedTokens, usedCost) => {
+        finished ??= this.#track(
+          this.#options.kv.run(finishScript, keys, [
+            counted.length,
+            requestId,
+            bounded(usedCost, MAX_COST),
+            Math.round(bounded(usedTokens, MAX_TOKENS)),
             WINDOW_MS,
-            tokens,
-            ...flags,
-          ])
-          .catch((error: unknown) => this.#options.onKvFailure?.(error));
+          ]),
+        );
+        return finished;
       },
     };
+  }
+
+  /** An operator set these subjects' spend in Postgres: the live counters start again from it. */
+  async resetSpend(subjects: ReadonlyArray<Pick<LimitSubject, "scope" | "id">>): Promise<void> {
+    if (subjects.length === 0) return;
+    await this.#options.kv.run(
+      resetSpendScript,
+      subjects.map((s) => this.#keys(s)[0]),
+      [],
+    );
+  }
+
+  /** Waits for the finishes under way (a Lambda invoke's end, shutdown). */
+  async drain(): Promise<void> {
+    await Promise.all([...this.#finishing]);
+  }
+
+  #keys(s: Pick<LimitSubject, "scope" | "id">): [state: string, inFlight: string, held: string] {
+    const base = `${this.#prefix}:lim:${s.scope}:${s.id}`;
+    return [base, `${base}:fl`, `${base}:fr`];
+  }
+
+  #track(call: Promise<void>): Promise<void> {
+    const done = call
+      .catch((error: unknown) => this.#options.onKvFailure?.(error))
+      .finally(() => this.#finishing.delete(done));
+    this.#finishing.add(done);
+    return done;
   }
 
   #kvDown(error: unknown): Admission {

@@ -70,6 +70,8 @@ export const completionRequestSchema = z.looseObject({
   max_tokens: z.number().int().positive().nullish(),
   temperature: nullableNumber(0, 2),
   stop,
+  n: z.number().int().min(1).max(128).nullish(),
+  best_of: z.number().int().min(1).max(128).nullish(),
 });
 
 export const embeddingRequestSchema = z.looseObject({
@@ -81,5 +83,7 @@ export const embeddingRequestSchema = z.looseObject({
     z.array(z.array(z.number())).min(1),
   ]),
   encoding_format: z.enum(["float", "base64"]).optional(),
-  dimensions: z.number().int().positive().optional(),
+  // The largest embedding models have a few thousand dimensions; the bound keeps a mistyped (or
+  // hostile) value from reaching an upstream that would try to allocate it.
+  dimensions: z.number().int().positive().max(65_536).optional(),
 });

@@ -4,32 +4,80 @@ import type { Usage } from "./types";
 /** `cancelled`: the client went away, which says nothing about the upstream's health. */
 export type StreamOutcome = "completed" | "failed" | "cancelled";
 
+export interface StreamEnd {
+  /** The usage the upstream reported, if the stream got that far. */
+  readonly usage: Usage | undefined;
+  readonly outcome: StreamOutcome;
+  /** The generated text forwarded to the client (content, tool calls, completions' text). */
+  readonly delivered: string;
+}
+
 export interface StreamHooks {
   /** Forward the usage-only chunk to the client (it asked with `stream_options.include_usage`). */
   readonly includeUsage: boolean;
   readonly onFirstChunk: () => void;
-  /** Called once: with the usage seen (if any) and how the stream ended. */
-  readonly onEnd: (usage: Usage | undefined, outcome: StreamOutcome) => void;
+  /** Called once, however the stream ends. */
+  readonly onEnd: (end: StreamEnd) => void;
+}
+
+interface ChunkShape {
+  usage?: Usage | null;
+  choices?: Array<{
+    text?: unknown;
+    delta?: {
+      content?: unknown;
+      reasoning_content?: unknown;
+      refusal?: unknown;
+      tool_calls?: Array<{ function?: { name?: unknown; arguments?: unknown } }>;
+    };
+  }>;
+}
+
+/** The generated text in one chunk, chat or text completion, tool calls included. */
+function generatedText(chunk: ChunkShape, into: string[]): void {
+  for (const choice of chunk.choices ?? []) {
+    if (typeof choice.text === "string") into.push(choice.text);
+    const delta = choice.delta;
+    if (delta === undefined) continue;
+    for (const value of [delta.content, delta.reasoning_content, delta.refusal]) {
+      if (typeof value === "string") into.push(value);
+    }
+    for (const call of delta.tool_calls ?? []) {
+      if (typeof call.function?.name === "string") into.push(call.function.name);
+      if (typeof call.function?.arguments === "string") into.push(call.function.arguments);
+    }
+  }
+}
+
+function parseChunk(data: string): ChunkShape | undefined {
+  try {
+    const parsed: unknown = JSON.parse(data);
+    return parsed !== null && typeof parsed === "object" ? (parsed as ChunkShape) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
  * Watches an OpenAI SSE stream on its way to the client: notes the first chunk (time to first
- * token) and the usage, drops the usage-only chunk the client did not ask for, and turns an
- * upstream failure mid-stream into a final `data: {"error":...}` event (what OpenAI SDKs raise on)
- * instead of a silently truncated response. Chunk JSON is forwarded as written, not re-serialised.
+ * token), the usage and the text delivered (what a stream cut short is charged on), drops the
+ * usage-only chunk the client did not ask for, and turns an upstream failure mid-stream into a
+ * final `data: {"error":...}` event (what OpenAI SDKs raise on) instead of a silently truncated
+ * response. Chunk JSON is forwarded as written, not re-serialised.
  */
 export function observeStream(
   upstream: ReadableStream<Uint8Array>,
   hooks: StreamHooks,
 ): ReadableStream<Uint8Array> {
   const reader = parseSse(upstream).getReader();
+  const delivered: string[] = [];
   let first = true;
   let usage: Usage | undefined;
   let ended = false;
   const end = (outcome: StreamOutcome) => {
     if (ended) return;
     ended = true;
-    hooks.onEnd(usage, outcome);
+    hooks.onEnd({ usage, outcome, delivered: delivered.join("") });
   };
 
   return new ReadableStream<Uint8Array>({
@@ -50,12 +98,13 @@ export function observeStream(
             first = false;
             hooks.onFirstChunk();
           }
-          if (value.data.includes('"usage"')) {
-            const chunk = JSON.parse(value.data) as { usage?: Usage | null; choices?: unknown[] };
-            if (chunk.usage) usage = chunk.usage;
-            if (!hooks.includeUsage && chunk.usage && chunk.choices?.length === 0) continue;
+          const chunk = parseChunk(value.data);
+          if (chunk?.usage) {
+            usage = chunk.usage;
+            if (!hooks.includeUsage && chunk.choices?.length === 0) continue;
           }
           controller.enqueue(encodeSse(value.data));
+          if (chunk !== undefined) generatedText(chunk, delivered);
           return;
         }
       } catch (error) {

@@ -25,7 +25,11 @@ describe("CachedRouterState", () => {
     const group = [deployment("a"), deployment("b")];
     await cached.stats(group);
     cached.begin("a");
-    const cooled = await cached.end("a", { ok: false, latencyMs: 5, tokens: 0, coolNow: true }, policy);
+    const cooled = await cached.end(
+      "a",
+      { result: "failed", latencyMs: 5, tokens: 0, coolNow: true },
+      policy,
+    );
     expect(cooled).toBe(true);
     expect((await cached.stats(group))[0]?.cooldownUntil).toBe(now + 30_000);
   });

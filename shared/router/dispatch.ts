@@ -2,10 +2,10 @@ import type { Deployment } from "../config/deployment";
 import type { RuntimeConfig } from "../config/runtime-config";
 import { GatewayError, UpstreamError } from "../errors";
 import type { GatewayMetrics } from "../metrics/port";
-import { attempt, ClientClosedError } from "./attempt";
+import { attempt } from "./attempt";
 import { finalError, noCapacity } from "./final-error";
 import { strategies } from "./strategies";
-import type { Candidate, RouterState } from "./types";
+import type { AttemptResult, Candidate, RouterState } from "./types";
 
 export interface RouterDeps {
   readonly routerState: RouterState;
@@ -18,6 +18,11 @@ export interface RouteRequest<T> {
   readonly modelGroup: string;
   readonly estimatedTokens: number;
   readonly signal: AbortSignal;
+  /**
+   * Whether the caller may be served by a group: fallbacks and context-window fallbacks it may not
+   * use are skipped, as if they were not configured. The requested group was checked already.
+   */
+  readonly allows: (group: string) => boolean;
   readonly call: (deployment: Deployment, signal: AbortSignal) => Promise<T>;
 }
 
@@ -26,7 +31,7 @@ export interface Routed<T> {
   readonly deployment: Deployment;
   readonly attempts: number;
   /** Records the outcome once the response is complete (for streams: when the stream ends). */
-  readonly settle: (tokens: number, ok?: boolean) => void;
+  readonly settle: (tokens: number, result?: AttemptResult) => void;
 }
 
 /** Upstream retry-after beyond this is not waited out: the client is told instead. */
@@ -51,7 +56,9 @@ export async function route<T>(
   const { router } = config;
   const strategy = strategies[router.strategy];
   const policy = { allowedFails: router.allowedFails, cooldownMs: router.cooldownMs };
-  let chain: readonly string[] = [req.modelGroup, ...(config.fallbacks.get(req.modelGroup) ?? [])];
+  const alternatives = (map: ReadonlyMap<string, readonly string[]>, group: string) =>
+    (map.get(group) ?? []).filter(req.allows);
+  let chain: readonly string[] = [req.modelGroup, ...alternatives(config.fallbacks, req.modelGroup)];
   let attempts = 0;
   let lastError: UpstreamError | GatewayError | undefined;
 
@@ -66,7 +73,7 @@ export async function route<T>(
         400,
         `prompt of ~${req.estimatedTokens} tokens exceeds every "${group}" deployment's max_input_tokens`,
       );
-      chain = [...chain.slice(0, g + 1), ...(config.contextWindowFallbacks.get(group) ?? [])];
+      chain = [...chain.slice(0, g + 1), ...alternatives(config.contextWindowFallbacks, group)];
       continue;
     }
     const tries = new Map<string, number>();
@@ -121,18 +128,24 @@ export async function route<T>(
           latencyMs,
         });
         let settled = false;
-        const settle = (tokens: number, ok = true) => {
+        const settle = (tokens: number, outcome: AttemptResult = "ok") => {
           if (settled) return;
           settled = true;
-          void deps.routerState.end(d.id, { ok, latencyMs, tokens, coolNow: false }, policy);
+          void deps.routerState.end(d.id, { result: outcome, latencyMs, tokens, coolNow: false }, policy);
         };
         return { result, deployment: d, attempts, settle };
-      } catch (caught) {
-        const error = caught instanceof ClientClosedError ? caught : asUpstreamError(caught);
+      } catch (error) {
         const latencyMs = Date.now() - started;
-        if (error instanceof ClientClosedError) {
-          void deps.routerState.end(d.id, { ok: true, latencyMs, tokens: 0, coolNow: false }, policy);
-          throw error;
+        if (!(error instanceof UpstreamError)) {
+          // Not the upstream's doing: the client went away, or the gateway could not make the call
+          // (a request it cannot serialise, a bug of ours). Retrying elsewhere would fail alike,
+          // and counting it against the deployment would let any client cool a group down.
+          void deps.routerState.end(
+            d.id,
+            { result: "released", latencyMs, tokens: 0, coolNow: false },
+            policy,
+          );
+          throw error instanceof GatewayError ? withAttempts(error, attempts) : error;
         }
         deps.metrics.deploymentCall({
           modelGroup: group,
@@ -147,14 +160,14 @@ export async function route<T>(
         const cooling = fits.length > 1 ? policy : { allowedFails: Number.POSITIVE_INFINITY, cooldownMs: 0 };
         const cooled = await deps.routerState.end(
           d.id,
-          { ok: !countsAgainst, latencyMs, tokens: 0, coolNow },
+          { result: countsAgainst ? "failed" : "ok", latencyMs, tokens: 0, coolNow },
           cooling,
         );
         // A zero-length cooldown (a group of one, or cooldown_time: 0) skips nothing: not reported.
         if (cooled && cooling.cooldownMs > 0) deps.metrics.cooldown(group, d.id, true);
         lastError = error;
         if (error.kind === "context_window") {
-          chain = [...chain.slice(0, g + 1), ...(config.contextWindowFallbacks.get(group) ?? [])];
+          chain = [...chain.slice(0, g + 1), ...alternatives(config.contextWindowFallbacks, group)];
           break;
         }
         if (!countsAgainst) throw withAttempts(finalError(error), attempts);
@@ -180,13 +193,6 @@ function withAttempts(error: GatewayError, attempts: number): GatewayError {
     param: error.param,
     headers: { ...error.headers, "x-routeiq-attempts": String(attempts) },
   });
-}
-
-function asUpstreamError(error: unknown): UpstreamError {
-  if (error instanceof UpstreamError) return error;
-  if (error instanceof GatewayError) return new UpstreamError("http", error.status, error.message);
-  const message = error instanceof Error ? error.message : String(error);
-  return new UpstreamError("network", 502, `upstream call failed: ${message}`);
 }
 
 function allCooling(group: string, cooldowns: readonly number[], now: number): GatewayError {

@@ -113,7 +113,8 @@ export class KvRouterState implements RouterState {
     const pending = this.#pendingFor(deploymentId);
     pending.finished += 1;
     pending.tokens += Math.max(0, Math.round(outcome.tokens));
-    if (outcome.ok) {
+    if (outcome.result === "released") return false;
+    if (outcome.result === "ok") {
       pending.successes += 1;
       pending.latencySumMs += Math.max(0, outcome.latencyMs);
       return false;

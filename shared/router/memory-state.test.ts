@@ -4,8 +4,8 @@ import { deployment } from "./test-fixtures";
 import type { Outcome } from "./types";
 
 const policy = { allowedFails: 3, cooldownMs: 5_000 };
-const ok = (latencyMs: number, tokens = 0): Outcome => ({ ok: true, latencyMs, tokens, coolNow: false });
-const fail = (coolNow = false): Outcome => ({ ok: false, latencyMs: 10, tokens: 0, coolNow });
+const ok = (latencyMs: number, tokens = 0): Outcome => ({ result: "ok", latencyMs, tokens, coolNow: false });
+const fail = (coolNow = false): Outcome => ({ result: "failed", latencyMs: 10, tokens: 0, coolNow });
 
 function setup(start = 120_000) {
   let now = start;

@@ -61,7 +61,8 @@ export class MemoryRouterState implements RouterState {
     const entry = this.#entry(deploymentId, now);
     entry.inFlight = Math.max(0, entry.inFlight - 1);
     entry.tpm += outcome.tokens;
-    if (outcome.ok) {
+    if (outcome.result === "released") return Promise.resolve(false);
+    if (outcome.result === "ok") {
       entry.latencyMs =
         entry.latencyMs === undefined
           ? outcome.latencyMs

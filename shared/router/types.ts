@@ -34,8 +34,15 @@ export interface PickContext {
  */
 export type Strategy = (candidates: readonly Candidate[], ctx: PickContext) => Candidate | undefined;
 
+/**
+ * How an attempt ended, for the deployment's health: `ok` (a latency sample), `failed` (counts
+ * toward cooldown), or `released` (says nothing about the upstream: the client went away, or the
+ * gateway itself could not make the call).
+ */
+export type AttemptResult = "ok" | "failed" | "released";
+
 export interface Outcome {
-  readonly ok: boolean;
+  readonly result: AttemptResult;
   readonly latencyMs: number;
   readonly tokens: number;
   /** Cool down at once (429, auth or not-found from upstream) instead of counting toward allowed_fails. */

@@ -3,17 +3,21 @@ import { withoutCacheParam } from "../cache/directives";
 import { cacheIdentityOf } from "../cache/identity";
 import type { CacheRoute } from "../cache/key";
 import type { Deployment } from "../config/deployment";
-import type { RuntimeConfig } from "../config/runtime-config";
 import { GatewayError } from "../errors";
 import type { GatewayEnv } from "../http/env";
-import { observeStream } from "../openai/stream-observer";
+import { reservationFor } from "../limits/reservation";
+import { observeStream, type StreamOutcome } from "../openai/stream-observer";
 import type { Usage } from "../openai/types";
 import { providerFor } from "../providers/registry";
 import type { JsonResult, Provider, ProviderContext, ProviderResult } from "../providers/types";
 import { ClientClosedError } from "../router/attempt";
 import { route } from "../router/dispatch";
+import { servingDeployments } from "../router/serving-groups";
+import type { AttemptResult } from "../router/types";
 import { costOf } from "../spend/cost";
-import { checkModelAccess } from "./model-access";
+import { countTokens } from "../tokens/count-tokens";
+import { countPrompt, type PromptParts } from "../tokens/prompt-tokens";
+import { checkModelAccess, modelAccess } from "./model-access";
 import { openAccounting } from "./request-accounting";
 
 export type Operation<R> = (
@@ -26,7 +30,10 @@ export interface ModelCall<R> {
     stream?: boolean | null;
     stream_options?: { include_usage?: boolean } | null;
   };
+  /** The prompt, estimated cheaply (about 4 characters a token): routing and reservations. */
   readonly estimatedTokens: number;
+  /** The prompt as the tokenizer counts it, when the upstream never says (a stream cut short). */
+  readonly prompt: () => PromptParts;
   /** Which provider operation serves this route; deployments whose provider lacks it are skipped. */
   readonly operation: Operation<R>;
   readonly operationName: string;
@@ -36,27 +43,65 @@ export interface ModelCall<R> {
 
 export type Served = JsonResult | { readonly type: "stream"; readonly body: ReadableStream<Uint8Array> };
 
-export function modelNotFound(model: string, config: RuntimeConfig): GatewayError {
-  const known = [...config.groups.keys()];
+export function modelNotFound(model: string, visible: readonly string[]): GatewayError {
   return new GatewayError({
     status: 404,
     type: "invalid_request_error",
     code: "model_not_found",
     param: "model",
-    message: `model "${model}" is not configured; available models: ${known.length > 0 ? known.join(", ") : "(none)"}`,
+    message: `model "${model}" is not configured; available models: ${visible.length > 0 ? visible.join(", ") : "(none)"}`,
   });
 }
 
+/** Completions an upstream generates for the request, and its own output limit per completion. */
+function outputOf(call: Pick<ModelCall<unknown>, "route" | "request">): {
+  completions: number;
+  maxOutputTokens: number | undefined;
+} {
+  if (call.route === "embedding") return { completions: 0, maxOutputTokens: undefined };
+  const r = call.request as {
+    n?: number | null;
+    best_of?: number | null;
+    max_tokens?: number | null;
+    max_completion_tokens?: number | null;
+  };
+  return {
+    completions: Math.max(1, r.n ?? 1, r.best_of ?? 1),
+    maxOutputTokens: r.max_completion_tokens ?? r.max_tokens ?? undefined,
+  };
+}
+
+const STREAM_STATUS: Readonly<Record<StreamOutcome, number>> = {
+  completed: 200,
+  failed: 502,
+  cancelled: 499,
+};
+const STREAM_RESULT: Readonly<Record<StreamOutcome, AttemptResult>> = {
+  completed: "ok",
+  failed: "failed",
+  cancelled: "released",
+};
+
+const usageOf = (prompt: number, completion: number): Usage => ({
+  prompt_tokens: prompt,
+  completion_tokens: completion,
+  total_tokens: prompt + completion,
+});
+
 /**
  * Routes one OpenAI-format request to a deployment and returns its answer, setting the
- * `x-routeiq-*` headers and reporting usage, latency and time to first token.
+ * `x-routeiq-*` headers and reporting usage, latency and time to first token. Every request that
+ * is admitted is accounted for exactly once, however it ends: answered, failed, served from the
+ * cache, cut short by the client, or broken by an error of ours.
  */
 export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): Promise<Served> {
   const deps = c.get("deps");
   const config = deps.config.current();
+  const principal = c.get("principal");
+  const allows = modelAccess(principal);
   const model = call.request.model;
   const group = config.groups.get(model);
-  if (group === undefined) throw modelNotFound(model, config);
+  if (group === undefined) throw modelNotFound(model, [...config.groups.keys()].filter(allows));
   // Only configured names become metric labels, so unknown ones cannot grow the series without bound.
   c.set("requestedModel", model);
   if (!group.some((d) => call.operation(providerFor(d.provider)) !== undefined)) {
@@ -68,80 +113,108 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
       message: `model "${model}" does not support ${call.operationName}`,
     });
   }
-  checkModelAccess(c.get("principal"), model);
-  const request = call.request as { max_tokens?: number | null; max_completion_tokens?: number | null };
-  const accounting = await openAccounting(
-    c,
-    group,
-    call.estimatedTokens,
-    request.max_completion_tokens ?? request.max_tokens ?? undefined,
-  );
-  const cache = await deps.responseCache.lookup({
-    route: call.route,
-    modelGroup: model,
-    request: call.request,
-    headers: c.req.raw.headers,
-    identity: cacheIdentityOf(c.get("principal")),
-    settings: config.cache,
+  checkModelAccess(principal, model);
+  const reservation = reservationFor(servingDeployments(config, model, allows), {
+    promptTokens: call.estimatedTokens,
+    ...outputOf(call),
   });
-  for (const [name, value] of Object.entries(cache.headers)) c.header(name, value);
-  if (cache.hit !== undefined) {
-    accounting.cached();
-    return cache.hit;
-  }
-  const upstreamRequest = withoutCacheParam(call.request);
-  const started = Date.now();
-  const routed = await route(config, deps, {
-    modelGroup: model,
-    estimatedTokens: call.estimatedTokens,
-    signal: c.req.raw.signal,
-    call: (d, signal) => {
-      const operation = call.operation(providerFor(d.provider));
-      if (operation === undefined) {
-        throw new GatewayError({
-          status: 400,
-          type: "invalid_request_error",
-          code: "unsupported_operation",
-          message: `${d.id} does not support ${call.operationName}`,
-        });
-      }
-      return operation(upstreamRequest, d, { fetch: deps.fetch, signal });
-    },
-  }).catch((error: unknown) => {
-    accounting.failed(
-      error instanceof GatewayError ? error.status : error instanceof ClientClosedError ? 499 : 500,
-    );
-    throw error;
-  });
-  const { deployment: d, result } = routed;
-  c.header("x-routeiq-deployment", d.id);
-  c.header("x-routeiq-attempts", String(routed.attempts));
-  const report = (usage: Usage | undefined) => {
-    if (usage === undefined) return;
-    deps.metrics.usage({
-      modelGroup: d.modelGroup,
-      deployment: d.id,
-      inputTokens: usage.prompt_tokens,
-      outputTokens: usage.completion_tokens,
-      cost: costOf(d, usage),
+  const accounting = await openAccounting(c, model, reservation);
+  // The deployment the request was last sent to: once an upstream has the prompt, it is consumed.
+  let sentTo: Deployment | undefined;
+  const promptUsage = async () => usageOf(await countPrompt(call.prompt()), 0);
+  try {
+    const cache = await deps.responseCache.lookup({
+      route: call.route,
+      modelGroup: model,
+      request: call.request,
+      headers: c.req.raw.headers,
+      identity: cacheIdentityOf(principal),
+      settings: config.cache,
     });
-  };
-  if (result.type === "json") {
-    routed.settle(result.usage?.total_tokens ?? 0);
-    report(result.usage);
-    accounting.succeeded(d, result.usage);
-    void cache.storeJson(result.body);
-    return result;
+    for (const [name, value] of Object.entries(cache.headers)) c.header(name, value);
+    if (cache.hit !== undefined) {
+      accounting.cached();
+      return cache.hit;
+    }
+    const upstreamRequest = withoutCacheParam(call.request);
+    const started = Date.now();
+    const routed = await route(config, deps, {
+      modelGroup: model,
+      estimatedTokens: call.estimatedTokens,
+      signal: c.req.raw.signal,
+      allows,
+      call: (d, signal) => {
+        const operation = call.operation(providerFor(d.provider));
+        if (operation === undefined) {
+          throw new GatewayError({
+            status: 400,
+            type: "invalid_request_error",
+            code: "unsupported_operation",
+            message: `${d.id} does not support ${call.operationName}`,
+          });
+        }
+        sentTo = d;
+        return operation(upstreamRequest, d, { fetch: deps.fetch, signal });
+      },
+    });
+    const { deployment: d, result } = routed;
+    c.header("x-routeiq-deployment", d.id);
+    c.header("x-routeiq-attempts", String(routed.attempts));
+    const report = (usage: Usage) => {
+      deps.metrics.usage({
+        modelGroup: d.modelGroup,
+        deployment: d.id,
+        inputTokens: usage.prompt_tokens,
+        outputTokens: usage.completion_tokens,
+        cost: costOf(d, usage),
+      });
+    };
+    if (result.type === "json") {
+      routed.settle(result.usage?.total_tokens ?? 0);
+      if (result.usage !== undefined) report(result.usage);
+      accounting.succeeded(d, result.usage);
+      void cache.storeJson(result.body);
+      return result;
+    }
+    const body = observeStream(cache.tapStream(result.body), {
+      includeUsage: call.request.stream_options?.include_usage === true,
+      onFirstChunk: () => deps.metrics.timeToFirstToken(d.modelGroup, d.id, Date.now() - started),
+      onEnd: ({ usage, outcome, delivered }) => {
+        // A stream that ended before the upstream reported usage is charged for the prompt and
+        // what was delivered, counted with a tokenizer.
+        const counted =
+          usage !== undefined
+            ? Promise.resolve(usage)
+            : Promise.all([countPrompt(call.prompt()), countTokens(delivered)]).then(([p, o]) =>
+                usageOf(p, o),
+              );
+        void counted.then(
+          (used) => {
+            routed.settle(used.total_tokens, STREAM_RESULT[outcome]);
+            report(used);
+            if (outcome === "completed") accounting.succeeded(d, used);
+            else accounting.failed(STREAM_STATUS[outcome], d, used);
+          },
+          (error: unknown) => {
+            routed.settle(0, STREAM_RESULT[outcome]);
+            accounting.failed(STREAM_STATUS[outcome], d);
+            deps.logger.error("could not count a stream's tokens", { error: String(error) });
+          },
+        );
+      },
+    });
+    return { type: "stream", body };
+  } catch (error) {
+    const status =
+      error instanceof GatewayError ? error.status : error instanceof ClientClosedError ? 499 : 500;
+    const d = sentTo;
+    // The client left while an upstream had the request: the prompt was consumed all the same.
+    if (error instanceof ClientClosedError && d !== undefined) {
+      void promptUsage().then(
+        (used) => accounting.failed(status, d, used),
+        () => accounting.failed(status, d),
+      );
+    } else accounting.failed(status, d);
+    throw error;
   }
-  const body = observeStream(cache.tapStream(result.body), {
-    includeUsage: call.request.stream_options?.include_usage === true,
-    onFirstChunk: () => deps.metrics.timeToFirstToken(d.modelGroup, d.id, Date.now() - started),
-    onEnd: (usage, outcome) => {
-      routed.settle(usage?.total_tokens ?? 0, outcome !== "failed");
-      report(usage);
-      if (outcome === "completed") accounting.succeeded(d, usage);
-      else accounting.failed(outcome === "cancelled" ? 499 : 502, d);
-    },
-  });
-  return { type: "stream", body };
 }

@@ -8,6 +8,7 @@ import { messagesToChat } from "../messages-api/to-chat";
 import { SSE_HEADERS } from "../openai/sse";
 import { estimateChatTokens } from "../openai/token-estimate";
 import type { ChatCompletion } from "../openai/types";
+import { chatPrompt } from "../tokens/prompt-tokens";
 import { callModel } from "./call-model";
 
 /**
@@ -23,6 +24,7 @@ export function messagesRoute(): Hono<GatewayEnv> {
     const served = await callModel(c, {
       request,
       estimatedTokens: estimateChatTokens(request),
+      prompt: () => chatPrompt(request),
       operation: (p) => p.chat.bind(p),
       operationName: "messages",
       route: "chat",

@@ -8,7 +8,9 @@ import {
 } from "../openai/request-schemas";
 import { estimateChatTokens, estimateTokens } from "../openai/token-estimate";
 import type { ChatRequest, CompletionRequest, EmbeddingRequest } from "../openai/types";
+import { chatPrompt, completionPrompt, embeddingPrompt } from "../tokens/prompt-tokens";
 import { callModel } from "./call-model";
+import { modelAccess } from "./model-access";
 import { respond } from "./respond";
 
 /** The OpenAI API surface; mounted under `/v1` and at the root, as OpenAI-compatible clients expect both. */
@@ -20,6 +22,7 @@ export function openAIRoutes(): Hono<GatewayEnv> {
     const served = await callModel(c, {
       request,
       estimatedTokens: estimateChatTokens(request),
+      prompt: () => chatPrompt(request),
       operation: (p) => p.chat.bind(p),
       operationName: "chat completions",
       route: "chat",
@@ -32,6 +35,7 @@ export function openAIRoutes(): Hono<GatewayEnv> {
     const served = await callModel(c, {
       request,
       estimatedTokens: estimateTokens(JSON.stringify(request.prompt)),
+      prompt: () => completionPrompt(request),
       operation: (p) => p.completion?.bind(p),
       operationName: "text completions",
       route: "completion",
@@ -44,6 +48,7 @@ export function openAIRoutes(): Hono<GatewayEnv> {
     const served = await callModel(c, {
       request,
       estimatedTokens: estimateTokens(JSON.stringify(request.input)),
+      prompt: () => embeddingPrompt(request),
       operation: (p) => p.embedding?.bind(p),
       operationName: "embeddings",
       route: "embedding",
@@ -53,7 +58,8 @@ export function openAIRoutes(): Hono<GatewayEnv> {
 
   app.get("/models", (c) => {
     const config = c.get("deps").config.current();
-    const data = [...config.groups.keys()].map((id) => ({
+    // A key sees only what it may use, as LiteLLM lists a key's models.
+    const data = [...config.groups.keys()].filter(modelAccess(c.get("principal"))).map((id) => ({
       id,
       object: "model",
       created: 0,

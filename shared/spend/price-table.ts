@@ -62,16 +62,31 @@ export type KnownModel = keyof typeof PRICE_TABLE;
 // `-v1:0`. Anything else (`-mini`, `-pro`, `-4-5`) is a different model with its own price.
 const VERSION_SUFFIX = /^(?:-\d{4}-\d{2}-\d{2}|[-@]\d{8}|-\d{4}|-latest|-v\d+(?::\d+)?)+$/;
 
-const BY_LENGTH: readonly KnownModel[] = (Object.keys(PRICE_TABLE) as KnownModel[]).sort(
-  (a, b) => b.length - a.length,
-);
-
-/** The list price of an upstream model name: exact, else the longest known name it is a dated version of. */
-export function priceOf(model: string): Price | undefined {
+/**
+ * The entry of `table` for an upstream model name: exact, else the longest known name it is a
+ * dated version of. Shared by every per-model table (prices, output limits).
+ */
+export function lookupModel<V>(table: Readonly<Record<string, V>>, model: string): V | undefined {
   // Own keys only: a model named `constructor` must not find Object.prototype's.
-  if (Object.hasOwn(PRICE_TABLE, model)) return PRICE_TABLE[model as KnownModel];
-  for (const known of BY_LENGTH) {
-    if (model.startsWith(known) && VERSION_SUFFIX.test(model.slice(known.length))) return PRICE_TABLE[known];
+  if (Object.hasOwn(table, model)) return table[model];
+  for (const known of longestFirst(table)) {
+    if (model.startsWith(known) && VERSION_SUFFIX.test(model.slice(known.length))) return table[known];
   }
   return undefined;
+}
+
+const namesByLength = new WeakMap<object, readonly string[]>();
+
+function longestFirst(table: object): readonly string[] {
+  let names = namesByLength.get(table);
+  if (names === undefined) {
+    names = Object.keys(table).sort((a, b) => b.length - a.length);
+    namesByLength.set(table, names);
+  }
+  return names;
+}
+
+/** The list price of an upstream model name (see `lookupModel`). */
+export function priceOf(model: string): Price | undefined {
+  return lookupModel<Price>(PRICE_TABLE, model);
 }

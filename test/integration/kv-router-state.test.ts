@@ -10,8 +10,8 @@ import { REDIS_URL, requireRedis } from "../support/replicas";
 import { closedPort } from "../support/routing";
 
 const policy = { allowedFails: 3, cooldownMs: 5_000 };
-const ok = (latencyMs: number, tokens = 0): Outcome => ({ ok: true, latencyMs, tokens, coolNow: false });
-const fail = (coolNow = false): Outcome => ({ ok: false, latencyMs: 10, tokens: 0, coolNow });
+const ok = (latencyMs: number, tokens = 0): Outcome => ({ result: "ok", latencyMs, tokens, coolNow: false });
+const fail = (coolNow = false): Outcome => ({ result: "failed", latencyMs: 10, tokens: 0, coolNow });
 const a = deployment("a");
 const b = deployment("b");
 const idle = { inFlight: 0, rpm: 0, tpm: 0, latencyMs: undefined, cooldownUntil: 0 };

@@ -19,6 +19,8 @@ export interface ManagementHarness {
   readonly sql: Sql;
   /** Every `keyEvents.changed` call, in order. */
   readonly changed: string[][];
+  /** Every subject whose live spend the routes reset (`limiter.resetSpend`), in order. */
+  readonly spendResets: string[];
   /** Messages logged as warnings. */
   readonly warnings: string[];
   get(path: string): Promise<Answer>;
@@ -38,6 +40,7 @@ export async function managementHarness(
   const sql = await pgliteSql();
   await migrate(sql);
   const changed: string[][] = [];
+  const spendResets: string[] = [];
   const warnings: string[] = [];
   const logger: Logger = { ...silentLogger, warn: (message) => warnings.push(message) };
   const keyEvents: KeyEvents = {
@@ -47,7 +50,12 @@ export async function managementHarness(
     },
   };
   // Only what the management routes read; the rest of AppDeps is the gateway's business.
-  const deps = { sql, logger, keyEvents } as unknown as AppDeps;
+  const limiter = {
+    async resetSpend(subjects: ReadonlyArray<{ scope: string; id: string }>) {
+      spendResets.push(...subjects.map((s) => `${s.scope}:${s.id}`));
+    },
+  };
+  const deps = { sql, logger, keyEvents, limiter } as unknown as AppDeps;
   const app = new Hono<GatewayEnv>();
   app.use(async (c, next) => {
     c.set("deps", deps);
@@ -63,6 +71,7 @@ export async function managementHarness(
   return {
     sql,
     changed,
+    spendResets,
     warnings,
     get: async (path) => answer(await app.request(path)),
     post: async (path, body) =>
@@ -76,6 +85,7 @@ export async function managementHarness(
     async reset() {
       await sql.query("TRUNCATE routeiq_keys, routeiq_teams, routeiq_users, routeiq_spend_logs");
       changed.length = 0;
+      spendResets.length = 0;
       warnings.length = 0;
     },
     close: () => sql.close(),

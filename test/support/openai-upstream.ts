@@ -9,6 +9,13 @@ export interface Behaviour {
   delayMs: number;
   /** Pause between stream chunks. */
   chunkDelayMs: number;
+  /** Pause after the last content chunk, before the usage chunk (a client may leave meanwhile). */
+  usageDelayMs: number;
+  /** Ignore `stream_options.include_usage`, as some OpenAI-compatible servers do. */
+  omitUsage: boolean;
+  /** The completion tokens to report for a request body, instead of the reply's length. */
+  // biome-ignore lint/suspicious/noExplicitAny: request bodies are arbitrary JSON.
+  completionTokens?: (body: any) => number;
   /** How many of the next requests fail with `failStatus`. */
   failNext: number;
   failStatus: number;
@@ -44,6 +51,8 @@ const defaults = (name: string): Behaviour => ({
   reply: `Hello from ${name}`,
   delayMs: 0,
   chunkDelayMs: 0,
+  usageDelayMs: 0,
+  omitUsage: false,
   failNext: 0,
   failStatus: 500,
   failMessage: "mock upstream failure",
@@ -128,7 +137,13 @@ export async function startOpenAIUpstream(
     }
     const path = (req.url ?? "").split("?")[0] ?? "";
     const prompt = JSON.stringify(body?.messages ?? body?.prompt ?? body?.input ?? "");
-    const usage = usageFor(prompt, behaviour.reply);
+    const counted = usageFor(prompt, behaviour.reply);
+    const completion = behaviour.completionTokens?.(body) ?? counted.completion_tokens;
+    const usage = {
+      prompt_tokens: counted.prompt_tokens,
+      completion_tokens: completion,
+      total_tokens: counted.prompt_tokens + completion,
+    };
     const created = Math.floor(Date.now() / 1000);
     if (path.endsWith("/embeddings")) {
       const inputs = Array.isArray(body.input) ? body.input : [body.input];
@@ -232,7 +247,9 @@ export async function startOpenAIUpstream(
       ? { index: 0, delta: {}, finish_reason: toolCall ? "tool_calls" : "stop" }
       : { index: 0, text: "", finish_reason: "stop" };
     send({ id, object: chunkObject, created, model: body.model, choices: [last] });
-    if (body.stream_options?.include_usage)
+    if (behaviour.usageDelayMs > 0) await sleep(behaviour.usageDelayMs);
+    if (res.destroyed) return;
+    if (body.stream_options?.include_usage && !behaviour.omitUsage)
       send({ id, object: chunkObject, created, model: body.model, choices: [], usage });
     res.write("data: [DONE]\n\n");
     finished = true;

@@ -1,6 +1,7 @@
 import type { Deployment } from "../../config/deployment";
 import { UpstreamError } from "../../errors";
 import type { Provider, ProviderContext } from "../types";
+import { readUpstreamText } from "../upstream-body";
 import { postUpstream } from "../upstream-fetch";
 import { toAnthropicRequest } from "./request";
 import { toChatCompletion } from "./response";
@@ -28,13 +29,12 @@ function headers(deployment: Deployment): Record<string, string> {
 
 /** Reading the body can still fail (timeout, dropped connection, garbage); all of it is the upstream's fault. */
 async function readMessage(response: Response, ctx: ProviderContext) {
+  const text = await readUpstreamText(response, ctx, NAME);
   let json: unknown;
   try {
-    json = await response.json();
+    json = JSON.parse(text);
   } catch {
-    const reason: unknown = ctx.signal.reason;
-    if (ctx.signal.aborted && reason instanceof UpstreamError) throw reason;
-    throw new UpstreamError("network", 502, `${NAME}: could not read the response body`);
+    throw new UpstreamError("http", 502, `${NAME}: response body is not JSON`);
   }
   const parsed = anthropicMessageSchema.safeParse(json);
   if (!parsed.success) throw new UpstreamError("http", 502, `${NAME}: unexpected response shape`);

@@ -1,6 +1,7 @@
 import type { Deployment } from "../../config/deployment";
 import type { Usage } from "../../openai/types";
 import type { JsonResult, Provider, ProviderContext, ProviderResult } from "../types";
+import { readUpstreamText } from "../upstream-body";
 import { postUpstream } from "../upstream-fetch";
 
 /** How one OpenAI-wire host differs from another: where operations live and how it authenticates. */
@@ -54,7 +55,7 @@ export function openAIWireProvider(spec: OpenAIWireSpec): Provider {
       spec.name,
     );
     if (request.stream && response.body !== null) return { type: "stream", body: response.body };
-    const text = await response.text();
+    const text = await readUpstreamText(response, ctx, spec.name);
     return { type: "json", body: text, usage: usageOf(text) };
   }
 

@@ -13,7 +13,7 @@ import {
   listKeys,
   updateKey,
 } from "../../store/tables/keys";
-import { announceKeyChanges } from "./announce";
+import { announceKeyChanges, resetLiveSpend } from "./announce";
 import { notFound, rethrowConstraint } from "./errors";
 import { readBody, readQuery } from "./input";
 import {
@@ -51,6 +51,7 @@ async function patchKey(c: Context<GatewayEnv>, ref: string, patch: KeyPatch): P
     rethrowConstraint(error, KEY_CONSTRAINTS),
   );
   if (updated === undefined) throw keyNotFound();
+  if (patch.spend !== undefined) await resetLiveSpend(c, [{ scope: "key", id: keyHash }]);
   await announceKeyChanges(c, [keyHash]);
   return c.json({ key: keyHash, ...keyView(updated) });
 }

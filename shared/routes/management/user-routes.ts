@@ -5,7 +5,7 @@ import { generateKey, hashKey, keyName } from "../../keys/key-material";
 import { insertKey, keysOwnedBy } from "../../store/tables/keys";
 import { getTeams } from "../../store/tables/teams";
 import { deleteUsers, getUser, insertUser, type UserPatch, updateUser } from "../../store/tables/users";
-import { announceKeyChanges } from "./announce";
+import { announceKeyChanges, resetLiveSpend } from "./announce";
 import { notFound, rethrowConstraint } from "./errors";
 import { idSchema, limitFields, limitPatch, spendSchema } from "./fields";
 import { readBody, readQuery } from "./input";
@@ -107,6 +107,7 @@ export function userRoutes(): Hono<GatewayEnv> {
     await requireTeams(sql, input.teams);
     const user = await updateUser(sql, input.user_id, userPatch(input, new Date()));
     if (user === undefined) throw userNotFound();
+    if (input.spend !== undefined) await resetLiveSpend(c, [{ scope: "user", id: user.userId }]);
     // A user's limits apply to every key the user holds.
     const keys = await keysOwnedBy(sql, { userId: user.userId });
     await announceKeyChanges(

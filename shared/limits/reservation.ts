@@ -1,0 +1,42 @@
+import type { Deployment } from "../config/deployment";
+import { costOf } from "../spend/cost";
+import { outputLimitOf } from "../spend/output-limits";
+import type { Reservation } from "./limiter";
+
+/**
+ * Output tokens assumed per completion when neither the request, the deployment nor the model
+ * catalogue says: a reservation is a bound only up to this for such a model (see the README).
+ */
+export const DEFAULT_OUTPUT_LIMIT = 4_096;
+
+/** What a request could make an upstream produce. */
+export interface RequestSize {
+  /** The prompt, estimated. */
+  readonly promptTokens: number;
+  /** Completions generated (`n`, or `best_of`, which is billed in full); 0 for embeddings. */
+  readonly completions: number;
+  /** The request's own limit per completion (`max_completion_tokens`, `max_tokens`). */
+  readonly maxOutputTokens: number | undefined;
+}
+
+/** One completion's output bound on a deployment: the tighter of the request's and the model's. */
+function outputBound(d: Deployment, requested: number | undefined): number {
+  const model = d.maxOutputTokens ?? outputLimitOf(d.model);
+  if (requested === undefined) return model ?? DEFAULT_OUTPUT_LIMIT;
+  return model === undefined ? requested : Math.min(requested, model);
+}
+
+/**
+ * The most a request could cost and use on any deployment that may serve it (fallbacks
+ * included): what a budget and tpm reservation holds until the real usage is known.
+ */
+export function reservationFor(deployments: readonly Deployment[], size: RequestSize): Reservation {
+  let cost = 0;
+  let tokens = 0;
+  for (const d of deployments) {
+    const completion = size.completions === 0 ? 0 : size.completions * outputBound(d, size.maxOutputTokens);
+    cost = Math.max(cost, costOf(d, { prompt_tokens: size.promptTokens, completion_tokens: completion }));
+    tokens = Math.max(tokens, size.promptTokens + completion);
+  }
+  return { cost, tokens };
+}

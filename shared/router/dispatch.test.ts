@@ -1,0 +1,130 @@
+import { describe, expect, it } from "vitest";
+import type { Deployment } from "../config/deployment";
+import { loadConfig } from "../config/load";
+import { GatewayError, UpstreamError } from "../errors";
+import { prometheusMetrics } from "../metrics/prometheus";
+import { route } from "./dispatch";
+import { MemoryRouterState } from "./memory-state";
+
+const config = loadConfig(
+  JSON.stringify({
+    model_list: [
+      { model_name: "a", litellm_params: { model: "mock/a1" } },
+      { model_name: "a", litellm_params: { model: "mock/a2" } },
+      { model_name: "b", litellm_params: { model: "mock/b1" } },
+      { model_name: "long", litellm_params: { model: "mock/long" } },
+    ],
+    router_settings: {
+      num_retries: 3,
+      allowed_fails: 1,
+      cooldown_time: 60,
+      fallbacks: [{ a: ["b"] }],
+      context_window_fallbacks: [{ a: ["long"] }],
+    },
+  }),
+  {},
+).config;
+
+function harness() {
+  const routerState = new MemoryRouterState();
+  const deps = {
+    routerState,
+    metrics: prometheusMetrics({ defaultMetrics: false }),
+    random: () => 0,
+    sleep: async () => {},
+  };
+  const called: string[] = [];
+  const send = (
+    behave: (d: Deployment) => unknown,
+    allows: (group: string) => boolean = () => true,
+  ): Promise<unknown> =>
+    route(config, deps, {
+      modelGroup: "a",
+      estimatedTokens: 1,
+      signal: new AbortController().signal,
+      allows,
+      call: async (d) => {
+        called.push(d.id);
+        return behave(d);
+      },
+    }).then(({ deployment }) => deployment.id);
+  const cooling = async () =>
+    (await routerState.stats(config.groups.get("a") ?? [])).filter((s) => s.cooldownUntil > 0).length;
+  return { send, called, cooling };
+}
+
+describe("route: only what an upstream did counts against a deployment", () => {
+  it("passes an error of the gateway's own through at once: no retry, no fallback, no cooldown", async () => {
+    const { send, called, cooling } = harness();
+    for (let i = 0; i < 5; i++) {
+      await expect(
+        send(() => {
+          throw new RangeError("Maximum call stack size exceeded");
+        }),
+      ).rejects.toThrow(RangeError);
+    }
+    expect(called).toHaveLength(5);
+    expect(called.every((id) => id.startsWith("mock/a"))).toBe(true);
+    expect(await cooling()).toBe(0);
+    // The group still serves.
+    await expect(send(() => "ok")).resolves.toMatch(/^mock\/a/);
+  });
+
+  it("answers a client error raised while calling with its own status, unretried", async () => {
+    const { send, called, cooling } = harness();
+    const refused = new GatewayError({
+      status: 400,
+      type: "invalid_request_error",
+      code: "bad",
+      message: "no",
+    });
+    const error = await send(() => {
+      throw refused;
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GatewayError);
+    expect((error as GatewayError).status).toBe(400);
+    expect((error as GatewayError).headers["x-routeiq-attempts"]).toBe("1");
+    expect(called).toHaveLength(1);
+    expect(await cooling()).toBe(0);
+  });
+
+  it("still cools down and fails over on upstream failures", async () => {
+    const { send, called, cooling } = harness();
+    const served = await send((d) => {
+      if (d.id === "mock/a1") throw new UpstreamError("http", 503, "down");
+      return "ok";
+    });
+    expect(served).toBe("mock/a2");
+    expect(called).toEqual(["mock/a1", "mock/a2"]);
+    expect(await cooling()).toBe(1);
+  });
+});
+
+describe("route: fallbacks the caller may not use are skipped", () => {
+  const failing = (d: Deployment) => {
+    if (d.modelGroup === "a") throw new UpstreamError("http", 500, "down");
+    return "ok";
+  };
+
+  it("never answers from a fallback group outside the caller's models", async () => {
+    const { send, called } = harness();
+    await expect(send(failing, (group) => group === "a")).rejects.toMatchObject({ status: 502 });
+    expect(called.some((id) => id === "mock/b1")).toBe(false);
+  });
+
+  it("uses the fallback when the caller may", async () => {
+    const { send } = harness();
+    await expect(send(failing, () => true)).resolves.toBe("mock/b1");
+  });
+
+  it("skips a context-window fallback the caller may not use", async () => {
+    const tooLong = (d: Deployment) => {
+      if (d.modelGroup === "a") throw new UpstreamError("context_window", 400, "prompt is too long");
+      return "ok";
+    };
+    const { send, called } = harness();
+    await expect(send(tooLong, (group) => group !== "long")).rejects.toMatchObject({ status: 400 });
+    expect(called.includes("mock/long")).toBe(false);
+    await expect(harness().send(tooLong)).resolves.toBe("mock/long");
+  });
+});

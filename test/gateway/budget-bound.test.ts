@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startGateway } from "../support/gateway";
+import { type OpenAIUpstream, startOpenAIUpstream } from "../support/openai-upstream";
+import { admin, chat, waitFor } from "../support/replicas";
+
+/**
+ * The README's budget bound under concurrency: requests in flight together overshoot a budget by
+ * at most one request's reservation, which covers `n` completions of the request's output limit
+ * (`max_tokens`, `max_completion_tokens`, else the model's `max_output_tokens`). Here every request
+ * costs exactly its worst case, far more than a per-request estimate without `n` would hold.
+ */
+
+const PRICE = 1.5 / 8_000; // USD per output token: n 8 × 1,000 tokens = $1.50 a request
+const BUDGET = 2;
+
+let upstream: OpenAIUpstream;
+let gateway: Awaited<ReturnType<typeof startGateway>>;
+
+beforeAll(async () => {
+  upstream = await startOpenAIUpstream({ name: "bound" });
+  // The upstream generates every token it may: n completions of the output limit.
+  upstream.setBehaviour({
+    delayMs: 300,
+    completionTokens: (body) => (body.n ?? 1) * (body.max_completion_tokens ?? body.max_tokens ?? 1_000),
+  });
+  const model = (name: string, info: Record<string, unknown> = {}) => ({
+    model_name: name,
+    litellm_params: { model: `openai/${name}-up`, api_base: `${upstream.url}/v1`, api_key: "sk-up" },
+    model_info: { input_cost_per_token: 0, output_cost_per_token: PRICE, ...info },
+  });
+  gateway = await startGateway({
+    model_list: [model("gpt"), model("capped", { max_output_tokens: 1_000 })],
+    router_settings: { num_retries: 0 },
+  });
+});
+
+afterAll(async () => {
+  await gateway?.shutdown();
+  await upstream?.close();
+});
+
+async function spendOf(keyHash: string, expectedRows: number): Promise<number> {
+  const sum = async () => {
+    const { rows } = await gateway.deps.sql.query<{ n: string; spend: string | null }>(
+      "SELECT count(*) AS n, sum(spend) AS spend FROM routeiq_spend_logs WHERE key_hash = $1",
+      [keyHash],
+    );
+    return rows[0] ?? { n: "0", spend: null };
+  };
+  await waitFor("every row", async () => Number((await sum()).n) === expectedRows, 10_000);
+  return Number((await sum()).spend ?? 0);
+}
+
+async function burst(
+  model: string,
+  params: Record<string, unknown>,
+): Promise<{ spend: number; served: number }> {
+  const { body } = await admin(gateway, "/key/generate", { max_budget: BUDGET });
+  const outcomes = await Promise.all(
+    Array.from({ length: 6 }, () => chat(gateway, body.key as string, { model, n: 8, ...params })),
+  );
+  const served = outcomes.filter((o) => o.status === 200).length;
+  for (const o of outcomes) if (o.status !== 200) expect(o.code).toBe("budget_exceeded");
+  // Refused requests were never admitted: only the served ones have rows.
+  return { spend: await spendOf(body.token as string, served), served };
+}
+
+describe("six concurrent n: 8 requests against a $2 budget", () => {
+  it("overshoot by at most one request's cost with max_tokens", async () => {
+    const { spend, served } = await burst("gpt", { max_tokens: 1_000 });
+    expect(served).toBeGreaterThanOrEqual(1);
+    expect(spend).toBeLessThanOrEqual(BUDGET + 1.5 + 1e-9);
+  });
+
+  it("overshoot by at most one request's cost with max_completion_tokens", async () => {
+    const { spend } = await burst("gpt", { max_completion_tokens: 1_000 });
+    expect(spend).toBeLessThanOrEqual(BUDGET + 1.5 + 1e-9);
+  });
+
+  it("overshoot by at most one request's cost with only the model's max_output_tokens", async () => {
+    const { spend } = await burst("capped", {});
+    expect(spend).toBeLessThanOrEqual(BUDGET + 1.5 + 1e-9);
+  });
+});
