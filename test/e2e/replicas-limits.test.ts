@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Limiter } from "../../shared/limits/limiter";
+import { silentLogger } from "../../shared/logging/logger";
+import { redisKv } from "../../shared/store/kv/redis";
 import { type OpenAIUpstream, startOpenAIUpstream } from "../support/openai-upstream";
 import {
+  REDIS_URL,
   admin,
   type ChatOutcome,
   chat,
@@ -177,4 +181,64 @@ describe("budgets shared by the replicas", () => {
     const sibling = await generateKey(a, { team_id: teamId });
     expectRefusal(await chat(b, sibling, params), 403, "budget_exceeded");
   });
+
+  it("a key's short budget window never shortens its team's: the team's spend holds on every replica", async () => {
+    const teamId = `team-${runTag()}`;
+    expect((await admin(a, "/team/new", { team_id: teamId, max_budget: 1.5 * cost })).status).toBe(200);
+    const key = await generateKey(b, { team_id: teamId, max_budget: 100, budget_duration: "1s" });
+    const params = { model: "priced", messages: QUESTION, max_tokens: tokens.completion };
+    const outcomes: ChatOutcome[] = [];
+    // Each request a key window apart, well inside the 5 s the replicas cache the team's spend.
+    for (const g of [a, b, a, b]) {
+      outcomes.push(await chat(g, key, params));
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+    }
+    expect(outcomes.map((o) => o.status)).toEqual([200, 200, 403, 403]);
+    expect(outcomes[2]?.message).toContain(`team "${teamId}" budget exceeded`);
+  });
 });
+
+describe("what a dead replica held", () => {
+  it("is freed request by request when its hold runs out, however busy the key stays", async () => {
+    const { body } = await admin(a, "/key/generate", { max_parallel_requests: 2 });
+    const key = body.key as string;
+    // A third replica admits a request for the key and dies before finishing it.
+    const kv = redisKv({ url: REDIS_URL });
+    try {
+      const dead = new Limiter({ kv, logger: silentLogger, failMode: () => "closed", holdMs: 1_500 });
+      await dead.admit(
+        [
+          {
+            scope: "key",
+            id: body.token as string,
+            rpmLimit: undefined,
+            tpmLimit: undefined,
+            maxParallelRequests: 2,
+            maxBudget: undefined,
+            spend: 0,
+            budgetResetAt: undefined,
+          },
+        ],
+        { cost: 0, tokens: 0 },
+      );
+    } finally {
+      await kv.close();
+    }
+    const started = Date.now();
+    // Meanwhile the key is busy on both live replicas, one request at a time.
+    while (Date.now() - started < 1_000) {
+      expect((await chat(Date.now() % 2 === 0 ? a : b, key, { model: "priced" })).status).toBe(200);
+    }
+    // Two at once: the dead request still holds one of the two slots...
+    expect(statusesOf(await burst(key, 2, { model: "slow" }))).toEqual([200, 429]);
+    await waitFor(
+      "the dead request's slot to be freed",
+      async () => statusesOf(await burst(key, 2, { model: "slow" })).join() === "200,200",
+      3_000,
+      100,
+    );
+    // ...and nothing was renewed by the busy key: it ran out on its own, 1.5 s after admission.
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+});
+
