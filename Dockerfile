@@ -16,14 +16,14 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 COPY . .
-# Only what the image runs: the Lambda and edge bundles stay out. PGlite's wasm and data files sit
-# beside the bundles because it loads them relative to its module. Source maps ship so that
+# Only what the image runs: the Lambda and edge bundles stay out. The entries share code split into
+# dist/chunks, where PGlite's wasm and data files sit beside the chunk that loads them. Source maps ship so that
 # NODE_OPTIONS=--enable-source-maps can be turned on to read a stack trace; they are off by default
 # because loading them eagerly adds 0.2-0.6 s to every start.
 RUN npm run build \
   && mkdir /out \
-  && cp dist/gateway-node.mjs* dist/migrate-node.mjs* dist/sync-loop.mjs* dist/sync-node.mjs* \
-    dist/*.wasm dist/*.data /out/
+  && cp -r dist/gateway-node.mjs* dist/migrate-node.mjs* dist/sync-loop.mjs* dist/sync-node.mjs* \
+    dist/chunks /out/
 
 # The RDS certificate authorities, for `sslmode=verify-full` via NODE_EXTRA_CA_CERTS (the CDK's
 # Fargate gateway builds with RDS_CA_BUNDLE_URL set). A stage of its own, so neither a code change

@@ -31,6 +31,8 @@ const banner = {
   js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
 };
 
+// Code split at dynamic imports: what loads on first use (the tokenizer's 2 MB of ranks) stays in
+// a chunk of its own instead of being parsed at every cold start.
 const common = {
   absWorkingDir: root,
   bundle: true,
@@ -39,6 +41,9 @@ const common = {
   format: "esm",
   banner,
   logLevel: "warning",
+  splitting: true,
+  outExtension: { ".js": ".mjs" },
+  chunkNames: "chunks/[name]-[hash]",
 };
 
 // Lambda always has PostgreSQL; the embedded database (megabytes of WASM) is swapped for a stub.
@@ -51,15 +56,36 @@ const withoutPglite = {
   },
 };
 
-const nodeBuilds = Object.entries(nodeEntries).map(([name, entry]) =>
-  build({ ...common, entryPoints: [entry], outfile: join(outdir, `${name}.mjs`), sourcemap: true }),
-);
+// PGlite loads its WASM and data files beside its module (`new URL(..., import.meta.url)`); once
+// bundled, that is whichever output holds it (a shared chunk), so they ship there.
+const pgliteDir = dirname(createRequire(import.meta.url).resolve("@electric-sql/pglite"));
+const nodeBuilds = (async () => {
+  const { metafile } = await build({
+    ...common,
+    entryPoints: nodeEntries,
+    outdir,
+    sourcemap: true,
+    metafile: true,
+  });
+  const holders = Object.entries(metafile.outputs)
+    .filter(([, output]) =>
+      Object.keys(output.inputs).some((input) => input.includes("@electric-sql/pglite/")),
+    )
+    .map(([file]) => dirname(resolve(root, file)));
+  await Promise.all(
+    [...new Set(holders)].flatMap((dir) =>
+      ["pglite.wasm", "pglite.data", "initdb.wasm"].map((file) =>
+        copyFile(join(pgliteDir, file), join(dir, file)),
+      ),
+    ),
+  );
+})();
 
 const lambdaBuilds = Object.entries(lambdaEntries).map(async ([name, entry]) => {
   const { metafile } = await build({
     ...common,
-    entryPoints: [entry],
-    outfile: join(outdir, "lambda", name, "index.mjs"),
+    entryPoints: { index: entry },
+    outdir: join(outdir, "lambda", name),
     minify: true,
     // Mappings only: stack traces need them (NODE_OPTIONS=--enable-source-maps), not the sources.
     sourcemap: true,
@@ -81,16 +107,4 @@ const gatewayConfig = (async () => {
   );
 })();
 
-// PGlite loads its WASM and data files beside its module (`new URL(..., import.meta.url)`); once
-// bundled, that is the outdir, so they ship there.
-const pgliteDir = dirname(createRequire(import.meta.url).resolve("@electric-sql/pglite"));
-const pgliteFiles = (async () => {
-  await mkdir(outdir, { recursive: true });
-  await Promise.all(
-    ["pglite.wasm", "pglite.data", "initdb.wasm"].map((file) =>
-      copyFile(join(pgliteDir, file), join(outdir, file)),
-    ),
-  );
-})();
-
-await Promise.all([...nodeBuilds, ...lambdaBuilds, gatewayConfig, pgliteFiles]);
+await Promise.all([nodeBuilds, ...lambdaBuilds, gatewayConfig]);
