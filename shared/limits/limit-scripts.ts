@@ -36,7 +36,6 @@ import type { KvScript, MemoryView } from "../store/kv/script";
  * for a rate limit (which: 1 rpm, 2 tpm, 3 parallel).
  */
 const ADMIT_LUA = `
-redis.replicate_commands()
 local n = tonumber(ARGV[1])
 local id = ARGV[2]
 local cost = tonumber(ARGV[3])
@@ -225,7 +224,6 @@ export const admitScript: KvScript<AdmitReply> = Object.freeze<KvScript<AdmitRep
  * already), adds its real cost to each live spend counter and its tokens to each tpm window.
  */
 const FINISH_LUA = `
-redis.replicate_commands()
 local n = tonumber(ARGV[1])
 local id = ARGV[2]
 local cost = tonumber(ARGV[3])
