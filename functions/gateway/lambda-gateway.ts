@@ -4,7 +4,7 @@ import { defaultIsContentTypeBinary, handle } from "hono/aws-lambda";
 import { createApp } from "../../shared/app";
 import { ConfigHolder } from "../../shared/config/config-holder";
 import { ConfigError, type Env } from "../../shared/config/load";
-import { jsonLogger, type Logger } from "../../shared/logging/logger";
+import { type Logger, processLogger } from "../../shared/logging/logger";
 import type { GatewayMetrics } from "../../shared/metrics/port";
 import { prometheusMetrics } from "../../shared/metrics/prometheus";
 import { parseElectionSettings } from "../../shared/sync/election-settings";
@@ -157,7 +157,7 @@ async function startContainer(options: LambdaGatewayOptions, logger: Logger): Pr
  * ROUTEIQ_CONFIG_REVISION_POLL_SECONDS) and, before it returns, writes its spend rows.
  */
 export function lambdaGateway(options: LambdaGatewayOptions): AlbHandler {
-  const logger = options.logger ?? jsonLogger();
+  const logger = options.logger ?? processLogger(process.env);
   const container = oncePerContainer(() => startContainer(options, logger));
   return async function gatewayHandler(event, context) {
     const gateway = await container().catch((error: unknown) => {

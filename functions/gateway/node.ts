@@ -1,5 +1,5 @@
 import { ConfigError } from "../../shared/config/load";
-import { jsonLogger } from "../../shared/logging/logger";
+import { processLogger } from "../../shared/logging/logger";
 import { lazySecretsManagerReader } from "../aws/lazy-secrets-manager";
 import { resolveSecretEnv } from "../aws/secrets-env";
 import { configPathFrom, parseNodeEnv } from "./env";
@@ -10,7 +10,7 @@ import { startNodeGateway } from "./server";
  * are resolved from Secrets Manager first, as on Lambda (the Fargate task); without them the
  * environment is used as it is.
  */
-const logger = jsonLogger();
+const logger = processLogger(process.env);
 try {
   const env = await resolveSecretEnv(process.env, lazySecretsManagerReader);
   const nodeEnv = parseNodeEnv(env);

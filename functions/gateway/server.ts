@@ -4,7 +4,7 @@ import { serve } from "@hono/node-server";
 import { createApp } from "../../shared/app";
 import { ConfigHolder } from "../../shared/config/config-holder";
 import type { AppDeps } from "../../shared/deps";
-import { jsonLogger, type Logger } from "../../shared/logging/logger";
+import { type Logger, processLogger } from "../../shared/logging/logger";
 import type { GatewayMetrics } from "../../shared/metrics/port";
 import { prometheusMetrics } from "../../shared/metrics/prometheus";
 import { readConfigFile } from "./config-file";
@@ -31,7 +31,7 @@ export interface NodeGateway {
 
 /** Builds the Node deps, serves the app, and returns a handle for tests and the CLI. */
 export async function startNodeGateway(options: NodeGatewayOptions): Promise<NodeGateway> {
-  const logger = options.logger ?? jsonLogger();
+  const logger = options.logger ?? processLogger(options.env);
   const config = readConfigFile(options.configPath, options.env, logger);
   if (config.masterKey === undefined) {
     logger.warn(

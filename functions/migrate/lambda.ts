@@ -1,5 +1,5 @@
 import type { Env } from "../../shared/config/load";
-import { jsonLogger, type Logger } from "../../shared/logging/logger";
+import { type Logger, processLogger } from "../../shared/logging/logger";
 import { migrate } from "../../shared/store/sql/migrate";
 import { lazySecretsManagerReader } from "../aws/lazy-secrets-manager";
 import { oncePerContainer } from "../aws/once-per-container";
@@ -23,7 +23,7 @@ export function migrateHandler(options: {
   readonly secrets: () => SecretReader;
   readonly logger?: Logger;
 }): () => Promise<{ applied: number[] }> {
-  const logger = options.logger ?? jsonLogger();
+  const logger = options.logger ?? processLogger(process.env);
   const environment = oncePerContainer(() => resolveSecretEnv(options.env, options.secrets));
   return async function migrateDatabase() {
     try {

@@ -1,4 +1,4 @@
-import { jsonLogger } from "../../shared/logging/logger";
+import { processLogger } from "../../shared/logging/logger";
 import { migrate } from "../../shared/store/sql/migrate";
 import { parseNodeEnv } from "../gateway/env";
 import { openSql } from "../gateway/stores";
@@ -7,7 +7,7 @@ import { openSql } from "../gateway/stores";
  * `npm run migrate`: applies pending migrations to the database the environment names, then exits
  * (the Kubernetes Job, the CDK deploy step). Safe beside gateways migrating at start: they share a lock.
  */
-const logger = jsonLogger();
+const logger = processLogger(process.env);
 try {
   // This process is the migration, so it migrates whatever LITELLM_RUN_DB_MIGRATIONS says.
   const sql = await openSql({ ...parseNodeEnv(process.env), LITELLM_RUN_DB_MIGRATIONS: false }, logger);

@@ -1,5 +1,5 @@
 import type { Env } from "../../shared/config/load";
-import { jsonLogger, type Logger } from "../../shared/logging/logger";
+import { type Logger, processLogger } from "../../shared/logging/logger";
 import { releaseLease } from "../../shared/store/tables/leases";
 import type { SyncOutcome } from "../../shared/sync/config-sync";
 import { lazySecretsManagerReader } from "../aws/lazy-secrets-manager";
@@ -18,7 +18,7 @@ export function syncHandler(options: {
   readonly secrets: () => SecretReader;
   readonly logger?: Logger;
 }): () => Promise<{ outcome: SyncOutcome }> {
-  const logger = options.logger ?? jsonLogger();
+  const logger = options.logger ?? processLogger(process.env);
   const container = oncePerContainer(async () => {
     const env = await resolveSecretEnv(options.env, options.secrets);
     return { env, stores: await openSyncStores(env, logger) };

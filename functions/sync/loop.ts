@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { jsonLogger } from "../../shared/logging/logger";
+import { processLogger } from "../../shared/logging/logger";
 import { latestRevision } from "../../shared/store/tables/config-revisions";
 import { ArtifactSync, ROUTING_MODEL } from "../../shared/sync/artifact-sync";
 import { ConfigSync } from "../../shared/sync/config-sync";
@@ -18,7 +18,7 @@ import { openSyncStores } from "./stores";
  * syncs every CONFIG_SYNC_INTERVAL seconds; on SIGTERM it releases the lease for an immediate
  * takeover.
  */
-const logger = jsonLogger();
+const logger = processLogger(process.env);
 const env = process.env;
 try {
   const source = configSourceFromEnv(env);

@@ -1,4 +1,4 @@
-import { jsonLogger } from "../../shared/logging/logger";
+import { processLogger } from "../../shared/logging/logger";
 import { releaseLease } from "../../shared/store/tables/leases";
 import { syncOnce } from "./run-once";
 import { openSyncStores } from "./stores";
@@ -8,7 +8,7 @@ import { openSyncStores } from "./stores";
  * was published, unchanged, or another replica leads; 1 when the object was invalid or the run
  * failed, so a scheduler sees it.
  */
-const logger = jsonLogger();
+const logger = processLogger(process.env);
 try {
   const stores = await openSyncStores(process.env, logger);
   try {

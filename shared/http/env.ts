@@ -1,5 +1,6 @@
 import type { Principal } from "../auth/principal";
 import type { AppDeps } from "../deps";
+import type { Usage } from "../openai/types";
 
 /**
  * Typed Hono variables: what middleware hands to handlers. Read them with `c.get(name)`: Hono's
@@ -13,5 +14,7 @@ export interface GatewayEnv {
     requestedModel: string;
     /** Who is calling, once authenticated. */
     principal: Principal;
+    /** What an admitted request used, once accounted for (for its log line). */
+    usage: Usage;
   };
 }

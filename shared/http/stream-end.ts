@@ -1,6 +1,7 @@
 /**
  * Passes a byte stream through unchanged and calls `onEnd` exactly once when it finishes, fails,
- * or is cancelled by the client (cancellation is forwarded to the source).
+ * or is cancelled by the client (cancellation is forwarded to the source, and `onEnd` waits for
+ * the source to have handled it).
  */
 export function onStreamEnd(body: ReadableStream<Uint8Array>, onEnd: () => void): ReadableStream<Uint8Array> {
   const reader = body.getReader();
@@ -25,8 +26,7 @@ export function onStreamEnd(body: ReadableStream<Uint8Array>, onEnd: () => void)
       }
     },
     cancel(reason) {
-      end();
-      return reader.cancel(reason);
+      return reader.cancel(reason).finally(end);
     },
   });
 }

@@ -16,8 +16,11 @@ export interface StreamHooks {
   /** Forward the usage-only chunk to the client (it asked with `stream_options.include_usage`). */
   readonly includeUsage: boolean;
   readonly onFirstChunk: () => void;
-  /** Called once, however the stream ends. */
-  readonly onEnd: (end: StreamEnd) => void;
+  /**
+   * Called once, however the stream ends; the stream closes (or its cancel settles) only after what
+   * it returns, so whatever wraps the stream sees the request fully accounted for.
+   */
+  readonly onEnd: (end: StreamEnd) => void | Promise<void>;
 }
 
 interface ChunkShape {
@@ -73,11 +76,10 @@ export function observeStream(
   const delivered: string[] = [];
   let first = true;
   let usage: Usage | undefined;
-  let ended = false;
-  const end = (outcome: StreamOutcome) => {
-    if (ended) return;
-    ended = true;
-    hooks.onEnd({ usage, outcome, delivered: delivered.join("") });
+  let ended: Promise<void> | undefined;
+  const end = (outcome: StreamOutcome): Promise<void> => {
+    ended ??= Promise.resolve(hooks.onEnd({ usage, outcome, delivered: delivered.join("") }));
+    return ended;
   };
 
   return new ReadableStream<Uint8Array>({
@@ -86,7 +88,7 @@ export function observeStream(
         for (;;) {
           const { value, done } = await reader.read();
           if (done) {
-            end("completed");
+            await end("completed");
             controller.close();
             return;
           }
@@ -118,13 +120,12 @@ export function observeStream(
           },
         };
         controller.enqueue(encodeSse(JSON.stringify(body)));
-        end("failed");
+        await end("failed");
         controller.close();
       }
     },
-    cancel(reason) {
-      end("cancelled");
-      return reader.cancel(reason);
+    async cancel(reason) {
+      await Promise.all([end("cancelled"), reader.cancel(reason)]);
     },
   });
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Deployment } from "../config/deployment";
 import { loadConfig } from "../config/load";
 import { GatewayError, UpstreamError } from "../errors";
+import { silentLogger } from "../logging/logger";
 import { prometheusMetrics } from "../metrics/prometheus";
 import { route } from "./dispatch";
 import { MemoryRouterState } from "./memory-state";
@@ -30,6 +31,7 @@ function harness() {
   const deps = {
     routerState,
     metrics: prometheusMetrics({ defaultMetrics: false }),
+    logger: silentLogger,
     random: () => 0,
     sleep: async () => {},
   };

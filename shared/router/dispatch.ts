@@ -1,6 +1,7 @@
 import type { Deployment } from "../config/deployment";
 import type { RuntimeConfig } from "../config/runtime-config";
 import { GatewayError, UpstreamError } from "../errors";
+import type { Logger } from "../logging/logger";
 import type { GatewayMetrics } from "../metrics/port";
 import { attempt } from "./attempt";
 import { finalError, noCapacity } from "./final-error";
@@ -10,11 +11,15 @@ import type { AttemptResult, Candidate, RouterState } from "./types";
 export interface RouterDeps {
   readonly routerState: RouterState;
   readonly metrics: GatewayMetrics;
+  /** Each failed attempt is logged at debug; the request's own line says how it ended. */
+  readonly logger: Logger;
   readonly random: () => number;
   readonly sleep: (ms: number) => Promise<void>;
 }
 
 export interface RouteRequest<T> {
+  /** For the log lines of failed attempts. */
+  readonly requestId?: string;
   readonly modelGroup: string;
   readonly estimatedTokens: number;
   readonly signal: AbortSignal;
@@ -153,6 +158,15 @@ export async function route<T>(
           provider: d.provider,
           status: error.status,
           latencyMs,
+        });
+        deps.logger.debug("upstream attempt failed", {
+          request_id: req.requestId,
+          model_group: group,
+          deployment: d.id,
+          attempt: attempts,
+          status: error.status,
+          kind: error.kind,
+          error: error.message,
         });
         const coolNow = error.kind === "http" && COOL_NOW_STATUSES.has(error.status);
         const countsAgainst = error.retryable || coolNow;

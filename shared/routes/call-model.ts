@@ -139,6 +139,7 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
     const upstreamRequest = withoutCacheParam(call.request);
     const started = Date.now();
     const routed = await route(config, deps, {
+      requestId: c.get("requestId"),
       modelGroup: model,
       estimatedTokens: call.estimatedTokens,
       signal: c.req.raw.signal,
@@ -188,7 +189,7 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
             : Promise.all([countPrompt(call.prompt()), countTokens(delivered)]).then(([p, o]) =>
                 usageOf(p, o),
               );
-        void counted.then(
+        return counted.then(
           (used) => {
             routed.settle(used.total_tokens, STREAM_RESULT[outcome]);
             report(used);

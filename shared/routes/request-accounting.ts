@@ -40,6 +40,7 @@ export async function openAccounting(
     if (done) return;
     done = true;
     const spend = d === undefined || usage === undefined ? 0 : costOf(d, usage);
+    if (usage !== undefined) c.set("usage", usage);
     void admission.finish(usage?.total_tokens ?? 0, spend);
     deps.spendLog.record({
       // The log's own id: a client's x-request-id may repeat, and must not make rows collide.

@@ -96,7 +96,7 @@ function captureLogs(): Captured {
     (message: string, fields: LogFields = {}) => {
       lines.push({ level, message, fields });
     };
-  return { lines, logger: { info: at("info"), warn: at("warn"), error: at("error") } };
+  return { lines, logger: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") } };
 }
 
 function writer(options: Partial<SpendLogWriterOptions> = {}): SpendLogWriter {
