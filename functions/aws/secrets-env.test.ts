@@ -1,5 +1,7 @@
 import { parse } from "pg-connection-string";
 import { describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { loadConfig } from "../../shared/config/load";
 import { databaseUrlFromSecret, resolveSecretEnv, type SecretReader } from "./secrets-env";
 
 const ARN = (name: string) => `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${name}-AbCdEf`;
@@ -94,6 +96,41 @@ describe("resolveSecretEnv", () => {
       PORT: "4000",
     });
     expect(reads.sort()).toEqual([ARN("master"), ARN("providers")]);
+  });
+
+  it("lets configs reference the names ROUTEIQ_ENV_SECRET_ARN's secret holds, and no other", async () => {
+    const { reader } = fakeSecrets({
+      [ARN("providers")]: JSON.stringify({ MISTRAL_TOKEN: "mistral-secret", OPENAI_API_KEY: "sk-openai" }),
+    });
+    const env = await resolveSecretEnv(
+      { ROUTEIQ_ENV_SECRET_ARN: ARN("providers"), ROUTEIQ_CONFIG_ENV_ALLOWLIST: "MY_ORG", MY_ORG: "org-1" },
+      reader,
+    );
+    expect(env.ROUTEIQ_CONFIG_ENV_ALLOWLIST).toBe("MY_ORG,MISTRAL_TOKEN,OPENAI_API_KEY");
+    const config = (apiKey: string) =>
+      stringify({
+        model_list: [
+          {
+            model_name: "m",
+            litellm_params: {
+              model: "mistral/mistral-large",
+              api_key: apiKey,
+              organization: "os.environ/MY_ORG",
+            },
+          },
+        ],
+      });
+    const { config: loaded } = loadConfig(config("os.environ/MISTRAL_TOKEN"), env);
+    expect(loaded.deployments[0]).toMatchObject({ apiKey: "mistral-secret", organization: "org-1" });
+    expect(() => loadConfig(config("os.environ/HOME"), { ...env, HOME: "/root" })).toThrow(
+      /api_key: os\.environ\/HOME is not allowed/,
+    );
+    const { reader: widening } = fakeSecrets({
+      [ARN("providers")]: JSON.stringify({ ROUTEIQ_CONFIG_ENV_ALLOWLIST: "AWS_SECRET_ACCESS_KEY" }),
+    });
+    await expect(resolveSecretEnv({ ROUTEIQ_ENV_SECRET_ARN: ARN("providers") }, widening)).rejects.toThrow(
+      "ROUTEIQ_ENV_SECRET_ARN: ROUTEIQ_CONFIG_ENV_ALLOWLIST cannot come from this secret",
+    );
   });
 
   it("refuses an env secret that would set what another secret or the plaintext environment sets", async () => {

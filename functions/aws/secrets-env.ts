@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { allowInConfigs, CONFIG_ENV_ALLOWLIST } from "../../shared/config/env-refs";
 import { variablesFromEnvSecret } from "./env-secret";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -19,11 +20,12 @@ const SECRETS = [
 const ENV_SECRET_ARN = "ROUTEIQ_ENV_SECRET_ARN";
 
 /**
- * What the resolution itself sets or reads to build DATABASE_URL: the env secret may not set these,
- * or which value wins would depend on the order of resolution.
+ * What the resolution itself sets or reads (DATABASE_URL and its parts, the configs' allow list):
+ * the env secret may not set these, or which value wins would depend on the order of resolution.
  */
 const RESOLUTION_VARIABLES: ReadonlySet<string> = new Set([
   ...SECRETS.map(([, target]) => target),
+  CONFIG_ENV_ALLOWLIST,
   "DATABASE_HOST",
   "DATABASE_PORT",
   "DATABASE_NAME",
@@ -86,7 +88,8 @@ export function databaseUrlFromSecret(secret: string, env: Env): string {
  * Returns `env` with each `*_SECRET_ARN` replaced by the variable it stands for, read from the
  * secret store: `DATABASE_SECRET_ARN` (RDS JSON) → DATABASE_URL, `REDIS_PASSWORD_SECRET_ARN` →
  * REDIS_PASSWORD, `LITELLM_MASTER_KEY_SECRET_ARN` → LITELLM_MASTER_KEY, and
- * `ROUTEIQ_ENV_SECRET_ARN` (a JSON object of name → value) → each variable it holds. Setting a
+ * `ROUTEIQ_ENV_SECRET_ARN` (a JSON object of name → value) → each variable it holds, its name added
+ * to ROUTEIQ_CONFIG_ENV_ALLOWLIST since configs reference them as `os.environ/NAME`. Setting a
  * variable both ways is refused, so a stale plaintext value never silently wins. Errors name
  * variables, never values. `reader` is called only when some secret is named.
  */
@@ -117,5 +120,5 @@ export async function resolveSecretEnv(env: Env, reader: () => SecretReader): Pr
       ? read(ENV_SECRET_ARN).then((value) => variablesFromEnvSecret(value, env, RESOLUTION_VARIABLES))
       : {},
   ]);
-  return { ...env, ...variables, ...Object.fromEntries(values) };
+  return allowInConfigs({ ...env, ...variables, ...Object.fromEntries(values) }, Object.keys(variables));
 }

@@ -56,6 +56,17 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
 const isContentTypeBinary = (contentType: string) =>
   !/^text\//i.test(contentType) && defaultIsContentTypeBinary(contentType);
 
+/**
+ * hono's adapter builds the request URL as `https://<host><path>`, the host taken from the Host
+ * header a client writes: `host: "alb.example/key/list?"` turned any path into /key/list, past
+ * the ALB's listener rules. It takes the host from `requestContext.domainName` first (API
+ * Gateway's field, absent from ALB events), so that is set to a constant: routing follows the
+ * event's path and query alone, and the headers reach the app as the client sent them.
+ */
+const REQUEST_HOST = "gateway.lambda.invalid";
+const withFixedHost = (event: ALBEvent): ALBEvent =>
+  ({ ...event, requestContext: { ...event.requestContext, domainName: REQUEST_HOST } }) as ALBEvent;
+
 async function startContainer(options: LambdaGatewayOptions, logger: Logger): Promise<Container> {
   const env = await resolveSecretEnv(options.env, options.secrets);
   const lambdaEnv = parseLambdaEnv(env);
@@ -144,7 +155,7 @@ async function startContainer(options: LambdaGatewayOptions, logger: Logger): Pr
     // Hono's ALB event type only differs from @types/aws-lambda's in not allowing an undefined
     // query value, which its event reader skips anyway.
     serve: (event, context) =>
-      serve(event as Parameters<typeof serve>[0], context as Context) as Promise<ALBResult>,
+      serve(withFixedHost(event) as Parameters<typeof serve>[0], context as Context) as Promise<ALBResult>,
     revisions,
     flush,
   };

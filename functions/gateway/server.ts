@@ -4,6 +4,7 @@ import { serve } from "@hono/node-server";
 import { createApp } from "../../shared/app";
 import { ConfigHolder } from "../../shared/config/config-holder";
 import type { AppDeps } from "../../shared/deps";
+import { OUTBOUND_ALLOWLIST, outboundPolicy } from "../../shared/http/outbound-url-policy";
 import { type Logger, processLogger } from "../../shared/logging/logger";
 import type { GatewayMetrics } from "../../shared/metrics/port";
 import { prometheusMetrics } from "../../shared/metrics/prometheus";
@@ -46,7 +47,10 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     nodeEnv: options.nodeEnv,
     logger,
     metrics: options.metrics ?? prometheusMetrics(),
-    upstream: undiciUpstream(options.nodeEnv.ROUTEIQ_UPSTREAM_CONNECTIONS),
+    upstream: undiciUpstream({
+      connections: options.nodeEnv.ROUTEIQ_UPSTREAM_CONNECTIONS,
+      outbound: outboundPolicy(options.env[OUTBOUND_ALLOWLIST]),
+    }),
   });
   const { lifecycle } = deps;
   sync = await startConfigSync({

@@ -1,6 +1,9 @@
+import type { LookupFunction } from "node:net";
 import { Readable } from "node:stream";
 import { Agent, type Dispatcher } from "undici";
+import type { OutboundPolicy } from "../../shared/http/outbound-url-policy";
 import type { UpstreamHttp } from "./deps";
+import { guardedConnector } from "./outbound-connect";
 
 type Body = Dispatcher.ResponseData["body"];
 
@@ -58,8 +61,24 @@ export function undiciRequestFetch(dispatcher: Dispatcher): typeof fetch {
   }) as typeof fetch;
 }
 
-/** One pooled keep-alive agent for every upstream call of a long-lived Node process. */
-export function undiciUpstream(connections: number): UpstreamHttp {
-  const agent = new Agent({ keepAliveTimeout: 30_000, connections });
+export interface UndiciUpstreamOptions {
+  /** Keep-alive connections per upstream origin. */
+  readonly connections: number;
+  /** Checked again at connect time, on the addresses a host name resolves to. */
+  readonly outbound: OutboundPolicy;
+  /** DNS resolution; Node's `dns.lookup` unless a test resolves names itself. */
+  readonly lookup?: LookupFunction;
+}
+
+/**
+ * One pooled keep-alive agent for every upstream call of a long-lived Node process. undici's
+ * `request` never follows redirects: a 3xx reaches the provider code as it is.
+ */
+export function undiciUpstream({ connections, outbound, lookup }: UndiciUpstreamOptions): UpstreamHttp {
+  const agent = new Agent({
+    keepAliveTimeout: 30_000,
+    connections,
+    connect: guardedConnector(outbound, lookup),
+  });
   return { fetch: undiciRequestFetch(agent), close: () => agent.close() };
 }

@@ -1,34 +1,119 @@
+import { formatIssuePath } from "../validation/issue-path";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
 const PREFIX = "os.environ/";
 
-export interface EnvProblem {
-  readonly path: readonly PropertyKey[];
-  readonly name: string;
-}
+/** Comma-separated names a config may reference beyond the provider settings. */
+export const CONFIG_ENV_ALLOWLIST = "ROUTEIQ_CONFIG_ENV_ALLOWLIST";
 
 /**
- * Replaces every `os.environ/NAME` string (LiteLLM's syntax) with the variable's value.
- * Missing variables are collected, not thrown, so every problem can be reported at once.
+ * The gateway's own credentials and stores: never handed to a config, whatever an allow list says,
+ * since whoever writes the config bucket could send them to an `api_base` of their choosing.
+ */
+const OFF_LIMITS_PREFIXES = Object.freeze(["AWS_", "DATABASE_", "REDIS_"]);
+const OFF_LIMITS_NAMES: ReadonlySet<string> = new Set(["LITELLM_MASTER_KEY", "LITELLM_SALT_KEY"]);
+
+/**
+ * The one field each off-limits variable may still fill, as LiteLLM configs write them: the
+ * master key is only compared with what clients send, never sent anywhere; the database URL is
+ * read at process start.
+ */
+export const FIELD_EXEMPTIONS = Object.freeze({
+  "general_settings.master_key": Object.freeze(["LITELLM_MASTER_KEY"]),
+  "general_settings.database_url": Object.freeze(["DATABASE_URL"]),
+} satisfies Record<string, readonly string[]>);
+
+/** Provider settings, referable without listing: keys, and the bases and versions configs put beside them. */
+const PROVIDER_SETTING = /_API_(KEY|BASE|VERSION)$/;
+
+// Upper-cased: on Windows, `aws_secret_access_key` reads AWS_SECRET_ACCESS_KEY.
+const isOffLimits = (name: string): boolean => {
+  const upper = name.toUpperCase();
+  return OFF_LIMITS_NAMES.has(upper) || OFF_LIMITS_PREFIXES.some((prefix) => upper.startsWith(prefix));
+};
+
+const listed = (value: string | undefined): string[] =>
+  (value ?? "")
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name !== "");
+
+/** `env` with `names` added to ROUTEIQ_CONFIG_ENV_ALLOWLIST: how the names of a secret's variables reach configs. */
+export function allowInConfigs(env: Env, names: Iterable<string>): Env {
+  const all = new Set([...listed(env[CONFIG_ENV_ALLOWLIST]), ...names]);
+  return all.size === 0 ? env : { ...env, [CONFIG_ENV_ALLOWLIST]: [...all].join(",") };
+}
+
+/** Why `field` may not read `name`, or undefined when it may. */
+function refusal(name: string, field: string, allowed: ReadonlySet<string>): string | undefined {
+  const exempt: readonly string[] | undefined = (FIELD_EXEMPTIONS as Record<string, readonly string[]>)[
+    field
+  ];
+  if (exempt?.includes(name)) return undefined;
+  if (isOffLimits(name))
+    return `os.environ/${name} is never resolved: AWS_*, DATABASE_*, REDIS_*, LITELLM_MASTER_KEY and LITELLM_SALT_KEY are the gateway's own credentials`;
+  if (PROVIDER_SETTING.test(name) || allowed.has(name)) return undefined;
+  return `os.environ/${name} is not allowed: add ${name} to ${CONFIG_ENV_ALLOWLIST} (names ending in _API_KEY, _API_BASE or _API_VERSION need not be listed)`;
+}
+
+export interface EnvRefProblem {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
+export interface ResolvedEnvRefs {
+  readonly value: unknown;
+  /** The variable each field was read from, by path (`model_list[0].litellm_params.api_key`). */
+  readonly names: ReadonlyMap<string, string>;
+  /** References refused or unset; their fields are left empty. */
+  readonly problems: readonly EnvRefProblem[];
+}
+
+const isPrefix = (prefix: readonly PropertyKey[], path: readonly PropertyKey[]): boolean =>
+  prefix.length <= path.length && prefix.every((key, index) => key === path[index]);
+
+/**
+ * Replaces every `os.environ/NAME` string (LiteLLM's syntax) with the variable's value, for the
+ * names a config may read: provider settings (`*_API_KEY`, `*_API_BASE`, `*_API_VERSION`), those
+ * in ROUTEIQ_CONFIG_ENV_ALLOWLIST, and the field exemptions above. References under `ignored`
+ * (keys RouteIQ does not read) are left as written, never read. Problems are collected, not
+ * thrown, so every one can be reported at once; none carries a value.
  */
 export function resolveEnvRefs(
   value: unknown,
-  env: Readonly<Record<string, string | undefined>>,
-  problems: EnvProblem[],
-  path: PropertyKey[] = [],
-): unknown {
-  if (typeof value === "string") {
-    if (!value.startsWith(PREFIX)) return value;
-    const name = value.slice(PREFIX.length);
-    const resolved = env[name];
-    if (resolved === undefined || resolved === "") problems.push({ path, name });
-    return resolved;
-  }
-  if (Array.isArray(value))
-    return value.map((item, index) => resolveEnvRefs(item, env, problems, [...path, index]));
-  if (value !== null && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value))
-      out[key] = resolveEnvRefs(item, env, problems, [...path, key]);
-    return out;
-  }
-  return value;
+  env: Env,
+  ignored: readonly (readonly PropertyKey[])[] = [],
+): ResolvedEnvRefs {
+  const allowed = new Set(listed(env[CONFIG_ENV_ALLOWLIST]));
+  const names = new Map<string, string>();
+  const problems: EnvRefProblem[] = [];
+  const resolve = (item: unknown, path: PropertyKey[]): unknown => {
+    if (ignored.some((prefix) => isPrefix(prefix, path))) return item;
+    if (typeof item === "string") {
+      if (!item.startsWith(PREFIX)) return item;
+      const name = item.slice(PREFIX.length);
+      const field = formatIssuePath(path);
+      names.set(field, name);
+      const refused = refusal(name, field, allowed);
+      if (refused !== undefined) {
+        problems.push({ path, message: refused });
+        return undefined;
+      }
+      const resolved = env[name];
+      if (resolved === undefined || resolved === "")
+        problems.push({
+          path,
+          message: `environment variable ${name} is not set (referenced as os.environ/${name})`,
+        });
+      return resolved;
+    }
+    if (Array.isArray(item)) return item.map((entry, index) => resolve(entry, [...path, index]));
+    if (item !== null && typeof item === "object")
+      return Object.fromEntries(
+        Object.entries(item).map(([key, entry]) => [key, resolve(entry, [...path, key])]),
+      );
+    return item;
+  };
+  return { value: resolve(value, []), names, problems };
 }

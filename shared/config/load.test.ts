@@ -55,11 +55,11 @@ describe("loadConfig: problems", () => {
         { litellm_params: { model: "mock/x" } },
       ],
       router_settings: { routing_strategy: "fastest" },
-      general_settings: { master_key: "os.environ/MISSING_KEY" },
+      general_settings: { master_key: "os.environ/LITELLM_MASTER_KEY" },
     });
     expect(problems).toHaveLength(5);
     expect(problems).toContain(
-      "general_settings.master_key: environment variable MISSING_KEY is not set (referenced as os.environ/MISSING_KEY)",
+      "general_settings.master_key: environment variable LITELLM_MASTER_KEY is not set (referenced as os.environ/LITELLM_MASTER_KEY)",
     );
     expect(problems).toContain("model_list[1].model_name: required");
     expect(problems.find((p) => p.startsWith("model_list[0].litellm_params.api_base: "))).toMatch(/URL/i);
@@ -71,25 +71,28 @@ describe("loadConfig: problems", () => {
 
   it("names a missing environment variable and where it is referenced", () => {
     const problems = problemsOf({
-      model_list: [mock("a", "openai/gpt-4o", { api_key: "os.environ/OPENAI_KEY_FOR_TEST" })],
+      model_list: [mock("a", "openai/gpt-4o", { api_key: "os.environ/UNSET_TEST_API_KEY" })],
     });
     expect(problems).toEqual([
-      "model_list[0].litellm_params.api_key: environment variable OPENAI_KEY_FOR_TEST is not set (referenced as os.environ/OPENAI_KEY_FOR_TEST)",
+      "model_list[0].litellm_params.api_key: environment variable UNSET_TEST_API_KEY is not set (referenced as os.environ/UNSET_TEST_API_KEY)",
     ]);
   });
 
   it("treats an empty environment variable as missing", () => {
     const problems = problemsOf(
-      { model_list: [mock("a", "openai/gpt-4o", { api_key: "os.environ/EMPTY" })] },
-      { EMPTY: "" },
+      { model_list: [mock("a", "openai/gpt-4o", { api_key: "os.environ/EMPTY_API_KEY" })] },
+      { EMPTY_API_KEY: "" },
     );
     expect(problems).toEqual([
-      "model_list[0].litellm_params.api_key: environment variable EMPTY is not set (referenced as os.environ/EMPTY)",
+      "model_list[0].litellm_params.api_key: environment variable EMPTY_API_KEY is not set (referenced as os.environ/EMPTY_API_KEY)",
     ]);
   });
 
   it("reports a required value left empty by a missing variable once, as the variable", () => {
-    const problems = problemsOf({ model_list: [mock("a", "os.environ/MODEL_NAME_FOR_TEST")] });
+    const problems = problemsOf(
+      { model_list: [mock("a", "os.environ/MODEL_NAME_FOR_TEST")] },
+      { ROUTEIQ_CONFIG_ENV_ALLOWLIST: "MODEL_NAME_FOR_TEST" },
+    );
     expect(problems).toEqual([
       "model_list[0].litellm_params.model: environment variable MODEL_NAME_FOR_TEST is not set (referenced as os.environ/MODEL_NAME_FOR_TEST)",
     ]);
@@ -149,6 +152,43 @@ describe("loadConfig: problems", () => {
     expect(problems).toEqual(['model_list[1].model_info.id: duplicate deployment id "primary"']);
   });
 
+  it("bounds every duration that reaches a timer or a Redis expiry, naming the field", () => {
+    const problems = problemsOf({
+      model_list: [
+        mock("a", "mock/x", {
+          timeout: 100_000_000,
+          stream_timeout: 0,
+          mock_latency_ms: 1e12,
+          mock_chunk_latency_ms: -1,
+        }),
+      ],
+      router_settings: { timeout: 3_601, retry_after: 1e9, cooldown_time: 86_401 },
+      litellm_settings: { request_timeout: 2 ** 31, cache: true, cache_params: { ttl: 1e300 } },
+    });
+    expect(problems).toEqual([
+      "model_list[0].litellm_params.timeout: expected at most 3600 seconds",
+      "model_list[0].litellm_params.stream_timeout: expected a positive number of seconds",
+      "model_list[0].litellm_params.mock_latency_ms: expected at most 3600000 ms",
+      expect.stringMatching(/^model_list\[0\]\.litellm_params\.mock_chunk_latency_ms: /),
+      "router_settings.retry_after: expected at most 3600 seconds",
+      "router_settings.timeout: expected at most 3600 seconds",
+      "router_settings.cooldown_time: expected at most 86400 seconds",
+      "litellm_settings.request_timeout: expected at most 3600 seconds",
+      "litellm_settings.cache_params.ttl: expected at most 31536000 seconds",
+    ]);
+  });
+
+  it("accepts the longest durations allowed", () => {
+    const { config } = load({
+      model_list: [mock("a", "mock/x", { timeout: 3_600, stream_timeout: 3_600 })],
+      router_settings: { retry_after: 3_600, cooldown_time: 86_400 },
+      litellm_settings: { request_timeout: 3_600, cache: true, cache_params: { ttl: 365 * 86_400 } },
+    });
+    expect(config.deployments[0]?.timeoutMs).toBe(3_600_000);
+    expect(config.router.cooldownMs).toBe(86_400_000);
+    expect(config.cache.ttlMs).toBe(365 * 86_400_000);
+  });
+
   it("allows the same id in different groups", () => {
     const loaded = load({
       model_list: [
@@ -205,10 +245,10 @@ describe("loadConfig: environment", () => {
   it("reads os.environ/ references for api_key and master_key", () => {
     const loaded = load(
       {
-        model_list: [mock("a", "openai/gpt-4o", { api_key: "os.environ/MY_OPENAI_KEY" })],
-        general_settings: { master_key: "os.environ/MY_MASTER_KEY" },
+        model_list: [mock("a", "openai/gpt-4o", { api_key: "os.environ/MY_OPENAI_API_KEY" })],
+        general_settings: { master_key: "os.environ/LITELLM_MASTER_KEY" },
       },
-      { MY_OPENAI_KEY: "sk-from-env", MY_MASTER_KEY: "sk-master-from-env" },
+      { MY_OPENAI_API_KEY: "sk-from-env", LITELLM_MASTER_KEY: "sk-master-from-env" },
     );
     expect(deployment(loaded, 0).apiKey).toBe("sk-from-env");
     expect(loaded.config.masterKey).toBe("sk-master-from-env");

@@ -1,9 +1,10 @@
 import { parseDocument } from "yaml";
 import { parseCacheSettings } from "../cache/settings";
+import { OUTBOUND_ALLOWLIST, type OutboundPolicy, outboundPolicy } from "../http/outbound-url-policy";
 import { describeIssues, missingIsRequired } from "../validation/describe-issues";
 import { formatIssuePath } from "../validation/issue-path";
 import type { Deployment } from "./deployment";
-import { type EnvProblem, resolveEnvRefs } from "./env-refs";
+import { resolveEnvRefs } from "./env-refs";
 import { defaultApiKeyEnv, isOpenAICompatible, openAICompatibleHosts } from "./providers";
 import type { RuntimeConfig } from "./runtime-config";
 import { configSchema, type GatewayConfigFile, knownKeys, type ModelEntry } from "./schema";
@@ -29,6 +30,14 @@ export interface LoadedConfig {
 
 const DEFAULT_AZURE_API_VERSION = "2024-10-21";
 
+type Path = readonly PropertyKey[];
+
+/**
+ * Says where a value came from instead of showing it, for fields read from the environment:
+ * `(value of os.environ/NAME)`. Every message that could echo a config value goes through it.
+ */
+type FromEnv = (path: Path) => string | undefined;
+
 /** Parses and validates a LiteLLM-style YAML (or JSON) config; throws ConfigError listing every problem. */
 export function loadConfig(text: string, env: Env, source = "config.yaml"): LoadedConfig {
   const doc = parseDocument(text);
@@ -39,36 +48,58 @@ export function loadConfig(text: string, env: Env, source = "config.yaml"): Load
     );
   }
   const raw: unknown = doc.toJS() ?? {};
-  const envProblems: EnvProblem[] = [];
-  const resolved = resolveEnvRefs(raw, env, envProblems);
-  // A variable referenced only by a key RouteIQ ignores (`general_settings.database_url`) is not needed.
+  // A variable referenced only by a key RouteIQ ignores (`router_settings.redis_password`) is never read.
   const ignored = unknownKeyPaths(raw, knownKeys);
-  const neededEnv = envProblems.filter((p) => !ignored.some((path) => isPrefix(path, p.path)));
-  const problems = neededEnv.map(
-    (p) =>
-      `${formatIssuePath(p.path)}: environment variable ${p.name} is not set (referenced as os.environ/${p.name})`,
-  );
-  const parsed = configSchema.safeParse(resolved, { error: missingIsRequired });
+  const resolved = resolveEnvRefs(raw, env, ignored);
+  const fromEnvField = (field: string) => {
+    const name = resolved.names.get(field);
+    return name === undefined ? undefined : `(value of os.environ/${name})`;
+  };
+  const fromEnv: FromEnv = (path) => fromEnvField(formatIssuePath(path));
+  const problems = resolved.problems.map((p) => `${formatIssuePath(p.path)}: ${p.message}`);
+  let outbound: OutboundPolicy = outboundPolicy(undefined);
+  try {
+    outbound = outboundPolicy(env[OUTBOUND_ALLOWLIST]);
+  } catch (error) {
+    problems.push(error instanceof Error ? error.message : String(error));
+  }
+  const parsed = configSchema.safeParse(resolved.value, { error: missingIsRequired });
   if (!parsed.success) {
-    // A value left empty by an unset variable is reported once, as the variable, not also as "required".
-    const unset = new Set(neededEnv.map((p) => formatIssuePath(p.path)));
+    // A value left empty by a refused or unset variable is reported once, as the variable, not also as "required".
+    const reported = new Set(resolved.problems.map((p) => formatIssuePath(p.path)));
     problems.push(
       ...describeIssues(parsed.error)
-        .filter((p) => !unset.has(p.path))
-        .map((p) => `${p.path}: ${p.message}`),
+        .filter((p) => !reported.has(p.path))
+        .map((p) => [`${p.path}: ${p.message}`, fromEnvField(p.path)].filter(Boolean).join(" ")),
     );
     throw new ConfigError(source, problems);
   }
   const file = parsed.data;
-  const deployments = file.model_list.map((entry, index) => toDeployment(entry, index, file, env, problems));
+  const deployments = file.model_list.map((entry, index) =>
+    toDeployment(entry, index, file, env, { outbound, fromEnv, problems }),
+  );
   assignIds(deployments);
-  checkUniqueIds(deployments, problems);
+  checkUniqueIds(deployments, file.model_list, fromEnv, problems);
   const groups = groupByModel(deployments);
-  const fallbacks = fallbackMap(file.router_settings.fallbacks, "fallbacks", groups, problems);
+  const known = [...groups.keys()].map(
+    (group) =>
+      fromEnv(["model_list", file.model_list.findIndex((e) => e.model_name === group), "model_name"]) ??
+      group,
+  );
+  const fallbacks = fallbackMap(
+    file.router_settings.fallbacks,
+    "fallbacks",
+    groups,
+    known,
+    fromEnv,
+    problems,
+  );
   const contextWindowFallbacks = fallbackMap(
     file.router_settings.context_window_fallbacks,
     "context_window_fallbacks",
     groups,
+    known,
+    fromEnv,
     problems,
   );
   if (problems.length > 0) throw new ConfigError(source, problems);
@@ -95,12 +126,9 @@ export function loadConfig(text: string, env: Env, source = "config.yaml"): Load
       metricsRequireAuth: file.litellm_settings.require_auth_for_metrics_endpoint,
       cache: parseCacheSettings(file.litellm_settings),
     },
-    warnings: unknownKeyWarnings(resolved, knownKeys),
+    warnings: unknownKeyWarnings(raw, knownKeys),
   };
 }
-
-const isPrefix = (prefix: readonly PropertyKey[], path: readonly PropertyKey[]): boolean =>
-  prefix.length <= path.length && prefix.every((key, index) => key === path[index]);
 
 const nonEmpty = (value: string | undefined): string | undefined => (value === "" ? undefined : value);
 
@@ -111,8 +139,9 @@ function toDeployment(
   index: number,
   file: GatewayConfigFile,
   env: Env,
-  problems: string[],
+  check: { outbound: OutboundPolicy; fromEnv: FromEnv; problems: string[] },
 ): MutableDeployment {
+  const { problems } = check;
   const p = entry.litellm_params;
   const info = entry.model_info ?? {};
   const slash = p.model.indexOf("/");
@@ -122,6 +151,11 @@ function toDeployment(
   if (isOpenAICompatible(provider)) apiBase ??= openAICompatibleHosts[provider].apiBase;
   if (apiBase === undefined && (provider === "azure" || isOpenAICompatible(provider))) {
     problems.push(`${at}.api_base: required for provider "${provider}" (the server's base URL)`);
+  }
+  const refused = apiBase === undefined ? undefined : check.outbound.refuseUrl(apiBase);
+  if (refused !== undefined) {
+    const shown = check.fromEnv(["model_list", index, "litellm_params", "api_base"]) ?? `"${apiBase}"`;
+    problems.push(`${at}.api_base: ${shown} is refused: ${refused}`);
   }
   const keyEnv = defaultApiKeyEnv(provider);
   return {
@@ -163,11 +197,22 @@ function assignIds(deployments: MutableDeployment[]): void {
   }
 }
 
-function checkUniqueIds(deployments: readonly Deployment[], problems: string[]): void {
+function checkUniqueIds(
+  deployments: readonly Deployment[],
+  entries: readonly ModelEntry[],
+  fromEnv: FromEnv,
+  problems: string[],
+): void {
   const seen = new Set<string>();
   deployments.forEach((d, index) => {
     const key = `${d.modelGroup}\u0000${d.id}`;
-    if (seen.has(key)) problems.push(`model_list[${index}].model_info.id: duplicate deployment id "${d.id}"`);
+    if (seen.has(key)) {
+      // An id not written out is the model string, which may have come from the environment.
+      const source =
+        entries[index]?.model_info?.id === undefined ? ["litellm_params", "model"] : ["model_info", "id"];
+      const shown = fromEnv(["model_list", index, ...source]) ?? `"${d.id}"`;
+      problems.push(`model_list[${index}].model_info.id: duplicate deployment id ${shown}`);
+    }
     seen.add(key);
   });
 }
@@ -186,15 +231,23 @@ function fallbackMap(
   entries: readonly Record<string, string[]>[],
   name: string,
   groups: ReadonlyMap<string, unknown>,
+  known: readonly string[],
+  fromEnv: FromEnv,
   problems: string[],
 ): ReadonlyMap<string, readonly string[]> {
   const map = new Map<string, readonly string[]>();
   entries.forEach((entry, index) => {
     for (const [from, to] of Object.entries(entry)) {
-      for (const group of [from, ...to]) {
+      const at = ["router_settings", name, index, from];
+      // The key is never read from the environment; the list's entries may be.
+      const named: [string, string | undefined][] = [
+        [from, undefined],
+        ...to.map((group, j): [string, string | undefined] => [group, fromEnv([...at, j])]),
+      ];
+      for (const [group, shown] of named) {
         if (!groups.has(group)) {
           problems.push(
-            `router_settings.${name}[${index}].${from}: unknown model group "${group}"; known: ${[...groups.keys()].join(", ")}`,
+            `${formatIssuePath(at)}: unknown model group ${shown ?? `"${group}"`}; known: ${known.join(", ")}`,
           );
         }
       }

@@ -10,6 +10,24 @@ import { knownProviders } from "./providers";
 const positiveInt = z.number().int().positive();
 const nonNegative = z.number().nonnegative();
 
+/**
+ * Durations reach setTimeout (which fires at once past 2^31-1 ms, about 24.8 days) and Redis
+ * expiries, so each is bounded. An hour is longer than any model call or retry wait should take.
+ */
+const MAX_WAIT_SECONDS = 3_600;
+const MAX_COOLDOWN_SECONDS = 86_400;
+const MAX_CACHE_TTL_SECONDS = 365 * 86_400;
+
+const seconds = (min: "positive" | "nonnegative", max: number) =>
+  (min === "positive"
+    ? z.number().positive({ message: "expected a positive number of seconds" })
+    : z.number().nonnegative({ message: "expected 0 or more seconds" })
+  ).max(max, { message: `expected at most ${max} seconds` });
+const waitSeconds = seconds("positive", MAX_WAIT_SECONDS);
+const mockMilliseconds = nonNegative.max(MAX_WAIT_SECONDS * 1000, {
+  message: `expected at most ${MAX_WAIT_SECONDS * 1000} ms`,
+});
+
 const providerModel = z
   .string()
   .regex(/^[A-Za-z0-9_.-]+\/.+$/, {
@@ -28,14 +46,14 @@ export const litellmParamsSchema = z.looseObject({
   rpm: positiveInt.optional(),
   tpm: positiveInt.optional(),
   weight: z.number().positive().optional(),
-  timeout: z.number().positive().optional(),
-  stream_timeout: z.number().positive().optional(),
+  timeout: waitSeconds.optional(),
+  stream_timeout: waitSeconds.optional(),
   max_retries: z.number().int().nonnegative().optional(),
   extra_headers: z.record(z.string(), z.string()).optional(),
   organization: z.string().optional(),
   mock_response: z.string().optional(),
-  mock_latency_ms: nonNegative.optional(),
-  mock_chunk_latency_ms: nonNegative.optional(),
+  mock_latency_ms: mockMilliseconds.optional(),
+  mock_chunk_latency_ms: mockMilliseconds.optional(),
   mock_failure_rate: z.number().min(0).max(1).optional(),
   mock_failure_status: z.number().int().min(400).max(599).optional(),
 });
@@ -64,12 +82,12 @@ export const routerSettingsSchema = z.looseObject({
   routing_strategy: z.enum(strategyNames).default("simple-shuffle"),
   routing_strategy_args: z.record(z.string(), z.unknown()).default({}),
   num_retries: z.number().int().nonnegative().optional(),
-  retry_after: nonNegative.default(0),
-  timeout: z.number().positive().optional(),
+  retry_after: seconds("nonnegative", MAX_WAIT_SECONDS).default(0),
+  timeout: waitSeconds.optional(),
   fallbacks: fallbackList,
   context_window_fallbacks: fallbackList,
   allowed_fails: positiveInt.default(3),
-  cooldown_time: nonNegative.default(5),
+  cooldown_time: seconds("nonnegative", MAX_COOLDOWN_SECONDS).default(5),
 });
 
 export const generalSettingsSchema = z.looseObject({
@@ -80,11 +98,17 @@ export const generalSettingsSchema = z.looseObject({
   rate_limit_fail_mode: z.enum(["open", "closed"]).default("open"),
 });
 
+const cacheParamsSchema = cacheSettingsSchema.shape.cache_params.unwrap().unwrap();
+
 export const litellmSettingsSchema = z.looseObject({
   num_retries: z.number().int().nonnegative().optional(),
-  request_timeout: z.number().positive().optional(),
+  request_timeout: waitSeconds.optional(),
   require_auth_for_metrics_endpoint: z.boolean().default(false),
   ...cacheSettingsSchema.shape,
+  // The cache's own schema, with its ttl bounded: it becomes a Redis expiry in milliseconds.
+  cache_params: cacheParamsSchema
+    .extend({ ttl: seconds("positive", MAX_CACHE_TTL_SECONDS).optional() })
+    .nullish(),
 });
 
 export const configSchema = z.looseObject({
@@ -107,4 +131,5 @@ export const knownKeys = Object.freeze({
   router_settings: Object.keys(routerSettingsSchema.shape),
   general_settings: Object.keys(generalSettingsSchema.shape),
   litellm_settings: Object.keys(litellmSettingsSchema.shape),
+  cache_params: Object.keys(cacheParamsSchema.shape),
 });

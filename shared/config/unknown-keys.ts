@@ -8,7 +8,8 @@ type KnownKeys = Readonly<
     | "model_info"
     | "router_settings"
     | "general_settings"
-    | "litellm_settings",
+    | "litellm_settings"
+    | "cache_params",
     readonly string[]
   >
 >;
@@ -27,6 +28,9 @@ export function unknownKeyPaths(raw: unknown, known: KnownKeys): PropertyKey[][]
   for (const section of ["router_settings", "general_settings", "litellm_settings"] as const) {
     check(root[section], known[section], [section]);
   }
+  // LiteLLM configs put their own Redis here (host, password); the cache uses the gateway's store.
+  const litellmSettings = (root.litellm_settings ?? {}) as Record<string, unknown>;
+  check(litellmSettings.cache_params, known.cache_params, ["litellm_settings", "cache_params"]);
   if (Array.isArray(root.model_list)) {
     root.model_list.forEach((entry: unknown, index) => {
       check(entry, known.model_list, ["model_list", index]);

@@ -38,6 +38,8 @@ function upstreamMessage(body: string): string {
  * POSTs JSON upstream and returns the response when it is 2xx. Everything else becomes an
  * `UpstreamError` the router understands: timeouts, connection failures, HTTP errors (with
  * `retry-after`), and context-window overflows (a 400 that a bigger model could serve).
+ * Redirects are never followed: a 307 would re-send the prompt and the provider key to another
+ * origin, a 303 would fetch any URL and serve its body as a completion.
  */
 export async function postUpstream(
   url: string,
@@ -48,7 +50,13 @@ export async function postUpstream(
 ): Promise<Response> {
   let response: Response;
   try {
-    response = await ctx.fetch(url, { method: "POST", headers, body, signal: ctx.signal });
+    response = await ctx.fetch(url, {
+      method: "POST",
+      headers,
+      body,
+      signal: ctx.signal,
+      redirect: "manual",
+    });
   } catch (error) {
     if (ctx.signal.aborted) {
       const reason: unknown = ctx.signal.reason;
@@ -60,6 +68,15 @@ export async function postUpstream(
     throw new UpstreamError("network", 502, `${providerName}: could not reach upstream (${cause})`);
   }
   if (response.ok) return response;
+  // Some runtimes answer a manual redirect with an opaque response of status 0.
+  if (response.type === "opaqueredirect" || (response.status >= 300 && response.status < 400)) {
+    await response.body?.cancel().catch(() => {});
+    throw new UpstreamError(
+      "http",
+      response.status,
+      `${providerName} answered with a redirect (${response.status}); upstream redirects are not followed`,
+    );
+  }
   const text = await response.text().catch(() => "");
   const message = `${providerName} returned ${response.status}: ${upstreamMessage(text)}`;
   const lower = text.toLowerCase();

@@ -142,6 +142,19 @@ describe("the gateway Lambda behind an ALB", () => {
     expect(text).toBe("Hello from openai-mock");
   });
 
+  it("routes on the event's path and query alone, never on the Host header", async () => {
+    for (const multiValue of [false, true]) {
+      const result = await gateway(
+        albEvent("/v1/models", { headers: { ...asMaster, host: "alb.example/key/list?" }, multiValue }),
+      );
+      expect(result.statusCode).toBe(200);
+      expect(json(result).object).toBe("list");
+      expect(json(result).data.map((model: { id: string }) => model.id)).toContain("gpt");
+    }
+    const live = await gateway(albEvent("/_health/live", { headers: { host: "alb.example/key/list?" } }));
+    expect(json(live)).toEqual({ status: "alive" });
+  });
+
   it("serves a virtual key made through the management API, its spend row in PostgreSQL when the invoke returns", async () => {
     const made = await gateway(albEvent("/key/generate", { headers: asMaster, body: { models: ["gpt"] } }));
     expect(made.statusCode).toBe(200);

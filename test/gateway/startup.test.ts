@@ -89,13 +89,13 @@ describe("gateway process startup", () => {
         { model_name: "b", litellm_params: { model: "mock/x", rpm: 0 } },
         {
           model_name: "c",
-          litellm_params: { model: "openai/gpt-4o", api_key: "os.environ/UNSET_KEY_FOR_TEST" },
+          litellm_params: { model: "openai/gpt-4o", api_key: "os.environ/UNSET_FOR_TEST_API_KEY" },
         },
       ],
     });
     expect(await run.exited).toBe(1);
     const expected = [
-      "model_list[2].litellm_params.api_key: environment variable UNSET_KEY_FOR_TEST is not set (referenced as os.environ/UNSET_KEY_FOR_TEST)",
+      "model_list[2].litellm_params.api_key: environment variable UNSET_FOR_TEST_API_KEY is not set (referenced as os.environ/UNSET_FOR_TEST_API_KEY)",
       'model_list[0].litellm_params.model: expected "<provider>/<model>", e.g. "openai/gpt-4o"',
       "model_list[1].litellm_params.rpm: Too small: expected number to be >0",
     ];

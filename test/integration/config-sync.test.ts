@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { ConfigHolder } from "../../shared/config/config-holder";
 import { loadConfig } from "../../shared/config/load";
-import { silentLogger } from "../../shared/logging/logger";
+import { jsonLogger, silentLogger } from "../../shared/logging/logger";
 import { migrate } from "../../shared/store/sql/migrate";
 import { pgSql } from "../../shared/store/sql/pg";
 import type { Sql } from "../../shared/store/sql/port";
@@ -92,6 +92,44 @@ describe("config sync with leader election", () => {
     await follower.check();
     expect(groups(replica)).toEqual(["a", "b"]);
     expect(replica.origin.revision).toBe(published[0]);
+  });
+
+  it("refuses an object reading the gateway's credentials, showing no value in its status or logs", async () => {
+    const source = memorySource(configText("good"));
+    const lines: string[] = [];
+    const env = {
+      DATABASE_URL: "postgresql://routeiq:db-secret@db.internal/routeiq",
+      GROUP_NAME: "group-secret",
+      ROUTEIQ_CONFIG_ENV_ALLOWLIST: "GROUP_NAME,DATABASE_URL",
+    };
+    const sync = new ConfigSync({
+      sql,
+      source,
+      leadership: undefined,
+      holder: holderFor(configText("good")),
+      env,
+      logger: jsonLogger((line) => lines.push(line)),
+    });
+    source.put(
+      stringify({
+        model_list: [
+          {
+            model_name: "gpt",
+            litellm_params: {
+              model: "openai/gpt-4o",
+              api_base: "https://collector.example/v1",
+              api_key: "os.environ/DATABASE_URL",
+            },
+          },
+        ],
+        router_settings: { fallbacks: [{ gpt: ["os.environ/GROUP_NAME"] }] },
+      }),
+    );
+    expect(await sync.runOnce()).toBe("invalid");
+    expect(sync.status.lastError).toContain("api_key: os.environ/DATABASE_URL is never resolved");
+    const shown = [sync.status.lastError, ...lines].join("\n");
+    expect(shown).not.toContain("db-secret");
+    expect(shown).not.toContain("group-secret");
   });
 
   it("refuses an invalid object, keeps the last good revision, and says why", async () => {

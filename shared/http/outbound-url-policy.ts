@@ -1,0 +1,115 @@
+import ipaddr from "ipaddr.js";
+
+type Address = ipaddr.IPv4 | ipaddr.IPv6;
+
+/**
+ * What no outbound call may reach unless allow-listed: where clouds serve instance metadata and
+ * role credentials, and "this host" spellings. Loopback and private ranges stay reachable: a model
+ * server on localhost or in the VPC is a normal deployment.
+ */
+const REFUSED_RANGES = Object.freeze(
+  (
+    [
+      ["169.254.0.0/16", "link-local (cloud metadata: 169.254.169.254, ECS 169.254.170.2)"],
+      ["100.100.100.200/32", "Alibaba Cloud's metadata address"],
+      ["0.0.0.0/8", "an unspecified address"],
+      ["fe80::/10", "link-local"],
+      ["fd00:ec2::/32", "AWS's instance metadata and EKS Pod Identity (fd00:ec2::254, ::23)"],
+      ["::/128", "an unspecified address"],
+    ] as const
+  ).map(([cidr, why]) => Object.freeze({ range: ipaddr.parseCIDR(cidr), why })),
+);
+
+const REFUSED_HOSTS: ReadonlySet<string> = new Set(["metadata.google.internal", "metadata"]);
+
+const ALLOWED_PROTOCOLS: ReadonlySet<string> = new Set(["http:", "https:"]);
+
+export const OUTBOUND_ALLOWLIST = "ROUTEIQ_OUTBOUND_ALLOWLIST";
+
+export interface OutboundPolicy {
+  /** Why `url` may not be called (its scheme, or a host written as a refused name or address), else undefined. */
+  refuseUrl(url: string): string | undefined;
+  /** Why `hostname` may not be connected to at `address` (what DNS gave for it), else undefined. */
+  refuseConnection(hostname: string, address: string): string | undefined;
+}
+
+/** A host with no trailing dot, lower case, IPv6 without brackets: how URLs and lookups differ. */
+const bareHost = (host: string): string =>
+  host
+    .toLowerCase()
+    .replace(/\.+$/, "")
+    .replace(/^\[(.*)\]$/, "$1");
+
+/** IPv4 hidden in IPv6 (`::ffff:169.254.169.254`, NAT64's `64:ff9b::/96`) is judged as IPv4. */
+function unwrap(address: Address): Address {
+  if (address.kind() === "ipv6") {
+    const v6 = address as ipaddr.IPv6;
+    if (v6.isIPv4MappedAddress()) return v6.toIPv4Address();
+    if (v6.range() === "rfc6052" || v6.range() === "rfc6145")
+      return new ipaddr.IPv4(v6.toByteArray().slice(12));
+  }
+  return address;
+}
+
+function parseAddress(text: string): Address | undefined {
+  const bare = bareHost(text).replace(/%.*$/, "");
+  return ipaddr.isValid(bare) ? unwrap(ipaddr.parse(bare)) : undefined;
+}
+
+const inRange = (address: Address, [network, bits]: [Address, number]): boolean =>
+  address.kind() === network.kind() && address.match(network, bits);
+
+/**
+ * The outbound policy for URLs taken from configs (`api_base`, later MCP and A2A servers), with
+ * `allowlist` (ROUTEIQ_OUTBOUND_ALLOWLIST: comma-separated hosts, addresses or CIDRs) let through.
+ * Addresses are compared as numbers, so decimal, hex, octal and IPv4-mapped spellings of a refused
+ * address are refused too. Throws on an allow-list entry that is not a host, address or CIDR.
+ */
+export function outboundPolicy(allowlist: string | undefined): OutboundPolicy {
+  const hosts = new Set<string>();
+  const ranges: [Address, number][] = [];
+  for (const entry of (allowlist ?? "").split(",").map((e) => e.trim())) {
+    if (entry === "") continue;
+    if (entry.includes("/")) {
+      if (!ipaddr.isValidCIDR(entry))
+        throw new Error(`${OUTBOUND_ALLOWLIST}: "${entry}" is not a valid CIDR`);
+      ranges.push(ipaddr.parseCIDR(entry));
+    } else {
+      const address = parseAddress(entry);
+      if (address !== undefined) ranges.push([address, address.kind() === "ipv4" ? 32 : 128]);
+      else if (/^[a-z0-9.-]+$/i.test(entry)) hosts.add(bareHost(entry));
+      else throw new Error(`${OUTBOUND_ALLOWLIST}: "${entry}" is neither a host name, an address nor a CIDR`);
+    }
+  }
+  const refuseAddress = (text: string): string | undefined => {
+    const address = parseAddress(text);
+    if (address === undefined || ranges.some((range) => inRange(address, range))) return undefined;
+    return REFUSED_RANGES.find(({ range }) => inRange(address, range))?.why;
+  };
+  const refuseHost = (host: string): string | undefined => {
+    const bare = bareHost(host);
+    if (hosts.has(bare)) return undefined;
+    if (REFUSED_HOSTS.has(bare)) return "a cloud metadata host name";
+    return refuseAddress(bare);
+  };
+  const allowHint = `; allow it with ${OUTBOUND_ALLOWLIST}`;
+  return {
+    refuseUrl(url) {
+      let parsed: URL;
+      try {
+        parsed = new URL(url);
+      } catch {
+        return "not a URL";
+      }
+      if (!ALLOWED_PROTOCOLS.has(parsed.protocol)) return "only http and https URLs may be called";
+      const why = refuseHost(parsed.hostname);
+      return why === undefined ? undefined : `its host is ${why}${allowHint}`;
+    },
+    refuseConnection(hostname, address) {
+      if (hosts.has(bareHost(hostname))) return undefined;
+      const why = refuseHost(hostname) ?? refuseAddress(address);
+      // The host name is left out: it may be the value of an os.environ/ reference.
+      return why === undefined ? undefined : `the upstream's address is ${why}${allowHint}`;
+    },
+  };
+}
