@@ -37,6 +37,13 @@ export function applyNagSuppressions({
     "AwsSolutions-SMG4",
     "Rotation would break pooled connections and ECS tasks holding the old password; rotate on a planned redeploy.",
   );
+  for (const secret of Object.values(data.database.roleSecrets)) {
+    acknowledge(
+      secret,
+      "AwsSolutions-SMG4",
+      "The migration sets the role's password from this secret; a rotation would change the secret but not the role, locking the gateway or sync out. Change it by putting a new value and invoking the migration function (output MigrationFunctionName).",
+    );
+  }
   acknowledge(
     data.redis.authSecret,
     "AwsSolutions-SMG4",

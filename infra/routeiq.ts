@@ -1,4 +1,5 @@
 import { type App, Tags } from "aws-cdk-lib";
+import { connectionBudget } from "./connection-budget";
 import { DATABASE_NAME } from "./constructs/database";
 import type { StatefulResources } from "./constructs/stateful-resources";
 import { applyNagSuppressions } from "./nag-suppressions";
@@ -20,10 +21,12 @@ export interface RouteIqStacks {
 export function addRouteIq(app: App): RouteIqStacks {
   const settings = readSettings(app);
   const name = (stack: string) => `${settings.stackPrefix}-${stack}`;
+  const budget = connectionBudget(settings.databaseMaxConnections);
 
   const network = new NetworkStack(app, name("Network"), {
     description: "RouteIQ: VPC across two AZs and the security groups between tiers",
     availabilityZones: settings.availabilityZones,
+    databaseProxy: settings.gateway === "lambda",
   });
   const data = new DataStack(app, name("Data"), {
     description: "RouteIQ: PostgreSQL, Redis, the config bucket and secrets (retained on delete)",
@@ -32,12 +35,15 @@ export function addRouteIq(app: App): RouteIqStacks {
     databaseInstanceType: settings.databaseInstanceType,
     databaseAllocatedStorageGiB: settings.databaseAllocatedStorageGiB,
     databaseMaxAllocatedStorageGiB: settings.databaseMaxAllocatedStorageGiB,
+    databaseMaxConnections: settings.databaseMaxConnections,
     redisNodeType: settings.redisNodeType,
     redisNodes: settings.redisNodes,
     configBucketName: settings.configBucketName,
   });
   const stores: StatefulResources = {
-    databaseSecret: data.database.secret,
+    databaseInstance: data.database.instance,
+    databaseOwnerSecret: data.database.secret,
+    databaseRoleSecrets: data.database.roleSecrets,
     databaseHost: data.database.instance.dbInstanceEndpointAddress,
     databasePort: data.database.instance.dbInstanceEndpointPort,
     databaseName: DATABASE_NAME,
@@ -65,7 +71,8 @@ export function addRouteIq(app: App): RouteIqStacks {
         ? {
             kind: "lambda",
             memoryMiB: settings.gatewayMemoryMiB,
-            reservedConcurrency: settings.gatewayReservedConcurrency,
+            reservedConcurrency: settings.gatewayReservedConcurrency ?? budget.gatewayConcurrency,
+            proxyMaxConnectionsPercent: budget.proxyMaxConnectionsPercent,
           }
         : {
             kind: "fargate",
@@ -76,7 +83,11 @@ export function addRouteIq(app: App): RouteIqStacks {
             maxTasks: settings.fargateMaxTasks,
           },
     albIdleTimeoutSeconds: settings.albIdleTimeoutSeconds,
-    certificateArn: settings.certificateArn,
+    tls: settings.certificateArn === undefined ? "plain-http" : { certificateArn: settings.certificateArn },
+    exposeMetrics: settings.exposeMetrics,
+    waf: settings.waf
+      ? { rateLimit: settings.wafRateLimit, managementRateLimit: settings.wafManagementRateLimit }
+      : undefined,
     syncRateMinutes: settings.syncRateMinutes,
     alarmEmail: settings.alarmEmail,
   });

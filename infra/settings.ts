@@ -9,6 +9,8 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 // `-c name=value` arrives as a string while cdk.json gives typed JSON, so numbers and lists accept both.
 const count = (min: number) => z.coerce.number().int().min(min);
 const optionalString = z.preprocess((value) => (value === "" ? undefined : value), z.string().optional());
+/** `true`/`false` from cdk.json, `"true"`/`"false"` (or 1/0, yes/no) from `-c name=value`. */
+const flag = z.union([z.boolean(), z.stringbool()]).default(false);
 const stringList = z.preprocess(
   (value) =>
     typeof value === "string" ? (value.startsWith("[") ? JSON.parse(value) : value.split(",")) : value,
@@ -28,8 +30,18 @@ const settingsSchema = z.object({
   lambdaAssets: z.string().default("dist/lambda"),
   /** Pin the two (or more) AZs; by default the region's first two, so stacks stay region-agnostic. */
   availabilityZones: stringList.optional(),
-  /** ACM certificate for an HTTPS listener (HTTP then redirects to it); without one the ALB serves HTTP. */
+  /** ACM certificate for the HTTPS listener (port 80 then redirects to it). Required unless allowPlainHttp. */
   certificateArn: optionalString,
+  /** Serve the API over plain HTTP on port 80 when no certificate is given: keys and prompts travel in clear. */
+  allowPlainHttp: flag,
+  /** Let the internet reach `/metrics` through the ALB (by default the ALB answers 404 for it). */
+  exposeMetrics: flag,
+  /** A WAF web ACL on the ALB: AWS managed rules and per-IP rate limits (below). */
+  waf: flag,
+  /** Requests per IP per 5 minutes on any path, once `waf` is on. */
+  wafRateLimit: count(10).default(3000),
+  /** Requests per IP per 5 minutes on the management API and `/health`, once `waf` is on. */
+  wafManagementRateLimit: count(10).default(100),
   /** Subscribes this address to the alarm topic. */
   alarmEmail: optionalString,
   /** Name for the config bucket; CloudFormation generates one by default. */
@@ -43,11 +55,16 @@ const settingsSchema = z.object({
   databaseInstanceType: z.string().default("t4g.medium"),
   databaseAllocatedStorageGiB: count(20).default(20),
   databaseMaxAllocatedStorageGiB: count(20).default(100),
+  /**
+   * PostgreSQL's `max_connections`, written into the parameter group (a static parameter: it takes
+   * effect at the next reboot). The default suits `t4g.medium`; RDS's own is about memory / 9.5 MB.
+   */
+  databaseMaxConnections: count(50).default(400),
   redisNodeType: z.string().default("cache.t4g.small"),
   /** Primary plus replicas; two or more so a failover has somewhere to go. */
   redisNodes: count(2).default(2),
   gatewayMemoryMiB: count(128).default(1024),
-  /** Caps the gateway Lambda's concurrency (and so its database connections); unset = account pool. */
+  /** Caps the gateway Lambda's concurrency; default: derived from databaseMaxConnections (connection-budget.ts). */
   gatewayReservedConcurrency: count(1).optional(),
   /** Seconds the ALB keeps an idle connection; long enough for a slow, non-streamed completion. */
   albIdleTimeoutSeconds: count(1).default(900),
@@ -76,6 +93,11 @@ export function readSettings(app: App): DeploymentSettings {
   }
   if (settings.fargateMaxTasks < settings.fargateMinTasks) {
     throw new Error("invalid CDK context:\n  - fargateMaxTasks: must be at least fargateMinTasks");
+  }
+  if (settings.certificateArn === undefined && !settings.allowPlainHttp) {
+    throw new Error(
+      "invalid CDK context:\n  - certificateArn: an ACM certificate for HTTPS is required; to serve plain HTTP on port 80 instead (keys and prompts in clear), set allowPlainHttp=true",
+    );
   }
   return settings;
 }

@@ -6,6 +6,8 @@ import { oncePerContainer } from "../aws/once-per-container";
 import { resolveSecretEnv, type SecretReader } from "../aws/secrets-env";
 import { parseNodeEnv } from "../gateway/env";
 import { openSql } from "../gateway/stores";
+import { applyDatabaseRoles } from "./database-roles";
+import { loginRolesFromEnv } from "./role-secrets";
 
 // Node reports a refused dual-stack connect as an AggregateError without a message, but with a code.
 const reasonOf = (error: unknown) =>
@@ -15,8 +17,9 @@ const reasonOf = (error: unknown) =>
 
 /**
  * Applies pending migrations to the database DATABASE_URL (or DATABASE_SECRET_ARN) names, as
- * `npm run migrate` does. The CDK runs it once per deploy as a Trigger: a failure throws, so the
- * deploy fails instead of shipping gateways onto an old schema.
+ * `npm run migrate` does, then sets up the login roles ROUTEIQ_DATABASE_ROLES names (the gateway's
+ * and the sync's, with only the privileges they use). The CDK runs it once per deploy as a
+ * Trigger: a failure throws, so the deploy fails instead of shipping gateways onto an old schema.
  */
 export function migrateHandler(options: {
   readonly env: Env;
@@ -27,14 +30,20 @@ export function migrateHandler(options: {
   const environment = oncePerContainer(() => resolveSecretEnv(options.env, options.secrets));
   return async function migrateDatabase() {
     try {
-      const nodeEnv = parseNodeEnv(await environment());
+      const env = await environment();
+      const nodeEnv = parseNodeEnv(env);
       if (nodeEnv.DATABASE_URL === undefined)
         throw new Error("DATABASE_URL is not set (nor DATABASE_SECRET_ARN): there is no database to migrate");
+      const loginRoles = await loginRolesFromEnv(env, options.secrets);
       // This function is the migration, so it migrates whatever LITELLM_RUN_DB_MIGRATIONS says.
       const sql = await openSql({ ...nodeEnv, LITELLM_RUN_DB_MIGRATIONS: false }, logger);
       try {
         const { applied } = await migrate(sql);
         logger.info(applied.length > 0 ? "migrations applied" : "database already up to date", { applied });
+        if (loginRoles.length > 0) {
+          await applyDatabaseRoles(sql, loginRoles);
+          logger.info("database roles applied", { roles: loginRoles.map((role) => role.name) });
+        }
         return { applied };
       } finally {
         await sql.close();

@@ -4,6 +4,7 @@ import * as events from "aws-cdk-lib/aws-events";
 import * as eventTargets from "aws-cdk-lib/aws-events-targets";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { Construct } from "constructs";
+import { SYNC_POOL_MAX } from "../connection-budget";
 import {
   grantStoreAccess,
   lambdaSecretEnvironment,
@@ -46,6 +47,7 @@ export class ConfigSyncSchedule extends Construct {
           ...storeEnvironment(props.stores),
           ...syncEnvironment(props.stores),
           ...lambdaSecretEnvironment(props.stores, "sync"),
+          DATABASE_POOL_MAX: String(SYNC_POOL_MAX),
         },
       }),
       // The next tick is the retry; retrying a stale tick as well would only contend for the lease.

@@ -1,7 +1,9 @@
-import { Duration } from "aws-cdk-lib";
+import { Duration, Stack } from "aws-cdk-lib";
 import type * as ec2 from "aws-cdk-lib/aws-ec2";
+import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as triggers from "aws-cdk-lib/triggers";
 import { Construct } from "constructs";
+import type { Access } from "../../functions/migrate/database-roles";
 import {
   grantStoreAccess,
   lambdaSecretEnvironment,
@@ -18,12 +20,16 @@ export interface DatabaseMigrationProps {
   readonly assetDir: string;
   /** Resources that must not be created or updated before the schema is current (the gateway). */
   readonly executeBefore: readonly Construct[];
+  /** The login roles to create and grant: each secret's username, with what it may do. */
+  readonly roles: readonly { readonly secret: secretsmanager.ISecret; readonly access: readonly Access[] }[];
 }
 
 /**
- * Applies pending migrations during `cdk deploy`, before the gateway is created or updated. It runs
- * again whenever the migration handler changes (a new migration ships in a new bundle), and a
- * failed run fails the deploy, which then rolls back.
+ * Applies pending migrations during `cdk deploy`, before the gateway is created or updated, as the
+ * master user that owns the schema; then creates the gateway's and sync's login roles, sets their
+ * passwords from their secrets and grants them their tables (functions/migrate/database-roles.ts).
+ * It runs again whenever the migration handler or the roles change, and a failed run fails the
+ * deploy, which then rolls back.
  */
 export class DatabaseMigration extends Construct {
   public readonly trigger: triggers.TriggerFunction;
@@ -41,6 +47,9 @@ export class DatabaseMigration extends Construct {
         environment: {
           ...storeEnvironment(props.stores),
           ...lambdaSecretEnvironment(props.stores, "migrate"),
+          ROUTEIQ_DATABASE_ROLES: Stack.of(this).toJsonString(
+            props.roles.map(({ secret, access }) => ({ secret_arn: secret.secretArn, access })),
+          ),
         },
       }),
       executeOnHandlerChange: true,

@@ -15,10 +15,21 @@ export interface DatabaseProps {
   readonly allocatedStorageGiB: number;
   /** Storage autoscaling ceiling. */
   readonly maxAllocatedStorageGiB: number;
+  /** `max_connections`, which connection-budget.ts shares out. */
+  readonly maxConnections: number;
 }
 
 /** The database name in the instance and in its secret. */
 export const DATABASE_NAME = "routeiq";
+
+/**
+ * The login roles the migration creates for the processes that serve and sync, each with only the
+ * privileges it uses (functions/migrate/database-roles.ts). The master user owns the schema.
+ */
+export const DATABASE_ROLES = Object.freeze({ gateway: "routeiq_gateway", sync: "routeiq_sync" });
+
+// Letters, digits and `-_.` only: a password survives being pasted into a URL or a shell.
+const EXCLUDED_PASSWORD_CHARACTERS = " !\"#$%&'()*+,/:;<=>?@[\\]^`{|}~";
 
 /**
  * PostgreSQL for users, keys, budgets, spend, leases and config revisions: Multi-AZ (a synchronous
@@ -28,15 +39,23 @@ export const DATABASE_NAME = "routeiq";
  */
 export class Database extends Construct {
   public readonly instance: rds.DatabaseInstance;
-  /** The RDS JSON secret (username, password, host, port, dbname). */
+  /** The master user's RDS JSON secret (username, password, host, port, dbname): migrations only. */
   public readonly secret: secretsmanager.ISecret;
+  /**
+   * `{username, password}` of each login role, without a host, so that DATABASE_HOST (the proxy on
+   * Lambda) says where to connect.
+   */
+  public readonly roleSecrets: {
+    readonly gateway: secretsmanager.Secret;
+    readonly sync: secretsmanager.Secret;
+  };
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
     const engine = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17 });
     const parameterGroup = new rds.ParameterGroup(this, "Parameters", {
       engine,
-      parameters: { "rds.force_ssl": "1" },
+      parameters: { "rds.force_ssl": "1", max_connections: String(props.maxConnections) },
     });
     this.instance = new rds.DatabaseInstance(this, "Instance", {
       engine,
@@ -49,9 +68,8 @@ export class Database extends Construct {
       publiclyAccessible: false,
       multiAz: true,
       databaseName: DATABASE_NAME,
-      // Letters, digits and `-_.` only: the password survives being pasted into a URL or a shell.
       credentials: rds.Credentials.fromGeneratedSecret("routeiq", {
-        excludeCharacters: " !\"#$%&'()*+,/:;<=>?@[\\]^`{|}~",
+        excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS,
       }),
       storageEncrypted: true,
       allocatedStorage: props.allocatedStorageGiB,
@@ -68,5 +86,17 @@ export class Database extends Construct {
     });
     if (this.instance.secret === undefined) throw new Error("the database secret was not generated");
     this.secret = this.instance.secret;
+    const roleSecret = (id: string, username: string) => {
+      const secret = new rds.DatabaseSecret(this, id, {
+        username,
+        excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS,
+      });
+      secret.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      return secret;
+    };
+    this.roleSecrets = {
+      gateway: roleSecret("GatewayRoleSecret", DATABASE_ROLES.gateway),
+      sync: roleSecret("SyncRoleSecret", DATABASE_ROLES.sync),
+    };
   }
 }

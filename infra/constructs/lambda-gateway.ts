@@ -1,9 +1,10 @@
-import { Duration } from "aws-cdk-lib";
+import { ArnFormat, Duration, Names, Stack } from "aws-cdk-lib";
 import type * as ec2 from "aws-cdk-lib/aws-ec2";
-import type * as elbv2 from "aws-cdk-lib/aws-elasticloadbalancingv2";
-import * as targets from "aws-cdk-lib/aws-elasticloadbalancingv2-targets";
+import * as elbv2 from "aws-cdk-lib/aws-elasticloadbalancingv2";
+import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { Construct } from "constructs";
+import { LAMBDA_POOL_MAX } from "../connection-budget";
 import {
   grantStoreAccess,
   lambdaSecretEnvironment,
@@ -21,8 +22,8 @@ export interface LambdaGatewayProps {
   /** The `gateway/` asset directory from infra/bundle.mjs. */
   readonly assetDir: string;
   readonly memoryMiB: number;
-  /** Default: none (the account's unreserved pool). */
-  readonly reservedConcurrency?: number;
+  /** The most containers at once, each holding up to LAMBDA_POOL_MAX database connections. */
+  readonly reservedConcurrency: number;
 }
 
 /** The readiness probe: 503 while a configured dependency (PostgreSQL, Redis) fails its check. */
@@ -51,14 +52,39 @@ export class LambdaGateway extends Construct {
           ...storeEnvironment(props.stores),
           ...syncEnvironment(props.stores),
           ...lambdaSecretEnvironment(props.stores, "gateway"),
+          DATABASE_POOL_MAX: String(LAMBDA_POOL_MAX),
         },
       }),
       reservedConcurrentExecutions: props.reservedConcurrency,
     });
     grantStoreAccess(props.stores, this.function, "gateway");
 
+    // The invoke permission names the target group it is for, so no other target group (in this
+    // account or another) can send the function events. The group is named up front: its ARN
+    // would make a cycle, since the ALB checks the permission when it registers the function.
+    const targetGroupName = Names.uniqueResourceName(this, { maxLength: 32, separator: "-" });
+    const stack = Stack.of(this);
+    this.function.addPermission("AlbInvoke", {
+      principal: new iam.ServicePrincipal("elasticloadbalancing.amazonaws.com"),
+      sourceAccount: stack.account,
+      sourceArn: stack.formatArn({
+        service: "elasticloadbalancing",
+        resource: "targetgroup",
+        resourceName: `${targetGroupName}/*`,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      }),
+    });
+    const permission = this.function.permissionsNode.findChild("AlbInvoke");
+    const target: elbv2.IApplicationLoadBalancerTarget = {
+      attachToApplicationTargetGroup: (targetGroup) => {
+        targetGroup.node.addDependency(permission);
+        return { targetType: elbv2.TargetType.LAMBDA, targetJson: { id: this.function.functionArn } };
+      },
+    };
+
     this.targetGroup = props.listener.addTargets("Gateway", {
-      targets: [new targets.LambdaTarget(this.function)],
+      targetGroupName,
+      targets: [target],
       // Lambda target groups do not health-check unless asked to.
       healthCheck: {
         enabled: true,

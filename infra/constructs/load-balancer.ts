@@ -14,14 +14,52 @@ export interface LoadBalancerProps {
   readonly securityGroup: ec2.ISecurityGroup;
   /** Seconds a connection may sit idle; must cover a slow, non-streamed completion. */
   readonly idleTimeoutSeconds: number;
-  /** An ACM certificate: HTTPS on 443 and a redirect on 80. Default: plain HTTP on 80. */
-  readonly certificateArn?: string;
+  /**
+   * An ACM certificate: HTTPS on 443 and a redirect on 80. Plain HTTP on 80 only when asked for
+   * by name, since keys and prompts then cross the internet in clear.
+   */
+  readonly tls: { readonly certificateArn: string } | "plain-http";
+  /** Forward `/metrics` to the gateway like any other path; by default the ALB answers 404. */
+  readonly exposeMetrics: boolean;
 }
 
-/** The internet-facing ALB in the public subnets, one listener the gateway attaches to, access logs kept. */
+/**
+ * A path the gateway would route differently from how it reads: percent-encoded (`/%6Detrics`)
+ * or with dot segments (`/v1/../metrics`), which URL parsing and the router resolve after the
+ * ALB's rules have looked. No RouteIQ route has either, so the ALB refuses them outright, and its
+ * path rules (the `/metrics` block) cannot be stepped around. Anchored at both ends so it holds
+ * whether a pattern must match the whole path or any part of it.
+ */
+export const NON_CANONICAL_PATH = "^.*(%.*|/\\.\\.?(/.*)?)$";
+
+/** The paths the ALB keeps to itself unless `exposeMetrics`. */
+export const METRICS_PATHS = Object.freeze(["/metrics", "/metrics/*"]);
+
+/** A path-pattern condition with regular expressions, which ListenerCondition has no factory for. */
+class PathRegexCondition extends elbv2.ListenerCondition {
+  constructor(private readonly patterns: readonly string[]) {
+    super();
+  }
+
+  renderRawCondition() {
+    return { field: "path-pattern", pathPatternConfig: { regexValues: [...this.patterns] } };
+  }
+}
+
+/** The gateway's error shape (shared/http/error-handler.ts), so clients parse the ALB's refusals too. */
+const errorResponse = (status: number, type: string, code: string, message: string) =>
+  elbv2.ListenerAction.fixedResponse(status, {
+    contentType: "application/json",
+    messageBody: JSON.stringify({ error: { message, type, param: null, code } }),
+  });
+
+/**
+ * The internet-facing ALB in the public subnets, one listener the gateway attaches to, access logs
+ * kept. Its own rules answer before the gateway: non-canonical paths get 400 and `/metrics` 404.
+ */
 export class LoadBalancer extends Construct {
   public readonly alb: elbv2.ApplicationLoadBalancer;
-  /** The listener clients' requests arrive on (HTTPS when a certificate is given). */
+  /** The listener clients' requests arrive on (HTTPS unless plain HTTP was asked for). */
   public readonly listener: elbv2.ApplicationListener;
   public readonly accessLogs: s3.Bucket;
 
@@ -43,17 +81,35 @@ export class LoadBalancer extends Construct {
     });
     this.logAccessLogs("alb");
 
-    if (props.certificateArn === undefined) {
+    if (props.tls === "plain-http") {
       this.listener = this.alb.addListener("Http", { port: 80, open: false });
-      return;
+    } else {
+      this.listener = this.alb.addListener("Https", {
+        port: 443,
+        open: false,
+        certificates: [acm.Certificate.fromCertificateArn(this, "Certificate", props.tls.certificateArn)],
+        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+      });
+      this.alb.addRedirect({ sourcePort: 80, targetPort: 443, open: false });
     }
-    this.listener = this.alb.addListener("Https", {
-      port: 443,
-      open: false,
-      certificates: [acm.Certificate.fromCertificateArn(this, "Certificate", props.certificateArn)],
-      sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+
+    this.listener.addAction("RejectNonCanonicalPaths", {
+      priority: 1,
+      conditions: [new PathRegexCondition([NON_CANONICAL_PATH])],
+      action: errorResponse(
+        400,
+        "invalid_request_error",
+        "non_canonical_path",
+        "the path must not be percent-encoded or hold . or .. segments",
+      ),
     });
-    this.alb.addRedirect({ sourcePort: 80, targetPort: 443, open: false });
+    if (!props.exposeMetrics) {
+      this.listener.addAction("HideMetrics", {
+        priority: 2,
+        conditions: [elbv2.ListenerCondition.pathPatterns([...METRICS_PATHS])],
+        action: errorResponse(404, "not_found_error", "route_not_found", "no route for this path"),
+      });
+    }
   }
 
   /**

@@ -8,12 +8,17 @@ export const REDIS_PORT = 6379;
 
 export interface SecurityGroupsProps {
   readonly vpc: ec2.IVpc;
+  /**
+   * The Lambda deployment: the gateway and sync reach PostgreSQL only through the RDS Proxy, and
+   * the database admits only the proxy and the migration. Otherwise they connect directly.
+   */
+  readonly databaseProxy: boolean;
 }
 
 /**
  * Every security group and every rule between them, in one place and one stack: rules that cross
  * stacks would make the data stack depend on the compute stack. The data tier accepts its port
- * only from the three groups that use it; nothing else can reach PostgreSQL or Redis.
+ * only from the groups that use it; nothing else can reach PostgreSQL or Redis.
  */
 export class SecurityGroups extends Construct {
   /** The internet-facing load balancer: 80 and 443 from anywhere, out only to the gateway. */
@@ -24,6 +29,8 @@ export class SecurityGroups extends Construct {
   public readonly sync: ec2.SecurityGroup;
   /** The migration run at deploy time. */
   public readonly migrate: ec2.SecurityGroup;
+  /** The RDS Proxy in front of PostgreSQL, on the Lambda deployment only. */
+  public readonly databaseProxy: ec2.SecurityGroup | undefined;
   public readonly database: ec2.SecurityGroup;
   public readonly redis: ec2.SecurityGroup;
 
@@ -43,8 +50,19 @@ export class SecurityGroups extends Construct {
     this.loadBalancer.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), "HTTPS from clients");
     this.loadBalancer.connections.allowTo(this.gateway, ec2.Port.tcp(GATEWAY_PORT), "ALB to gateway tasks");
 
-    for (const client of [this.gateway, this.sync, this.migrate]) {
-      this.database.addIngressRule(client, ec2.Port.tcp(POSTGRES_PORT), `PostgreSQL from ${client.node.id}`);
+    const postgres = ec2.Port.tcp(POSTGRES_PORT);
+    // The proxy only talks to PostgreSQL; it reads its secrets through the RDS service, not the VPC.
+    this.databaseProxy = props.databaseProxy ? group("DatabaseProxy", "RouteIQ RDS Proxy", false) : undefined;
+    const proxy = this.databaseProxy;
+    if (proxy !== undefined) {
+      for (const client of [this.gateway, this.sync]) {
+        proxy.addIngressRule(client, postgres, `PostgreSQL (proxy) from ${client.node.id}`);
+      }
+      proxy.connections.allowTo(this.database, postgres, "RDS Proxy to PostgreSQL");
+    }
+    const directClients = proxy !== undefined ? [this.migrate] : [this.gateway, this.sync, this.migrate];
+    for (const client of directClients) {
+      this.database.addIngressRule(client, postgres, `PostgreSQL from ${client.node.id}`);
     }
     // The migration only touches PostgreSQL, so it gets no Redis access.
     for (const client of [this.gateway, this.sync]) {

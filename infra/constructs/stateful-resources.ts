@@ -1,11 +1,20 @@
 import * as iam from "aws-cdk-lib/aws-iam";
+import type * as rds from "aws-cdk-lib/aws-rds";
 import type * as s3 from "aws-cdk-lib/aws-s3";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 
 /** What compute needs from the data stack: where the stores are and which secrets open them. */
 export interface StatefulResources {
-  /** RDS JSON secret (username, password, host, port, dbname). */
-  readonly databaseSecret: secretsmanager.ISecret;
+  /** The RDS instance, which the Lambda deployment's proxy fronts. */
+  readonly databaseInstance: rds.DatabaseInstance;
+  /** The master user's RDS JSON secret (username, password, host, port, dbname): the migration only. */
+  readonly databaseOwnerSecret: secretsmanager.ISecret;
+  /** `{username, password}` of the gateway's and the sync's login roles, which the migration sets up. */
+  readonly databaseRoleSecrets: {
+    readonly gateway: secretsmanager.ISecret;
+    readonly sync: secretsmanager.ISecret;
+  };
+  /** Where the gateway and sync connect: the instance, or on Lambda the proxy (gateway-stack.ts). */
   readonly databaseHost: string;
   readonly databasePort: string;
   readonly databaseName: string;
@@ -62,18 +71,30 @@ export function syncEnvironment(stores: StatefulResources): Record<string, strin
 }
 
 /**
- * What each process reads itself: the migration only PostgreSQL, the sync no master key but the
- * provider keys, since a config whose `os.environ/NAME` is unset fails validation and is not
- * published.
+ * What each process reads itself. Each connects to PostgreSQL as its own role: the migration as
+ * the master user, which owns the schema, and it alone reads the role secrets, to set the roles'
+ * passwords. The sync gets no master key but the provider keys, since a config whose
+ * `os.environ/NAME` is unset fails validation and is not published.
  */
 const ACCESS = Object.freeze({
-  gateway: { database: true, redis: true, masterKey: true, providerKeys: true, bucket: true },
-  sync: { database: true, redis: true, masterKey: false, providerKeys: true, bucket: true },
-  migrate: { database: true, redis: false, masterKey: false, providerKeys: false, bucket: false },
+  gateway: { database: "gateway", redis: true, masterKey: true, providerKeys: true, bucket: true },
+  sync: { database: "sync", redis: true, masterKey: false, providerKeys: true, bucket: true },
+  migrate: { database: "owner", redis: false, masterKey: false, providerKeys: false, bucket: false },
 } as const satisfies Record<
   string,
-  { database: boolean; redis: boolean; masterKey: boolean; providerKeys: boolean; bucket: boolean }
+  {
+    database: "owner" | "gateway" | "sync";
+    redis: boolean;
+    masterKey: boolean;
+    providerKeys: boolean;
+    bucket: boolean;
+  }
 >);
+
+const databaseSecretOf = (stores: StatefulResources, client: StoreClient) => {
+  const role = ACCESS[client].database;
+  return role === "owner" ? stores.databaseOwnerSecret : stores.databaseRoleSecrets[role];
+};
 
 export type StoreClient = keyof typeof ACCESS;
 
@@ -84,7 +105,7 @@ export type StoreClient = keyof typeof ACCESS;
 export function secretEnvironment(stores: StatefulResources, client: StoreClient): Record<string, string> {
   const access = ACCESS[client];
   return {
-    DATABASE_SECRET_ARN: stores.databaseSecret.secretArn,
+    DATABASE_SECRET_ARN: databaseSecretOf(stores, client).secretArn,
     ...(access.redis ? { REDIS_PASSWORD_SECRET_ARN: stores.redisAuthSecret.secretArn } : {}),
     ...(access.masterKey ? { LITELLM_MASTER_KEY_SECRET_ARN: stores.masterKeySecret.secretArn } : {}),
     ...(access.providerKeys ? { ROUTEIQ_ENV_SECRET_ARN: stores.providerKeysSecret.secretArn } : {}),
@@ -106,7 +127,10 @@ export function grantStoreAccess(
   client: StoreClient,
 ): void {
   const access = ACCESS[client];
-  if (access.database) stores.databaseSecret.grantRead(grantee);
+  databaseSecretOf(stores, client).grantRead(grantee);
+  if (access.database === "owner") {
+    for (const secret of Object.values(stores.databaseRoleSecrets)) secret.grantRead(grantee);
+  }
   if (access.redis) stores.redisAuthSecret.grantRead(grantee);
   if (access.masterKey) stores.masterKeySecret.grantRead(grantee);
   if (access.providerKeys) stores.providerKeysSecret.grantRead(grantee);

@@ -13,6 +13,7 @@ export interface DataStackProps extends StackProps {
   readonly databaseInstanceType: string;
   readonly databaseAllocatedStorageGiB: number;
   readonly databaseMaxAllocatedStorageGiB: number;
+  readonly databaseMaxConnections: number;
   readonly redisNodeType: string;
   readonly redisNodes: number;
   /** Default: generated. */
@@ -40,6 +41,7 @@ export class DataStack extends Stack {
       instanceType: props.databaseInstanceType,
       allocatedStorageGiB: props.databaseAllocatedStorageGiB,
       maxAllocatedStorageGiB: props.databaseMaxAllocatedStorageGiB,
+      maxConnections: props.databaseMaxConnections,
     });
     this.redis = new Redis(this, "Redis", {
       vpc: props.vpc,
@@ -65,6 +67,10 @@ export class DataStack extends Stack {
 
     new CfnOutput(this, "ConfigBucketName", { value: this.config.bucket.bucketName });
     new CfnOutput(this, "DatabaseSecretArn", { value: this.database.secret.secretArn });
+    new CfnOutput(this, "DatabaseGatewayRoleSecretArn", {
+      value: this.database.roleSecrets.gateway.secretArn,
+    });
+    new CfnOutput(this, "DatabaseSyncRoleSecretArn", { value: this.database.roleSecrets.sync.secretArn });
     new CfnOutput(this, "RedisAuthSecretArn", { value: this.redis.authSecret.secretArn });
     new CfnOutput(this, "MasterKeySecretArn", { value: this.masterKeySecret.secretArn });
     new CfnOutput(this, "ProviderKeysSecretArn", { value: this.providerKeysSecret.secretArn });

@@ -5,12 +5,14 @@ import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type { Construct } from "constructs";
 import { ConfigSyncSchedule } from "../constructs/config-sync-schedule";
 import { DatabaseMigration } from "../constructs/database-migration";
+import { DatabaseProxy } from "../constructs/database-proxy";
 import { FargateGateway } from "../constructs/fargate-gateway";
 import { GatewayAlarms } from "../constructs/gateway-alarms";
 import { LambdaGateway } from "../constructs/lambda-gateway";
 import { LoadBalancer } from "../constructs/load-balancer";
 import type { SecurityGroups } from "../constructs/security-groups";
 import type { StatefulResources } from "../constructs/stateful-resources";
+import { WebAcl } from "../constructs/web-acl";
 
 export interface GatewayStackProps extends StackProps {
   readonly vpc: ec2.IVpc;
@@ -22,7 +24,9 @@ export interface GatewayStackProps extends StackProps {
     | {
         readonly kind: "lambda";
         readonly memoryMiB: number;
-        readonly reservedConcurrency?: number;
+        readonly reservedConcurrency: number;
+        /** The RDS Proxy's share of max_connections. */
+        readonly proxyMaxConnectionsPercent: number;
       }
     | {
         readonly kind: "fargate";
@@ -34,17 +38,25 @@ export interface GatewayStackProps extends StackProps {
         readonly maxTasks: number;
       };
   readonly albIdleTimeoutSeconds: number;
-  readonly certificateArn?: string;
+  /** HTTPS with this certificate, or plain HTTP when the settings allowed it by name. */
+  readonly tls: { readonly certificateArn: string } | "plain-http";
+  readonly exposeMetrics: boolean;
+  /** Default: no web ACL. */
+  readonly waf?: { readonly rateLimit: number; readonly managementRateLimit: number };
   readonly syncRateMinutes: number;
   readonly alarmEmail?: string;
 }
 
 /**
- * Everything stateless: ALB, gateway (Lambda or Fargate), the sync schedule, the deploy-time
- * migration and the alarms. Safe to destroy and redeploy; the data stack keeps all state.
+ * Everything stateless: ALB (and its WAF), gateway (Lambda behind an RDS Proxy, or Fargate), the
+ * sync schedule, the deploy-time migration and the alarms. Safe to destroy and redeploy; the data
+ * stack keeps all state.
  */
 export class GatewayStack extends Stack {
   public readonly loadBalancer: LoadBalancer;
+  public readonly webAcl: WebAcl | undefined;
+  /** On Lambda: what the gateway and sync connect to instead of the instance. */
+  public readonly databaseProxy: DatabaseProxy | undefined;
   public readonly gateway: LambdaGateway | FargateGateway;
   public readonly targetGroup: elbv2.ApplicationTargetGroup;
   public readonly sync: ConfigSyncSchedule;
@@ -58,9 +70,33 @@ export class GatewayStack extends Stack {
       vpc,
       securityGroup: securityGroups.loadBalancer,
       idleTimeoutSeconds: props.albIdleTimeoutSeconds,
-      certificateArn: props.certificateArn,
+      tls: props.tls,
+      exposeMetrics: props.exposeMetrics,
     });
     const { listener } = this.loadBalancer;
+    this.webAcl =
+      props.waf === undefined
+        ? undefined
+        : new WebAcl(this, "WebAcl", {
+            loadBalancer: this.loadBalancer.alb,
+            ...props.waf,
+            blockMetrics: !props.exposeMetrics,
+          });
+
+    // On Lambda the gateway and sync reach PostgreSQL through the proxy; the migration, as the
+    // owner, connects to the instance directly (DDL and its lock would pin a proxied connection).
+    this.databaseProxy =
+      compute.kind === "lambda"
+        ? new DatabaseProxy(this, "DatabaseProxy", {
+            vpc,
+            securityGroup: requireProxyGroup(securityGroups),
+            instance: stores.databaseInstance,
+            secrets: [stores.databaseRoleSecrets.gateway, stores.databaseRoleSecrets.sync],
+            maxConnectionsPercent: compute.proxyMaxConnectionsPercent,
+          })
+        : undefined;
+    const clientStores =
+      this.databaseProxy === undefined ? stores : { ...stores, databaseHost: this.databaseProxy.endpoint };
 
     let gatewayFunction: lambda.IFunction | undefined;
     if (compute.kind === "lambda") {
@@ -68,7 +104,7 @@ export class GatewayStack extends Stack {
         vpc,
         securityGroup: securityGroups.gateway,
         listener,
-        stores,
+        stores: clientStores,
         assetDir: props.assets.gateway,
         memoryMiB: compute.memoryMiB,
         reservedConcurrency: compute.reservedConcurrency,
@@ -81,7 +117,7 @@ export class GatewayStack extends Stack {
         vpc,
         securityGroup: securityGroups.gateway,
         listener,
-        stores,
+        stores: clientStores,
         imageDirectory: compute.imageDirectory,
         cpu: compute.cpu,
         memoryMiB: compute.memoryMiB,
@@ -95,7 +131,7 @@ export class GatewayStack extends Stack {
     this.sync = new ConfigSyncSchedule(this, "ConfigSync", {
       vpc,
       securityGroup: securityGroups.sync,
-      stores,
+      stores: clientStores,
       assetDir: props.assets.sync,
       rateMinutes: props.syncRateMinutes,
     });
@@ -106,6 +142,14 @@ export class GatewayStack extends Stack {
       stores,
       assetDir: props.assets.migrate,
       executeBefore: [this.gateway, this.sync],
+      roles: [
+        // A Node gateway runs the config sync in-process too (leader election among the tasks).
+        {
+          secret: stores.databaseRoleSecrets.gateway,
+          access: compute.kind === "lambda" ? ["serve"] : ["serve", "publish"],
+        },
+        { secret: stores.databaseRoleSecrets.sync, access: ["publish"] },
+      ],
     });
     this.alarms = new GatewayAlarms(this, "Alarms", {
       loadBalancer: this.loadBalancer.alb,
@@ -118,5 +162,13 @@ export class GatewayStack extends Stack {
 
     new CfnOutput(this, "LoadBalancerDnsName", { value: this.loadBalancer.alb.loadBalancerDnsName });
     new CfnOutput(this, "AlarmTopicArn", { value: this.alarms.topic.topicArn });
+    new CfnOutput(this, "MigrationFunctionName", { value: this.migration.trigger.functionName });
   }
+}
+
+function requireProxyGroup(groups: SecurityGroups): ec2.ISecurityGroup {
+  if (groups.databaseProxy === undefined) {
+    throw new Error("the Lambda gateway needs the network stack built with databaseProxy: true");
+  }
+  return groups.databaseProxy;
 }

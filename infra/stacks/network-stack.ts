@@ -7,6 +7,8 @@ import { SecurityGroups } from "../constructs/security-groups";
 export interface NetworkStackProps extends StackProps {
   /** Default: the region's first two AZs. */
   readonly availabilityZones?: readonly string[];
+  /** Whether the gateway and sync reach PostgreSQL through an RDS Proxy (the Lambda deployment). */
+  readonly databaseProxy: boolean;
 }
 
 /** The VPC and every security group; the other stacks place their resources into these. */
@@ -14,9 +16,12 @@ export class NetworkStack extends Stack {
   public readonly vpc: ec2.Vpc;
   public readonly securityGroups: SecurityGroups;
 
-  constructor(scope: Construct, id: string, props: NetworkStackProps = {}) {
+  constructor(scope: Construct, id: string, props: NetworkStackProps) {
     super(scope, id, props);
     this.vpc = new Network(this, "Network", { availabilityZones: props.availabilityZones }).vpc;
-    this.securityGroups = new SecurityGroups(this, "SecurityGroups", { vpc: this.vpc });
+    this.securityGroups = new SecurityGroups(this, "SecurityGroups", {
+      vpc: this.vpc,
+      databaseProxy: props.databaseProxy,
+    });
   }
 }

@@ -4,7 +4,8 @@ import { Match } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { FargateGateway } from "../../infra/constructs/fargate-gateway";
-import { type SynthesizedRouteIq, synthRouteIq } from "./synth-app";
+import { ingressRules } from "./security-group-rules";
+import { migrationRoles, roleSecretId, type SynthesizedRouteIq, synthRouteIq } from "./synth-app";
 
 const certificateArn = "arn:aws:acm:us-east-1:111111111111:certificate/00000000-0000-0000-0000-000000000000";
 
@@ -147,6 +148,37 @@ describe("gateway (fargate)", () => {
         Match.objectLike({ Type: "redirect", RedirectConfig: Match.objectLike({ Port: "443" }) }),
       ],
     });
+  });
+
+  it("connects the tasks to PostgreSQL directly, as the gateway role, with no proxy", () => {
+    const { network: stack, templates } = routeiq;
+    const groups = stack.securityGroups;
+    expect(groups.databaseProxy).toBeUndefined();
+    templates.gateway.resourceCountIs("AWS::RDS::DBProxy", 0);
+    const database = JSON.stringify({
+      "Fn::GetAtt": [stack.getLogicalId(groups.database.node.defaultChild as never), "GroupId"],
+    });
+    const sources = ingressRules(templates.network)
+      .filter((rule) => JSON.stringify(rule.group) === database && rule.port === 5432)
+      .map((rule) => JSON.stringify(rule.sourceGroup));
+    expect(sources.sort()).toEqual(
+      [groups.gateway, groups.sync, groups.migrate]
+        .map((g) =>
+          JSON.stringify({ "Fn::GetAtt": [stack.getLogicalId(g.node.defaultChild as never), "GroupId"] }),
+        )
+        .sort(),
+    );
+    const [task] = Object.values(routeiq.templates.gateway.findResources("AWS::ECS::TaskDefinition"));
+    const environment = task?.Properties.ContainerDefinitions[0].Environment;
+    const secretArn = environment.find((v: { Name: string }) => v.Name === "DATABASE_SECRET_ARN")?.Value;
+    expect(JSON.stringify(secretArn)).toContain(roleSecretId(routeiq, "gateway"));
+  });
+
+  it("lets the gateway role publish too, since the tasks elect a leader that syncs", () => {
+    expect(migrationRoles(routeiq)).toEqual([
+      { secret_arn: expect.stringContaining(roleSecretId(routeiq, "gateway")), access: ["serve", "publish"] },
+      { secret_arn: expect.stringContaining(roleSecretId(routeiq, "sync")), access: ["publish"] },
+    ]);
   });
 
   it("starts the service only after the migration trigger, and has no gateway Lambda", () => {

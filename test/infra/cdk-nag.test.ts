@@ -18,16 +18,19 @@ function unacknowledgedFindings(context: Record<string, unknown>): string[] {
   );
 }
 
+const certificateArn = "arn:aws:acm:us-east-1:111111111111:certificate/00000000-0000-0000-0000-000000000000";
+
 describe("cdk-nag AwsSolutions", () => {
-  it("finds nothing unacknowledged in the Lambda deployment", () => {
-    expect(unacknowledgedFindings({})).toEqual([]);
+  it("finds nothing unacknowledged in the Lambda deployment with HTTPS, the RDS Proxy and the WAF", () => {
+    expect(unacknowledgedFindings({ certificateArn, waf: true })).toEqual([]);
   }, 120_000);
 
-  it("finds nothing unacknowledged in the Fargate deployment with HTTPS and alarm mail", () => {
+  it("finds nothing unacknowledged in the Fargate deployment on plain HTTP with alarm mail", () => {
     expect(
       unacknowledgedFindings({
         gateway: "fargate",
-        certificateArn: "arn:aws:acm:us-east-1:111111111111:certificate/00000000-0000-0000-0000-000000000000",
+        allowPlainHttp: true,
+        exposeMetrics: true,
         alarmEmail: "ops@example.com",
       }),
     ).toEqual([]);

@@ -2,7 +2,9 @@ import { App } from "aws-cdk-lib";
 import { describe, expect, it } from "vitest";
 import { readSettings } from "../../infra/settings";
 
-const settings = (context: Record<string, unknown>) => readSettings(new App({ context }));
+/** With a certificate, which every deployment needs unless it opts into plain HTTP. */
+const settings = (context: Record<string, unknown>) =>
+  readSettings(new App({ context: { certificateArn: "arn:aws:acm:us-east-1:1:certificate/x", ...context } }));
 
 describe("CDK context", () => {
   it("defaults to a small, fully highly-available Lambda deployment", () => {
@@ -13,6 +15,10 @@ describe("CDK context", () => {
       syncRateMinutes: 1,
       redisNodes: 2,
       fargateMinTasks: 2,
+      allowPlainHttp: false,
+      exposeMetrics: false,
+      waf: false,
+      databaseMaxConnections: 400,
     });
     expect(settings({}).availabilityZones).toBeUndefined();
   });
@@ -32,11 +38,28 @@ describe("CDK context", () => {
     expect(settings({ availabilityZones: '["a","b","c"]' }).availabilityZones).toEqual(["a", "b", "c"]);
   });
 
+  it("reads flags as cdk.json booleans or `-c name=true|false` strings, and refuses anything else", () => {
+    expect(settings({ waf: "true", exposeMetrics: true, allowPlainHttp: "false" })).toMatchObject({
+      waf: true,
+      exposeMetrics: true,
+      allowPlainHttp: false,
+    });
+    expect(() => settings({ waf: "maybe" })).toThrow(/waf/);
+  });
+
+  it("refuses plain HTTP unless it is asked for by name", () => {
+    const bare = (context: Record<string, unknown>) => readSettings(new App({ context }));
+    expect(() => bare({})).toThrow(/certificateArn: .*allowPlainHttp=true/);
+    expect(() => bare({ allowPlainHttp: "false" })).toThrow(/certificateArn/);
+    expect(bare({ allowPlainHttp: "true" }).certificateArn).toBeUndefined();
+  });
+
   it("refuses settings that would lose high availability, naming them", () => {
     expect(() => settings({ gateway: "ec2" })).toThrow(/gateway/);
     expect(() => settings({ fargateMinTasks: 1 })).toThrow(/fargateMinTasks/);
     expect(() => settings({ redisNodes: "1" })).toThrow(/redisNodes/);
     expect(() => settings({ availabilityZones: ["us-east-1a"] })).toThrow(/availabilityZones/);
     expect(() => settings({ fargateMinTasks: 4, fargateMaxTasks: 3 })).toThrow(/fargateMaxTasks/);
+    expect(() => settings({ databaseMaxConnections: 20 })).toThrow(/databaseMaxConnections/);
   });
 });

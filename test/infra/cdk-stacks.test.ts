@@ -4,12 +4,20 @@ import type { CfnSubnet } from "aws-cdk-lib/aws-ec2";
 import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ingressRules } from "./security-group-rules";
-import { type SynthesizedRouteIq, synthRouteIq } from "./synth-app";
+import {
+  migrationRoles,
+  migrationVariables,
+  roleSecretId,
+  type SynthesizedRouteIq,
+  synthRouteIq,
+} from "./synth-app";
 
-/** The default deployment: `gateway=lambda`, cdk.json's context. */
+const certificateArn = "arn:aws:acm:us-east-1:111111111111:certificate/00000000-0000-0000-0000-000000000000";
+
+/** The default deployment (`gateway=lambda`, cdk.json's context) with the certificate it requires. */
 let routeiq: SynthesizedRouteIq;
 beforeAll(() => {
-  routeiq = synthRouteIq();
+  routeiq = synthRouteIq({ certificateArn });
 }, 120_000);
 
 const groupId = (stack: Stack, group: { node: IConstruct["node"] }) => ({
@@ -32,9 +40,11 @@ describe("network", () => {
     network.hasResourceProperties("AWS::EC2::FlowLog", { ResourceType: "VPC", TrafficType: "ALL" });
   });
 
-  it("admits PostgreSQL and Redis only from the groups that use them, never from a CIDR", () => {
+  it("admits PostgreSQL only from the proxy and the migration, the proxy from the gateway and sync", () => {
     const { network: stack, templates } = routeiq;
     const groups = stack.securityGroups;
+    const proxy = groups.databaseProxy as NonNullable<typeof groups.databaseProxy>;
+    expect(proxy).toBeDefined();
     const rules = ingressRules(templates.network);
     const sourcesOf = (group: typeof groups.database, port: number) =>
       rules.filter(
@@ -43,9 +53,14 @@ describe("network", () => {
 
     const database = sourcesOf(groups.database, 5432);
     expect(database.map((rule) => rule.sourceGroup)).toEqual(
-      expect.arrayContaining([groups.gateway, groups.sync, groups.migrate].map((g) => groupId(stack, g))),
+      expect.arrayContaining([proxy, groups.migrate].map((g) => groupId(stack, g))),
     );
-    expect(database).toHaveLength(3);
+    expect(database).toHaveLength(2);
+    const proxied = sourcesOf(proxy, 5432);
+    expect(proxied.map((rule) => rule.sourceGroup)).toEqual(
+      expect.arrayContaining([groups.gateway, groups.sync].map((g) => groupId(stack, g))),
+    );
+    expect(proxied).toHaveLength(2);
     const redis = sourcesOf(groups.redis, 6379);
     expect(redis.map((rule) => rule.sourceGroup)).toEqual(
       expect.arrayContaining([groups.gateway, groups.sync].map((g) => groupId(stack, g))),
@@ -58,7 +73,7 @@ describe("network", () => {
       }
     }
     const dataGroups = [groups.database, groups.redis].map((g) => JSON.stringify(groupId(stack, g)));
-    expect(rules.filter((rule) => dataGroups.includes(JSON.stringify(rule.group)))).toHaveLength(5);
+    expect(rules.filter((rule) => dataGroups.includes(JSON.stringify(rule.group)))).toHaveLength(4);
   });
 });
 
@@ -83,13 +98,15 @@ describe("data", () => {
       DeletionPolicy: "Snapshot",
       UpdateReplacePolicy: "Snapshot",
     });
-    data.hasResourceProperties("AWS::RDS::DBParameterGroup", { Parameters: { "rds.force_ssl": "1" } });
+    data.hasResourceProperties("AWS::RDS::DBParameterGroup", {
+      Parameters: { "rds.force_ssl": "1", max_connections: "400" },
+    });
     const [subnetGroup] = Object.values(data.findResources("AWS::RDS::DBSubnetGroup"));
     expect(referencesAll(subnetGroup?.Properties.SubnetIds, isolatedSubnetIds())).toBe(true);
     expect(subnetGroup?.Properties.SubnetIds).toHaveLength(2);
   });
 
-  it("generates the database credentials into Secrets Manager", () => {
+  it("generates the master user's and each login role's credentials into Secrets Manager", () => {
     const { data } = routeiq.templates;
     data.hasResourceProperties("AWS::SecretsManager::Secret", {
       GenerateSecretString: Match.objectLike({ SecretStringTemplate: '{"username":"routeiq"}' }),
@@ -97,6 +114,21 @@ describe("data", () => {
     data.hasResourceProperties("AWS::SecretsManager::SecretTargetAttachment", {
       TargetType: "AWS::RDS::DBInstance",
     });
+    for (const [role, secret] of [
+      ["routeiq_gateway", routeiq.data.database.roleSecrets.gateway],
+      ["routeiq_sync", routeiq.data.database.roleSecrets.sync],
+    ] as const) {
+      const id = routeiq.data.getLogicalId(secret.node.defaultChild as never);
+      const resource = data.findResources("AWS::SecretsManager::Secret")[id];
+      expect(resource?.Properties.GenerateSecretString.SecretStringTemplate).toBe(
+        JSON.stringify({ username: role }),
+      );
+      expect(resource?.DeletionPolicy).toBe("Retain");
+      // No attachment: a host in the secret would beat DATABASE_HOST, and so bypass the proxy.
+      expect(JSON.stringify(data.findResources("AWS::SecretsManager::SecretTargetAttachment"))).not.toContain(
+        id,
+      );
+    }
   });
 
   it("runs Redis as a Multi-AZ replication group with failover, TLS, encryption at rest and AUTH", () => {
@@ -157,6 +189,8 @@ describe("data", () => {
       expect.arrayContaining([
         "ConfigBucketName",
         "DatabaseSecretArn",
+        "DatabaseGatewayRoleSecretArn",
+        "DatabaseSyncRoleSecretArn",
         "RedisAuthSecretArn",
         "MasterKeySecretArn",
         "ProviderKeysSecretArn",
@@ -186,8 +220,51 @@ describe("gateway (lambda)", () => {
         { Key: "idle_timeout.timeout_seconds", Value: "900" },
       ]),
     );
-    gateway.hasResourceProperties("AWS::ElasticLoadBalancingV2::Listener", { Port: 80, Protocol: "HTTP" });
     expect(Object.keys(gateway.findOutputs("*"))).toContain("LoadBalancerDnsName");
+  });
+
+  it("serves HTTPS with the certificate and only redirects on port 80", () => {
+    const { gateway } = routeiq.templates;
+    gateway.hasResourceProperties("AWS::ElasticLoadBalancingV2::Listener", {
+      Port: 443,
+      Protocol: "HTTPS",
+      Certificates: [{ CertificateArn: certificateArn }],
+    });
+    const listeners = Object.values(gateway.findResources("AWS::ElasticLoadBalancingV2::Listener"));
+    expect(listeners).toHaveLength(2);
+    const http = listeners.find((listener) => listener.Properties.Port === 80);
+    expect(http?.Properties.DefaultActions).toEqual([
+      expect.objectContaining({
+        Type: "redirect",
+        RedirectConfig: expect.objectContaining({ Protocol: "HTTPS", Port: "443" }),
+      }),
+    ]);
+  });
+
+  it("lets only the ALB's own target group invoke the gateway, from this account", () => {
+    const { gateway } = routeiq.templates;
+    const [targetGroup] = Object.values(gateway.findResources("AWS::ElasticLoadBalancingV2::TargetGroup"));
+    const name = targetGroup?.Properties.Name;
+    expect(name).toMatch(/^[A-Za-z0-9][A-Za-z0-9-]{0,30}[A-Za-z0-9]$/);
+    const permissions = Object.values(gateway.findResources("AWS::Lambda::Permission")).filter(
+      (permission) => permission.Properties.Principal === "elasticloadbalancing.amazonaws.com",
+    );
+    expect(permissions).toHaveLength(1);
+    expect(permissions[0]?.Properties).toMatchObject({
+      FunctionName: { "Fn::GetAtt": [gatewayFunction(), "Arn"] },
+      SourceAccount: { Ref: "AWS::AccountId" },
+    });
+    const sourceArn = JSON.stringify(permissions[0]?.Properties.SourceArn);
+    expect(sourceArn).toContain(`:targetgroup/${name}/*`);
+    expect(sourceArn).toContain('{"Ref":"AWS::AccountId"}');
+    // The ALB checks the permission when it registers the function.
+    const [targetGroupId] = Object.keys(gateway.findResources("AWS::ElasticLoadBalancingV2::TargetGroup"));
+    const permissionId = Object.entries(gateway.findResources("AWS::Lambda::Permission")).find(
+      ([, permission]) => permission.Properties.Principal === "elasticloadbalancing.amazonaws.com",
+    )?.[0];
+    expect(
+      gateway.findResources("AWS::ElasticLoadBalancingV2::TargetGroup")[targetGroupId as string]?.DependsOn,
+    ).toContain(permissionId);
   });
 
   it("targets the Lambda with the readiness health check switched on", () => {
@@ -221,6 +298,7 @@ describe("gateway (lambda)", () => {
     );
     expect(referencesAll(variables.ROUTEIQ_ENV_SECRET_ARN, [providerKeys()])).toBe(true);
     expect(variables).toMatchObject({
+      DATABASE_POOL_MAX: "2",
       REDIS_TLS: "true",
       CONFIG_S3_KEY: "configs/config.yaml",
       LITELLM_RUN_DB_MIGRATIONS: "false",
@@ -280,6 +358,63 @@ describe("gateway (lambda)", () => {
     const migrate = variablesOf(routeiq.gateway.migration.trigger);
     expect(Object.keys(migrate)).toContain("DATABASE_SECRET_ARN");
     expect(migrate.ROUTEIQ_ENV_SECRET_ARN).toBeUndefined();
+  });
+
+  it("connects the gateway and sync through a TLS-only RDS Proxy, each as its own role", () => {
+    const { gateway } = routeiq.templates;
+    const proxy = routeiq.gateway.getLogicalId(
+      routeiq.gateway.databaseProxy?.proxy.node.defaultChild as never,
+    );
+    const [auth] = Object.values(gateway.findResources("AWS::RDS::DBProxy")).map(
+      (resource) => resource.Properties.Auth,
+    );
+    expect(auth).toHaveLength(2);
+    for (const entry of auth) {
+      expect(entry).toMatchObject({
+        AuthScheme: "SECRETS",
+        IAMAuth: "DISABLED",
+        ClientPasswordAuthType: "POSTGRES_SCRAM_SHA_256",
+      });
+    }
+    gateway.hasResourceProperties("AWS::RDS::DBProxy", { EngineFamily: "POSTGRESQL", RequireTLS: true });
+    const roleSecret = (role: "gateway" | "sync") => roleSecretId(routeiq, role);
+    expect(referencesAll(auth, [roleSecret("gateway"), roleSecret("sync")])).toBe(true);
+    // 95 % of max_connections: (400 - 20 reserved) / 400.
+    gateway.hasResourceProperties("AWS::RDS::DBProxyTargetGroup", {
+      ConnectionPoolConfigurationInfo: { MaxConnectionsPercent: 95 },
+    });
+
+    const functions = gateway.findResources("AWS::Lambda::Function");
+    const variablesOf = (id: string) => functions[id]?.Properties.Environment.Variables;
+    const sync = routeiq.gateway.getLogicalId(routeiq.gateway.sync.function.node.defaultChild as never);
+    for (const [id, role] of [
+      [gatewayFunction(), "gateway"],
+      [sync, "sync"],
+    ] as const) {
+      expect(variablesOf(id).DATABASE_HOST).toEqual({ "Fn::GetAtt": [proxy, "Endpoint"] });
+      expect(referencesAll(variablesOf(id).DATABASE_SECRET_ARN, [roleSecret(role)])).toBe(true);
+      expect(variablesOf(id).DATABASE_POOL_MAX).toBe("2");
+    }
+  });
+
+  it("caps the gateway's concurrency so its connections fit max_connections", () => {
+    const fn = routeiq.templates.gateway.findResources("AWS::Lambda::Function")[gatewayFunction()];
+    // ⌊(400 - 20 reserved - 2 for the sync) / 2 per container⌋
+    expect(fn?.Properties.ReservedConcurrentExecutions).toBe(189);
+  });
+
+  it("has the migration, as the master user, create the roles with only the access each uses", () => {
+    const variables = migrationVariables(routeiq);
+    const owner = routeiq.data.getLogicalId(
+      routeiq.data.database.instance.node.findChild("Secret").node.findChild("Attachment").node
+        .defaultChild as never,
+    );
+    expect(referencesAll(variables.DATABASE_SECRET_ARN, [owner])).toBe(true);
+    expect(migrationRoles(routeiq)).toEqual([
+      { secret_arn: expect.stringContaining(roleSecretId(routeiq, "gateway")), access: ["serve"] },
+      { secret_arn: expect.stringContaining(roleSecretId(routeiq, "sync")), access: ["publish"] },
+    ]);
+    expect(Object.keys(routeiq.templates.gateway.findOutputs("*"))).toContain("MigrationFunctionName");
   });
 
   it("migrates the database with a Trigger that runs before the gateway and the sync", () => {

@@ -28,6 +28,9 @@ describe("npx cdk synth", () => {
         "--no-notices",
         "--no-version-reporting",
         "--lookups=false",
+        // Without a certificate (or allowPlainHttp=true) synth refuses: see cdk-load-balancer.test.ts.
+        "--context",
+        "certificateArn=arn:aws:acm:us-east-1:111111111111:certificate/00000000-0000-0000-0000-000000000000",
         "--output",
         outdir,
       ],

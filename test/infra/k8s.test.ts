@@ -43,13 +43,22 @@ interface Manifest {
   readonly metadata: { readonly name: string; readonly annotations?: Record<string, string> };
 }
 
-const files = readdirSync(DIR).filter((f) => f.endsWith(".yaml") && f !== "kustomization.yaml");
-const manifests: Manifest[] = files.flatMap((file) =>
+const parseManifests = (file: string): Manifest[] =>
   parseAllDocuments(readFileSync(new URL(file, DIR), "utf8")).map((doc) => {
     if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors.map((e) => e.message).join("; ")}`);
     return doc.toJS() as Manifest;
-  }),
-);
+  });
+
+const kustomization = parseYaml(readFileSync(new URL("kustomization.yaml", DIR), "utf8")) as {
+  resources: string[];
+  namespace: string;
+  secretGenerator?: unknown;
+};
+const files = readdirSync(DIR).filter((f) => f.endsWith(".yaml") && f !== "kustomization.yaml");
+/** What `kubectl apply -k infra/k8s` applies. */
+const manifests: Manifest[] = kustomization.resources.flatMap(parseManifests);
+/** The Secret every workload reads, which operators create themselves from this example. */
+const exampleSecret = parseManifests("examples/secret.yaml")[0] as unknown as ISecret;
 const all = <T>(kind: string): T[] => manifests.filter((m) => m.kind === kind) as unknown as T[];
 const one = <T>(kind: string, name: string): T => {
   const found = manifests.find((m) => m.kind === kind && m.metadata.name === name);
@@ -79,7 +88,7 @@ const selects = (selector: Record<string, string> | undefined, labels: Record<st
 describe("infra/k8s", () => {
   it("is valid against the Kubernetes schema, manifest by manifest", () => {
     expect(manifests.length).toBeGreaterThan(0);
-    for (const manifest of manifests) {
+    for (const manifest of [...manifests, exampleSecret as unknown as Manifest]) {
       const Model = MODELS[`${manifest.apiVersion}/${manifest.kind}`];
       expect(Model, `${manifest.apiVersion} ${manifest.kind} has no model in this test`).toBeDefined();
       expect(() => new (Model as NonNullable<typeof Model>)(manifest as never).validate()).not.toThrow();
@@ -87,12 +96,34 @@ describe("infra/k8s", () => {
   });
 
   it("lists every manifest file in kustomization.yaml", () => {
-    const kustomization = parseYaml(readFileSync(new URL("kustomization.yaml", DIR), "utf8")) as {
-      resources: string[];
-      namespace: string;
-    };
     expect([...kustomization.resources].sort()).toEqual([...files].sort());
     expect(one<Manifest>("Namespace", kustomization.namespace)).toBeDefined();
+  });
+
+  it("never applies a Secret, so an apply cannot overwrite real credentials with the example's", () => {
+    expect(all<ISecret>("Secret")).toEqual([]);
+    expect(kustomization.secretGenerator).toBeUndefined();
+    expect(kustomization.resources.some((file) => file.startsWith("examples"))).toBe(false);
+    expect(exampleSecret.kind).toBe("Secret");
+    expect(exampleSecret.metadata?.name).toBe("routeiq-secrets");
+  });
+
+  it("connects to PostgreSQL and Redis over verified TLS by default", () => {
+    const databaseUrl = new URL(exampleSecret.stringData?.["database-url"] ?? "");
+    expect(databaseUrl.protocol).toBe("postgresql:");
+    expect(databaseUrl.searchParams.get("sslmode")).toBe("verify-full");
+    const env = one<IConfigMap>("ConfigMap", "routeiq-env").data ?? {};
+    expect(env.REDIS_TLS).toBe("true");
+    // Nothing a workload sets turns either off again.
+    for (const [name, pod] of podSpecs()) {
+      for (const container of pod.containers) {
+        for (const variable of container.env ?? []) {
+          expect(`${variable.name}=${variable.value ?? ""}`, name).not.toMatch(
+            /^REDIS_TLS=(false|0)$|^DATABASE_SSLMODE=(disable|allow|prefer|no-verify)$|^NODE_TLS_REJECT_UNAUTHORIZED=0$/,
+          );
+        }
+      }
+    }
   });
 
   it("probes the gateway on the spec's endpoints and port", () => {
@@ -202,9 +233,9 @@ describe("infra/k8s", () => {
     }
   });
 
-  it("refers only to ConfigMaps and Secrets defined here, and the config it mounts is valid", () => {
+  it("refers only to ConfigMaps defined here and the example Secret's keys, and the config it mounts is valid", () => {
     const configMaps = new Map(all<IConfigMap>("ConfigMap").map((c) => [c.metadata?.name, c]));
-    const secrets = new Map(all<ISecret>("Secret").map((s) => [s.metadata?.name, s]));
+    const secrets = new Map([[exampleSecret.metadata?.name, exampleSecret]]);
     for (const [name, pod] of podSpecs()) {
       for (const container of pod.containers) {
         for (const source of container.envFrom ?? []) {

@@ -52,3 +52,26 @@ export function synthRouteIq(context: Record<string, unknown> = {}): Synthesized
     },
   };
 }
+
+/** The logical id of a login role's secret in the data stack. */
+export const roleSecretId = (routeiq: SynthesizedRouteIq, role: "gateway" | "sync"): string =>
+  routeiq.data.getLogicalId(routeiq.data.database.roleSecrets[role].node.defaultChild as never);
+
+/** The migration function's environment variables, as synthesized. */
+export function migrationVariables(routeiq: SynthesizedRouteIq): Record<string, unknown> {
+  const id = routeiq.gateway.getLogicalId(routeiq.gateway.migration.trigger.node.defaultChild as never);
+  return routeiq.templates.gateway.findResources("AWS::Lambda::Function")[id]?.Properties.Environment
+    .Variables;
+}
+
+/**
+ * ROUTEIQ_DATABASE_ROLES as the migration will parse it, each secret ARN standing as the JSON of
+ * its (unresolved) reference, so a test can look for the secret's logical id in it.
+ */
+export function migrationRoles(routeiq: SynthesizedRouteIq): { secret_arn: string; access: string[] }[] {
+  const value = migrationVariables(routeiq).ROUTEIQ_DATABASE_ROLES as { "Fn::Join": [string, unknown[]] };
+  const text = value["Fn::Join"][1]
+    .map((part) => (typeof part === "string" ? part : JSON.stringify(part).replaceAll('"', "'")))
+    .join("");
+  return JSON.parse(text);
+}

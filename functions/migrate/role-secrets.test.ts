@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import type { SecretReader } from "../aws/secrets-env";
+import { loginRolesFromEnv } from "./role-secrets";
+
+const SECRETS: Record<string, string> = {
+  "arn:gateway": JSON.stringify({ username: "routeiq_gateway", password: "gw-password-1" }),
+  "arn:sync": JSON.stringify({ username: "routeiq_sync", password: "sync-password-1" }),
+  "arn:not-json": "hunter2-not-json",
+  "arn:no-password": JSON.stringify({ username: "routeiq_gateway", secret: "hunter2" }),
+};
+const reader = (): SecretReader => ({
+  async read(id) {
+    const value = SECRETS[id];
+    if (value === undefined) throw new Error(`ResourceNotFoundException: ${id}`);
+    return value;
+  },
+});
+const roles = (value: unknown) =>
+  loginRolesFromEnv({ ROUTEIQ_DATABASE_ROLES: JSON.stringify(value) }, reader);
+
+describe("loginRolesFromEnv", () => {
+  it("reads each role's secret and keeps only a SCRAM verifier of its password", async () => {
+    const result = await roles([
+      { secret_arn: "arn:gateway", access: ["serve"] },
+      { secret_arn: "arn:sync", access: ["publish"] },
+    ]);
+    expect(result).toEqual([
+      {
+        name: "routeiq_gateway",
+        passwordVerifier: expect.stringMatching(/^SCRAM-SHA-256\$/),
+        access: ["serve"],
+      },
+      {
+        name: "routeiq_sync",
+        passwordVerifier: expect.stringMatching(/^SCRAM-SHA-256\$/),
+        access: ["publish"],
+      },
+    ]);
+    expect(JSON.stringify(result)).not.toMatch(/password-1/);
+  });
+
+  it("sets up no roles when the variable is unset, without touching Secrets Manager", async () => {
+    const untouched = () => {
+      throw new Error("read a secret");
+    };
+    expect(await loginRolesFromEnv({}, untouched)).toEqual([]);
+    expect(await loginRolesFromEnv({ ROUTEIQ_DATABASE_ROLES: "" }, untouched)).toEqual([]);
+  });
+
+  it("refuses unknown access, naming the field", async () => {
+    await expect(roles([{ secret_arn: "arn:gateway", access: ["admin"] }])).rejects.toThrow(
+      /^ROUTEIQ_DATABASE_ROLES: 0\.access\.0: /,
+    );
+    await expect(roles([{ secret_arn: "arn:gateway", access: [] }])).rejects.toThrow(/0\.access/);
+    await expect(loginRolesFromEnv({ ROUTEIQ_DATABASE_ROLES: "[{" }, reader)).rejects.toThrow(
+      /^ROUTEIQ_DATABASE_ROLES: not JSON/,
+    );
+  });
+
+  it("names the secret, never its value, when it cannot be used", async () => {
+    const failures = await Promise.all(
+      ["arn:not-json", "arn:no-password", "arn:missing"].map((arn) =>
+        roles([{ secret_arn: arn, access: ["serve"] }]).then(
+          () => "resolved",
+          (error: Error) => error.message,
+        ),
+      ),
+    );
+    expect(failures[0]).toMatch(/the secret arn:not-json is not JSON/);
+    expect(failures[1]).toMatch(/the secret arn:no-password has invalid fields: password/);
+    expect(failures[2]).toMatch(/could not read the secret arn:missing/);
+    for (const message of failures) expect(message).not.toMatch(/hunter2/);
+  });
+});
