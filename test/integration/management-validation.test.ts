@@ -173,6 +173,26 @@ describe("management input validation", () => {
     expect(answer.error.message).toBe(`${param}: must be valid Unicode (it holds an unpaired surrogate)`);
   });
 
+  it("takes a key from the x-routeiq-key header or the query, refusing both at once and a malformed one", async () => {
+    const both = await h.get(`/key/info?key=${HASH}`, { "x-routeiq-key": HASH });
+    expect(both.status).toBe(400);
+    expect(both.body.error).toMatchObject({ param: "key" });
+    const bothSpend = await h.get(`/spend/logs?api_key=${HASH}`, { "x-routeiq-key": HASH });
+    expect(bothSpend.body.error).toMatchObject({ param: "api_key" });
+    for (const path of ["/key/info", "/spend/logs"]) {
+      const malformed = await h.get(path, { "x-routeiq-key": "abc" });
+      expect(malformed.status).toBe(400);
+      expect(malformed.body.error).toMatchObject({ param: "x-routeiq-key" });
+    }
+    const missing = await h.get("/key/info");
+    expect(missing.body.error.message).toBe(
+      "key: required; send it in the x-routeiq-key header (or as ?key=)",
+    );
+    const unknown = await h.get("/key/info", { "x-routeiq-key": UNKNOWN_KEY });
+    expect(unknown.status).toBe(404);
+    expect(JSON.stringify(unknown.body)).not.toContain(UNKNOWN_KEY);
+  });
+
   it("changed nothing and announced nothing", async () => {
     expect(h.changed).toEqual([]);
     expect((await h.get("/key/list")).body.total_count).toBe(0);

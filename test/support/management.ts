@@ -21,7 +21,7 @@ export interface ManagementHarness {
   readonly changed: string[][];
   /** Messages logged as warnings. */
   readonly warnings: string[];
-  get(path: string): Promise<Answer>;
+  get(path: string, headers?: Record<string, string>): Promise<Answer>;
   post(path: string, body: unknown): Promise<Answer>;
   /** Empties every table and the recorded events: each test starts from nothing. */
   reset(): Promise<void>;
@@ -64,7 +64,7 @@ export async function managementHarness(
     sql,
     changed,
     warnings,
-    get: async (path) => answer(await app.request(path)),
+    get: async (path, headers) => answer(await app.request(path, { headers })),
     post: async (path, body) =>
       answer(
         await app.request(path, {
