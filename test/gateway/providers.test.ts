@@ -382,9 +382,7 @@ describe("mock/ provider", () => {
         (caught: unknown) => caught,
       );
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((error as OpenAI.APIError).message).toContain(
-      "dimensions: expected a whole number from 1 to 4096",
-    );
+    expect((error as Error).message).toContain("dimensions: expected a whole number from 1 to 4096");
   });
 
   it("mock_failure_rate 0.5 fails exactly every 2nd request with mock_failure_status", async () => {

@@ -27,7 +27,9 @@ const deployment: Deployment = {
   params: {},
 };
 
-const embed = (request: Omit<EmbeddingRequest, "model">) => {
+type Ask = Pick<EmbeddingRequest, "input" | "dimensions">;
+
+const embed = (request: Ask) => {
   if (mockProvider.embedding === undefined) throw new Error("the mock provider embeds");
   return mockProvider.embedding({ model: "embed", ...request }, deployment, {
     fetch,
@@ -35,7 +37,7 @@ const embed = (request: Omit<EmbeddingRequest, "model">) => {
   });
 };
 
-const refusal = async (request: Omit<EmbeddingRequest, "model">) => {
+const refusal = async (request: Ask) => {
   const error = await embed(request).then(
     () => undefined,
     (caught: unknown) => caught,
