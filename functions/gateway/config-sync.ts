@@ -142,7 +142,11 @@ export async function startConfigSync(options: {
         routing_model:
           modelSource === undefined
             ? null
-            : { source: modelSource.describe(), last_outcome: models?.lastOutcome ?? null },
+            : {
+                source: modelSource.describe(),
+                last_outcome: models?.lastOutcome ?? null,
+                last_error: models?.lastError ?? null,
+              },
       };
     },
     async stop() {

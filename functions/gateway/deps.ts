@@ -48,7 +48,9 @@ export async function buildNodeDeps(options: {
   readonly listenForKeyChanges?: boolean;
 }): Promise<NodeDeps> {
   const { logger, metrics } = options;
-  const stores = await openStores(options.nodeEnv, logger);
+  const stores = await openStores(options.nodeEnv, logger, {
+    onKvEvict: (count) => metrics.kvEvicted(count),
+  });
   const keyResolver = new KeyResolver({ sql: stores.sql });
   const keyEvents = keyInvalidation(stores.kv, keyResolver, logger);
   const stopListening = (options.listenForKeyChanges ?? true) ? await keyEvents.listen() : async () => {};

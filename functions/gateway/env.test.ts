@@ -8,6 +8,7 @@ describe("parseNodeEnv", () => {
       HOST: "0.0.0.0",
       ROUTEIQ_DRAIN_TIMEOUT_SECONDS: 30,
       ROUTEIQ_UPSTREAM_CONNECTIONS: 256,
+      ROUTEIQ_MEMORY_KV_MAX_MB: 64,
     });
   });
 
@@ -18,6 +19,7 @@ describe("parseNodeEnv", () => {
       LITELLM_CONFIG_PATH: "/etc/routeiq/config.yaml",
       ROUTEIQ_DRAIN_TIMEOUT_SECONDS: "2.5",
       ROUTEIQ_UPSTREAM_CONNECTIONS: "16",
+      ROUTEIQ_MEMORY_KV_MAX_MB: "8",
       DATABASE_POOL_MAX: "4",
       PATH: "/usr/bin",
     });
@@ -27,6 +29,7 @@ describe("parseNodeEnv", () => {
       LITELLM_CONFIG_PATH: "/etc/routeiq/config.yaml",
       ROUTEIQ_DRAIN_TIMEOUT_SECONDS: 2.5,
       ROUTEIQ_UPSTREAM_CONNECTIONS: 16,
+      ROUTEIQ_MEMORY_KV_MAX_MB: 8,
       DATABASE_POOL_MAX: 4,
     });
   });
@@ -43,6 +46,7 @@ describe("parseNodeEnv", () => {
     ["ROUTEIQ_UPSTREAM_CONNECTIONS", "0"],
     ["DATABASE_POOL_MAX", "0"],
     ["DATABASE_POOL_MAX", "many"],
+    ["ROUTEIQ_MEMORY_KV_MAX_MB", "0"],
   ])("refuses %s=%s, naming the variable", (name, value) => {
     expect(() => parseNodeEnv({ [name]: value })).toThrow(
       new RegExp(`^invalid environment:\\n  - ${name}: `),

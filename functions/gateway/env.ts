@@ -18,6 +18,8 @@ export const nodeEnvSchema = z.object({
   REDIS_PASSWORD: unsetIfBlank(z.string()),
   REDIS_TLS: unsetIfBlank(z.stringbool()),
   ROUTEIQ_DATA_DIR: unsetIfBlank(z.string()),
+  // The embedded KV store's bound (no Redis): cache entries are evicted past it, limiter state never.
+  ROUTEIQ_MEMORY_KV_MAX_MB: z.coerce.number().positive().default(64),
   LITELLM_RUN_DB_MIGRATIONS: unsetIfBlank(z.stringbool()),
 });
 

@@ -2,8 +2,10 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { silentLogger } from "../../shared/logging/logger";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { runReadiness } from "../../shared/http/readiness";
+import { type Logger, silentLogger } from "../../shared/logging/logger";
 import { MemoryKv } from "../../shared/store/kv/memory";
 import { migrations } from "../../shared/store/migrations";
 import { pgSql } from "../../shared/store/sql/pg";
@@ -113,11 +115,20 @@ describe("openStores", () => {
   it(
     "embeds both stores when no service is configured, migrates, with nothing to check",
     async () => {
-      const stores = await openStores(env({ ROUTEIQ_DATA_DIR: join(dataRoot, "embedded") }), silentLogger);
+      const evicted: number[] = [];
+      const stores = await openStores(
+        env({ ROUTEIQ_DATA_DIR: join(dataRoot, "embedded"), ROUTEIQ_MEMORY_KV_MAX_MB: "0.01" }),
+        silentLogger,
+        { onKvEvict: (count) => evicted.push(count) },
+      );
       try {
         expect(stores.kvShared).toBe(false);
         expect(stores.kv).toBeInstanceOf(MemoryKv);
         expect(stores.readiness).toEqual([]);
+        // Bounded by ROUTEIQ_MEMORY_KV_MAX_MB (here 10 KiB), evictions reported.
+        for (let i = 0; i < 100; i++) await stores.kv.set(`cache:${i}`, "x".repeat(1_000), 60_000);
+        expect((stores.kv as MemoryKv).usedBytes).toBeLessThan(0.01 * 1024 * 1024 + 3_000);
+        expect(evicted.length).toBeGreaterThan(80);
         const { rows } = await stores.sql.query<{ version: number }>(
           "SELECT version FROM routeiq_migrations",
         );
@@ -141,6 +152,37 @@ describe("openStores", () => {
       for (const check of stores.readiness) await check.check(AbortSignal.timeout(2_000));
     } finally {
       await stores.close();
+    }
+  });
+
+  it("warns, at start and in readiness without failing it, when Redis's eviction policy can drop limiter state", async () => {
+    const raw = new Redis(REDIS_URL);
+    const [, policy = "noeviction"] = (await raw.config("GET", "maxmemory-policy")) as string[];
+    const warnings: string[] = [];
+    const logger: Logger = {
+      ...silentLogger,
+      warn: (message, fields) => warnings.push(`${message}: ${fields?.warning}`),
+    };
+    // With no maxmemory (as on test machines) nothing is evicted either way: safe for tests running beside it.
+    await raw.config("SET", "maxmemory-policy", "allkeys-lru");
+    try {
+      const stores = await openStores(env({ DATABASE_URL: url.toString(), REDIS_URL }), logger);
+      try {
+        await vi.waitFor(() => expect(warnings).toHaveLength(1));
+        expect(warnings[0]).toMatch(
+          /^redis can drop or refuse rate-limit state: maxmemory-policy allkeys-lru evicts any key, .*set maxmemory-policy volatile-lru/,
+        );
+        const report = await runReadiness(stores.readiness);
+        expect(report.ready).toBe(true);
+        expect(report.warnings?.redis).toMatch(/^maxmemory-policy allkeys-lru evicts any key/);
+        await raw.config("SET", "maxmemory-policy", "volatile-lru");
+        expect((await runReadiness(stores.readiness)).warnings).toBeUndefined();
+      } finally {
+        await stores.close();
+      }
+    } finally {
+      await raw.config("SET", "maxmemory-policy", policy);
+      raw.disconnect();
     }
   });
 

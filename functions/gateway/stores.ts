@@ -3,7 +3,8 @@ import type { ReadinessCheck } from "../../shared/http/readiness";
 import type { Logger } from "../../shared/logging/logger";
 import { MemoryKv } from "../../shared/store/kv/memory";
 import type { Kv } from "../../shared/store/kv/port";
-import { type RedisKvOptions, redisKv } from "../../shared/store/kv/redis";
+import { type RedisKv, type RedisKvOptions, redisKv } from "../../shared/store/kv/redis";
+import { evictionRisk } from "../../shared/store/kv/redis-memory";
 import { migrate } from "../../shared/store/sql/migrate";
 import { pgSql } from "../../shared/store/sql/pg";
 import { pgliteSql } from "../../shared/store/sql/pglite";
@@ -20,6 +21,7 @@ export type StoreEnv = Pick<
   | "REDIS_PASSWORD"
   | "REDIS_TLS"
   | "ROUTEIQ_DATA_DIR"
+  | "ROUTEIQ_MEMORY_KV_MAX_MB"
   | "LITELLM_RUN_DB_MIGRATIONS"
 >;
 
@@ -78,18 +80,54 @@ export async function openSql(env: StoreEnv, logger: Logger): Promise<Sql> {
   return sql;
 }
 
+/**
+ * Whether Redis's eviction policy could drop or refuse rate-limit state; an INFO that fails (an ACL
+ * that forbids it) is worth a warning too.
+ */
+async function redisPolicyWarning(kv: RedisKv, signal: AbortSignal): Promise<string | undefined> {
+  try {
+    return evictionRisk(await kv.memoryInfo(signal));
+  } catch (error) {
+    return `could not read INFO memory (${error instanceof Error ? error.message : String(error)}); make sure maxmemory-policy is volatile-lru`;
+  }
+}
+
+export interface StoreHooks {
+  /** Keys the embedded KV store evicted to stay under ROUTEIQ_MEMORY_KV_MAX_MB. */
+  readonly onKvEvict?: (count: number) => void;
+}
+
 /** The stores a Node process uses, chosen by `env`: shared services when configured, embedded otherwise. */
-export async function openStores(env: StoreEnv, logger: Logger): Promise<Stores> {
+export async function openStores(env: StoreEnv, logger: Logger, hooks: StoreHooks = {}): Promise<Stores> {
   const kvChoice = chooseKv(env);
   const sql = await openSql(env, logger);
-  const kv =
-    kvChoice.kind === "redis"
-      ? redisKv({ ...kvChoice.options, onError: reportTo(logger, "redis") })
-      : new MemoryKv({ onError: reportTo(logger, "kv") });
   const readiness: ReadinessCheck[] = [];
   if (chooseSql(env).kind === "postgres")
     readiness.push({ name: "database", check: (signal) => sql.ping(signal) });
-  if (kvChoice.kind === "redis") readiness.push({ name: "redis", check: (signal) => kv.ping(signal) });
+  let kv: Kv;
+  if (kvChoice.kind === "redis") {
+    const redis = redisKv({ ...kvChoice.options, onError: reportTo(logger, "redis") });
+    readiness.push({
+      name: "redis",
+      check: (signal) => redis.ping(signal),
+      warning: (signal) => redisPolicyWarning(redis, signal),
+    });
+    // Said once at start, where an operator reads first; readiness keeps showing it.
+    void redis.memoryInfo().then(
+      (info) => {
+        const risk = evictionRisk(info);
+        if (risk !== undefined) logger.warn("redis can drop or refuse rate-limit state", { warning: risk });
+      },
+      () => {},
+    );
+    kv = redis;
+  } else {
+    kv = new MemoryKv({
+      onError: reportTo(logger, "kv"),
+      maxBytes: Math.floor(env.ROUTEIQ_MEMORY_KV_MAX_MB * 1024 * 1024),
+      onEvict: hooks.onKvEvict,
+    });
+  }
   return {
     sql,
     kv,

@@ -20,6 +20,8 @@ describe("parseS3Env", () => {
       endpoint: undefined,
       forcePathStyle: false,
       region: "us-east-1",
+      maxBytes: 1024 * 1024,
+      maxBytesSetting: "CONFIG_S3_MAX_MB=1",
     });
     expect(model).toBeUndefined();
   });
@@ -38,7 +40,26 @@ describe("parseS3Env", () => {
       endpoint: "http://minio:9000",
       forcePathStyle: true,
       region: "eu-west-1",
+      maxBytes: 256 * 1024 * 1024,
+      maxBytesSetting: "LLMROUTER_MODEL_S3_MAX_MB=256",
     });
+  });
+
+  it("caps each object's size, 1 MiB for the config and 256 MiB for a routing model unless set", () => {
+    const env = {
+      CONFIG_S3_BUCKET: "cfg",
+      CONFIG_S3_KEY: "gateway.yaml",
+      LLMROUTER_MODEL_S3_BUCKET: "models",
+      LLMROUTER_MODEL_S3_KEY: "router.pt",
+      CONFIG_S3_MAX_MB: "0.5",
+      LLMROUTER_MODEL_S3_MAX_MB: "1024",
+    };
+    expect(parseS3Env(env).config?.maxBytes).toBe(512 * 1024);
+    expect(parseS3Env(env).model?.maxBytes).toBe(1024 * 1024 * 1024);
+    expect(() => parseS3Env({ ...env, CONFIG_S3_MAX_MB: "0" })).toThrow(/CONFIG_S3_MAX_MB/);
+    expect(() => parseS3Env({ ...env, LLMROUTER_MODEL_S3_MAX_MB: "lots" })).toThrow(
+      /LLMROUTER_MODEL_S3_MAX_MB/,
+    );
   });
 
   it("lets AWS_S3_FORCE_PATH_STYLE set path style either way", () => {

@@ -19,6 +19,10 @@ export const s3EnvSchema = z
     AWS_ENDPOINT_URL: unsetIfBlank(z.url()),
     AWS_S3_FORCE_PATH_STYLE: unsetIfBlank(z.stringbool({ truthy: ["true", "1"], falsy: ["false", "0"] })),
     AWS_REGION: unsetIfBlank(z.string()).transform((v) => v ?? "us-east-1"),
+    // Objects are read into memory whole: a size cap keeps a wrong or hostile object from taking
+    // the process down. A config is a few KB; a routing model may be large.
+    CONFIG_S3_MAX_MB: unsetIfBlank(z.coerce.number().positive()).transform((v) => v ?? 1),
+    LLMROUTER_MODEL_S3_MAX_MB: unsetIfBlank(z.coerce.number().positive()).transform((v) => v ?? 256),
   })
   .superRefine((env, ctx) => {
     // Half a location is a typo, not "S3 off": silently reading a local file instead would hide it.
@@ -31,6 +35,8 @@ export const s3EnvSchema = z
       }
     }
   });
+
+const MIB = 1024 * 1024;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -49,11 +55,18 @@ export function parseS3Env(env: Env): S3Env {
     forcePathStyle: parsed.AWS_S3_FORCE_PATH_STYLE ?? endpoint !== undefined,
     region: parsed.AWS_REGION,
   };
-  const at = (bucket: string | undefined, key: string | undefined) =>
-    bucket !== undefined && key !== undefined ? { bucket, key, ...client } : undefined;
+  const at = (bucket: string | undefined, key: string | undefined, maxMb: number, setting: string) =>
+    bucket !== undefined && key !== undefined
+      ? { bucket, key, ...client, maxBytes: Math.floor(maxMb * MIB), maxBytesSetting: `${setting}=${maxMb}` }
+      : undefined;
   return {
-    config: at(parsed.CONFIG_S3_BUCKET, parsed.CONFIG_S3_KEY),
-    model: at(parsed.LLMROUTER_MODEL_S3_BUCKET, parsed.LLMROUTER_MODEL_S3_KEY),
+    config: at(parsed.CONFIG_S3_BUCKET, parsed.CONFIG_S3_KEY, parsed.CONFIG_S3_MAX_MB, "CONFIG_S3_MAX_MB"),
+    model: at(
+      parsed.LLMROUTER_MODEL_S3_BUCKET,
+      parsed.LLMROUTER_MODEL_S3_KEY,
+      parsed.LLMROUTER_MODEL_S3_MAX_MB,
+      "LLMROUTER_MODEL_S3_MAX_MB",
+    ),
   };
 }
 

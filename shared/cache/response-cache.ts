@@ -7,9 +7,23 @@ import { chunksToJson, jsonToChunks, sseBody } from "./replay";
 import type { CacheSettings } from "./settings";
 import { tapSse } from "./stream-tap";
 
-/** Large answers (big embedding batches) would cost Redis more than a fresh call saves. */
-const MAX_STORED_CHARS = 4 * 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 250;
+
+/** Bytes of `text` in UTF-8, as the store will hold it, counted without encoding a copy. */
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) bytes += 1;
+    // A surrogate pair is two UTF-16 units for four bytes; anything else up here is three.
+    else if (code >= 0xd800 && code < 0xdc00 && i + 1 < text.length) {
+      bytes += 2;
+      i++;
+    } else bytes += 2;
+  }
+  return bytes;
+}
 
 export interface CacheRequest {
   readonly route: CacheRoute;
@@ -86,13 +100,16 @@ export class ResponseCache {
       scope: scopeOf(req.settings.scope, req.identity),
     });
     const kvKey = `${this.#prefix}:${key}`;
-    const ttlMs = directives.ttlMs ?? req.settings.ttlMs;
-    const store = (entry: Entry) => this.#put(kvKey, entry, ttlMs);
+    // A request may shorten its entry's life, never stretch it past the server's bound.
+    const { maxTtlMs, maxEntryBytes } = req.settings;
+    const ttlMs = Math.min(directives.ttlMs ?? req.settings.ttlMs, maxTtlMs);
+    const store = (entry: Entry) => this.#put(kvKey, entry, ttlMs, maxEntryBytes);
     const writer = directives.write
       ? {
           storeJson: (body: string) => store({ json: body }),
+          // Characters never outnumber bytes, so the tap can stop collecting at the byte bound.
           tapStream: (body: ReadableStream<Uint8Array>) =>
-            tapSse(body, MAX_STORED_CHARS, (sse) => void store({ sse })),
+            tapSse(body, maxEntryBytes, (sse) => void store({ sse })),
         }
       : { storeJson: nothingToStore, tapStream: passThrough };
     if (!directives.read) return { headers: status("bypass"), hit: undefined, ...writer };
@@ -118,9 +135,9 @@ export class ResponseCache {
     await Promise.all([...this.#pending]);
   }
 
-  #put(kvKey: string, entry: Entry, ttlMs: number): Promise<void> {
+  #put(kvKey: string, entry: Entry, ttlMs: number, maxBytes: number): Promise<void> {
     const value = JSON.stringify(entry);
-    if (value.length > MAX_STORED_CHARS) return Promise.resolve();
+    if (value.length > maxBytes || utf8Length(value) > maxBytes) return Promise.resolve();
     const put = withDeadline(this.#kv.set(kvKey, value, ttlMs), this.#timeoutMs, "response cache store")
       .catch((error: unknown) => this.#onKvFailure?.(error))
       .finally(() => this.#pending.delete(put));

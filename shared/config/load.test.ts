@@ -112,6 +112,43 @@ describe("loadConfig: problems", () => {
     expect(message).toContain("invalid config broken.yaml:");
   });
 
+  it("refuses a __proto__ key instead of letting it set inherited defaults such as a master key", () => {
+    const yaml = [
+      "model_list: [{model_name: a, litellm_params: {model: mock/x}}]",
+      "general_settings:",
+      "  __proto__:",
+      "    master_key: sk-planted",
+    ].join("\n");
+    expect(problemsOf(yaml)).toEqual(['general_settings.__proto__: "__proto__" is not allowed as a key']);
+    // The same in JSON (which the loader also reads), and deeper down.
+    const json = JSON.stringify({ model_list: [mock("a")] }).replace(
+      '"litellm_params":{',
+      '"litellm_params":{"__proto__":{"api_key":"x"},',
+    );
+    expect(problemsOf(json)).toEqual([
+      'model_list[0].litellm_params.__proto__: "__proto__" is not allowed as a key',
+    ]);
+  });
+
+  it("refuses alias expansion past 100 uses and aliases that contain themselves", () => {
+    const laughs = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
+    for (const [name, prev] of ["ba", "cb", "dc", "ed"]) {
+      laughs.push(`${name}: &${name} [${Array(10).fill(`*${prev}`).join(", ")}]`);
+    }
+    const [problem] = problemsOf(`${laughs.join("\n")}\nmodel_list: []\n`);
+    expect(problem).toMatch(/^yaml: Excessive alias count/);
+    // An anchor and 99 uses of it are fine; a 100th is one too many (the library's default, pinned).
+    const uses = (n: number) => `model_list: []\np: &p {k: v}\nuses: [${Array(n).fill("*p").join(", ")}]\n`;
+    expect(loadConfig(uses(99), {}, "test.yaml").warnings).toEqual([
+      "p: not used by RouteIQ, ignored",
+      "uses: not used by RouteIQ, ignored",
+    ]);
+    expect(problemsOf(uses(100))[0]).toMatch(/^yaml: Excessive alias count/);
+    expect(problemsOf("model_list: []\nloop: &l [*l]\n")).toEqual([
+      "loop[0]: an alias must not refer to a node that contains it",
+    ]);
+  });
+
   it("refuses a config that is not a mapping", () => {
     expect(problemsOf("- just\n- a list\n")).toEqual([
       "(root): Invalid input: expected object, received array",

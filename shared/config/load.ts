@@ -29,6 +29,12 @@ export interface LoadedConfig {
 }
 
 const DEFAULT_AZURE_API_VERSION = "2024-10-21";
+/**
+ * How far aliases (`*anchor`) may multiply a document (an anchor and 99 uses of it), pinned rather
+ * than left to the library's default: every alias is walked again by what reads the config, so a
+ * few nested aliases ("billion laughs") would otherwise expand a small file into gigabytes.
+ */
+const MAX_ALIAS_COUNT = 100;
 
 type Path = readonly PropertyKey[];
 
@@ -47,7 +53,14 @@ export function loadConfig(text: string, env: Env, source = "config.yaml"): Load
       doc.errors.map((e) => `yaml: ${e.message.split("\n")[0]}`),
     );
   }
-  const raw: unknown = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (error) {
+    throw new ConfigError(source, [`yaml: ${error instanceof Error ? error.message : String(error)}`]);
+  }
+  const unsafe = unsafeStructure(raw);
+  if (unsafe !== undefined) throw new ConfigError(source, [unsafe]);
   // A variable referenced only by a key RouteIQ ignores (`router_settings.redis_password`) is never read.
   const ignored = unknownKeyPaths(raw, knownKeys);
   const resolved = resolveEnvRefs(raw, env, ignored);
@@ -128,6 +141,30 @@ export function loadConfig(text: string, env: Env, source = "config.yaml"): Load
     },
     warnings: unknownKeyWarnings(raw, knownKeys),
   };
+}
+
+/**
+ * The first thing in the parsed document that no later step can walk safely: a `__proto__` key
+ * (the YAML library keeps it as a plain own key, but the first copy made by assignment would turn
+ * it into the prototype of its section, and everything under it into inherited defaults, a
+ * `master_key` say, that no schema sees), or an alias inside the node it names (a cycle).
+ */
+function unsafeStructure(
+  value: unknown,
+  path: PropertyKey[] = [],
+  open = new Set<object>(),
+): string | undefined {
+  if (value === null || typeof value !== "object") return undefined;
+  if (open.has(value)) return `${formatIssuePath(path)}: an alias must not refer to a node that contains it`;
+  open.add(value);
+  for (const [key, item] of Object.entries(value)) {
+    const at = [...path, Array.isArray(value) ? Number(key) : key];
+    if (key === "__proto__") return `${formatIssuePath(at)}: "__proto__" is not allowed as a key`;
+    const found = unsafeStructure(item, at, open);
+    if (found !== undefined) return found;
+  }
+  open.delete(value);
+  return undefined;
 }
 
 const nonEmpty = (value: string | undefined): string | undefined => (value === "" ? undefined : value);

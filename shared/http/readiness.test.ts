@@ -32,6 +32,21 @@ describe("runReadiness", () => {
     });
   });
 
+  it("stays ready when a healthy check warns, and shows the warning", async () => {
+    const warning: ReadinessCheck = {
+      name: "redis",
+      check: async () => {},
+      warning: async () => "maxmemory-policy allkeys-lru ...",
+    };
+    expect(await runReadiness([ok("database"), warning])).toEqual({
+      ready: true,
+      checks: { database: "ok", redis: "ok" },
+      warnings: { redis: "maxmemory-policy allkeys-lru ..." },
+    });
+    const quiet: ReadinessCheck = { name: "redis", check: async () => {}, warning: async () => undefined };
+    expect(await runReadiness([quiet])).toEqual({ ready: true, checks: { redis: "ok" } });
+  });
+
   it("reports a check that throws a non-Error value", async () => {
     const report = await runReadiness([
       {

@@ -28,6 +28,8 @@ export interface GatewayMetrics {
   cooldown(modelGroup: string, deployment: string, cooling: boolean): void;
   /** A shared store failed and the gateway carried on without it (fail open, cache bypass, ...). */
   storeFailure(store: "redis" | "database", operation: string): void;
+  /** Keys the embedded KV store evicted to stay under its memory bound (cache entries, never limiter state). */
+  kvEvicted(count: number): void;
   /** Spend-log entries dropped because the buffer bound was hit during a database outage. */
   spendLogDropped(count: number): void;
   /** A config sync run ended with `outcome`; `revision` is the config revision this replica serves. */

@@ -125,6 +125,11 @@ export function prometheusMetrics(options: { defaultMetrics?: boolean } = {}): G
     labelNames: ["store", "operation"] as const,
     registers,
   });
+  const kvEvictions = new Counter({
+    name: "routeiq_memory_kv_evictions_total",
+    help: "Keys with a TTL (cache entries) the embedded KV store evicted to stay under ROUTEIQ_MEMORY_KV_MAX_MB",
+    registers,
+  });
   const spendLogDropped = new Counter({
     name: "routeiq_spend_log_dropped_total",
     help: "Spend-log entries dropped after the buffer bound was hit during a database outage",
@@ -172,6 +177,7 @@ export function prometheusMetrics(options: { defaultMetrics?: boolean } = {}): G
       leadershipChanges.inc();
     },
     storeFailure: (store, operation) => storeErrors.inc({ store, operation }),
+    kvEvicted: (count) => kvEvictions.inc(count),
     spendLogDropped: (count) => spendLogDropped.inc(count),
     requestStarted: () => inFlight.inc(),
     requestFinished(route, model, status, latencyMs) {

@@ -76,14 +76,15 @@ export const completionRequestSchema = z.looseObject({
 
 export const embeddingRequestSchema = z.looseObject({
   model: z.string().min(1),
+  // OpenAI's own bound on inputs per request.
   input: z.union([
     z.string(),
-    z.array(z.string()).min(1),
+    z.array(z.string()).min(1).max(2_048),
     z.array(z.number()).min(1),
-    z.array(z.array(z.number())).min(1),
+    z.array(z.array(z.number())).min(1).max(2_048),
   ]),
   encoding_format: z.enum(["float", "base64"]).optional(),
-  // The largest embedding models have a few thousand dimensions; the bound keeps a mistyped (or
-  // hostile) value from reaching an upstream that would try to allocate it.
-  dimensions: z.number().int().positive().max(65_536).optional(),
+  // The largest embedding models have 4,096 dimensions; the bound keeps a mistyped (or hostile)
+  // value from reaching an upstream that would try to allocate it.
+  dimensions: z.number().int().positive().max(8_192).optional(),
 });

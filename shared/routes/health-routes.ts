@@ -17,7 +17,11 @@ export function probeRoutes(): Hono<GatewayEnv> {
     const report = await runReadiness(deps.readiness);
     return {
       status: report.ready ? (200 as const) : (503 as const),
-      body: { status: report.ready ? "ready" : "not_ready", checks: report.checks },
+      body: {
+        status: report.ready ? "ready" : "not_ready",
+        checks: report.checks,
+        ...(report.warnings === undefined ? {} : { warnings: report.warnings }),
+      },
     };
   };
   app.get("/_health/ready", async (c) => {

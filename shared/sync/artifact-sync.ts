@@ -20,6 +20,7 @@ export class ArtifactSync {
   #etag: string | undefined;
   #loaded = false;
   #lastOutcome: ArtifactOutcome | null = null;
+  #lastError: string | null = null;
 
   constructor(options: {
     sql: Sql;
@@ -35,11 +36,18 @@ export class ArtifactSync {
     return this.#lastOutcome;
   }
 
+  /** Why the last run failed (an object over its size cap, S3 unreachable...); null after a good run. */
+  get lastError(): string | null {
+    return this.#lastError;
+  }
+
   async runOnce(): Promise<ArtifactOutcome> {
+    this.#lastError = null;
     this.#lastOutcome = await this.#run().catch((error: unknown) => {
+      this.#lastError = error instanceof Error ? error.message : String(error);
       this.#options.logger.error("routing model sync failed", {
         source: this.#options.source.describe(),
-        error: error instanceof Error ? error.message : String(error),
+        error: this.#lastError,
       });
       return "error" as const;
     });

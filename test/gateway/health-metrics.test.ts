@@ -129,6 +129,22 @@ describe("probes", () => {
     expect((await app.request("/_health/live")).status).toBe(200);
   });
 
+  it("readiness stays 200 with a dependency's warning in the body, on both readiness routes", async () => {
+    const warning = "maxmemory-policy allkeys-lru evicts any key, rate-limit and budget state included";
+    const redis: ReadinessCheck = { name: "redis", check: async () => {}, warning: async () => warning };
+    const app = createApp({ ...gateway.deps, readiness: [redis] });
+    const ready = await app.request("/_health/ready");
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({
+      status: "ready",
+      checks: { redis: "ok" },
+      warnings: { redis: warning },
+    });
+    const litellm = await app.request("/health/readiness");
+    expect(litellm.status).toBe(200);
+    expect(await litellm.json()).toMatchObject({ status: "healthy", warnings: { redis: warning } });
+  });
+
   it("readiness is 503 draining once shutdown starts, while liveness stays 200", async () => {
     const lifecycle = new Lifecycle();
     const app = createApp({ ...gateway.deps, lifecycle });

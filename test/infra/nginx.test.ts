@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { findAll, type NginxDirective, parseNginx, readNginxConf, upstreamServers } from "./nginx-conf";
 
 const NGINX = "/usr/sbin/nginx";
@@ -90,6 +90,19 @@ describe("infra/nginx.conf", () => {
     expect(headers).toContain("Connection");
   });
 
+  it("logs paths without their query strings, where LiteLLM's management API carries keys", () => {
+    const formats = findAll(tree, "log_format");
+    expect(formats.map((d) => d.args[0])).toEqual(["routeiq"]);
+    const format = (formats[0]?.args ?? []).slice(1).join(" ");
+    expect(format).toContain("$uri");
+    for (const variable of ["$request", "$request_uri", "$args", "$query_string"]) {
+      expect(format).not.toMatch(new RegExp(`\\${variable}(?![a-z_])`));
+    }
+    expect(format).not.toContain("$arg_");
+    const logs = findAll(tree, "access_log").filter((d) => d.args[0] !== "off");
+    expect(logs.map((d) => d.args.at(-1))).toEqual(["routeiq"]);
+  });
+
   it("retries inference routes even once sent, and never resends a management POST", () => {
     const v1 = location((args) => args.join(" ") === "/v1/");
     const bare = location((args) => args[0] === "~");
@@ -146,7 +159,7 @@ describe("nginx in front of replicas that die mid-request", () => {
   }
 
   /** A fresh nginx per scenario, so one scenario's failures do not mark servers down for the next. */
-  async function nginx(ports: readonly number[]): Promise<string> {
+  async function nginx(ports: readonly number[]): Promise<{ base: string; accessLog: string }> {
     expect(existsSync(NGINX), `nginx must be installed at ${NGINX} (apt-get install -y nginx)`).toBe(true);
     const listen = await freePort();
     const { dir, file } = loopbackCopy({ ports, listen });
@@ -165,7 +178,7 @@ describe("nginx in front of replicas that die mid-request", () => {
         (r) => r.ok,
         () => false,
       );
-      if (up) return base;
+      if (up) return { base, accessLog: join(dir, "access.log") };
       if (attempt > 100) {
         const log = existsSync(join(dir, "error.log")) ? readFileSync(join(dir, "error.log"), "utf8") : "";
         throw new Error(`nginx did not start:\n${log}`);
@@ -180,7 +193,7 @@ describe("nginx in front of replicas that die mid-request", () => {
   it("resends an inference POST to the other replica", async () => {
     const dying = await replica(false);
     const healthy = await replica(true);
-    const base = await nginx([dying.port, healthy.port]);
+    const { base } = await nginx([dying.port, healthy.port]);
     for (const path of ["/v1/chat/completions", "/chat/completions", "/v1/messages", "/embeddings"]) {
       const response = await post(`${base}${path}`);
       expect(response.status, path).toBe(200);
@@ -193,7 +206,7 @@ describe("nginx in front of replicas that die mid-request", () => {
   it("sends an inference POST at most twice", async () => {
     const a = await replica(false);
     const b = await replica(false);
-    const base = await nginx([a.port, b.port]);
+    const { base } = await nginx([a.port, b.port]);
     expect((await post(`${base}/v1/chat/completions`)).status).toBe(502);
     expect(a.hits.length + b.hits.length).toBe(2);
   });
@@ -201,8 +214,23 @@ describe("nginx in front of replicas that die mid-request", () => {
   it("does not resend a management POST once a replica received it", async () => {
     const a = await replica(false);
     const b = await replica(false);
-    const base = await nginx([a.port, b.port]);
+    const { base } = await nginx([a.port, b.port]);
     expect((await post(`${base}/key/generate`)).status).toBe(502);
     expect(a.hits.length + b.hits.length).toBe(1);
+  });
+
+  it("passes keys in query strings through to the gateway but keeps them out of its access log", async () => {
+    const gateway = await replica(true);
+    const { base, accessLog } = await nginx([gateway.port, gateway.port]);
+    const key = "sk-query-string-secret-0123456789";
+    const paths = [`/key/info?key=${key}`, `/spend/logs?api_key=${key}&limit=5`];
+    for (const path of paths) expect((await fetch(`${base}${path}`)).status).toBe(200);
+    expect(gateway.hits).toEqual(paths.map((path) => `GET ${path}`));
+    // nginx writes each line as its request ends, before the client has the whole answer.
+    await vi.waitFor(() => expect(readFileSync(accessLog, "utf8").split("\n")).toHaveLength(3));
+    const log = readFileSync(accessLog, "utf8");
+    expect(log).not.toContain(key);
+    expect(log).toContain('"GET /key/info HTTP/1.1" 200');
+    expect(log).toContain('"GET /spend/logs HTTP/1.1" 200');
   });
 });

@@ -255,4 +255,34 @@ describe("routing model sync", () => {
     });
     expect(await staleSync.runOnce()).toBe("refused");
   });
+
+  it("says why a fetch failed (an object over its size cap) until a run succeeds", async () => {
+    const name = lockName();
+    const lease = await acquireLease(sql, name, "gateway-1-aaa", 30);
+    const source = memorySource("weights-v1");
+    let refuse = true;
+    const capped: ObjectSource = {
+      describe: source.describe,
+      fetch: async (etag) => {
+        if (refuse)
+          throw new Error("object memory://config.yaml is more than 8 bytes, over the limit of 8 bytes");
+        return source.fetch(etag);
+      },
+    };
+    const artifacts = new ArtifactSync({
+      sql,
+      source: capped,
+      name: `model_${name}`,
+      leadership: leading(lease),
+      logger: silentLogger,
+    });
+    expect(artifacts.lastError).toBeNull();
+    expect(await artifacts.runOnce()).toBe("error");
+    expect(artifacts.lastError).toBe(
+      "object memory://config.yaml is more than 8 bytes, over the limit of 8 bytes",
+    );
+    refuse = false;
+    expect(await artifacts.runOnce()).toBe("published");
+    expect(artifacts.lastError).toBeNull();
+  });
 });

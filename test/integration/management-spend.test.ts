@@ -85,6 +85,11 @@ describe("spend routes", () => {
   it("filters by key (as a key or its hash), team, user, dates and limit", async () => {
     expect(ids((await h.get(`/spend/logs?api_key=${KEY}`)).body)).toEqual(["r2", "r1"]);
     expect(ids((await h.get(`/spend/logs?api_key=${keyHash}`)).body)).toEqual(["r2", "r1"]);
+    // In a header, so the key stays out of URLs and access logs.
+    for (const ref of [KEY, keyHash]) {
+      const byHeader = await h.get("/spend/logs", { "x-routeiq-key": ref });
+      expect(ids(byHeader.body)).toEqual(["r2", "r1"]);
+    }
     expect(ids((await h.get("/spend/logs?user_id=u1")).body)).toEqual(["r1"]);
     // A bare end date includes that whole day.
     expect(ids((await h.get("/spend/logs?start_date=2024-06-01&end_date=2024-06-30")).body)).toEqual([

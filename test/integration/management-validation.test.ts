@@ -136,6 +136,63 @@ describe("management input validation", () => {
     expect(answer.error.message).not.toContain(UNKNOWN_KEY);
   });
 
+  // PostgreSQL refuses NUL in text and jsonb, and unpaired surrogates in jsonb: each of these
+  // failed the query (500) before.
+  const nulInputs: readonly Case[] = [
+    ["POST", "/key/generate", { key_alias: "a\u0000b" }, "key_alias"],
+    ["POST", "/key/generate", { models: ["ok", "gpt\u0000"] }, "models[1]"],
+    ["POST", "/key/generate", { metadata: { owner: { name: "x\u0000" } } }, "metadata.owner.name"],
+    ["POST", "/key/generate", { metadata: { tags: ["a", "\u0000"] } }, "metadata.tags[1]"],
+    ["POST", "/key/generate", { metadata: { "own\u0000er": 1 } }, "metadata.own\\u0000er"],
+    ["POST", "/key/update", { key: HASH, metadata: { deep: [[{ v: "\u0000" }]] } }, "metadata.deep[0][0].v"],
+    ["POST", "/team/new", { team_id: "t\u0000" }, "team_id"],
+    ["POST", "/team/update", { team_id: "t", team_alias: "\u0000" }, "team_alias"],
+    ["POST", "/user/new", { user_id: "u\u00002" }, "user_id"],
+    ["POST", "/user/update", { user_id: "u", metadata: { "\u0000": "x" } }, "metadata.\\u0000"],
+    ["POST", "/key/delete", { key_aliases: ["\u0000"] }, "key_aliases[0]"],
+    ["GET", "/team/info?team_id=t%00", undefined, "team_id"],
+    ["GET", "/user/info?user_id=%00", undefined, "user_id"],
+    ["GET", "/key/list?key_alias=a%00", undefined, "key_alias"],
+    ["GET", "/spend/logs?request_id=r%00", undefined, "request_id"],
+  ];
+  it.each(nulInputs)("%s %s %j (a NUL) → 400 naming %s", async (method, path, body, param) => {
+    const { status, body: answer } = await send(method, path, body);
+    expect(status).toBe(400);
+    expect(answer.error).toMatchObject({ type: "invalid_request_error", param });
+    expect(answer.error.message).toBe(`${param}: must not contain NUL (\\u0000) characters`);
+  });
+
+  const unpaired: readonly Case[] = [
+    ["POST", "/key/generate", { metadata: { note: "\ud83d" } }, "metadata.note"],
+    ["POST", "/team/new", { metadata: { "\udc00": 1 } }, "metadata.\\udc00"],
+  ];
+  it.each(unpaired)("%s %s %j (an unpaired surrogate) → 400 naming %s", async (method, path, body, param) => {
+    const { status, body: answer } = await send(method, path, body);
+    expect(status).toBe(400);
+    expect(answer.error).toMatchObject({ type: "invalid_request_error", param });
+    expect(answer.error.message).toBe(`${param}: must be valid Unicode (it holds an unpaired surrogate)`);
+  });
+
+  it("takes a key from the x-routeiq-key header or the query, refusing both at once and a malformed one", async () => {
+    const both = await h.get(`/key/info?key=${HASH}`, { "x-routeiq-key": HASH });
+    expect(both.status).toBe(400);
+    expect(both.body.error).toMatchObject({ param: "key" });
+    const bothSpend = await h.get(`/spend/logs?api_key=${HASH}`, { "x-routeiq-key": HASH });
+    expect(bothSpend.body.error).toMatchObject({ param: "api_key" });
+    for (const path of ["/key/info", "/spend/logs"]) {
+      const malformed = await h.get(path, { "x-routeiq-key": "abc" });
+      expect(malformed.status).toBe(400);
+      expect(malformed.body.error).toMatchObject({ param: "x-routeiq-key" });
+    }
+    const missing = await h.get("/key/info");
+    expect(missing.body.error.message).toBe(
+      "key: required; send it in the x-routeiq-key header (or as ?key=)",
+    );
+    const unknown = await h.get("/key/info", { "x-routeiq-key": UNKNOWN_KEY });
+    expect(unknown.status).toBe(404);
+    expect(JSON.stringify(unknown.body)).not.toContain(UNKNOWN_KEY);
+  });
+
   it("changed nothing and announced nothing", async () => {
     expect(h.changed).toEqual([]);
     expect((await h.get("/key/list")).body.total_count).toBe(0);

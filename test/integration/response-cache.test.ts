@@ -129,6 +129,37 @@ function cases(setup: () => { cache: ResponseCache; advance?: (ms: number) => Pr
     expect((await ask(cache, { body: { temperature: 0 } })).hit).toBeUndefined();
   });
 
+  it("keeps no answer longer than max_ttl, whatever ttl the request asks for", async () => {
+    const { cache, advance } = setup();
+    const bounded = parseCacheSettings({ cache: true, cache_params: { ttl: 60, max_ttl: 0.2 } });
+    // LiteLLM's body param, asking for 31 years.
+    await (await ask(cache, { settings: bounded, body: { cache: { ttl: 1e9 } } })).storeJson(answer);
+    expect((await ask(cache, { settings: bounded })).hit).toBeDefined();
+    await (advance ?? sleep)(250);
+    expect((await ask(cache, { settings: bounded })).hit).toBeUndefined();
+  });
+
+  it("stores no entry larger than max_entry_size_mb, counted in UTF-8 bytes", async () => {
+    const { cache } = setup();
+    const wide = answer.replace("Hi there", "é".repeat(200));
+    const entryBytes = new TextEncoder().encode(JSON.stringify({ json: wide })).byteLength;
+    // Its characters would fit; its bytes do not.
+    expect(JSON.stringify({ json: wide }).length).toBeLessThan(entryBytes - 1);
+    const limited = (bytes: number) =>
+      parseCacheSettings({ cache: true, cache_params: { max_entry_size_mb: bytes / (1024 * 1024) } });
+    await (await ask(cache, { settings: limited(entryBytes - 1) })).storeJson(wide);
+    expect((await ask(cache, {})).hit).toBeUndefined();
+    await (await ask(cache, { settings: limited(entryBytes) })).storeJson(wide);
+    expect((await ask(cache, {})).hit?.body).toBe(wide);
+
+    const streaming = { body: { stream: true, n: 2 } };
+    const small = limited(100);
+    const miss = await ask(cache, { ...streaming, settings: small });
+    await new Response(miss.tapStream(sseBody(streamed, true))).text();
+    await cache.drain();
+    expect((await ask(cache, streaming)).hit).toBeUndefined();
+  });
+
   it("adds no header and touches nothing when caching is off", async () => {
     const { cache } = setup();
     const off = await ask(cache, { settings: parseCacheSettings({}) });

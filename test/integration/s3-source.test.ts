@@ -11,6 +11,7 @@ import { s3Source } from "../../shared/sync/s3-source";
 
 const BUCKET = "routeiq-config";
 const KEY = "config/gateway.yaml";
+const MAX_BYTES = 64 * 1024;
 
 let server: S3rver;
 let directory: string;
@@ -62,7 +63,7 @@ describe("s3Source against s3rver", () => {
   let source: ObjectSource;
 
   beforeAll(() => {
-    source = s3Source({ bucket: BUCKET, key: KEY, endpoint, region: "us-east-1" });
+    source = s3Source({ bucket: BUCKET, key: KEY, endpoint, region: "us-east-1", maxBytes: MAX_BYTES });
   });
 
   it("describes itself by bucket and key only", () => {
@@ -94,14 +95,86 @@ describe("s3Source against s3rver", () => {
     expect(gets[2]?.bytes).toBe(0);
   });
 
+  it("refuses an object over its size cap by its Content-Length, without downloading it", async () => {
+    await admin.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: "big.yaml", Body: "#".repeat(MAX_BYTES + 1) }),
+    );
+    const big = s3Source({
+      bucket: BUCKET,
+      key: "big.yaml",
+      endpoint,
+      region: "us-east-1",
+      maxBytes: MAX_BYTES,
+      maxBytesSetting: "CONFIG_S3_MAX_MB=0.0625",
+    });
+    await expect(big.fetch(undefined)).rejects.toThrow(
+      `object s3://${BUCKET}/big.yaml is ${MAX_BYTES + 1} bytes, over the limit of ${MAX_BYTES} bytes (CONFIG_S3_MAX_MB=0.0625)`,
+    );
+    const exact = s3Source({
+      bucket: BUCKET,
+      key: "big.yaml",
+      endpoint,
+      region: "us-east-1",
+      maxBytes: MAX_BYTES + 1,
+    });
+    const fetched = await exact.fetch(undefined);
+    expect(fetched.changed && fetched.body.byteLength).toBe(MAX_BYTES + 1);
+  });
+
   it("fails on a missing key with a message naming bucket and key", async () => {
-    const missing = s3Source({ bucket: BUCKET, key: "nope/absent.yaml", endpoint, region: "us-east-1" });
+    const missing = s3Source({
+      bucket: BUCKET,
+      key: "nope/absent.yaml",
+      endpoint,
+      region: "us-east-1",
+      maxBytes: MAX_BYTES,
+    });
     await expect(missing.fetch(undefined)).rejects.toThrow(/routeiq-config.*nope\/absent\.yaml/);
   });
 
   it("fails on a missing bucket with a message naming bucket and key", async () => {
-    const missing = s3Source({ bucket: "no-such-bucket", key: KEY, endpoint, region: "us-east-1" });
+    const missing = s3Source({
+      bucket: "no-such-bucket",
+      key: KEY,
+      endpoint,
+      region: "us-east-1",
+      maxBytes: MAX_BYTES,
+    });
     await expect(missing.fetch(undefined)).rejects.toThrow(/no-such-bucket.*config\/gateway\.yaml/);
+  });
+});
+
+describe("s3Source against a server that sends no Content-Length", () => {
+  it("stops reading once the body passes the cap, however much more the server would send", async () => {
+    let sent = 0;
+    const endless = createServer((_req, res) => {
+      res.writeHead(200, { etag: '"abc"' });
+      const chunk = Buffer.alloc(16 * 1024, 35);
+      const more = () => {
+        while (!res.destroyed && res.write(chunk)) sent += chunk.byteLength;
+        if (!res.destroyed) res.once("drain", more);
+      };
+      more();
+    });
+    await new Promise<void>((resolve) => endless.listen(0, "127.0.0.1", resolve));
+    const { port } = endless.address() as AddressInfo;
+    try {
+      const source = s3Source({
+        bucket: BUCKET,
+        key: KEY,
+        endpoint: `http://127.0.0.1:${port}`,
+        region: "us-east-1",
+        maxBytes: MAX_BYTES,
+      });
+      await expect(source.fetch(undefined)).rejects.toThrow(
+        `object s3://${BUCKET}/${KEY} is more than ${MAX_BYTES} bytes, over the limit of ${MAX_BYTES} bytes`,
+      );
+      // What the server managed to push before the connection was dropped: socket buffers, not the stream.
+      expect(sent).toBeLessThan(64 * MAX_BYTES);
+    } finally {
+      endless.closeAllConnections();
+      await new Promise((resolve) => endless.close(resolve));
+    }
   });
 });
 
@@ -120,6 +193,7 @@ describe("s3Source against a server that stalls", () => {
         key: KEY,
         endpoint: `http://127.0.0.1:${port}`,
         region: "us-east-1",
+        maxBytes: MAX_BYTES,
         stallTimeoutMs: 300,
       });
       const started = Date.now();

@@ -23,7 +23,7 @@ export interface ManagementHarness {
   readonly spendResets: string[];
   /** Messages logged as warnings. */
   readonly warnings: string[];
-  get(path: string): Promise<Answer>;
+  get(path: string, headers?: Record<string, string>): Promise<Answer>;
   post(path: string, body: unknown): Promise<Answer>;
   /** Empties every table and the recorded events: each test starts from nothing. */
   reset(): Promise<void>;
@@ -73,7 +73,7 @@ export async function managementHarness(
     changed,
     spendResets,
     warnings,
-    get: async (path) => answer(await app.request(path)),
+    get: async (path, headers) => answer(await app.request(path, { headers })),
     post: async (path, body) =>
       answer(
         await app.request(path, {

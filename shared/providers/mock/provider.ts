@@ -20,6 +20,35 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
     );
   });
 
+/**
+ * What one embedding request may make the mock allocate. The vectors are built in memory, so these
+ * sizes are chosen by whoever sends the request: refused as an upstream would refuse them (a 400,
+ * never retried, never cooled down), before anything is allocated. 4,096 is above any hosted
+ * model's `dimensions` and 2,048 is OpenAI's limit on inputs; their product caps an answer at
+ * about 20 MB of JSON.
+ */
+export const MOCK_EMBEDDING_LIMITS = Object.freeze({ dimensions: 4_096, inputs: 2_048, values: 1_048_576 });
+
+const refuse = (message: string) => new UpstreamError("http", 400, `mock: ${message}`);
+
+function embeddingShape(request: EmbeddingRequest): { inputs: readonly unknown[]; dimensions: number } {
+  const inputs = Array.isArray(request.input) ? request.input : [request.input];
+  const dimensions = request.dimensions ?? 8;
+  const limits = MOCK_EMBEDDING_LIMITS;
+  if (!Number.isInteger(dimensions) || dimensions < 1 || dimensions > limits.dimensions) {
+    throw refuse(`dimensions: expected a whole number from 1 to ${limits.dimensions}, got ${dimensions}`);
+  }
+  if (inputs.length > limits.inputs) {
+    throw refuse(`input: at most ${limits.inputs} inputs per request, got ${inputs.length}`);
+  }
+  if (inputs.length * dimensions > limits.values) {
+    throw refuse(
+      `dimensions: ${inputs.length} inputs × ${dimensions} dimensions is more than ${limits.values} values per request`,
+    );
+  }
+  return { inputs, dimensions };
+}
+
 /** Requests seen per deployment, so a failure rate of 0.25 fails exactly every 4th request. */
 const counters = new WeakMap<Deployment, number>();
 
@@ -152,9 +181,8 @@ export const mockProvider: Provider = Object.freeze<Provider>({
   },
 
   async embedding(request: EmbeddingRequest, d: Deployment, ctx: ProviderContext): Promise<JsonResult> {
+    const { inputs, dimensions } = embeddingShape(request);
     await begin(d, ctx);
-    const inputs = Array.isArray(request.input) ? request.input : [request.input];
-    const dimensions = request.dimensions ?? 8;
     const data = inputs.map((input, index) => {
       const vector = deterministicVector(JSON.stringify(input), dimensions);
       // The openai SDKs ask for base64 by default: little-endian float32s.

@@ -1,3 +1,4 @@
+import type { Context } from "hono";
 import { z } from "zod";
 import { badRequest } from "../../errors";
 import { durationSchema, nextReset } from "../../keys/duration";
@@ -12,6 +13,34 @@ export const keyRefSchema = z.string().refine((value) => value.startsWith(KEY_PR
 
 export const resolveKeyHash = async (ref: string): Promise<string> =>
   ref.startsWith(KEY_PREFIX) ? hashKey(ref) : ref;
+
+/**
+ * Where a GET names the key it is about without putting it in the URL: query strings end up in
+ * access logs, proxies' logs and browser history, headers do not. LiteLLM's query parameter
+ * (`?key=`, `?api_key=`) still works, for the scripts that use it.
+ */
+export const KEY_HEADER = "x-routeiq-key";
+
+/** The key named by the `x-routeiq-key` header or, failing that, by the query parameter `param`. */
+export function keyFromHeaderOrQuery(
+  c: Context,
+  fromQuery: string | undefined,
+  param: string,
+): string | undefined {
+  const header = c.req.header(KEY_HEADER);
+  if (header === undefined) return fromQuery;
+  if (fromQuery !== undefined) {
+    throw badRequest(
+      `${param}: send the key either in the ${KEY_HEADER} header or as ?${param}=, not both`,
+      param,
+    );
+  }
+  const parsed = keyRefSchema.safeParse(header.trim());
+  if (!parsed.success) {
+    throw badRequest(`${KEY_HEADER}: expected a key (sk-...) or its hash (64 hex characters)`, KEY_HEADER);
+  }
+  return parsed.data;
+}
 
 const keyFields = {
   key_alias: aliasSchema.nullable().optional(),
@@ -41,7 +70,7 @@ export const updateKeySchema = z.strictObject({
   spend: spendSchema.optional(),
 });
 export const keyRefBodySchema = z.strictObject({ key: keyRefSchema });
-export const keyInfoQuerySchema = z.strictObject({ key: keyRefSchema });
+export const keyInfoQuerySchema = z.strictObject({ key: keyRefSchema.optional() });
 
 export const deleteKeysSchema = z.strictObject({
   keys: z.array(keyRefSchema).min(1).max(1000).optional(),

@@ -19,6 +19,8 @@ import { readBody, readQuery } from "./input";
 import {
   deleteKeysSchema,
   generateKeySchema,
+  KEY_HEADER,
+  keyFromHeaderOrQuery,
   keyInfoQuerySchema,
   keyPatch,
   keyRefBodySchema,
@@ -109,8 +111,11 @@ export function keyRoutes(): Hono<GatewayEnv> {
   });
 
   app.get("/key/info", async (c) => {
-    const query = readQuery(c, keyInfoQuerySchema);
-    const key = await findKey(c.get("deps").sql, query.key);
+    const ref = keyFromHeaderOrQuery(c, readQuery(c, keyInfoQuerySchema).key, "key");
+    if (ref === undefined) {
+      throw badRequest(`key: required; send it in the ${KEY_HEADER} header (or as ?key=)`, "key");
+    }
+    const key = await findKey(c.get("deps").sql, ref);
     return c.json({ key: key.keyHash, info: keyView(key) });
   });
 

@@ -5,7 +5,7 @@ import type { GatewayEnv } from "../../http/env";
 import { globalSpend, querySpendLogs } from "../../store/tables/spend-logs";
 import { idSchema, queryInt } from "./fields";
 import { readQuery } from "./input";
-import { keyRefSchema, resolveKeyHash } from "./key-input";
+import { keyFromHeaderOrQuery, keyRefSchema, resolveKeyHash } from "./key-input";
 import { spendLogView } from "./present";
 
 const DAY_MS = 86_400_000;
@@ -58,8 +58,9 @@ export function spendRoutes(): Hono<GatewayEnv> {
 
   app.get("/spend/logs", async (c) => {
     const query = readQuery(c, spendLogsQuerySchema);
+    const apiKey = keyFromHeaderOrQuery(c, query.api_key, "api_key");
     const logs = await querySpendLogs(c.get("deps").sql, {
-      keyHash: query.api_key === undefined ? undefined : await resolveKeyHash(query.api_key),
+      keyHash: apiKey === undefined ? undefined : await resolveKeyHash(apiKey),
       teamId: query.team_id,
       userId: query.user_id,
       requestId: query.request_id,

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { Redis, type RedisOptions } from "ioredis";
 import { abortable } from "../abortable";
 import type { Kv } from "./port";
+import { parseMemoryInfo, type RedisMemoryInfo } from "./redis-memory";
 import type { KvScript } from "./script";
 
 export interface RedisKvOptions {
@@ -19,6 +20,12 @@ export interface RedisKvOptions {
 }
 
 type Handler = (message: string) => void;
+
+/** The KV port on Redis, plus what only Redis can say: how it behaves when full. */
+export interface RedisKv extends Kv {
+  /** `maxmemory-policy` and `maxmemory`, from `INFO memory`. */
+  memoryInfo(signal?: AbortSignal): Promise<RedisMemoryInfo>;
+}
 
 interface Connection {
   readonly client: Redis;
@@ -103,7 +110,7 @@ async function disconnect({ client }: Connection): Promise<void> {
  * Redis is unreachable and the client reconnects in the background. Subscriptions get their own
  * connection, opened on first use, since a subscribed RESP2 connection takes no other commands.
  */
-export function redisKv(options: RedisKvOptions): Kv {
+export function redisKv(options: RedisKvOptions): RedisKv {
   const onError = options.onError ?? ((error) => console.error(error));
   const main = connect(options, onError);
   let subscriber: Connection | undefined;
@@ -198,6 +205,14 @@ export function redisKv(options: RedisKvOptions): Kv {
         usable(main).then((client) => client.ping()),
         signal,
       );
+    },
+
+    async memoryInfo(signal) {
+      const info = await abortable(
+        usable(main).then((client) => client.info("memory")),
+        signal,
+      );
+      return parseMemoryInfo(info);
     },
 
     async close() {
