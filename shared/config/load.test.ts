@@ -219,7 +219,11 @@ describe("loadConfig: problems", () => {
     const { config } = load({
       model_list: [mock("a", "mock/x", { timeout: 3_600, stream_timeout: 3_600 })],
       router_settings: { retry_after: 3_600, cooldown_time: 86_400 },
-      litellm_settings: { request_timeout: 3_600, cache: true, cache_params: { ttl: 365 * 86_400 } },
+      litellm_settings: {
+        request_timeout: 3_600,
+        cache: true,
+        cache_params: { ttl: 365 * 86_400, max_ttl: 365 * 86_400 },
+      },
     });
     expect(config.deployments[0]?.timeoutMs).toBe(3_600_000);
     expect(config.router.cooldownMs).toBe(86_400_000);

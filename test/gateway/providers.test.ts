@@ -374,16 +374,22 @@ describe("mock/ provider", () => {
     });
   });
 
-  it("refuses dimensions it would have to allocate without bound: a 400 naming the field", async () => {
-    const error = await client.embeddings
-      .create({ model: "mock-embed", input: "alpha", dimensions: 100_000_000, encoding_format: "float" })
-      .then(
-        () => undefined,
-        (caught: unknown) => caught,
-      );
-    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((error as Error).message).toContain("dimensions: expected a whole number from 1 to 4096");
-  });
+  it.each([
+    [100_000_000, "dimensions: Too big"],
+    [5_000, "dimensions: expected a whole number from 1 to 4096"],
+  ])(
+    "refuses dimensions it would have to allocate without bound (%i): a 400 naming the field",
+    async (dimensions, message) => {
+      const error = await client.embeddings
+        .create({ model: "mock-embed", input: "alpha", dimensions, encoding_format: "float" })
+        .then(
+          () => undefined,
+          (caught: unknown) => caught,
+        );
+      expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+      expect((error as Error).message).toContain(message);
+    },
+  );
 
   it("mock_failure_rate 0.5 fails exactly every 2nd request with mock_failure_status", async () => {
     const outcomes: Array<number | "ok"> = [];
