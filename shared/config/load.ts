@@ -39,6 +39,13 @@ export function loadConfig(text: string, env: Env, source = "config.yaml"): Load
     );
   }
   const raw: unknown = doc.toJS() ?? {};
+  // An editor that truncates before writing leaves an empty file for a moment: serving it would
+  // drop every model and the master key, so it is refused like any other invalid config.
+  if (isEmptyConfig(raw)) {
+    throw new ConfigError(source, [
+      "config is empty: expected a LiteLLM config (model_list, general_settings, ...)",
+    ]);
+  }
   const envProblems: EnvProblem[] = [];
   const resolved = resolveEnvRefs(raw, env, envProblems);
   // A variable referenced only by a key RouteIQ ignores (`general_settings.database_url`) is not needed.
@@ -98,6 +105,9 @@ export function loadConfig(text: string, env: Env, source = "config.yaml"): Load
     warnings: unknownKeyWarnings(resolved, knownKeys),
   };
 }
+
+const isEmptyConfig = (raw: unknown): boolean =>
+  raw !== null && typeof raw === "object" && !Array.isArray(raw) && Object.keys(raw).length === 0;
 
 const isPrefix = (prefix: readonly PropertyKey[], path: readonly PropertyKey[]): boolean =>
   prefix.length <= path.length && prefix.every((key, index) => key === path[index]);

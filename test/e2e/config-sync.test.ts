@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { stringify } from "yaml";
 import { type LocalS3, S3RVER_CREDENTIALS, startLocalS3 } from "../../infra/local/s3-server";
 import { MASTER_KEY, startGateway } from "../support/gateway";
+import { sample } from "../support/metrics";
 import { createTestSchema, type TestSchema } from "../support/postgres";
 import { REDIS_URL, requireRedis } from "../support/replicas";
 
@@ -126,6 +127,45 @@ describe("config sync from S3 across replicas", () => {
     );
     expect((await status(await leader())).last_outcome).toBe("published");
   });
+
+  it.each([
+    ["an empty object", "", "config is empty"],
+    [
+      "an object without the master key",
+      stringify({ model_list: [{ model_name: "opened", litellm_params: { model: "mock/opened" } }] }),
+      "general_settings.master_key: missing",
+    ],
+  ])(
+    "refuses %s; the status and metrics say so until a valid object replaces it",
+    async (_name, body, cause) => {
+      const leader = async () => {
+        for (const g of gateways) if ((await status(g)).leader_election.is_leader) return g;
+        throw new Error("no leader");
+      };
+      const lastSuccess = async (g: Gateway) =>
+        sample(
+          await (await fetch(`${g.url}/metrics`)).text(),
+          "routeiq_config_sync_last_success_timestamp_seconds",
+        );
+      await upload(body);
+      await eventually(async () => String((await status(await leader())).last_error).includes(cause));
+      const refusedAt = await lastSuccess(await leader());
+      // Several intervals on, the ETag is unchanged but the object behind it is still the bad one.
+      await new Promise((resolve) => setTimeout(resolve, INTERVAL_SECONDS * 1000 * 5));
+      const still = await status(await leader());
+      expect(still.last_outcome).toBe("invalid");
+      expect(still.last_error).toContain(cause);
+      expect(await lastSuccess(await leader())).toBe(refusedAt);
+      for (const g of gateways) {
+        expect((await fetch(`${g.url}/v1/models`)).status).toBe(401);
+        expect(await models(g)).toEqual(["first", "second", "third"]);
+      }
+
+      await upload(configWith("first", "second", "third"));
+      await eventually(async () => (await status(await leader())).last_outcome === "published");
+      expect(await lastSuccess(await leader())).toBeGreaterThan(refusedAt ?? 0);
+    },
+  );
 
   it("a replica that starts later serves the latest revision from its first request", async () => {
     const late = await startGateway(

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { parseNodeEnv } from "../../functions/gateway/env";
 import { type NodeGateway, startNodeGateway } from "../../functions/gateway/server";
-import { silentLogger } from "../../shared/logging/logger";
+import { type Logger, silentLogger } from "../../shared/logging/logger";
 import { prometheusMetrics } from "../../shared/metrics/prometheus";
 import { createTestSchema } from "./postgres";
 
@@ -18,6 +18,7 @@ export const MASTER_KEY = "sk-test-master";
 export async function startGateway(
   config: Record<string, unknown>,
   env: Record<string, string | undefined> = {},
+  { logger = silentLogger }: { readonly logger?: Logger } = {},
 ): Promise<NodeGateway & { configPath: string }> {
   const dir = mkdtempSync(join(tmpdir(), "routeiq-test-"));
   const configPath = join(dir, "config.yaml");
@@ -35,7 +36,7 @@ export async function startGateway(
       DATABASE_URL: schema?.url,
       ...env,
     }),
-    logger: silentLogger,
+    logger,
     metrics: prometheusMetrics({ defaultMetrics: false }),
   });
   return {
