@@ -78,7 +78,7 @@ export async function startConfigSync(options: {
     sql,
     source,
     leadership: election,
-    holder: election === undefined ? holder : undefined,
+    holder,
     env,
     logger,
     onPublished: (revision) => {

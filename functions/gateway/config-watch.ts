@@ -3,13 +3,16 @@ import { basename, dirname } from "node:path";
 import type { ConfigHolder } from "../../shared/config/config-holder";
 import { ConfigError, type Env, loadConfig } from "../../shared/config/load";
 import type { Logger } from "../../shared/logging/logger";
+import { warnIfEnvKeyOverridden } from "./master-key";
 
 const SETTLE_MS = 150;
 
 /**
  * Reloads a local config file when it changes, with the same validation as at start. An invalid
- * file is refused and logged with every problem; the last good config keeps serving. Watches the
- * directory, not the file, so editors that replace the file (write + rename) are seen too.
+ * file (an empty one too, as a truncating editor leaves it for a moment) or one that would weaken
+ * the running gateway (see ConfigHolder.reload) is refused and logged with every problem; the last
+ * good config keeps serving. Watches the directory, not the file, so editors that replace the file
+ * (write + rename) are seen too.
  */
 export function watchConfigFile(path: string, env: Env, holder: ConfigHolder, logger: Logger): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -25,9 +28,12 @@ export function watchConfigFile(path: string, env: Env, holder: ConfigHolder, lo
     if (text === lastText) return;
     lastText = text;
     try {
-      const { config, warnings } = loadConfig(text, env, path);
-      for (const warning of warnings) logger.warn("config key ignored", { path, detail: warning });
-      holder.swap(config, path);
+      const config = holder.reload(path, () => {
+        const { config, warnings } = loadConfig(text, env, path);
+        for (const warning of warnings) logger.warn("config key ignored", { path, detail: warning });
+        return config;
+      });
+      warnIfEnvKeyOverridden(config, env, path, logger);
       logger.info("config reloaded", {
         path,
         revision: holder.origin.revision,

@@ -2,14 +2,19 @@ import { describe, expect, it } from "vitest";
 import { configPathFrom, parseNodeEnv } from "./env";
 
 describe("parseNodeEnv", () => {
-  it("defaults to port 4000 on every interface with a 30 s drain", () => {
+  it("defaults to port 4000 with a 30 s drain; HOST unset is decided with the master key (listen-host.ts)", () => {
     expect(parseNodeEnv({})).toEqual({
       PORT: 4000,
-      HOST: "0.0.0.0",
       ROUTEIQ_DRAIN_TIMEOUT_SECONDS: 30,
       ROUTEIQ_UPSTREAM_CONNECTIONS: 256,
       ROUTEIQ_MEMORY_KV_MAX_MB: 64,
     });
+    expect(parseNodeEnv({ HOST: "" }).HOST).toBeUndefined();
+  });
+
+  it("reads the explicit opt-out for a gateway without a master key", () => {
+    expect(parseNodeEnv({ ROUTEIQ_ALLOW_NO_MASTER_KEY: "true" }).ROUTEIQ_ALLOW_NO_MASTER_KEY).toBe(true);
+    expect(parseNodeEnv({ ROUTEIQ_ALLOW_NO_MASTER_KEY: "false" }).ROUTEIQ_ALLOW_NO_MASTER_KEY).toBe(false);
   });
 
   it("reads numbers from their string values and ignores unrelated variables", () => {
@@ -47,6 +52,7 @@ describe("parseNodeEnv", () => {
     ["DATABASE_POOL_MAX", "0"],
     ["DATABASE_POOL_MAX", "many"],
     ["ROUTEIQ_MEMORY_KV_MAX_MB", "0"],
+    ["ROUTEIQ_ALLOW_NO_MASTER_KEY", "sure"],
   ])("refuses %s=%s, naming the variable", (name, value) => {
     expect(() => parseNodeEnv({ [name]: value })).toThrow(
       new RegExp(`^invalid environment:\\n  - ${name}: `),

@@ -1,10 +1,12 @@
 import { z } from "zod";
 import { parseEnvWith, unsetIfBlank } from "../../shared/config/env-schema";
+import { masterKeyOptOutShape } from "../../shared/config/master-key-rules";
 
 /** The Node gateway's environment, validated at start; a bad value stops the process with its name. */
 export const nodeEnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-  HOST: z.string().default("0.0.0.0"),
+  // Unset: every interface, or loopback only while the public dev master key is in force (listen-host.ts).
+  HOST: unsetIfBlank(z.string()),
   LITELLM_CONFIG_PATH: z.string().optional(),
   ROUTEIQ_DRAIN_TIMEOUT_SECONDS: z.coerce.number().nonnegative().default(30),
   ROUTEIQ_UPSTREAM_CONNECTIONS: z.coerce.number().int().positive().default(256),
@@ -21,6 +23,7 @@ export const nodeEnvSchema = z.object({
   // The embedded KV store's bound (no Redis): cache entries are evicted past it, limiter state never.
   ROUTEIQ_MEMORY_KV_MAX_MB: z.coerce.number().positive().default(64),
   LITELLM_RUN_DB_MIGRATIONS: unsetIfBlank(z.stringbool()),
+  ...masterKeyOptOutShape,
 });
 
 export type NodeEnv = z.infer<typeof nodeEnvSchema>;

@@ -15,6 +15,7 @@ import { readConfigFile } from "./config-file";
 import { buildNodeDeps } from "./deps";
 import { parseNodeEnv } from "./env";
 import { parseLambdaEnv } from "./lambda-env";
+import { requireMasterKey } from "./master-key";
 import { type RevisionPoll, revisionPoll } from "./revision-poll";
 
 /** The most an invoke waits for a revision check before serving on the config it has. */
@@ -82,20 +83,18 @@ async function startContainer(options: LambdaGatewayOptions, logger: Logger): Pr
   };
   const configPath = lambdaEnv.LITELLM_CONFIG_PATH ?? "config/config.yaml";
   const path = isAbsolute(configPath) ? configPath : join(options.taskRoot, configPath);
-  const holder = new ConfigHolder(readConfigFile(path, env, logger), path);
-  const masterKey = holder.current().masterKey;
-  if (masterKey !== undefined && env.LITELLM_MASTER_KEY && masterKey !== env.LITELLM_MASTER_KEY) {
-    // A key written in the file silently beats the secret; a deploy must not serve one by accident.
-    logger.warn(
-      "the config file's general_settings.master_key is in force, not LITELLM_MASTER_KEY (or its secret); remove it from the file",
-      { config: path },
-    );
-  }
-  if (masterKey === undefined) {
-    logger.warn(
-      "NO MASTER KEY CONFIGURED: the gateway is open to anyone who can reach it. Set general_settings.master_key, LITELLM_MASTER_KEY or LITELLM_MASTER_KEY_SECRET_ARN.",
-    );
-  }
+  const config = readConfigFile(path, env, logger);
+  requireMasterKey(config, {
+    env,
+    allowNoMasterKey: parsed.ROUTEIQ_ALLOW_NO_MASTER_KEY ?? false,
+    source: path,
+    logger,
+  });
+  // Process metrics of one of many short-lived containers say little; CloudWatch has them.
+  const metrics = options.metrics ?? prometheusMetrics({ defaultMetrics: false });
+  const holder = new ConfigHolder(config, path, {
+    onRefused: (reason) => metrics.configReloadRefused(reason),
+  });
   let revisions: RevisionPoll | undefined;
   const pollSeconds = lambdaEnv.ROUTEIQ_CONFIG_REVISION_POLL_SECONDS;
   const { deps, flush, close } = await buildNodeDeps({
@@ -121,8 +120,7 @@ async function startContainer(options: LambdaGatewayOptions, logger: Logger): Pr
     }),
     nodeEnv,
     logger,
-    // Process metrics of one of many short-lived containers say little; CloudWatch has them.
-    metrics: options.metrics ?? prometheusMetrics({ defaultMetrics: false }),
+    metrics,
     listenForKeyChanges: false,
     // One request per container at a time: the runtime's own fetch is enough, and leaving undici's
     // half a megabyte out of the bundle shortens every cold start.

@@ -13,6 +13,8 @@ import { SYNC_DISABLED, type SyncRuntime, startConfigSync } from "./config-sync"
 import { watchConfigFile } from "./config-watch";
 import { buildNodeDeps } from "./deps";
 import type { NodeEnv } from "./env";
+import { isLoopback, listenHost } from "./listen-host";
+import { requireMasterKey } from "./master-key";
 import { undiciUpstream } from "./undici-fetch";
 
 export interface NodeGatewayOptions {
@@ -33,20 +35,26 @@ export interface NodeGateway {
 /** Builds the Node deps, serves the app, and returns a handle for tests and the CLI. */
 export async function startNodeGateway(options: NodeGatewayOptions): Promise<NodeGateway> {
   const logger = options.logger ?? processLogger(options.env);
+  const metrics = options.metrics ?? prometheusMetrics();
   const config = readConfigFile(options.configPath, options.env, logger);
-  if (config.masterKey === undefined) {
-    logger.warn(
-      "NO MASTER KEY CONFIGURED: the gateway is open to anyone who can reach it. Set general_settings.master_key or LITELLM_MASTER_KEY.",
-    );
-  }
-  const holder = new ConfigHolder(config, options.configPath);
+  requireMasterKey(config, {
+    env: options.env,
+    allowNoMasterKey: options.nodeEnv.ROUTEIQ_ALLOW_NO_MASTER_KEY ?? false,
+    source: options.configPath,
+    logger,
+  });
+  const hostname = listenHost(options.nodeEnv.HOST, config.masterKey);
+  const holder = new ConfigHolder(config, options.configPath, {
+    exposure: { loopbackOnly: isLoopback(hostname) },
+    onRefused: (reason) => metrics.configReloadRefused(reason),
+  });
   let sync: SyncRuntime | undefined;
   const { deps, close } = await buildNodeDeps({
     config: () => holder.current(),
     configSyncStatus: () => sync?.status() ?? SYNC_DISABLED,
     nodeEnv: options.nodeEnv,
     logger,
-    metrics: options.metrics ?? prometheusMetrics(),
+    metrics,
     upstream: undiciUpstream({
       connections: options.nodeEnv.ROUTEIQ_UPSTREAM_CONNECTIONS,
       outbound: outboundPolicy(options.env[OUTBOUND_ALLOWLIST]),
@@ -67,13 +75,16 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     sync === undefined ? watchConfigFile(options.configPath, options.env, holder, logger) : () => {};
   const app = createApp(deps);
   const server = await new Promise<Server>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: options.nodeEnv.PORT, hostname: options.nodeEnv.HOST }, () =>
-      resolve(s as Server),
-    );
+    const s = serve({ fetch: app.fetch, port: options.nodeEnv.PORT, hostname }, () => resolve(s as Server));
   });
   const { port } = server.address() as AddressInfo;
-  const host = options.nodeEnv.HOST === "0.0.0.0" ? "127.0.0.1" : options.nodeEnv.HOST;
-  logger.info("gateway listening", { port, models: [...config.groups.keys()], config: options.configPath });
+  const host = hostname === "0.0.0.0" || hostname === "::" ? "127.0.0.1" : hostname;
+  logger.info("gateway listening", {
+    host: hostname,
+    port,
+    models: [...holder.current().groups.keys()],
+    config: options.configPath,
+  });
 
   let closing: Promise<void> | undefined;
   const shutdown = () => {

@@ -1,4 +1,10 @@
 import type { ConfigSource } from "../deps";
+import {
+  type ListenerExposure,
+  type ReloadRefusalReason,
+  ReloadRefused,
+  reloadRefusal,
+} from "./master-key-rules";
 import type { RuntimeConfig } from "./runtime-config";
 
 /** Where the config in force came from, for status pages and logs. */
@@ -9,6 +15,15 @@ export interface ConfigOrigin {
   readonly loadedAt: Date;
 }
 
+export interface ConfigHolderOptions {
+  /** The first config's revision (default 1). */
+  readonly revision?: number;
+  /** How the gateway listens; the default, beyond loopback, is the strict one. */
+  readonly exposure?: ListenerExposure;
+  /** Called once per refused reload, with why (a metric). */
+  readonly onRefused?: (reason: ReloadRefusalReason) => void;
+}
+
 /**
  * The config in force, swapped whole. A request reads `current()` once and keeps that object, so
  * requests in flight finish on the revision they started with while new ones see the new one.
@@ -16,10 +31,14 @@ export interface ConfigOrigin {
 export class ConfigHolder implements ConfigSource {
   #config: RuntimeConfig;
   #origin: ConfigOrigin;
+  readonly #exposure: ListenerExposure;
+  readonly #onRefused: ((reason: ReloadRefusalReason) => void) | undefined;
 
-  constructor(config: RuntimeConfig, source: string, revision = 1) {
+  constructor(config: RuntimeConfig, source: string, options: ConfigHolderOptions = {}) {
     this.#config = config;
-    this.#origin = { revision, source, loadedAt: new Date() };
+    this.#origin = { revision: options.revision ?? 1, source, loadedAt: new Date() };
+    this.#exposure = options.exposure ?? { loopbackOnly: false };
+    this.#onRefused = options.onRefused;
   }
 
   current(): RuntimeConfig {
@@ -30,8 +49,26 @@ export class ConfigHolder implements ConfigSource {
     return this.#origin;
   }
 
-  swap(config: RuntimeConfig, source: string, revision = this.#origin.revision + 1): void {
-    this.#config = config;
+  /**
+   * The one way a running gateway changes its config: swaps in what `load` returns unless it is
+   * invalid (`load` throws) or would weaken the gateway (see `reloadRefusal`). A refusal is counted
+   * and thrown, a ConfigError naming the cause, and the config in force keeps serving.
+   */
+  reload(source: string, load: () => RuntimeConfig, revision = this.#origin.revision + 1): RuntimeConfig {
+    let next: RuntimeConfig;
+    try {
+      next = load();
+    } catch (error) {
+      this.#onRefused?.("invalid");
+      throw error;
+    }
+    const refusal = reloadRefusal(this.#config, next, this.#exposure);
+    if (refusal !== undefined) {
+      this.#onRefused?.(refusal.reason);
+      throw new ReloadRefused(source, refusal);
+    }
+    this.#config = next;
     this.#origin = { revision, source, loadedAt: new Date() };
+    return next;
   }
 }

@@ -149,6 +149,20 @@ describe("loadConfig: problems", () => {
     ]);
   });
 
+  it.each([
+    ["an empty file", ""],
+    ["a file of comments only", "# model_list:\n#   - model_name: demo\n"],
+    ["an empty mapping", "{}"],
+  ])("refuses %s: a config that is empty is never valid", (_name, text) => {
+    expect(problemsOf(text)).toEqual([
+      "config is empty: expected a LiteLLM config (model_list, general_settings, ...)",
+    ]);
+  });
+
+  it("accepts a config with a master key and no models (management only)", () => {
+    expect(load({ general_settings: { master_key: "sk-x" } }).config.groups.size).toBe(0);
+  });
+
   it("refuses a config that is not a mapping", () => {
     expect(problemsOf("- just\n- a list\n")).toEqual([
       "(root): Invalid input: expected object, received array",

@@ -59,6 +59,13 @@ export function loadConfig(text: string, env: Env, source = "config.yaml"): Load
   } catch (error) {
     throw new ConfigError(source, [`yaml: ${error instanceof Error ? error.message : String(error)}`]);
   }
+  // An editor that truncates before writing leaves an empty file for a moment: serving it would
+  // drop every model and the master key, so it is refused like any other invalid config.
+  if (isEmptyConfig(raw)) {
+    throw new ConfigError(source, [
+      "config is empty: expected a LiteLLM config (model_list, general_settings, ...)",
+    ]);
+  }
   const unsafe = unsafeStructure(raw);
   if (unsafe !== undefined) throw new ConfigError(source, [unsafe]);
   // A variable referenced only by a key RouteIQ ignores (`router_settings.redis_password`) is never read.
@@ -166,6 +173,9 @@ function unsafeStructure(
   open.delete(value);
   return undefined;
 }
+
+const isEmptyConfig = (raw: unknown): boolean =>
+  raw !== null && typeof raw === "object" && !Array.isArray(raw) && Object.keys(raw).length === 0;
 
 const nonEmpty = (value: string | undefined): string | undefined => (value === "" ? undefined : value);
 

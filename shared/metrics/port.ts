@@ -36,5 +36,7 @@ export interface GatewayMetrics {
   configSync(outcome: string, revision: number): void;
   /** This replica gained (`true`) or lost (`false`) config-sync leadership. */
   syncLeadership(isLeader: boolean): void;
+  /** A reload (file watch, S3 sync, published revision) was refused; `reason` says why. */
+  configReloadRefused(reason: string): void;
   render(): Promise<{ contentType: string; body: string }>;
 }

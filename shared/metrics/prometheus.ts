@@ -150,7 +150,13 @@ export function prometheusMetrics(options: { defaultMetrics?: boolean } = {}): G
 
   const lastGoodSync = new Gauge({
     name: "routeiq_config_sync_last_success_timestamp_seconds",
-    help: "When a sync run last succeeded (published or found the object unchanged); alert on time() minus this",
+    help: "When a sync run last succeeded (published, applied, or found a valid object unchanged); alert on time() minus this",
+    registers,
+  });
+  const reloadsRefused = new Counter({
+    name: "routeiq_config_reload_refused_total",
+    help: "Config reloads refused, the last good config kept: invalid, master_key_removed, dev_master_key",
+    labelNames: ["reason"] as const,
     registers,
   });
   const isLeader = new Gauge({
@@ -172,6 +178,7 @@ export function prometheusMetrics(options: { defaultMetrics?: boolean } = {}): G
         lastGoodSync.set(Date.now() / 1000);
       }
     },
+    configReloadRefused: (reason) => reloadsRefused.inc({ reason }),
     syncLeadership(leader) {
       isLeader.set(leader ? 1 : 0);
       leadershipChanges.inc();

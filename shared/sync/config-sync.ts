@@ -1,8 +1,10 @@
 import type { ConfigHolder } from "../config/config-holder";
 import { ConfigError, type Env, loadConfig } from "../config/load";
+import { allowsNoMasterKey, masterKeyRemoval, ReloadRefused } from "../config/master-key-rules";
+import type { RuntimeConfig } from "../config/runtime-config";
 import type { Logger } from "../logging/logger";
 import type { Sql } from "../store/sql/port";
-import { publishRevision } from "../store/tables/config-revisions";
+import { latestRevision, publishRevision } from "../store/tables/config-revisions";
 import type { Lease } from "../store/tables/leases";
 import { sha256Hex } from "./checksum";
 import type { ObjectSource } from "./object-source";
@@ -28,6 +30,10 @@ export interface ConfigSyncOptions {
   readonly source: ObjectSource;
   /** Undefined when election is off: this process applies what it fetches to itself. */
   readonly leadership: Leadership | undefined;
+  /**
+   * The config this process serves, if it is a gateway. Election off: what is fetched is applied
+   * to it. Election on: what a publication is checked against while nothing was published yet.
+   */
   readonly holder: ConfigHolder | undefined;
   readonly env: Env;
   readonly logger: Logger;
@@ -42,11 +48,14 @@ export interface ConfigSyncOptions {
  * `npm run sync`): fetch only if changed (ETag), validate with the gateway's own schema, then
  * publish a fenced revision (election on: only the leader, and only under a current lease) or
  * apply it to this process (election off: every replica syncs on its own). An invalid object is
- * refused; the last good config keeps serving.
+ * refused, and so is one that would take the master key away from the gateways; the last good
+ * config keeps serving, and every later run says `invalid` until the bucket holds a valid object.
  */
 export class ConfigSync {
   readonly #options: ConfigSyncOptions;
   #etag: string | undefined;
+  /** Why the object at `#etag` was refused; undefined once a valid one was taken. */
+  #refusal: string | undefined;
   #status: SyncStatus = {
     lastSyncAt: null,
     lastOutcome: null,
@@ -81,7 +90,7 @@ export class ConfigSync {
       ...this.#status,
       lastSyncAt: new Date().toISOString(),
       lastOutcome: outcome,
-      lastError: error ?? (outcome === "invalid" || outcome === "refused" ? this.#status.lastError : null),
+      lastError: error ?? (outcome === "refused" ? this.#status.lastError : null),
       lastEtag: this.#etag ?? null,
       skippedSyncCount: this.#status.skippedSyncCount + (outcome === "skipped" ? 1 : 0),
     };
@@ -89,31 +98,40 @@ export class ConfigSync {
   }
 
   async #run(): Promise<SyncOutcome> {
-    const { leadership, source, logger } = this.#options;
+    const { leadership, holder, source, logger, env } = this.#options;
     // Followers skip quietly: one replica fetching per interval, not N.
     if (leadership !== undefined && !leadership.isLeader()) return this.#record("skipped");
     const fetched = await source.fetch(this.#etag);
-    if (!fetched.changed) return this.#record("unchanged");
+    // The object refused last time is still there: the bucket holds an invalid config, which is
+    // no success, whatever the ETag says.
+    if (!fetched.changed)
+      return this.#record(this.#refusal === undefined ? "unchanged" : "invalid", this.#refusal);
     const body = new TextDecoder().decode(fetched.body);
-    let config: ReturnType<typeof loadConfig>["config"];
+    const load = () => loadConfig(body, env, source.describe()).config;
+    const lease = leadership?.currentLease();
+    const mayOpen = allowsNoMasterKey(env);
     try {
-      config = loadConfig(body, this.#options.env, source.describe()).config;
+      if (leadership === undefined && holder !== undefined) holder.reload(source.describe(), load);
+      else {
+        const config = load();
+        if (lease !== undefined) await this.#checkPublishable(config, lease, mayOpen);
+      }
     } catch (error) {
       const problems = error instanceof ConfigError ? error.problems.join("; ") : String(error);
       // Remember the etag so the same bad object is not re-downloaded every interval.
       this.#etag = fetched.etag;
+      this.#refusal = problems;
       logger.error("config object refused; keeping the last good config", {
         source: source.describe(),
         problems,
       });
       return this.#record("invalid", problems);
     }
+    this.#refusal = undefined;
     if (leadership === undefined) {
-      this.#options.holder?.swap(config, source.describe());
       this.#etag = fetched.etag;
       return this.#record("applied");
     }
-    const lease = leadership.currentLease();
     const published =
       lease === undefined
         ? undefined
@@ -132,5 +150,26 @@ export class ConfigSync {
     logger.info("config revision published", { revision: published.revision, etag: fetched.etag });
     this.#options.onPublished?.(published.revision);
     return this.#record("published");
+  }
+
+  /**
+   * Replicas refuse a revision that would take their master key away; the publisher refuses it
+   * first, so the status says so, unless its environment opts out (ROUTEIQ_ALLOW_NO_MASTER_KEY).
+   * Checked against the latest published revision, else against what this gateway serves.
+   */
+  async #checkPublishable(config: RuntimeConfig, lease: Lease, mayOpen: boolean): Promise<void> {
+    if (mayOpen) return;
+    const { sql, env, holder, source } = this.#options;
+    const latest = await latestRevision(sql, lease.lockName);
+    let baseline = holder?.current();
+    if (latest !== undefined) {
+      try {
+        baseline = loadConfig(latest.body, env, `revision ${latest.revision}`).config;
+      } catch {
+        // A revision this environment cannot load says nothing about its key; fall back.
+      }
+    }
+    const removal = baseline === undefined ? undefined : masterKeyRemoval(baseline, config);
+    if (removal !== undefined) throw new ReloadRefused(source.describe(), removal);
   }
 }

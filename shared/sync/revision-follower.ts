@@ -45,12 +45,16 @@ export class RevisionFollower {
     const latest = await latestRevision(this.#sql, this.#lockName);
     if (latest === undefined || latest.revision <= this.#applied) return;
     try {
-      const { config } = loadConfig(latest.body, this.#env, `revision ${latest.revision}`);
-      this.#holder.swap(config, `revision ${latest.revision} (${latest.publisher})`, latest.revision);
+      this.#holder.reload(
+        `revision ${latest.revision} (${latest.publisher})`,
+        () => loadConfig(latest.body, this.#env, `revision ${latest.revision}`).config,
+        latest.revision,
+      );
       this.#logger.info("config revision applied", { revision: latest.revision, etag: latest.etag });
     } catch (error) {
       // A published revision was validated by its publisher; one that fails here (say, an env var
-      // missing on this replica) is skipped, and the last good config keeps serving.
+      // missing on this replica, or a master key this replica would lose) is skipped, and the last
+      // good config keeps serving.
       const problems = error instanceof ConfigError ? error.problems : [String(error)];
       this.#logger.error("config revision refused on this replica", { revision: latest.revision, problems });
     }

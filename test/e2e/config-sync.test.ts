@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { stringify } from "yaml";
 import { type LocalS3, S3RVER_CREDENTIALS, startLocalS3 } from "../../infra/local/s3-server";
 import { MASTER_KEY, startGateway } from "../support/gateway";
+import { sample } from "../support/metrics";
 import { createTestSchema, type TestSchema } from "../support/postgres";
 import { REDIS_URL, requireRedis } from "../support/replicas";
 
@@ -126,6 +127,55 @@ describe("config sync from S3 across replicas", () => {
     );
     expect((await status(await leader())).last_outcome).toBe("published");
   });
+
+  it.each([
+    ["an empty object", "", "config is empty"],
+    [
+      "an object without the master key",
+      stringify({ model_list: [{ model_name: "opened", litellm_params: { model: "mock/opened" } }] }),
+      "general_settings.master_key: missing",
+    ],
+  ])(
+    "refuses %s; the status and metrics say so until a valid object replaces it",
+    async (_name, body, cause) => {
+      const leader = async () => {
+        for (const g of gateways) if ((await status(g)).leader_election.is_leader) return g;
+        throw new Error("no leader");
+      };
+      // Over every replica: leadership may move during the test, and no replica may call it a success.
+      const lastSuccess = async () => {
+        const samples = await Promise.all(
+          gateways.map(async (g) =>
+            sample(
+              await (await fetch(`${g.url}/metrics`)).text(),
+              "routeiq_config_sync_last_success_timestamp_seconds",
+            ),
+          ),
+        );
+        return Math.max(...samples.map((value) => value ?? 0));
+      };
+      await upload(body);
+      await eventually(async () => String((await status(await leader())).last_error).includes(cause));
+      const refusedAt = await lastSuccess();
+      // Several intervals on, the ETag is unchanged but the object behind it is still the bad one.
+      await new Promise((resolve) => setTimeout(resolve, INTERVAL_SECONDS * 1000 * 5));
+      const still = await status(await leader());
+      expect(still.last_outcome).toBe("invalid");
+      expect(still.last_error).toContain(cause);
+      expect(await lastSuccess()).toBe(refusedAt);
+      for (const g of gateways) {
+        expect((await fetch(`${g.url}/v1/models`)).status).toBe(401);
+        expect(await models(g)).toEqual(["first", "second", "third"]);
+      }
+
+      // The good object again (the revision already published, so a replica that led before may
+      // find it unchanged): the invalid state clears and the success timestamp moves on.
+      await upload(configWith("first", "second", "third"));
+      await eventually(async () => (await status(await leader())).last_error === null);
+      expect(["published", "unchanged"]).toContain((await status(await leader())).last_outcome);
+      expect(await lastSuccess()).toBeGreaterThan(refusedAt);
+    },
+  );
 
   it("a replica that starts later serves the latest revision from its first request", async () => {
     const late = await startGateway(

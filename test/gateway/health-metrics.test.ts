@@ -4,6 +4,7 @@ import { createApp } from "../../shared/app";
 import { Lifecycle } from "../../shared/http/lifecycle";
 import type { ReadinessCheck } from "../../shared/http/readiness";
 import { MASTER_KEY, startGateway } from "../support/gateway";
+import { sample } from "../support/metrics";
 
 type Gateway = Awaited<ReturnType<typeof startGateway>>;
 
@@ -18,20 +19,6 @@ async function closedPort(): Promise<number> {
   if (address === null || typeof address === "string") throw new Error("no port");
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return address.port;
-}
-
-/** The value of one Prometheus sample whose labels include `labels`, or undefined. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split("\n")) {
-    if (line.startsWith("#")) continue;
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (match?.[1] !== name) continue;
-    const found = Object.fromEntries(
-      [...(match[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
-    );
-    if (Object.entries(labels).every(([key, value]) => found[key] === value)) return Number(match[3]);
-  }
-  return undefined;
 }
 
 const auth = { authorization: `Bearer ${MASTER_KEY}` };

@@ -148,11 +148,32 @@ describe("gateway process startup", () => {
     expect(refused?.error).toContain("/nonexistent/routeiq.yaml");
   });
 
-  it("serves without auth and warns loudly when no master key is set, then stops cleanly on SIGTERM", async () => {
-    const run = runEntry({
-      model_list: [{ model_name: "demo", litellm_params: { model: "mock/x", mock_response: "open door" } }],
-      litellm_settings: { success_callback: ["langfuse"] },
-    });
+  it("exits 1 on an empty config file", async () => {
+    const run = runEntry("# everything commented out\n");
+    expect(await run.exited).toBe(1);
+    expect(run.stderr()).toContain("  - config is empty");
+  });
+
+  it("refuses to start with no master key, naming both ways to fix it", async () => {
+    const run = runEntry({ model_list: [{ model_name: "demo", litellm_params: { model: "mock/x" } }] });
+    expect(await run.exited).toBe(1);
+    const refused = logLines(run).find((l) => l.message === "refusing to start: invalid config");
+    expect(refused?.problems).toEqual([
+      expect.stringMatching(
+        /^general_settings\.master_key: not set, and neither is LITELLM_MASTER_KEY: .*set ROUTEIQ_ALLOW_NO_MASTER_KEY=true to run it open on purpose$/,
+      ),
+    ]);
+    expect(logLines(run).some((l) => l.message === "gateway listening")).toBe(false);
+  });
+
+  it("serves without auth only when opted out, warns loudly, then stops cleanly on SIGTERM", async () => {
+    const run = runEntry(
+      {
+        model_list: [{ model_name: "demo", litellm_params: { model: "mock/x", mock_response: "open door" } }],
+        litellm_settings: { success_callback: ["langfuse"] },
+      },
+      { ROUTEIQ_ALLOW_NO_MASTER_KEY: "true" },
+    );
     const port = await listeningPort(run);
     const warning = logLines(run).find((l) => String(l.message).includes("NO MASTER KEY"));
     expect(warning?.level).toBe("warn");
@@ -188,5 +209,42 @@ describe("gateway process startup", () => {
     expect((await ask("sk-from-env")).status).toBe(200);
     run.child.kill("SIGTERM");
     expect(await run.exited).toBe(0);
+  });
+
+  it("with the shipped config's dev key and HOST unset: listens on loopback only, and warns that LITELLM_MASTER_KEY is overridden", async () => {
+    // `LITELLM_MASTER_KEY=sk-mine npm start`, then the README's first request.
+    const run = spawnEntry("config/config.yaml", {
+      HOST: "",
+      LITELLM_MASTER_KEY: "sk-mine",
+      ROUTEIQ_DATA_DIR: mkdtempSync(join(tmpdir(), "routeiq-startup-")),
+    });
+    const port = await listeningPort(run);
+    expect(logLines(run).find((l) => l.message === "gateway listening")?.host).toBe("127.0.0.1");
+    const overridden = logLines(run).find((l) =>
+      String(l.message).includes("is in force, not LITELLM_MASTER_KEY"),
+    );
+    expect(overridden?.level).toBe("warn");
+    expect(run.stdout()).not.toContain("sk-mine");
+    expect(run.stdout()).not.toContain("sk-routeiq-dev-master-key");
+    const chat = (key: string) =>
+      fetch(`http://localhost:${port}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "demo", messages: [{ role: "user", content: "Hello!" }] }),
+      });
+    expect((await chat("sk-routeiq-dev-master-key")).status).toBe(200);
+    // LiteLLM's precedence: the key in the file wins.
+    expect((await chat("sk-mine")).status).toBe(401);
+    run.child.kill("SIGTERM");
+    expect(await run.exited).toBe(0);
+  });
+
+  it("refuses HOST=0.0.0.0 with the dev key, saying how to fix it", async () => {
+    const run = spawnEntry("config/config.yaml", { HOST: "0.0.0.0" });
+    expect(await run.exited).toBe(1);
+    const refused = logLines(run).find((l) => l.message === "refusing to start");
+    expect(refused?.error).toMatch(
+      /^HOST=0\.0\.0\.0: .*public development key.*Set a master key of your own/,
+    );
   });
 });

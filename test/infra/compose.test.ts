@@ -93,6 +93,13 @@ describe("docker-compose.ha.yml", () => {
     }
   });
 
+  it("requires a master key of the operator's own: no default, so never the public dev key", () => {
+    for (const name of GATEWAYS) {
+      expect(service(name).environment?.LITELLM_MASTER_KEY, name).toMatch(/^\$\{LITELLM_MASTER_KEY:\?.+\}$/);
+    }
+    expect(text).not.toContain("sk-routeiq-dev-master-key");
+  });
+
   it("uploads the config object where the gateways look for it", () => {
     const init = service("minio-init");
     const script = interpolate((init.command ?? []).join("\n"));

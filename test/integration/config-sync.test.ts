@@ -7,6 +7,7 @@ import { migrate } from "../../shared/store/sql/migrate";
 import { pgSql } from "../../shared/store/sql/pg";
 import type { Sql } from "../../shared/store/sql/port";
 import { artifactBody, latestArtifact } from "../../shared/store/tables/artifacts";
+import { latestRevision } from "../../shared/store/tables/config-revisions";
 import { acquireLease, type Lease } from "../../shared/store/tables/leases";
 import { ArtifactSync } from "../../shared/sync/artifact-sync";
 import { sha256Hex } from "../../shared/sync/checksum";
@@ -148,10 +149,12 @@ describe("config sync with leader election", () => {
     source.put("model_list: [{ model_name: x, litellm_params: { model: nope } }]");
     expect(await sync.runOnce()).toBe("invalid");
     expect(sync.status.lastError).toContain('expected "<provider>/<model>"');
-    // The bad object is not downloaded again until it changes.
+    // The bad object is not downloaded again until it changes, and it is still what the bucket
+    // holds: not "unchanged", which would read (and count) as a success.
     const fetchesBefore = source.fetches;
-    expect(await sync.runOnce()).toBe("unchanged");
+    expect(await sync.runOnce()).toBe("invalid");
     expect(source.fetches).toBe(fetchesBefore + 1);
+    expect(sync.status.lastError).toContain('expected "<provider>/<model>"');
 
     const replica = holderFor(configText("old"));
     await new RevisionFollower({
@@ -197,6 +200,88 @@ describe("config sync with leader election", () => {
   });
 });
 
+describe("config sync never takes the master key away", () => {
+  const keyed = (...models: string[]) =>
+    stringify({
+      general_settings: { master_key: "sk-integration" },
+      model_list: models.map((m) => ({ model_name: m, litellm_params: { model: `mock/${m}` } })),
+    });
+  const leaderSync = (source: ReturnType<typeof memorySource>, lease: Lease | undefined, extra = {}) =>
+    new ConfigSync({
+      sql,
+      source,
+      leadership: leading(lease),
+      holder: undefined,
+      env: {},
+      logger: silentLogger,
+      ...extra,
+    });
+
+  it("the leader refuses to publish an object without the master key the published revision has, until a valid one replaces it", async () => {
+    const name = lockName();
+    const source = memorySource(keyed("good"));
+    const lease = await acquireLease(sql, name, "gateway-1-aaa", 30);
+    const sync = leaderSync(source, lease);
+    expect(await sync.runOnce()).toBe("published");
+    const published = await latestRevision(sql, name);
+
+    source.put(configText("opened"));
+    expect(await sync.runOnce()).toBe("invalid");
+    expect(sync.status.lastError).toMatch(/^general_settings\.master_key: missing/);
+    expect(await sync.runOnce()).toBe("invalid");
+    expect((await latestRevision(sql, name))?.revision).toBe(published?.revision);
+
+    source.put(keyed("good", "more"));
+    expect(await sync.runOnce()).toBe("published");
+    expect(sync.status.lastError).toBeNull();
+  });
+
+  it("refuses an empty object", async () => {
+    const name = lockName();
+    const source = memorySource("");
+    const sync = leaderSync(source, await acquireLease(sql, name, "gateway-1-aaa", 30));
+    expect(await sync.runOnce()).toBe("invalid");
+    expect(sync.status.lastError).toContain("config is empty");
+  });
+
+  it("with nothing published yet, a gateway leader checks against the config it serves", async () => {
+    const name = lockName();
+    const sync = leaderSync(memorySource(configText("opened")), await acquireLease(sql, name, "g-1", 30), {
+      holder: holderFor(keyed("local")),
+    });
+    expect(await sync.runOnce()).toBe("invalid");
+    expect(await latestRevision(sql, name)).toBeUndefined();
+  });
+
+  it("a publisher that opts out (ROUTEIQ_ALLOW_NO_MASTER_KEY=true) publishes it; every replica with a key still refuses it, and counts it", async () => {
+    const name = lockName();
+    const source = memorySource(keyed("good"));
+    const lease = await acquireLease(sql, name, "gateway-1-aaa", 30);
+    const sync = leaderSync(source, lease, { env: { ROUTEIQ_ALLOW_NO_MASTER_KEY: "true" } });
+    expect(await sync.runOnce()).toBe("published");
+    const refused: string[] = [];
+    const replica = new ConfigHolder(loadConfig(keyed("local"), {}).config, "start", {
+      onRefused: (reason) => refused.push(reason),
+    });
+    const follower = new RevisionFollower({
+      sql,
+      holder: replica,
+      lockName: name,
+      env: {},
+      logger: silentLogger,
+    });
+    await follower.check();
+    expect(groups(replica)).toEqual(["good"]);
+
+    source.put(configText("opened"));
+    expect(await sync.runOnce()).toBe("published");
+    await follower.check();
+    expect(groups(replica)).toEqual(["good"]);
+    expect(replica.current().masterKey).toBe("sk-integration");
+    expect(refused).toEqual(["master_key_removed"]);
+  });
+});
+
 describe("config sync with election off", () => {
   it("every replica applies what it fetches to itself", async () => {
     const holder = holderFor(configText("old"));
@@ -211,6 +296,25 @@ describe("config sync with election off", () => {
     });
     expect(await sync.runOnce()).toBe("applied");
     expect(groups(holder)).toEqual(["fresh"]);
+  });
+
+  it("a replica refuses an object that would take its master key away, and keeps saying so while it is there", async () => {
+    const holder = new ConfigHolder(
+      loadConfig(stringify({ general_settings: { master_key: "sk-own" }, model_list: [] }), {}).config,
+      "start",
+    );
+    const sync = new ConfigSync({
+      sql,
+      source: memorySource(configText("opened")),
+      leadership: undefined,
+      holder,
+      env: {},
+      logger: silentLogger,
+    });
+    expect(await sync.runOnce()).toBe("invalid");
+    expect(await sync.runOnce()).toBe("invalid");
+    expect(sync.status.lastError).toMatch(/^general_settings\.master_key: missing/);
+    expect(holder.current().masterKey).toBe("sk-own");
   });
 });
 

@@ -18,7 +18,7 @@ export const MASTER_KEY = "sk-test-master";
 export async function startGateway(
   config: Record<string, unknown>,
   env: Record<string, string | undefined> = {},
-  options: { readonly logger?: Logger } = {},
+  { logger = silentLogger }: { readonly logger?: Logger } = {},
 ): Promise<NodeGateway & { configPath: string }> {
   const dir = mkdtempSync(join(tmpdir(), "routeiq-test-"));
   const configPath = join(dir, "config.yaml");
@@ -36,7 +36,7 @@ export async function startGateway(
       DATABASE_URL: schema?.url,
       ...env,
     }),
-    logger: options.logger ?? silentLogger,
+    logger,
     metrics: prometheusMetrics({ defaultMetrics: false }),
   });
   return {
