@@ -4,6 +4,7 @@ import { defaultIsContentTypeBinary, handle } from "hono/aws-lambda";
 import { createApp } from "../../shared/app";
 import { ConfigHolder } from "../../shared/config/config-holder";
 import { ConfigError, type Env } from "../../shared/config/load";
+import { type KeyVersionCheck, keyVersionCheck } from "../../shared/keys/key-version";
 import { jsonLogger, type Logger } from "../../shared/logging/logger";
 import type { GatewayMetrics } from "../../shared/metrics/port";
 import { prometheusMetrics } from "../../shared/metrics/prometheus";
@@ -46,6 +47,7 @@ interface Container {
     context?: Pick<Context, "getRemainingTimeInMillis">,
   ) => Promise<ALBResult>;
   readonly revisions: RevisionPoll | undefined;
+  readonly keyVersion: KeyVersionCheck;
   flush(timeoutMs: number): Promise<number>;
 }
 
@@ -146,6 +148,8 @@ async function startContainer(options: LambdaGatewayOptions, logger: Logger): Pr
     serve: (event, context) =>
       serve(event as Parameters<typeof serve>[0], context as Context) as Promise<ALBResult>,
     revisions,
+    // No pub/sub reaches a frozen container: one Redis read per invoke makes key changes immediate.
+    keyVersion: keyVersionCheck(deps.kv, deps.keyResolver, logger),
     flush,
   };
 }
@@ -154,7 +158,8 @@ async function startContainer(options: LambdaGatewayOptions, logger: Logger): Pr
  * The gateway as an ALB target. One container serves one request at a time and is frozen between
  * them, so nothing may rely on background work: the stores are opened on the first invoke and
  * kept; each invoke first checks for a newer config revision (at most every
- * ROUTEIQ_CONFIG_REVISION_POLL_SECONDS) and, before it returns, writes its spend rows.
+ * ROUTEIQ_CONFIG_REVISION_POLL_SECONDS) and whether any key changed, and, before it returns,
+ * writes its spend rows.
  */
 export function lambdaGateway(options: LambdaGatewayOptions): AlbHandler {
   const logger = options.logger ?? jsonLogger();
@@ -166,7 +171,7 @@ export function lambdaGateway(options: LambdaGatewayOptions): AlbHandler {
       else logger.error("gateway cannot start", { error: messageOf(error) });
       throw error;
     });
-    await gateway.revisions?.beforeInvoke();
+    await Promise.all([gateway.revisions?.beforeInvoke(), gateway.keyVersion.beforeInvoke()]);
     try {
       return await gateway.serve(event, context);
     } finally {

@@ -79,7 +79,14 @@ export async function openSql(env: StoreEnv, logger: Logger): Promise<Sql> {
 }
 
 /** The stores a Node process uses, chosen by `env`: shared services when configured, embedded otherwise. */
-export async function openStores(env: StoreEnv, logger: Logger): Promise<Stores> {
+export async function openStores(
+  env: StoreEnv,
+  logger: Logger,
+  options: {
+    /** How long the database check may fail while the replica still serves (readiness `degraded`). */
+    readonly databaseGraceMs?: () => number;
+  } = {},
+): Promise<Stores> {
   const kvChoice = chooseKv(env);
   const sql = await openSql(env, logger);
   const kv =
@@ -88,7 +95,11 @@ export async function openStores(env: StoreEnv, logger: Logger): Promise<Stores>
       : new MemoryKv({ onError: reportTo(logger, "kv") });
   const readiness: ReadinessCheck[] = [];
   if (chooseSql(env).kind === "postgres")
-    readiness.push({ name: "database", check: (signal) => sql.ping(signal) });
+    readiness.push({
+      name: "database",
+      check: (signal) => sql.ping(signal),
+      graceMs: options.databaseGraceMs,
+    });
   if (kvChoice.kind === "redis") readiness.push({ name: "redis", check: (signal) => kv.ping(signal) });
   return {
     sql,
