@@ -130,7 +130,7 @@ describe("while the database is unreachable", () => {
     const attempts = state.keyQueries;
     clock.now += 100;
     expect((await resolver.resolve(TEAMED))?.key.keyHash).toBe(TEAMED);
-    // The failure opened the circuit: no attempt until the next probe a second later.
+    // The failure opened the circuit: no attempt until the next probe, 250 ms later.
     expect(state.keyQueries).toBe(attempts);
     clock.now += 8_401;
     await expect(resolver.resolve(TEAMED)).rejects.toBeInstanceOf(KeyStoreUnavailableError);

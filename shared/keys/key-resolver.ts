@@ -209,11 +209,12 @@ export class KeyResolver {
     const { staleMs, allowUnverified } = this.#settings();
     if (known !== undefined && now - known.loadedAt < staleMs) return known.context;
     const copy = await this.#copies.read(keyHash);
-    // A copy never extends the window: it counts from when Postgres answered the replica that shared it.
-    const copyAge = copy === undefined ? Number.POSITIVE_INFINITY : now - Math.min(copy.loadedAt, now);
-    if (copy !== undefined && copyAge < staleMs) {
-      if (known === undefined || copy.loadedAt > known.loadedAt) {
-        this.#known.set(keyHash, { context: copy.context, loadedAt: copy.loadedAt, freshUntil: 0 });
+    // A copy never extends the window: it counts from when Postgres answered the replica that
+    // shared it (and a clock ahead of ours does not push that into the future).
+    const copiedAt = copy === undefined ? Number.NEGATIVE_INFINITY : Math.min(copy.loadedAt, now);
+    if (copy !== undefined && now - copiedAt < staleMs) {
+      if (known === undefined || copiedAt > known.loadedAt) {
+        this.#known.set(keyHash, { context: copy.context, loadedAt: copiedAt, freshUntil: 0 });
       }
       return copy.context;
     }

@@ -8,7 +8,7 @@ export class LookupCircuit {
   #downSince: number | undefined;
   #probedAt = Number.NEGATIVE_INFINITY;
 
-  constructor(probeIntervalMs = 1_000) {
+  constructor(probeIntervalMs = 250) {
     this.#probeIntervalMs = probeIntervalMs;
   }
 

@@ -173,6 +173,28 @@ describe("the gateway Lambda behind an ALB", () => {
     expect(json(denied).error.type).toBeDefined();
   });
 
+  it("applies a key change made through one container to the next invoke of another, not after the cache TTL", async () => {
+    // A second container: the same bundle, loaded again as a module of its own.
+    const bundle = pathToFileURL(join(outdir, "lambda", "gateway", "index.mjs")).href;
+    const other: Handler = (await import(`${bundle}?container=2`)).handler;
+    const { key } = json(await gateway(albEvent("/key/generate", { headers: asMaster, body: {} })));
+    const use = (handler: Handler) =>
+      handler(
+        albEvent("/v1/chat/completions", { headers: { authorization: `Bearer ${key}` }, body: chat("gpt") }),
+      );
+    // Now cached in the other container, for the key cache's 5 s.
+    expect((await use(other)).statusCode).toBe(200);
+    expect((await gateway(albEvent("/key/block", { headers: asMaster, body: { key } }))).statusCode).toBe(
+      200,
+    );
+    const refused = await use(other);
+    expect([refused.statusCode, json(refused).error.code]).toEqual([403, "key_blocked"]);
+    expect((await gateway(albEvent("/key/unblock", { headers: asMaster, body: { key } }))).statusCode).toBe(
+      200,
+    );
+    expect((await use(other)).statusCode).toBe(200);
+  });
+
   it("serves a config revision published to PostgreSQL once the poll interval has passed", async () => {
     const models = async () => {
       const result = await gateway(albEvent("/v1/models", { headers: asMaster }));
