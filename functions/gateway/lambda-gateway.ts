@@ -22,6 +22,12 @@ import { type RevisionPoll, revisionPoll } from "./revision-poll";
 const REVISION_CHECK_BUDGET_MS = 1_000;
 /** The most an invoke waits for its spend rows to be written after the answer is ready. */
 const FLUSH_BUDGET_MS = 3_000;
+/**
+ * Once a flush could not finish (the database unreachable), later invokes give it this long: one
+ * attempt, which is enough once the database is back, instead of adding the whole budget to every
+ * request of an outage.
+ */
+const BACKLOG_FLUSH_BUDGET_MS = 250;
 /** Kept back from the Lambda timeout so the answer is still returned when the flush gives up. */
 const RETURN_MARGIN_MS = 500;
 
@@ -123,8 +129,14 @@ async function startContainer(options: LambdaGatewayOptions, logger: Logger): Pr
     if (lambdaEnv.CONFIG_S3_BUCKET !== undefined) {
       const { lockName } = parseElectionSettings(env);
       const follower = new RevisionFollower({ sql: deps.sql, holder, lockName, env, logger });
-      // The first request already gets the newest published revision, not the bundled file.
-      await follower.check();
+      // The first request already gets the newest published revision, not the bundled file; while
+      // the database is unreachable (a container started during a failover), the bundled file, as a
+      // Node replica starting then does, until a later invoke's check reaches it.
+      await follower.check().catch((error: unknown) =>
+        logger.warn("config revision check failed; serving the bundled config meanwhile", {
+          error: messageOf(error),
+        }),
+      );
       revisions = revisionPoll({
         check: () => follower.check(),
         intervalMs: pollSeconds * 1000,
@@ -164,6 +176,7 @@ async function startContainer(options: LambdaGatewayOptions, logger: Logger): Pr
 export function lambdaGateway(options: LambdaGatewayOptions): AlbHandler {
   const logger = options.logger ?? jsonLogger();
   const container = oncePerContainer(() => startContainer(options, logger));
+  let backlog = false;
   return async function gatewayHandler(event, context) {
     const gateway = await container().catch((error: unknown) => {
       if (error instanceof ConfigError)
@@ -176,9 +189,15 @@ export function lambdaGateway(options: LambdaGatewayOptions): AlbHandler {
       return await gateway.serve(event, context);
     } finally {
       const remaining = context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
-      const left = await gateway.flush(Math.max(0, Math.min(FLUSH_BUDGET_MS, remaining - RETURN_MARGIN_MS)));
+      const budget = backlog ? BACKLOG_FLUSH_BUDGET_MS : FLUSH_BUDGET_MS;
+      const waited = Math.max(0, Math.min(budget, remaining - RETURN_MARGIN_MS));
+      const left = await gateway.flush(waited);
+      backlog = left > 0;
       if (left > 0)
-        logger.warn("spend log rows not written yet; the next invoke retries them", { count: left });
+        logger.warn("spend log rows not written yet; the next invoke retries them", {
+          count: left,
+          waited_ms: waited,
+        });
     }
   };
 }

@@ -195,5 +195,13 @@ describe("database failover", () => {
     );
     await sleep(500);
     expect(await spendRows(knownHash)).toBe(answered.length);
+    // And the key's spend is their sum: nothing counted twice across the outage.
+    const { rows } = await db.query<{ key: number; logged: number }>(
+      `SELECT (SELECT spend FROM routeiq_keys WHERE key_hash = $1) AS key,
+              (SELECT sum(spend) FROM routeiq_spend_logs WHERE key_hash = $1) AS logged`,
+      [knownHash],
+    );
+    expect(rows[0]?.logged).toBeGreaterThan(0);
+    expect(rows[0]?.key).toBeCloseTo(rows[0]?.logged ?? Number.NaN, 12);
   });
 });

@@ -222,6 +222,41 @@ describe("the gateway Lambda behind an ALB", () => {
   });
 });
 
+describe("a gateway Lambda started while its database is unreachable", () => {
+  it("serves on the config it ships with, readiness degraded, and waits for its spend rows only once", async () => {
+    const warnings: Record<string, unknown>[] = [];
+    const handler = lambdaGateway({
+      env: {
+        DATABASE_URL: "postgres://postgres@127.0.0.1:1/test",
+        REDIS_URL,
+        CONFIG_S3_BUCKET: "routeiq-config",
+        LLMROUTER_CONFIG_SYNC_LOCK_NAME: `${LOCK}_down`,
+      },
+      secrets: () => ({ read: async () => "" }),
+      taskRoot: ROOT,
+      logger: { ...silentLogger, warn: (message, fields) => void warnings.push({ message, ...fields }) },
+    });
+    expect((await handler(albEvent("/_health/live"))).statusCode).toBe(200);
+    const answered = await handler(
+      albEvent("/v1/chat/completions", {
+        headers: { authorization: "Bearer sk-routeiq-dev-master-key" },
+        body: chat("demo"),
+      }),
+    );
+    expect(answered.statusCode).toBe(200);
+    const ready = await handler(albEvent("/_health/ready"));
+    expect([ready.statusCode, json(ready).status]).toEqual([200, "degraded"]);
+    // The row waits in the container; only the first invoke spent the whole flush budget on it.
+    const flushes = warnings.filter(
+      (w) => w.message === "spend log rows not written yet; the next invoke retries them",
+    );
+    expect(flushes.map((w) => [w.count, w.waited_ms])).toEqual([
+      [1, 3_000],
+      [1, 250],
+    ]);
+  });
+});
+
 describe("a gateway Lambda without a database", () => {
   it("fails every invoke with an error naming DATABASE_URL, trying again each time", async () => {
     const secretsRead: string[] = [];
