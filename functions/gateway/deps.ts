@@ -3,6 +3,7 @@ import { ResponseCache } from "../../shared/cache/response-cache";
 import type { RuntimeConfig } from "../../shared/config/runtime-config";
 import type { AppDeps } from "../../shared/deps";
 import { Lifecycle } from "../../shared/http/lifecycle";
+import { noKeyCopies, sharedKeyCopies } from "../../shared/keys/key-copies";
 import { keyInvalidation } from "../../shared/keys/key-invalidation";
 import { KeyResolver } from "../../shared/keys/key-resolver";
 import { Limiter } from "../../shared/limits/limiter";
@@ -43,15 +44,29 @@ export async function buildNodeDeps(options: {
   readonly upstream: UpstreamHttp;
   /**
    * Subscribe to other replicas' key changes (default true). A frozen Lambda container cannot
-   * receive them, so it relies on the key cache's short TTL instead.
+   * receive them; it checks the key version once per invoke instead (keys/key-version.ts).
    */
   readonly listenForKeyChanges?: boolean;
 }): Promise<NodeDeps> {
   const { logger, metrics } = options;
+  const keyCache = () => options.config().keyCache;
   const stores = await openStores(options.nodeEnv, logger, {
     onKvEvict: (count) => metrics.kvEvicted(count),
+    databaseGraceMs: () => (keyCache().readiness === "degraded" ? keyCache().staleMs : 0),
   });
-  const keyResolver = new KeyResolver({ sql: stores.sql });
+  const keyResolver = new KeyResolver({
+    sql: stores.sql,
+    settings: keyCache,
+    logger,
+    onDatabaseFailure: () => metrics.storeFailure("database", "key_lookup"),
+    // Sealed with the master key: no master key, no copies; without Redis, each replica its own cache.
+    copies: stores.kvShared
+      ? sharedKeyCopies(stores.kv, {
+          secret: () => options.config().masterKey,
+          onKvFailure: () => metrics.storeFailure("redis", "key_copies"),
+        })
+      : noKeyCopies,
+  });
   const keyEvents = keyInvalidation(stores.kv, keyResolver, logger);
   const stopListening = (options.listenForKeyChanges ?? true) ? await keyEvents.listen() : async () => {};
   const spendLog = new SpendLogWriter({

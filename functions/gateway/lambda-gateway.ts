@@ -4,6 +4,7 @@ import { defaultIsContentTypeBinary, handle } from "hono/aws-lambda";
 import { createApp } from "../../shared/app";
 import { ConfigHolder } from "../../shared/config/config-holder";
 import { ConfigError, type Env } from "../../shared/config/load";
+import { type KeyVersionCheck, keyVersionCheck } from "../../shared/keys/key-version";
 import { type Logger, processLogger } from "../../shared/logging/logger";
 import type { GatewayMetrics } from "../../shared/metrics/port";
 import { prometheusMetrics } from "../../shared/metrics/prometheus";
@@ -22,6 +23,12 @@ import { type RevisionPoll, revisionPoll } from "./revision-poll";
 const REVISION_CHECK_BUDGET_MS = 1_000;
 /** The most an invoke waits for its spend rows to be written after the answer is ready. */
 const FLUSH_BUDGET_MS = 3_000;
+/**
+ * Once a flush could not finish (the database unreachable), later invokes give it this long: one
+ * attempt, which is enough once the database is back, instead of adding the whole budget to every
+ * request of an outage.
+ */
+const BACKLOG_FLUSH_BUDGET_MS = 250;
 /** Kept back from the Lambda timeout so the answer is still returned when the flush gives up. */
 const RETURN_MARGIN_MS = 500;
 
@@ -47,6 +54,7 @@ interface Container {
     context?: Pick<Context, "getRemainingTimeInMillis">,
   ) => Promise<ALBResult>;
   readonly revisions: RevisionPoll | undefined;
+  readonly keyVersion: KeyVersionCheck;
   flush(timeoutMs: number): Promise<number>;
 }
 
@@ -130,8 +138,14 @@ async function startContainer(options: LambdaGatewayOptions, logger: Logger): Pr
     if (lambdaEnv.CONFIG_S3_BUCKET !== undefined) {
       const { lockName } = parseElectionSettings(env);
       const follower = new RevisionFollower({ sql: deps.sql, holder, lockName, env, logger });
-      // The first request already gets the newest published revision, not the bundled file.
-      await follower.check();
+      // The first request already gets the newest published revision, not the bundled file; while
+      // the database is unreachable (a container started during a failover), the bundled file, as a
+      // Node replica starting then does, until a later invoke's check reaches it.
+      await follower.check().catch((error: unknown) =>
+        logger.warn("config revision check failed; serving the bundled config meanwhile", {
+          error: messageOf(error),
+        }),
+      );
       revisions = revisionPoll({
         check: () => follower.check(),
         intervalMs: pollSeconds * 1000,
@@ -155,6 +169,8 @@ async function startContainer(options: LambdaGatewayOptions, logger: Logger): Pr
     serve: (event, context) =>
       serve(withFixedHost(event) as Parameters<typeof serve>[0], context as Context) as Promise<ALBResult>,
     revisions,
+    // No pub/sub reaches a frozen container: one Redis read per invoke makes key changes immediate.
+    keyVersion: keyVersionCheck(deps.kv, deps.keyResolver, logger),
     flush,
   };
 }
@@ -163,11 +179,13 @@ async function startContainer(options: LambdaGatewayOptions, logger: Logger): Pr
  * The gateway as an ALB target. One container serves one request at a time and is frozen between
  * them, so nothing may rely on background work: the stores are opened on the first invoke and
  * kept; each invoke first checks for a newer config revision (at most every
- * ROUTEIQ_CONFIG_REVISION_POLL_SECONDS) and, before it returns, writes its spend rows.
+ * ROUTEIQ_CONFIG_REVISION_POLL_SECONDS) and whether any key changed, and, before it returns,
+ * writes its spend rows.
  */
 export function lambdaGateway(options: LambdaGatewayOptions): AlbHandler {
   const logger = options.logger ?? processLogger(process.env);
   const container = oncePerContainer(() => startContainer(options, logger));
+  let backlog = false;
   return async function gatewayHandler(event, context) {
     const gateway = await container().catch((error: unknown) => {
       if (error instanceof ConfigError)
@@ -175,14 +193,20 @@ export function lambdaGateway(options: LambdaGatewayOptions): AlbHandler {
       else logger.error("gateway cannot start", { error: messageOf(error) });
       throw error;
     });
-    await gateway.revisions?.beforeInvoke();
+    await Promise.all([gateway.revisions?.beforeInvoke(), gateway.keyVersion.beforeInvoke()]);
     try {
       return await gateway.serve(event, context);
     } finally {
       const remaining = context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
-      const left = await gateway.flush(Math.max(0, Math.min(FLUSH_BUDGET_MS, remaining - RETURN_MARGIN_MS)));
+      const budget = backlog ? BACKLOG_FLUSH_BUDGET_MS : FLUSH_BUDGET_MS;
+      const waited = Math.max(0, Math.min(budget, remaining - RETURN_MARGIN_MS));
+      const left = await gateway.flush(waited);
+      backlog = left > 0;
       if (left > 0)
-        logger.warn("spend log rows not written yet; the next invoke retries them", { count: left });
+        logger.warn("spend log rows not written yet; the next invoke retries them", {
+          count: left,
+          waited_ms: waited,
+        });
     }
   };
 }

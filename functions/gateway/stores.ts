@@ -95,6 +95,8 @@ async function redisPolicyWarning(kv: RedisKv, signal: AbortSignal): Promise<str
 export interface StoreHooks {
   /** Keys the embedded KV store evicted to stay under ROUTEIQ_MEMORY_KV_MAX_MB. */
   readonly onKvEvict?: (count: number) => void;
+  /** How long the database check may fail while the replica still serves (readiness `degraded`). */
+  readonly databaseGraceMs?: () => number;
 }
 
 /** The stores a Node process uses, chosen by `env`: shared services when configured, embedded otherwise. */
@@ -103,7 +105,11 @@ export async function openStores(env: StoreEnv, logger: Logger, hooks: StoreHook
   const sql = await openSql(env, logger);
   const readiness: ReadinessCheck[] = [];
   if (chooseSql(env).kind === "postgres")
-    readiness.push({ name: "database", check: (signal) => sql.ping(signal) });
+    readiness.push({
+      name: "database",
+      check: (signal) => sql.ping(signal),
+      graceMs: hooks.databaseGraceMs,
+    });
   let kv: Kv;
   if (kvChoice.kind === "redis") {
     const redis = redisKv({ ...kvChoice.options, onError: reportTo(logger, "redis") });

@@ -3,7 +3,12 @@ import { forbidden, GatewayError, serviceUnavailable, unauthorized } from "../er
 import { constantTimeEqual, presentedKey } from "../http/auth";
 import type { GatewayEnv } from "../http/env";
 import { hashKey, KEY_PREFIX } from "../keys/key-material";
-import type { KeyContext, KeyResolver } from "../keys/key-resolver";
+import {
+  type KeyContext,
+  KeyLookupsBusyError,
+  type KeyResolver,
+  KeyStoreUnavailableError,
+} from "../keys/key-resolver";
 
 /** Refusals that belong to the key itself, checked on every request (cached context included). */
 function checkKey(context: KeyContext, now: number): void {
@@ -40,12 +45,18 @@ export const authenticate = (
     if (given?.startsWith(KEY_PREFIX)) {
       const keyHash = await hash(given);
       const context = await resolver.resolve(keyHash).catch((error: unknown) => {
-        // A key not cached here cannot be checked while Postgres is unreachable: a transient
-        // refusal the client may retry, not an internal error (nor a 401 for a valid key).
-        c.get("deps").logger.warn("cannot resolve API key: key store unreachable", {
-          request_id: c.get("requestId"),
-          error: error instanceof Error ? error.message : String(error),
-        });
+        // A key that cannot be checked now (Postgres unreachable and nothing recent cached, or
+        // too many unknown keys queued) gets a transient refusal the client may retry, not an
+        // internal error (nor a 401 for what may be a valid key).
+        if (error instanceof KeyLookupsBusyError) {
+          throw serviceUnavailable(
+            "cannot check the API key right now: too many key lookups; retry shortly",
+            1,
+          );
+        }
+        if (!(error instanceof KeyStoreUnavailableError)) throw error;
+        // Not logged per request: bogus keys must not turn an outage into a log flood; the
+        // resolver logs when lookups start and stop failing.
         throw serviceUnavailable(
           "cannot check the API key right now: the key store is unreachable; retry shortly",
           1,

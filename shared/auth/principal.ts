@@ -1,4 +1,4 @@
-import type { KeyContext } from "../keys/key-resolver";
+import type { KeyContext } from "../keys/key-context";
 
 /**
  * Who is calling: the master key (no limits), a virtual key (its key/team/user limits apply),

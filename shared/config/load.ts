@@ -1,6 +1,7 @@
 import { parseDocument } from "yaml";
 import { parseCacheSettings } from "../cache/settings";
 import { OUTBOUND_ALLOWLIST, type OutboundPolicy, outboundPolicy } from "../http/outbound-url-policy";
+import { toKeyCacheSettings } from "../keys/key-cache-settings";
 import { describeIssues, missingIsRequired } from "../validation/describe-issues";
 import { formatIssuePath } from "../validation/issue-path";
 import type { Deployment } from "./deployment";
@@ -145,6 +146,7 @@ export function loadConfig(text: string, env: Env, source = "config.yaml"): Load
       rateLimitFailMode: file.general_settings.rate_limit_fail_mode,
       metricsRequireAuth: file.litellm_settings.require_auth_for_metrics_endpoint,
       cache: parseCacheSettings(file.litellm_settings),
+      keyCache: toKeyCacheSettings(file.general_settings),
     },
     warnings: unknownKeyWarnings(raw, knownKeys),
   };

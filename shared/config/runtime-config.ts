@@ -1,4 +1,5 @@
 import type { CacheSettings } from "../cache/settings";
+import type { KeyCacheSettings } from "../keys/key-cache-settings";
 import type { StrategyName } from "../router/strategies";
 import type { Deployment } from "./deployment";
 
@@ -27,4 +28,6 @@ export interface RuntimeConfig {
   readonly metricsRequireAuth: boolean;
   /** `litellm_settings.cache` / `cache_params`: the response cache. */
   readonly cache: CacheSettings;
+  /** The virtual-key cache, and what a database outage does to keys and readiness. */
+  readonly keyCache: KeyCacheSettings;
 }

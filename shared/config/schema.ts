@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { cacheSettingsSchema } from "../cache/settings";
+import { keyCacheSettingsSchema } from "../keys/key-cache-settings";
 import { strategyNames } from "../router/strategies";
 import { knownProviders } from "./providers";
 
@@ -96,6 +97,7 @@ export const generalSettingsSchema = z.looseObject({
   global_max_parallel_requests: positiveInt.optional(),
   /** When Redis is unreachable: `open` serves without rate limits and budgets (logged, counted); `closed` answers 503. */
   rate_limit_fail_mode: z.enum(["open", "closed"]).default("open"),
+  ...keyCacheSettingsSchema.shape,
 });
 
 const cacheParamsSchema = cacheSettingsSchema.shape.cache_params.unwrap().unwrap();

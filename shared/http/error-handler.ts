@@ -4,6 +4,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { GatewayError } from "../errors";
 import type { Logger } from "../logging/logger";
 import { ClientClosedError } from "../router/attempt";
+import { DatabaseUnavailableError } from "../store/sql/unavailable";
 
 function fromHttpException(error: HTTPException): GatewayError {
   if (error.status === 413) {
@@ -32,7 +33,20 @@ export const errorHandler = (logger: Logger): ErrorHandler =>
     }
     if (error instanceof GatewayError) gatewayError = error;
     else if (error instanceof HTTPException) gatewayError = fromHttpException(error);
-    else {
+    else if (error instanceof DatabaseUnavailableError) {
+      // A failover or outage, not a bug: the client learns to retry, the log keeps the cause.
+      logger.warn("request needs the database, which is unavailable", {
+        request_id: c.get("requestId"),
+        error: error.message,
+      });
+      gatewayError = new GatewayError({
+        status: 503,
+        type: "service_unavailable_error",
+        code: "database_unavailable",
+        message: "the database is unavailable (an outage or failover); retry shortly",
+        headers: { "retry-after": "5" },
+      });
+    } else {
       logger.error("unhandled error", {
         request_id: c.get("requestId"),
         error: error.stack ?? String(error),

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { type ReadinessCheck, runReadiness } from "./readiness";
+import { type ReadinessCheck, readinessTracker, runReadiness } from "./readiness";
 
 const ok = (name: string): ReadinessCheck => ({ name, check: async () => {} });
 const failing = (name: string, message: string): ReadinessCheck => ({
@@ -105,5 +105,47 @@ describe("runReadiness", () => {
     expect(report).toEqual({ ready: false, checks: { db: "db did not answer within 2000ms" } });
     await vi.waitFor(() => expect(abortedAfterMs).toBeDefined(), { timeout: 1_000 });
     expect(abortedAfterMs).toBeGreaterThanOrEqual(1_900);
+  });
+});
+
+describe("readinessTracker", () => {
+  const down = { healthy: false };
+  const database: ReadinessCheck = {
+    name: "database",
+    check: async () => {
+      if (!down.healthy) throw new Error("database unavailable: connect ECONNREFUSED");
+    },
+    graceMs: () => 60_000,
+  };
+  const strict: ReadinessCheck = { ...database, name: "strict", graceMs: undefined };
+
+  it("stays degraded (not not_ready) while a check fails within its grace, counted from its first failure", async () => {
+    let now = 0;
+    const assess = readinessTracker(() => now);
+    down.healthy = false;
+    expect(await assess([database, ok("redis")])).toEqual({
+      status: "degraded",
+      checks: { database: "database unavailable: connect ECONNREFUSED", redis: "ok" },
+      degradedUntil: { database: new Date(60_000).toISOString() },
+    });
+    now = 59_999;
+    expect((await assess([database])).status).toBe("degraded");
+    now = 60_000;
+    expect((await assess([database])).status).toBe("not_ready");
+    down.healthy = true;
+    expect((await assess([database])).status).toBe("ready");
+    // A new outage gets a new grace.
+    down.healthy = false;
+    now = 100_000;
+    expect((await assess([database])).degradedUntil).toEqual({ database: new Date(160_000).toISOString() });
+  });
+
+  it("is not_ready at once for a failing check without a grace, whatever else is degraded", async () => {
+    down.healthy = false;
+    const assess = readinessTracker(() => 0);
+    expect(await assess([database, strict])).toMatchObject({
+      status: "not_ready",
+      degradedUntil: { database: expect.any(String) },
+    });
   });
 });

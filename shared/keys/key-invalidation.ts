@@ -2,6 +2,7 @@ import type { Logger } from "../logging/logger";
 import type { Kv } from "../store/kv/port";
 import type { KeyEvents } from "./key-events";
 import type { KeyResolver } from "./key-resolver";
+import { bumpKeyVersion } from "./key-version";
 
 export const KEY_CHANGES_CHANNEL = "routeiq:keys:changed";
 /** How often a replica that could not subscribe (Redis down) tries again. */
@@ -16,16 +17,18 @@ export interface KeyInvalidation extends KeyEvents {
 }
 
 /**
- * Key changes go to the local cache at once and to every other replica over KV pub/sub. If the
- * publish fails (Redis down) the other replicas still drop the key when their short cache TTL
- * runs out, so a deleted key stops working everywhere within seconds either way.
+ * Key changes go to the local cache at once, drop the keys' shared copies, move the key version
+ * (what Lambda containers check per invoke, see key-version.ts) and reach every other replica
+ * over KV pub/sub. If Redis is down the other replicas still drop the key when their short cache
+ * TTL runs out, so a deleted key stops working everywhere within seconds either way.
  */
 export function keyInvalidation(kv: Kv, resolver: KeyResolver, logger: Logger): KeyInvalidation {
   return {
     async changed(keyHashes) {
       if (keyHashes.length === 0) return;
-      resolver.invalidate(keyHashes);
+      await resolver.invalidate(keyHashes);
       try {
+        await bumpKeyVersion(kv);
         await kv.publish(KEY_CHANGES_CHANNEL, JSON.stringify(keyHashes));
       } catch (error) {
         logger.warn("could not announce key change; other replicas catch up when their cache expires", {
@@ -37,8 +40,9 @@ export function keyInvalidation(kv: Kv, resolver: KeyResolver, logger: Logger): 
       const onMessage = (message: string) => {
         try {
           const hashes: unknown = JSON.parse(message);
+          // Every replica drops the copies too: one may have shared a copy read just before the change.
           if (Array.isArray(hashes))
-            resolver.invalidate(hashes.filter((h): h is string => typeof h === "string"));
+            void resolver.invalidate(hashes.filter((h): h is string => typeof h === "string"));
         } catch {
           logger.warn("ignored malformed key-change message", { channel: KEY_CHANGES_CHANNEL });
         }

@@ -1,130 +1,230 @@
-import type { LimitSubject, SubjectScope } from "../limits/subject";
+import { withDeadline } from "../async/deadline";
+import { type Logger, silentLogger } from "../logging/logger";
 import type { Sql } from "../store/sql/port";
-import { startBudgetWindow } from "../store/tables/budget-windows";
-import { getKeyByHash, type KeyRecord } from "../store/tables/keys";
-import type { LimitFields } from "../store/tables/limits";
-import { getTeam, type TeamRecord } from "../store/tables/teams";
-import { getUser, type UserRecord } from "../store/tables/users";
-import { durationMs, nextReset, parseDuration } from "./duration";
+import { ColdLookups, KeyLookupsBusyError } from "./cold-lookups";
+import { DEFAULT_KEY_CACHE, type KeyCacheSettings } from "./key-cache-settings";
+import { type KeyContext, loadKeyContexts } from "./key-context";
+import { type KeyCopies, noKeyCopies } from "./key-copies";
+import { LookupCircuit } from "./lookup-circuit";
+import { Lru } from "./lru";
+import { unverifiedKey } from "./unverified-key";
 
-/** What a request made with a virtual key is allowed, resolved from its key, team and user. */
-export interface KeyContext {
-  readonly key: KeyRecord;
-  readonly team: TeamRecord | undefined;
-  readonly user: UserRecord | undefined;
-  /** Budget and rate-limit holders, most specific first. */
-  readonly subjects: readonly LimitSubject[];
+export { KeyLookupsBusyError } from "./cold-lookups";
+export type { KeyContext } from "./key-context";
+
+/** Postgres could not be asked and nothing this replica holds may answer for the key. */
+export class KeyStoreUnavailableError extends Error {
+  constructor(options?: ErrorOptions) {
+    super("the key store is unreachable", options);
+    this.name = "KeyStoreUnavailableError";
+  }
 }
 
 export interface KeyResolverOptions {
   readonly sql: Sql;
-  /** How long a resolved key is trusted without asking Postgres; invalidations cut it short. */
-  readonly ttlMs?: number;
-  /** Unknown keys are remembered briefly so a flood of bad keys does not reach Postgres. */
-  readonly negativeTtlMs?: number;
+  /** Read on every lookup, so a config reload applies at once. */
+  readonly settings?: () => KeyCacheSettings;
+  /** Copies shared with the other replicas (Redis); none by default. */
+  readonly copies?: KeyCopies;
+  readonly logger?: Logger;
+  /** Each failed Postgres read (counted as a store failure). */
+  readonly onDatabaseFailure?: () => void;
+  /** Keys that exist, held most recently used first. */
+  readonly maxKeys?: number;
+  /** Hashes known not to be keys, held apart so they never push a real key out. */
+  readonly maxUnknown?: number;
+  readonly unknownTtlMs?: number;
+  /** A Postgres read slower than this counts as failed (a hung database must not hang requests). */
+  readonly lookupTimeoutMs?: number;
+  /** Batched lookups of keys this replica has never seen, at most this many queries a second. */
+  readonly coldQueriesPerSecond?: number;
   readonly now?: () => number;
 }
 
-interface Entry {
-  readonly value: Promise<KeyContext | undefined>;
-  readonly expires: number;
+interface Known {
+  readonly context: KeyContext;
+  /** When Postgres answered for it (epoch ms), here or on the replica whose copy it came from. */
+  readonly loadedAt: number;
+  readonly freshUntil: number;
 }
 
-const MAX_ENTRIES = 50_000;
-
-/** The first window boundary after `now`, jumping over every window missed while the key sat idle. */
-function firstResetAfter(resetAt: Date, duration: string, now: number): Date {
-  if (parseDuration(duration)?.unit !== "mo") {
-    const step = durationMs(duration);
-    const missed = Math.floor((now - resetAt.getTime()) / step) + 1;
-    return new Date(resetAt.getTime() + missed * step);
-  }
-  let next = nextReset(resetAt, duration);
-  while (next.getTime() <= now) next = nextReset(next, duration);
-  return next;
-}
-
-function subject(scope: SubjectScope, id: string, r: LimitFields): LimitSubject {
-  return {
-    scope,
-    id,
-    rpmLimit: r.rpmLimit ?? undefined,
-    tpmLimit: r.tpmLimit ?? undefined,
-    maxParallelRequests: r.maxParallelRequests ?? undefined,
-    maxBudget: r.maxBudget ?? undefined,
-    spend: r.spend,
-    budgetResetAt: r.budgetResetAt ?? undefined,
-  };
+interface Flight {
+  readonly promise: Promise<KeyContext | undefined>;
+  /** The key changed while this read was under way: its answer must not be cached. */
+  superseded: boolean;
 }
 
 /**
- * Resolves key hashes to their context with a short-lived in-process cache (one Postgres read
- * per key per TTL, concurrent misses share it). Budget windows that have ended are rolled over
- * here, once, by whichever replica sees them first.
+ * Resolves key hashes to their context, asking Postgres at most once per key per TTL.
+ *
+ * - Keys that exist sit in a bounded LRU; hashes that are not keys sit in a separate, smaller one
+ *   for a few seconds, so unknown keys never evict real ones. Keys the replica holds nothing
+ *   about are looked up in batches at a bounded rate (see ColdLookups): a flood of random `sk-`
+ *   keys costs a bounded number of queries, and the refreshes of cached keys do not wait behind it.
+ * - While Postgres is unreachable, a record read within the stale window (`staleMs`, measured from
+ *   that read) keeps authorising, from this replica's cache or from a copy another replica shared;
+ *   anything else is refused (KeyStoreUnavailableError), unless `allowUnverified` (LiteLLM's
+ *   `allow_requests_on_db_unavailable`) lets it through unchecked.
  */
 export class KeyResolver {
   readonly #sql: Sql;
-  readonly #ttlMs: number;
-  readonly #negativeTtlMs: number;
+  readonly #settings: () => KeyCacheSettings;
+  readonly #copies: KeyCopies;
+  readonly #logger: Logger;
+  readonly #onDatabaseFailure: () => void;
+  readonly #unknownTtlMs: number;
+  readonly #lookupTimeoutMs: number;
   readonly #now: () => number;
-  readonly #cache = new Map<string, Entry>();
+  readonly #known: Lru<string, Known>;
+  readonly #unknown: Lru<string, number>;
+  readonly #flights = new Map<string, Flight>();
+  readonly #cold: ColdLookups;
+  readonly #circuit = new LookupCircuit();
+  #admittedUnverified = false;
 
   constructor(options: KeyResolverOptions) {
     this.#sql = options.sql;
-    this.#ttlMs = options.ttlMs ?? 5_000;
-    this.#negativeTtlMs = options.negativeTtlMs ?? 2_000;
+    this.#settings = options.settings ?? (() => DEFAULT_KEY_CACHE);
+    this.#copies = options.copies ?? noKeyCopies;
+    this.#logger = options.logger ?? silentLogger;
+    this.#onDatabaseFailure = options.onDatabaseFailure ?? (() => {});
+    this.#unknownTtlMs = options.unknownTtlMs ?? 10_000;
+    this.#lookupTimeoutMs = options.lookupTimeoutMs ?? 2_000;
     this.#now = options.now ?? Date.now;
+    this.#known = new Lru(options.maxKeys ?? 50_000);
+    this.#unknown = new Lru(options.maxUnknown ?? 10_000);
+    this.#cold = new ColdLookups({
+      load: (hashes) => this.#read(hashes),
+      queriesPerSecond: options.coldQueriesPerSecond,
+      now: this.#now,
+    });
   }
 
-  resolve(keyHash: string): Promise<KeyContext | undefined> {
+  async resolve(keyHash: string): Promise<KeyContext | undefined> {
     const now = this.#now();
-    const cached = this.#cache.get(keyHash);
-    if (cached !== undefined && cached.expires > now) return cached.value;
-    if (this.#cache.size >= MAX_ENTRIES) this.#cache.clear();
-    const value = this.#load(keyHash);
-    this.#cache.set(keyHash, { value, expires: now + this.#ttlMs });
-    value.then(
-      (context) => {
-        if (context === undefined)
-          this.#cache.set(keyHash, { value, expires: this.#now() + this.#negativeTtlMs });
-      },
-      () => this.#cache.delete(keyHash),
-    );
-    return value;
-  }
-
-  invalidate(keyHashes: readonly string[]): void {
-    for (const hash of keyHashes) this.#cache.delete(hash);
-  }
-
-  async #load(keyHash: string, rollOver = true): Promise<KeyContext | undefined> {
-    const key = await getKeyByHash(this.#sql, keyHash);
-    if (key === undefined) return undefined;
-    const [team, user] = await Promise.all([
-      key.teamId === null ? undefined : getTeam(this.#sql, key.teamId),
-      key.userId === null ? undefined : getUser(this.#sql, key.userId),
-    ]);
-    if (rollOver) {
-      const rolled = await Promise.all([
-        this.#rollWindow("key", keyHash, key),
-        team === undefined ? false : this.#rollWindow("team", team.teamId, team),
-        user === undefined ? false : this.#rollWindow("user", user.userId, user),
-      ]);
-      // Read again once: the window was just rolled here or by another replica.
-      if (rolled.some(Boolean)) return this.#load(keyHash, false);
+    const known = this.#known.get(keyHash);
+    if (known !== undefined && now < known.freshUntil) return known.context;
+    const unknownUntil = this.#unknown.get(keyHash);
+    if (unknownUntil !== undefined) {
+      if (now < unknownUntil) return undefined;
+      this.#unknown.delete(keyHash);
     }
-    const subjects = [subject("key", keyHash, key)];
-    if (team !== undefined) subjects.push(subject("team", team.teamId, team));
-    if (user !== undefined) subjects.push(subject("user", user.userId, user));
-    return { key, team, user, subjects };
+    if (!this.#circuit.mayTry(now)) return this.#fallback(keyHash, known, now);
+    try {
+      return await this.#fetch(keyHash, known !== undefined);
+    } catch (error) {
+      if (error instanceof KeyLookupsBusyError) throw error;
+      return this.#fallback(keyHash, known, now, error);
+    }
   }
 
-  async #rollWindow(owner: SubjectScope, id: string, r: LimitFields): Promise<boolean> {
-    if (r.budgetResetAt === null || r.budgetDuration === null) return false;
-    const now = this.#now();
-    if (r.budgetResetAt.getTime() > now) return false;
-    const next = firstResetAfter(r.budgetResetAt, r.budgetDuration, now);
-    await startBudgetWindow(this.#sql, owner, id, r.budgetResetAt, next);
-    return true;
+  /** Drops cached copies of changed keys, here and in the shared store. */
+  invalidate(keyHashes: readonly string[]): Promise<void> {
+    for (const hash of keyHashes) {
+      this.#known.delete(hash);
+      this.#unknown.delete(hash);
+      const flight = this.#flights.get(hash);
+      if (flight !== undefined) {
+        flight.superseded = true;
+        this.#flights.delete(hash);
+      }
+    }
+    return this.#copies.forget(keyHashes);
+  }
+
+  /** Drops everything this replica holds (some key changed, which one is not known). */
+  clear(): void {
+    this.#known.clear();
+    this.#unknown.clear();
+    for (const flight of this.#flights.values()) flight.superseded = true;
+    this.#flights.clear();
+  }
+
+  /** One Postgres read for these hashes, bounded in time. */
+  #read(keyHashes: readonly string[]): Promise<ReadonlyMap<string, KeyContext>> {
+    return withDeadline(
+      loadKeyContexts(this.#sql, keyHashes, this.#now()),
+      this.#lookupTimeoutMs,
+      "key lookup",
+    );
+  }
+
+  /** Reads one key from Postgres; concurrent lookups of the same key share the read. */
+  #fetch(keyHash: string, warm: boolean): Promise<KeyContext | undefined> {
+    const inFlight = this.#flights.get(keyHash);
+    if (inFlight !== undefined) return inFlight.promise;
+    const startedAt = this.#now();
+    // Cached keys refresh directly; only keys never seen here queue behind the cold-lookup bound.
+    const read = warm
+      ? this.#read([keyHash]).then((found) => found.get(keyHash))
+      : this.#cold.lookup(keyHash);
+    const flight: Flight = {
+      superseded: false,
+      promise: read.then(
+        (context) => {
+          if (this.#circuit.succeeded()) {
+            this.#admittedUnverified = false;
+            this.#logger.info("key lookups reach the database again");
+          }
+          if (!flight.superseded) this.#remember(keyHash, context, startedAt);
+          return context;
+        },
+        (error: unknown) => {
+          if (error instanceof KeyLookupsBusyError) throw error;
+          this.#onDatabaseFailure();
+          if (this.#circuit.failed(this.#now())) {
+            this.#logger.warn(
+              "key lookups fail: serving keys read within the stale window until the database answers",
+              {
+                stale_seconds: this.#settings().staleMs / 1000,
+                error: error instanceof Error ? error.message : String(error),
+              },
+            );
+          }
+          throw error;
+        },
+      ),
+    };
+    this.#flights.set(keyHash, flight);
+    const settle = () => {
+      if (this.#flights.get(keyHash) === flight) this.#flights.delete(keyHash);
+    };
+    flight.promise.then(settle, settle);
+    return flight.promise;
+  }
+
+  #remember(keyHash: string, context: KeyContext | undefined, loadedAt: number): void {
+    if (context === undefined) {
+      this.#known.delete(keyHash);
+      this.#unknown.set(keyHash, loadedAt + this.#unknownTtlMs);
+      return;
+    }
+    const { ttlMs, staleMs } = this.#settings();
+    this.#known.set(keyHash, { context, loadedAt, freshUntil: loadedAt + ttlMs });
+    this.#copies.save({ context, loadedAt }, staleMs);
+  }
+
+  /** Postgres cannot answer: what this replica, or a copy shared by another, may still answer. */
+  async #fallback(keyHash: string, known: Known | undefined, now: number, cause?: unknown) {
+    const { staleMs, allowUnverified } = this.#settings();
+    if (known !== undefined && now - known.loadedAt < staleMs) return known.context;
+    const copy = await this.#copies.read(keyHash);
+    // A copy never extends the window: it counts from when Postgres answered the replica that
+    // shared it (and a clock ahead of ours does not push that into the future).
+    const copiedAt = copy === undefined ? Number.NEGATIVE_INFINITY : Math.min(copy.loadedAt, now);
+    if (copy !== undefined && now - copiedAt < staleMs) {
+      if (known === undefined || copiedAt > known.loadedAt) {
+        this.#known.set(keyHash, { context: copy.context, loadedAt: copiedAt, freshUntil: 0 });
+      }
+      return copy.context;
+    }
+    if (!allowUnverified) throw new KeyStoreUnavailableError({ cause });
+    if (!this.#admittedUnverified) {
+      this.#admittedUnverified = true;
+      this.#logger.warn(
+        "allow_requests_on_db_unavailable: letting a key through unverified while the database is unreachable",
+      );
+    }
+    return known?.context ?? copy?.context ?? unverifiedKey(keyHash, now);
   }
 }

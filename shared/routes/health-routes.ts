@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import type { Deployment } from "../config/deployment";
 import type { AppDeps } from "../deps";
 import type { GatewayEnv } from "../http/env";
-import { runReadiness } from "../http/readiness";
+import { readinessTracker } from "../http/readiness";
 import { providerFor } from "../providers/registry";
 
 /** Kubernetes/ALB probes (`/_health/*`) and LiteLLM's readiness/liveliness: unauthenticated. */
@@ -12,17 +12,18 @@ export function probeRoutes(): Hono<GatewayEnv> {
   app.get("/_health/live", (c) => c.json({ status: "alive" }));
   app.get("/health/liveliness", (c) => c.json("I'm alive!"));
 
+  // Degraded (a check failing within its grace) stays 200: the replica can still serve.
+  const assess = readinessTracker();
   const readiness = async (deps: AppDeps) => {
     if (deps.lifecycle.draining) return { status: 503 as const, body: { status: "draining", checks: {} } };
-    const report = await runReadiness(deps.readiness);
-    return {
-      status: report.ready ? (200 as const) : (503 as const),
-      body: {
-        status: report.ready ? "ready" : "not_ready",
-        checks: report.checks,
-        ...(report.warnings === undefined ? {} : { warnings: report.warnings }),
-      },
+    const verdict = await assess(deps.readiness);
+    const body = {
+      status: verdict.status,
+      checks: verdict.checks,
+      ...(verdict.status === "degraded" ? { degraded_until: verdict.degradedUntil } : {}),
+      ...(verdict.warnings === undefined ? {} : { warnings: verdict.warnings }),
     };
+    return { status: verdict.status === "not_ready" ? (503 as const) : (200 as const), body };
   };
   app.get("/_health/ready", async (c) => {
     const { status, body } = await readiness(c.get("deps"));
@@ -30,7 +31,7 @@ export function probeRoutes(): Hono<GatewayEnv> {
   });
   app.get("/health/readiness", async (c) => {
     const { status, body } = await readiness(c.get("deps"));
-    return c.json({ ...body, status: status === 200 ? "healthy" : body.status }, status);
+    return c.json({ ...body, status: body.status === "ready" ? "healthy" : body.status }, status);
   });
 
   return app;

@@ -186,6 +186,28 @@ describe("the gateway Lambda behind an ALB", () => {
     expect(json(denied).error.type).toBeDefined();
   });
 
+  it("applies a key change made through one container to the next invoke of another, not after the cache TTL", async () => {
+    // A second container: the same bundle, loaded again as a module of its own.
+    const bundle = pathToFileURL(join(outdir, "lambda", "gateway", "index.mjs")).href;
+    const other: Handler = (await import(`${bundle}?container=2`)).handler;
+    const { key } = json(await gateway(albEvent("/key/generate", { headers: asMaster, body: {} })));
+    const use = (handler: Handler) =>
+      handler(
+        albEvent("/v1/chat/completions", { headers: { authorization: `Bearer ${key}` }, body: chat("gpt") }),
+      );
+    // Now cached in the other container, for the key cache's 5 s.
+    expect((await use(other)).statusCode).toBe(200);
+    expect((await gateway(albEvent("/key/block", { headers: asMaster, body: { key } }))).statusCode).toBe(
+      200,
+    );
+    const refused = await use(other);
+    expect([refused.statusCode, json(refused).error.code]).toEqual([403, "key_blocked"]);
+    expect((await gateway(albEvent("/key/unblock", { headers: asMaster, body: { key } }))).statusCode).toBe(
+      200,
+    );
+    expect((await use(other)).statusCode).toBe(200);
+  });
+
   it("serves a config revision published to PostgreSQL once the poll interval has passed", async () => {
     const models = async () => {
       const result = await gateway(albEvent("/v1/models", { headers: asMaster }));
@@ -210,6 +232,41 @@ describe("the gateway Lambda behind an ALB", () => {
     expect(answered.statusCode).toBe(200);
     const status = json(await gateway(albEvent("/llmrouter/config/sync/status", { headers: asMaster })));
     expect(status).toMatchObject({ enabled: true, running: false, revision: published?.revision });
+  });
+});
+
+describe("a gateway Lambda started while its database is unreachable", () => {
+  it("serves on the config it ships with, readiness degraded, and waits for its spend rows only once", async () => {
+    const warnings: Record<string, unknown>[] = [];
+    const handler = lambdaGateway({
+      env: {
+        DATABASE_URL: "postgres://postgres@127.0.0.1:1/test",
+        REDIS_URL,
+        CONFIG_S3_BUCKET: "routeiq-config",
+        LLMROUTER_CONFIG_SYNC_LOCK_NAME: `${LOCK}_down`,
+      },
+      secrets: () => ({ read: async () => "" }),
+      taskRoot: ROOT,
+      logger: { ...silentLogger, warn: (message, fields) => void warnings.push({ message, ...fields }) },
+    });
+    expect((await handler(albEvent("/_health/live"))).statusCode).toBe(200);
+    const answered = await handler(
+      albEvent("/v1/chat/completions", {
+        headers: { authorization: "Bearer sk-routeiq-dev-master-key" },
+        body: chat("demo"),
+      }),
+    );
+    expect(answered.statusCode).toBe(200);
+    const ready = await handler(albEvent("/_health/ready"));
+    expect([ready.statusCode, json(ready).status]).toEqual([200, "degraded"]);
+    // The row waits in the container; only the first invoke spent the whole flush budget on it.
+    const flushes = warnings.filter(
+      (w) => w.message === "spend log rows not written yet; the next invoke retries them",
+    );
+    expect(flushes.map((w) => [w.count, w.waited_ms])).toEqual([
+      [1, 3_000],
+      [1, 250],
+    ]);
   });
 });
 

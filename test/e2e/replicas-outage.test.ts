@@ -158,11 +158,18 @@ describe("Redis outage", () => {
 describe("database outage", () => {
   let proxy: TcpProxy;
   let replicas: Replicas;
+  /** The default: readiness degraded (200) while keys can be served from the stale window. */
   let gateway: Gateway;
+  /** db_unavailable_readiness: not_ready, the spec's strict readiness. */
+  let strict: Gateway;
 
   beforeAll(async () => {
     proxy = await startTcpProxy(5432);
-    replicas = await startReplicas([{ model_list: [model] }], {
+    const strictConfig = {
+      model_list: [model],
+      general_settings: { master_key: MASTER_KEY, db_unavailable_readiness: "not_ready" },
+    };
+    replicas = await startReplicas([{ model_list: [model] }, strictConfig], {
       databaseUrl: (schemaUrl) => {
         const url = new URL(schemaUrl);
         url.hostname = "127.0.0.1";
@@ -170,7 +177,7 @@ describe("database outage", () => {
         return url.toString();
       },
     });
-    [gateway] = replicas.gateways as [Gateway];
+    [gateway, strict] = replicas.gateways as [Gateway, Gateway];
   });
 
   afterAll(async () => {
@@ -179,18 +186,29 @@ describe("database outage", () => {
     await proxy?.close();
   });
 
-  it("readiness names the database within 2.5 s of losing it, and recovers with it", async () => {
-    expect(await readiness(gateway)).toEqual({ status: 200, checks: { database: "ok", redis: "ok" } });
+  it("readiness names the database within 2.5 s of losing it (degraded, or 503 when strict), and recovers with it", async () => {
+    for (const g of [gateway, strict]) {
+      expect(await readiness(g)).toEqual({ status: 200, checks: { database: "ok", redis: "ok" } });
+    }
 
     proxy.block();
-    await waitFor("readiness failing", async () => (await readiness(gateway)).status === 503, 2_500);
-    const report = await readiness(gateway);
-    expect(report.status).toBe(503);
-    expect(report.checks.redis).toBe("ok");
-    expect(report.checks.database).not.toBe("ok");
-    expect(report.checks.database).toBeTruthy();
+    await waitFor(
+      "readiness naming the database",
+      async () =>
+        (await Promise.all([gateway, strict].map(readiness))).every((r) => r.checks.database !== "ok"),
+      2_500,
+    );
+    for (const [g, status] of [
+      [gateway, 200],
+      [strict, 503],
+    ] as const) {
+      const report = await readiness(g);
+      expect(report.status).toBe(status);
+      expect(report.checks.redis).toBe("ok");
+      expect(report.checks.database).toMatch(/^database unavailable: /);
+    }
 
     proxy.unblock();
-    await recovered([gateway], "database");
+    await recovered([gateway, strict], "database");
   });
 });

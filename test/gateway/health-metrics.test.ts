@@ -132,6 +132,33 @@ describe("probes", () => {
     expect(await litellm.json()).toMatchObject({ status: "healthy", warnings: { redis: warning } });
   });
 
+  it("readiness is 200 degraded, naming the database, while its grace lasts; 503 without one", async () => {
+    const database = (graceMs: number): ReadinessCheck => ({
+      name: "database",
+      check: async () => {
+        throw new Error("database unavailable: connect ECONNREFUSED 10.0.0.6:5432");
+      },
+      graceMs: () => graceMs,
+    });
+    const degraded = createApp({ ...gateway.deps, readiness: [database(300_000)] });
+    const ready = await degraded.request("/_health/ready");
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({
+      status: "degraded",
+      checks: { database: "database unavailable: connect ECONNREFUSED 10.0.0.6:5432" },
+      degraded_until: { database: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
+    });
+    const litellm = await degraded.request("/health/readiness");
+    expect([litellm.status, ((await litellm.json()) as { status: string }).status]).toEqual([
+      200,
+      "degraded",
+    ]);
+
+    const strict = createApp({ ...gateway.deps, readiness: [database(0)] });
+    expect((await strict.request("/_health/ready")).status).toBe(503);
+    expect((await strict.request("/_health/live")).status).toBe(200);
+  });
+
   it("readiness is 503 draining once shutdown starts, while liveness stays 200", async () => {
     const lifecycle = new Lifecycle();
     const app = createApp({ ...gateway.deps, lifecycle });

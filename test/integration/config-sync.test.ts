@@ -15,6 +15,7 @@ import { ConfigSync, type Leadership } from "../../shared/sync/config-sync";
 import type { FetchResult, ObjectSource } from "../../shared/sync/object-source";
 import { RevisionFollower } from "../../shared/sync/revision-follower";
 import { createTestSchema, type TestSchema } from "../support/postgres";
+import { startTcpProxy } from "../support/tcp-proxy";
 
 const configText = (...models: string[]) =>
   stringify({ model_list: models.map((m) => ({ model_name: m, litellm_params: { model: `mock/${m}` } })) });
@@ -181,6 +182,35 @@ describe("config sync with leader election", () => {
     expect(await sync.runOnce()).toBe("skipped");
     expect(sync.status.skippedSyncCount).toBe(2);
     expect(source.fetches).toBe(0);
+  });
+
+  it("a publish while the database is unreachable fails with a clear error, and succeeds once it is back", async () => {
+    const proxy = await startTcpProxy(Number(new URL(schema.url).port || 5432));
+    const url = new URL(schema.url);
+    url.port = String(proxy.port);
+    const proxied = pgSql({ connectionString: url.toString() });
+    try {
+      const name = lockName();
+      const lease = await acquireLease(proxied, name, "gateway-1-ddd", 30);
+      const sync = new ConfigSync({
+        sql: proxied,
+        source: memorySource(configText("a")),
+        leadership: leading(lease),
+        holder: undefined,
+        env: {},
+        logger: silentLogger,
+      });
+      proxy.block();
+      expect(await sync.runOnce()).toBe("error");
+      expect(sync.status.lastError).toMatch(/^database unavailable: \S/);
+      proxy.unblock();
+      expect(await sync.runOnce()).toBe("published");
+      expect(sync.status.lastError).toBeNull();
+    } finally {
+      proxy.unblock();
+      await proxied.close();
+      await proxy.close();
+    }
   });
 
   it("a leader whose lease was taken over is refused by the fencing check", async () => {

@@ -8,6 +8,8 @@ import { migrate } from "../../shared/store/sql/migrate";
 import { pgSql } from "../../shared/store/sql/pg";
 import { pgliteSql } from "../../shared/store/sql/pglite";
 import type { Sql } from "../../shared/store/sql/port";
+import { DatabaseUnavailableError } from "../../shared/store/sql/unavailable";
+import { startTcpProxy } from "../support/tcp-proxy";
 
 // The machine's PostgreSQL; these tests fail (never skip) when it is not running.
 // Starting PGlite takes seconds (more on a busy machine), so tests that start one get a wider bound.
@@ -204,6 +206,40 @@ describe("pg pool", () => {
       await sql.ping();
     } finally {
       await sql.close();
+    }
+  });
+});
+
+describe("pg while the database is unreachable", () => {
+  it("every call fails with DatabaseUnavailableError naming the cause, and works again after", async () => {
+    const proxy = await startTcpProxy(Number(new URL(DATABASE_URL).port || 5432));
+    const url = new URL(inSchema(SCHEMA));
+    url.port = String(proxy.port);
+    const sql = pgSql({ connectionString: url.toString(), max: 2 });
+    try {
+      await sql.query("SELECT 1");
+      proxy.block();
+      const failures = await Promise.all(
+        [sql.query("SELECT 1"), sql.transaction((tx) => tx.query("SELECT 1")), migrate(sql), sql.ping()].map(
+          (call) =>
+            call.then(
+              () => undefined,
+              (error: unknown) => error,
+            ),
+        ),
+      );
+      for (const error of failures) {
+        expect(error).toBeInstanceOf(DatabaseUnavailableError);
+        expect((error as Error).message).toMatch(/^database unavailable: \S/);
+        expect((error as Error).message).not.toContain("postgres://");
+      }
+      proxy.unblock();
+      expect((await sql.query<{ one: number }>("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+      expect(await migrate(sql)).toEqual({ applied: expect.any(Array) });
+    } finally {
+      proxy.unblock();
+      await sql.close();
+      await proxy.close();
     }
   });
 });

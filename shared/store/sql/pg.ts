@@ -1,6 +1,7 @@
 import pg from "pg";
 import { abortable } from "../abortable";
 import type { QueryResult, Sql, SqlExecutor } from "./port";
+import { classifyDatabaseError } from "./unavailable";
 
 export interface PgSqlOptions {
   readonly connectionString: string;
@@ -14,6 +15,11 @@ export interface PgSqlOptions {
 
 type Queryable = Pick<pg.PoolClient, "query">;
 
+/** Unavailability (down, failing over, connection lost) becomes DatabaseUnavailableError for every caller. */
+const rethrowClassified = (error: unknown): never => {
+  throw classifyDatabaseError(error);
+};
+
 /**
  * Without parameters `pg` uses the simple protocol, which allows several statements (migrations)
  * and answers with one result per statement; the port returns the last one.
@@ -21,7 +27,9 @@ type Queryable = Pick<pg.PoolClient, "query">;
 function executor(target: Queryable): SqlExecutor {
   return {
     async query<Row>(text: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
-      const raw = (await target.query(text, params as unknown[])) as pg.QueryResult | pg.QueryResult[];
+      const raw = (await target.query(text, params as unknown[]).catch(rethrowClassified)) as
+        | pg.QueryResult
+        | pg.QueryResult[];
       const result = Array.isArray(raw) ? raw[raw.length - 1] : raw;
       if (result === undefined) return { rows: [], rowCount: 0 };
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
@@ -48,7 +56,7 @@ export function pgSql(options: PgSqlOptions): Sql {
     ...executor(pool),
 
     async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
+      const client = await pool.connect().catch(rethrowClassified);
       let broken: Error | undefined;
       // pg-pool listens for errors only while a client is idle; a connection lost mid-transaction
       // would otherwise emit an unhandled 'error' and end the process.
@@ -68,7 +76,7 @@ export function pgSql(options: PgSqlOptions): Sql {
           // A connection that cannot roll back is in an unknown state: destroy it, keep the first error.
           broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
         }
-        throw error;
+        throw classifyDatabaseError(error);
       } finally {
         client.off("error", onError);
         client.release(broken);
@@ -76,7 +84,7 @@ export function pgSql(options: PgSqlOptions): Sql {
     },
 
     async ping(signal?: AbortSignal): Promise<void> {
-      await abortable(pool.query("SELECT 1"), signal);
+      await abortable(pool.query("SELECT 1").catch(rethrowClassified), signal);
     },
 
     async close(): Promise<void> {

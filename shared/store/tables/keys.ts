@@ -51,6 +51,12 @@ export async function getKeyByHash(sql: SqlExecutor, keyHash: string): Promise<K
   return rows[0];
 }
 
+/** The keys that exist among `keyHashes`, in no particular order: one query however many are asked. */
+export async function getKeysByHash(sql: SqlExecutor, keyHashes: readonly string[]): Promise<KeyRecord[]> {
+  const { rows } = await sql.query<KeyRecord>(`${SELECT} WHERE key_hash = ANY($1::text[])`, [keyHashes]);
+  return rows;
+}
+
 /** One page of keys, newest first, with the count of all that match. */
 export async function listKeys(
   sql: SqlExecutor,
