@@ -24,7 +24,7 @@ describe("general_settings for the key cache and a database outage", () => {
           db_unavailable_stale_seconds: 0,
           db_unavailable_readiness: "not_ready",
         },
-        { ALLOW_DB_DOWN: "True" },
+        { ALLOW_DB_DOWN: "True", ROUTEIQ_CONFIG_ENV_ALLOWLIST: "ALLOW_DB_DOWN" },
       ),
     ).toEqual({ ttlMs: 1_000, staleMs: 0, allowUnverified: true, readiness: "not_ready" });
   });

@@ -117,7 +117,10 @@ export class ConfigSync {
         if (lease !== undefined) await this.#checkPublishable(config, lease, mayOpen);
       }
     } catch (error) {
-      const problems = error instanceof ConfigError ? error.problems.join("; ") : String(error);
+      // Only the object can be invalid: a database that cannot be read to compare it with is an
+      // error of the run, and the same object is tried again next time.
+      if (!(error instanceof ConfigError)) throw error;
+      const problems = error.problems.join("; ");
       // Remember the etag so the same bad object is not re-downloaded every interval.
       this.#etag = fetched.etag;
       this.#refusal = problems;
