@@ -58,17 +58,21 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   const api = new Hono<GatewayEnv>();
   api.route("/", openAIRoutes());
   api.route("/", messagesRoute());
+  const asApi = (path: string) =>
+    app.use(
+      path,
+      admission(deps.lifecycle, () => config().maxParallelRequests),
+      requestTracking(deps.lifecycle, deps.metrics),
+      authenticate(masterKey, deps.keyResolver, deps.hashKey),
+      limitRequestSize,
+    );
   for (const prefix of API_PREFIXES) {
-    for (const path of API_PATHS) {
-      app.use(
-        `${prefix}${path}`,
-        admission(deps.lifecycle, () => config().maxParallelRequests),
-        requestTracking(deps.lifecycle, deps.metrics),
-        authenticate(masterKey, deps.keyResolver, deps.hashKey),
-        limitRequestSize,
-      );
-    }
+    for (const path of API_PATHS) asApi(`${prefix}${path}`);
     app.route(prefix === "" ? "/" : prefix, api);
+  }
+  for (const module of deps.modules ?? []) {
+    for (const path of module.apiPaths) asApi(path);
+    app.route("/", module.routes);
   }
   return app;
 }

@@ -7,6 +7,8 @@ import type { KeyResolver } from "./keys/key-resolver";
 import type { Limiter } from "./limits/limiter";
 import type { Logger } from "./logging/logger";
 import type { GatewayMetrics } from "./metrics/port";
+import type { GatewayModule } from "./module";
+import type { Chooser } from "./router/choice";
 import type { RouterState } from "./router/types";
 import type { SpendLogEntry } from "./spend/entry";
 import type { Kv } from "./store/kv/port";
@@ -49,4 +51,8 @@ export interface AppDeps {
   readonly responseCache: ResponseCache;
   /** `GET /llmrouter/config/sync/status`: the sync loop's state, or its disabled shape. */
   readonly configSyncStatus: () => Readonly<Record<string, unknown>>;
+  /** Chooses the deployment per request for the groups it serves (learned routing). */
+  readonly chooser?: Chooser;
+  /** Capabilities mounted beside the core routes, each with its own routes (shared/module.ts). */
+  readonly modules?: readonly GatewayModule[];
 }

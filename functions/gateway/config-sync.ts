@@ -4,11 +4,11 @@ import type { Env } from "../../shared/config/load";
 import type { Logger } from "../../shared/logging/logger";
 import type { Kv } from "../../shared/store/kv/port";
 import type { Sql } from "../../shared/store/sql/port";
-import { ArtifactSync, ROUTING_MODEL } from "../../shared/sync/artifact-sync";
 import { ConfigSync } from "../../shared/sync/config-sync";
 import { holderId, parseElectionSettings } from "../../shared/sync/election-settings";
 import { LeaderElection } from "../../shared/sync/leader-election";
 import { REVISION_CHANNEL, RevisionFollower } from "../../shared/sync/revision-follower";
+import { routingModelSync } from "../sync/model-sync";
 import { configSourceFromEnv, modelSourceFromEnv } from "../sync/s3-env";
 
 export interface SyncRuntime {
@@ -53,6 +53,10 @@ export async function startConfigSync(options: {
   readonly logger: Logger;
   readonly onOutcome?: (outcome: string) => void;
   readonly onLeadership?: (isLeader: boolean) => void;
+  /** Each routing-model run's outcome (published, invalid, ...), for a metric. */
+  readonly onModelOutcome?: (outcome: string) => void;
+  /** This replica published a routing model: it checks it at once, without waiting for the poll. */
+  readonly onModelPublished?: (revision: number) => void;
 }): Promise<SyncRuntime | undefined> {
   const { env, sql, kv, holder, logger } = options;
   const source = configSourceFromEnv(env);
@@ -93,9 +97,16 @@ export async function startConfigSync(options: {
 
   const modelSource = modelSourceFromEnv(env);
   const models =
-    modelSource !== undefined && election !== undefined
-      ? new ArtifactSync({ sql, source: modelSource, name: ROUTING_MODEL, leadership: election, logger })
-      : undefined;
+    election === undefined
+      ? undefined
+      : await routingModelSync({
+          env,
+          sql,
+          kv,
+          leadership: election,
+          logger,
+          onPublished: options.onModelPublished,
+        });
 
   // A replica that starts later serves the latest published revision from the start.
   if (election !== undefined) await check();
@@ -107,7 +118,8 @@ export async function startConfigSync(options: {
   const loop = async () => {
     const outcome = await sync.runOnce();
     options.onOutcome?.(outcome);
-    await models?.runOnce();
+    const modelOutcome = await models?.runOnce();
+    if (modelOutcome !== undefined) options.onModelOutcome?.(modelOutcome);
     if (!stopped) syncTimer = setTimeout(loop, intervalMs).unref();
   };
   // The first run waits one renew interval when election is on, so a replica can win the lease first.

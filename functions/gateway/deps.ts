@@ -6,6 +6,8 @@ import { Lifecycle } from "../../shared/http/lifecycle";
 import { noKeyCopies, sharedKeyCopies } from "../../shared/keys/key-copies";
 import { keyInvalidation } from "../../shared/keys/key-invalidation";
 import { KeyResolver } from "../../shared/keys/key-resolver";
+import type { LoadCustomRouter } from "../../shared/learned/serve/custom-router";
+import { type LearnedRouting, learnedRouting } from "../../shared/learned/serve/module";
 import { Limiter } from "../../shared/limits/limiter";
 import type { Logger } from "../../shared/logging/logger";
 import type { GatewayMetrics } from "../../shared/metrics/port";
@@ -24,6 +26,8 @@ export interface UpstreamHttp {
 
 export interface NodeDeps {
   readonly deps: AppDeps;
+  /** Learned routing: its routing model is loaded and followed by the entry point. */
+  readonly learned: LearnedRouting;
   /**
    * Writes what finished requests left queued (response cache stores, router counts, spend rows), keeping
    * everything open; resolves to the spend rows still unwritten. For runtimes that freeze the
@@ -47,6 +51,10 @@ export async function buildNodeDeps(options: {
    * receive them; it checks the key version once per invoke instead (keys/key-version.ts).
    */
   readonly listenForKeyChanges?: boolean;
+  /** LLMROUTER_MODEL_PUBLIC_KEY, imported: only routing models it signed are served. */
+  readonly routerPublicKey?: CryptoKey;
+  /** How `llmrouter-custom` modules are loaded (files beside the config). */
+  readonly loadCustomRouter?: LoadCustomRouter;
 }): Promise<NodeDeps> {
   const { logger, metrics } = options;
   const keyCache = () => options.config().keyCache;
@@ -77,16 +85,31 @@ export async function buildNodeDeps(options: {
   const sharedRouterState = stores.kvShared
     ? new KvRouterState(stores.kv, { onKvFailure: () => metrics.storeFailure("redis", "router_state") })
     : undefined;
+  // Router state is shared through Redis when there is one, so every replica routes alike.
+  const routerState =
+    sharedRouterState === undefined ? new MemoryRouterState() : new CachedRouterState(sharedRouterState);
+  const upstreamFetch = options.upstream.fetch;
+  const learned = learnedRouting({
+    config: { current: options.config },
+    kv: stores.kv,
+    sql: stores.sql,
+    metrics,
+    logger,
+    random: Math.random,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    routerState,
+    fetch: upstreamFetch,
+    publicKey: options.routerPublicKey,
+    loadCustomRouter: options.loadCustomRouter,
+  });
   const deps: AppDeps = {
     config: { current: options.config },
-    // Router state is shared through Redis when there is one, so every replica routes alike.
-    routerState:
-      sharedRouterState === undefined ? new MemoryRouterState() : new CachedRouterState(sharedRouterState),
+    routerState,
     metrics,
     logger,
     lifecycle: new Lifecycle(),
     readiness: stores.readiness,
-    fetch: options.upstream.fetch,
+    fetch: upstreamFetch,
     random: Math.random,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     sql: stores.sql,
@@ -105,9 +128,12 @@ export async function buildNodeDeps(options: {
     responseCache: new ResponseCache(stores.kv, {
       onKvFailure: () => metrics.storeFailure("redis", "cache"),
     }),
+    chooser: learned.chooser,
+    modules: [learned.module],
   };
   return {
     deps,
+    learned,
     async flush(timeoutMs) {
       await Promise.all([deps.responseCache.drain(), sharedRouterState?.flush(), deps.limiter.drain()]);
       return spendLog.flush({ timeoutMs });

@@ -23,6 +23,9 @@ export const nodeEnvSchema = z.object({
   // The embedded KV store's bound (no Redis): cache entries are evicted past it, limiter state never.
   ROUTEIQ_MEMORY_KV_MAX_MB: z.coerce.number().positive().default(64),
   LITELLM_RUN_DB_MIGRATIONS: unsetIfBlank(z.stringbool()),
+  // Learned routing: a routing model from a local file, and how often published ones are polled for.
+  LLMROUTER_MODEL_PATH: unsetIfBlank(z.string()),
+  LLMROUTER_MODEL_POLL_SECONDS: unsetIfBlank(z.coerce.number().positive()),
   ...masterKeyOptOutShape,
 });
 

@@ -1,10 +1,13 @@
-import { isAbsolute, join } from "node:path";
+import { readFileSync } from "node:fs";
+import { dirname, isAbsolute, join } from "node:path";
 import type { ALBEvent, ALBResult, Context } from "aws-lambda";
 import { defaultIsContentTypeBinary, handle } from "hono/aws-lambda";
 import { createApp } from "../../shared/app";
 import { ConfigHolder } from "../../shared/config/config-holder";
 import { ConfigError, type Env } from "../../shared/config/load";
 import { type KeyVersionCheck, keyVersionCheck } from "../../shared/keys/key-version";
+import { routerPublicKey } from "../../shared/learned/artifact/public-key-env";
+import { loadArtifact } from "../../shared/learned/serve/follower";
 import { type Logger, processLogger } from "../../shared/logging/logger";
 import type { GatewayMetrics } from "../../shared/metrics/port";
 import { prometheusMetrics } from "../../shared/metrics/prometheus";
@@ -13,6 +16,7 @@ import { RevisionFollower } from "../../shared/sync/revision-follower";
 import { oncePerContainer } from "../aws/once-per-container";
 import { resolveSecretEnv, type SecretReader } from "../aws/secrets-env";
 import { readConfigFile } from "./config-file";
+import { customRouterFiles } from "./custom-router";
 import { buildNodeDeps } from "./deps";
 import { parseNodeEnv } from "./env";
 import { parseLambdaEnv } from "./lambda-env";
@@ -54,6 +58,7 @@ interface Container {
     context?: Pick<Context, "getRemainingTimeInMillis">,
   ) => Promise<ALBResult>;
   readonly revisions: RevisionPoll | undefined;
+  readonly models: RevisionPoll;
   readonly keyVersion: KeyVersionCheck;
   flush(timeoutMs: number): Promise<number>;
 }
@@ -105,7 +110,7 @@ async function startContainer(options: LambdaGatewayOptions, logger: Logger): Pr
   });
   let revisions: RevisionPoll | undefined;
   const pollSeconds = lambdaEnv.ROUTEIQ_CONFIG_REVISION_POLL_SECONDS;
-  const { deps, flush, close } = await buildNodeDeps({
+  const { deps, learned, flush, close } = await buildNodeDeps({
     config: () => holder.current(),
     configSyncStatus: () => ({
       enabled: revisions !== undefined,
@@ -125,6 +130,7 @@ async function startContainer(options: LambdaGatewayOptions, logger: Logger): Pr
       revision_poll_seconds: pollSeconds,
       last_revision_check_at:
         revisions?.lastCheckAt === undefined ? null : new Date(revisions.lastCheckAt).toISOString(),
+      routing_model: learned.holder.status(),
     }),
     nodeEnv,
     logger,
@@ -133,8 +139,25 @@ async function startContainer(options: LambdaGatewayOptions, logger: Logger): Pr
     // One request per container at a time: the runtime's own fetch is enough, and leaving undici's
     // half a megabyte out of the bundle shortens every cold start.
     upstream: { fetch: globalThis.fetch, close: async () => {} },
+    routerPublicKey: await routerPublicKey(env),
+    loadCustomRouter: customRouterFiles(dirname(path)),
+  });
+  // Published routing models, checked like config revisions: at most every poll interval, per invoke.
+  const models = revisionPoll({
+    check: () => learned.follower.check(),
+    intervalMs: (parsed.LLMROUTER_MODEL_POLL_SECONDS ?? pollSeconds) * 1000,
+    budgetMs: REVISION_CHECK_BUDGET_MS,
+    logger,
+    what: { checked: "routing model", serving: "the current routing model" },
   });
   try {
+    if (parsed.LLMROUTER_MODEL_PATH !== undefined) {
+      const file = isAbsolute(parsed.LLMROUTER_MODEL_PATH)
+        ? parsed.LLMROUTER_MODEL_PATH
+        : join(options.taskRoot, parsed.LLMROUTER_MODEL_PATH);
+      await loadArtifact(learned.loading, readFileSync(file), { revision: 0, source: `file ${file}` });
+    }
+    await models.beforeInvoke();
     if (lambdaEnv.CONFIG_S3_BUCKET !== undefined) {
       const { lockName } = parseElectionSettings(env);
       const follower = new RevisionFollower({ sql: deps.sql, holder, lockName, env, logger });
@@ -169,6 +192,7 @@ async function startContainer(options: LambdaGatewayOptions, logger: Logger): Pr
     serve: (event, context) =>
       serve(withFixedHost(event) as Parameters<typeof serve>[0], context as Context) as Promise<ALBResult>,
     revisions,
+    models,
     // No pub/sub reaches a frozen container: one Redis read per invoke makes key changes immediate.
     keyVersion: keyVersionCheck(deps.kv, deps.keyResolver, logger),
     flush,
@@ -193,7 +217,11 @@ export function lambdaGateway(options: LambdaGatewayOptions): AlbHandler {
       else logger.error("gateway cannot start", { error: messageOf(error) });
       throw error;
     });
-    await Promise.all([gateway.revisions?.beforeInvoke(), gateway.keyVersion.beforeInvoke()]);
+    await Promise.all([
+      gateway.revisions?.beforeInvoke(),
+      gateway.models.beforeInvoke(),
+      gateway.keyVersion.beforeInvoke(),
+    ]);
     try {
       return await gateway.serve(event, context);
     } finally {

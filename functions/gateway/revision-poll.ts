@@ -20,7 +20,10 @@ export function revisionPoll(options: {
   readonly budgetMs: number;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** What is checked, and what keeps serving when a check fails, for the log. */
+  readonly what?: { readonly checked: string; readonly serving: string };
 }): RevisionPoll {
+  const what = options.what ?? { checked: "config revision", serving: "the current config" };
   const now = options.now ?? Date.now;
   let lastCheckAt: number | undefined;
   return {
@@ -32,8 +35,8 @@ export function revisionPoll(options: {
       if (lastCheckAt !== undefined && at - lastCheckAt < options.intervalMs) return;
       // Counted from the start, so a database that is down costs one bounded wait per interval.
       lastCheckAt = at;
-      await withDeadline(options.check(), options.budgetMs, "config revision check").catch((error: unknown) =>
-        options.logger.warn("config revision check failed; serving the current config", {
+      await withDeadline(options.check(), options.budgetMs, `${what.checked} check`).catch((error: unknown) =>
+        options.logger.warn(`${what.checked} check failed; serving ${what.serving}`, {
           error: error instanceof Error ? error.message : String(error),
         }),
       );

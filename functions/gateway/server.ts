@@ -1,18 +1,22 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { dirname, resolve } from "node:path";
 import { serve } from "@hono/node-server";
 import { createApp } from "../../shared/app";
 import { ConfigHolder } from "../../shared/config/config-holder";
 import type { AppDeps } from "../../shared/deps";
 import { OUTBOUND_ALLOWLIST, outboundPolicy } from "../../shared/http/outbound-url-policy";
+import { routerPublicKey } from "../../shared/learned/artifact/public-key-env";
 import { type Logger, processLogger } from "../../shared/logging/logger";
 import type { GatewayMetrics } from "../../shared/metrics/port";
 import { prometheusMetrics } from "../../shared/metrics/prometheus";
 import { readConfigFile } from "./config-file";
 import { SYNC_DISABLED, type SyncRuntime, startConfigSync } from "./config-sync";
 import { watchConfigFile } from "./config-watch";
+import { customRouterFiles } from "./custom-router";
 import { buildNodeDeps } from "./deps";
 import type { NodeEnv } from "./env";
+import { startLearnedRouting } from "./learned-routing";
 import { isLoopback, listenHost } from "./listen-host";
 import { requireMasterKey } from "./master-key";
 import { undiciUpstream } from "./undici-fetch";
@@ -49,9 +53,13 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     onRefused: (reason) => metrics.configReloadRefused(reason),
   });
   let sync: SyncRuntime | undefined;
-  const { deps, close } = await buildNodeDeps({
+  const { deps, learned, close } = await buildNodeDeps({
     config: () => holder.current(),
-    configSyncStatus: () => sync?.status() ?? SYNC_DISABLED,
+    configSyncStatus: () => {
+      const status: Record<string, unknown> = sync?.status() ?? SYNC_DISABLED;
+      const publishing = status.routing_model as Record<string, unknown> | null | undefined;
+      return { ...status, routing_model: { ...publishing, ...learned.holder.status() } };
+    },
     nodeEnv: options.nodeEnv,
     logger,
     metrics,
@@ -59,6 +67,8 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
       connections: options.nodeEnv.ROUTEIQ_UPSTREAM_CONNECTIONS,
       outbound: outboundPolicy(options.env[OUTBOUND_ALLOWLIST]),
     }),
+    routerPublicKey: await routerPublicKey(options.env),
+    loadCustomRouter: customRouterFiles(dirname(resolve(options.configPath))),
   });
   const { lifecycle } = deps;
   sync = await startConfigSync({
@@ -69,6 +79,17 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     logger,
     onOutcome: (outcome) => deps.metrics.configSync(outcome, holder.origin.revision),
     onLeadership: (isLeader) => deps.metrics.syncLeadership(isLeader),
+    onModelOutcome: (outcome) => {
+      if (outcome === "published" || outcome === "invalid") deps.metrics.routerArtifact("publish", outcome);
+    },
+    onModelPublished: () => void learned.follower.check().catch(() => {}),
+  });
+  const models = await startLearnedRouting({
+    learned,
+    kv: deps.kv,
+    modelPath: options.nodeEnv.LLMROUTER_MODEL_PATH,
+    pollSeconds: options.nodeEnv.LLMROUTER_MODEL_POLL_SECONDS ?? 5,
+    logger,
   });
   // With S3 sync the published revisions are the config; the local file is only the first one.
   const stopWatching =
@@ -109,6 +130,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
       if (!drained)
         logger.warn("drain timeout passed; closing remaining connections", { in_flight: lifecycle.inFlight });
       server.closeAllConnections();
+      await models.stop();
       await sync?.stop();
       await close(5_000);
       logger.info("stopped");

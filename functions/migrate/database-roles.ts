@@ -18,7 +18,9 @@ const READ_WRITE: readonly Privilege[] = Object.freeze(["SELECT", "INSERT", "UPD
 export const ACCESS = Object.freeze({
   /**
    * A gateway answering requests: keys, teams and users read per request and written by the
-   * management API, spend added and logged, spend logs queried, config revisions followed.
+   * management API, spend added and logged, spend logs queried, config revisions and routing
+   * models followed, feedback on learned routing recorded (never changed; INSERT ... ON CONFLICT
+   * needs SELECT to find the conflict).
    */
   serve: {
     tables: {
@@ -27,6 +29,8 @@ export const ACCESS = Object.freeze({
       routeiq_users: READ_WRITE,
       routeiq_spend_logs: ["SELECT", "INSERT"],
       routeiq_config_revisions: ["SELECT"],
+      routeiq_artifacts: ["SELECT"],
+      routeiq_router_feedback: ["SELECT", "INSERT"],
     },
     sequences: [],
   },
@@ -38,6 +42,14 @@ export const ACCESS = Object.freeze({
       routeiq_artifacts: ["SELECT", "INSERT"],
     },
     sequences: ["routeiq_config_revisions_revision_seq", "routeiq_artifacts_revision_seq"],
+  },
+  /** Retraining routers on the gateway's traffic (`router:train --spend-log`): reads only. */
+  train: {
+    tables: {
+      routeiq_spend_logs: ["SELECT"],
+      routeiq_router_feedback: ["SELECT"],
+    },
+    sequences: [],
   },
 } as const satisfies Record<string, Grants>);
 

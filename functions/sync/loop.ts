@@ -1,13 +1,13 @@
 import { hostname } from "node:os";
 import { processLogger } from "../../shared/logging/logger";
 import { latestRevision } from "../../shared/store/tables/config-revisions";
-import { ArtifactSync, ROUTING_MODEL } from "../../shared/sync/artifact-sync";
 import { ConfigSync } from "../../shared/sync/config-sync";
 import { holderId, parseElectionSettings } from "../../shared/sync/election-settings";
 import { LeaderElection } from "../../shared/sync/leader-election";
 import { REVISION_CHANNEL } from "../../shared/sync/revision-follower";
 import { seconds } from "../gateway/config-sync";
-import { configSourceFromEnv, modelSourceFromEnv } from "./s3-env";
+import { routingModelSync } from "./model-sync";
+import { configSourceFromEnv } from "./s3-env";
 import { openSyncStores } from "./stores";
 
 /**
@@ -45,17 +45,13 @@ try {
       );
     },
   });
-  const modelSource = modelSourceFromEnv(env);
-  const models =
-    modelSource === undefined
-      ? undefined
-      : new ArtifactSync({
-          sql: stores.sql,
-          source: modelSource,
-          name: ROUTING_MODEL,
-          leadership: election,
-          logger,
-        });
+  const models = await routingModelSync({
+    env,
+    sql: stores.sql,
+    kv: stores.kv,
+    leadership: election,
+    logger,
+  });
   logger.info("sync worker started", {
     holder_id: id,
     lock_name: settings.lockName,

@@ -5,11 +5,11 @@ import type { Kv } from "../../shared/store/kv/port";
 import type { Sql } from "../../shared/store/sql/port";
 import { latestRevision } from "../../shared/store/tables/config-revisions";
 import { acquireLease, type Lease } from "../../shared/store/tables/leases";
-import { ArtifactSync, ROUTING_MODEL } from "../../shared/sync/artifact-sync";
 import { ConfigSync, type SyncOutcome } from "../../shared/sync/config-sync";
 import { holderId, parseElectionSettings } from "../../shared/sync/election-settings";
 import { REVISION_CHANNEL } from "../../shared/sync/revision-follower";
-import { configSourceFromEnv, modelSourceFromEnv } from "./s3-env";
+import { routingModelSync } from "./model-sync";
+import { configSourceFromEnv } from "./s3-env";
 
 export interface SyncStores {
   readonly sql: Sql;
@@ -48,16 +48,14 @@ export async function syncOnce(
     initialEtag: latest?.etag ?? undefined,
   });
   const outcome = await sync.runOnce();
-  const modelSource = modelSourceFromEnv(env);
-  if (modelSource !== undefined) {
-    await new ArtifactSync({
-      sql: stores.sql,
-      source: modelSource,
-      name: ROUTING_MODEL,
-      leadership: { isLeader: () => true, currentLease: () => lease },
-      logger,
-    }).runOnce();
-  }
+  const models = await routingModelSync({
+    env,
+    sql: stores.sql,
+    kv: stores.kv,
+    leadership: { isLeader: () => true, currentLease: () => lease },
+    logger,
+  });
+  await models?.runOnce();
   if (outcome === "published" && stores.kv !== undefined) {
     // Awaited, unlike in a gateway: a one-shot process may exit right after.
     const revision = await latestRevision(stores.sql, settings.lockName);

@@ -2,6 +2,7 @@ import { parseDocument } from "yaml";
 import { parseCacheSettings } from "../cache/settings";
 import { OUTBOUND_ALLOWLIST, type OutboundPolicy, outboundPolicy } from "../http/outbound-url-policy";
 import { toKeyCacheSettings } from "../keys/key-cache-settings";
+import { toLearnedRouting } from "../learned/settings";
 import { describeIssues, missingIsRequired } from "../validation/describe-issues";
 import { formatIssuePath } from "../validation/issue-path";
 import type { Deployment } from "./deployment";
@@ -123,6 +124,7 @@ export function loadConfig(text: string, env: Env, source = "config.yaml"): Load
     fromEnv,
     problems,
   );
+  const learnedRouting = toLearnedRouting(file.learned_routing, groups, problems);
   if (problems.length > 0) throw new ConfigError(source, problems);
 
   const rs = file.router_settings;
@@ -147,6 +149,7 @@ export function loadConfig(text: string, env: Env, source = "config.yaml"): Load
       metricsRequireAuth: file.litellm_settings.require_auth_for_metrics_endpoint,
       cache: parseCacheSettings(file.litellm_settings),
       keyCache: toKeyCacheSettings(file.general_settings),
+      learnedRouting,
     },
     warnings: unknownKeyWarnings(raw, knownKeys),
   };

@@ -1,5 +1,6 @@
 import type { CacheSettings } from "../cache/settings";
 import type { KeyCacheSettings } from "../keys/key-cache-settings";
+import type { LearnedRoutingSettings } from "../learned/settings";
 import type { StrategyName } from "../router/strategies";
 import type { Deployment } from "./deployment";
 
@@ -30,4 +31,6 @@ export interface RuntimeConfig {
   readonly cache: CacheSettings;
   /** The virtual-key cache, and what a database outage does to keys and readiness. */
   readonly keyCache: KeyCacheSettings;
+  /** `learned_routing`: model groups a learned router chooses for; undefined when the section is absent. */
+  readonly learnedRouting?: LearnedRoutingSettings;
 }

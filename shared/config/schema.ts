@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { cacheSettingsSchema } from "../cache/settings";
 import { keyCacheSettingsSchema } from "../keys/key-cache-settings";
+import { learnedRoutingSchema } from "../learned/settings";
 import { strategyNames } from "../router/strategies";
 import { knownProviders } from "./providers";
 
@@ -118,6 +119,8 @@ export const configSchema = z.looseObject({
   router_settings: routerSettingsSchema.default(() => routerSettingsSchema.parse({})),
   litellm_settings: litellmSettingsSchema.default(() => litellmSettingsSchema.parse({})),
   general_settings: generalSettingsSchema.default(() => generalSettingsSchema.parse({})),
+  /** RouteIQ's own: learned routers per model group (docs/learned-routing.md). */
+  learned_routing: learnedRoutingSchema.optional(),
 });
 
 export type GatewayConfigFile = z.infer<typeof configSchema>;

@@ -16,6 +16,16 @@ export interface Usage {
   readonly cost: number;
 }
 
+/** One learned-routing decision (learned_routing): which router and arm, on which features, and whether it chose. */
+export interface LearnedDecision {
+  readonly modelGroup: string;
+  readonly router: string;
+  readonly arm: string;
+  readonly features: "local" | "embedding" | "none";
+  /** `fallback`: nothing to decide with (no routing model yet, say); the group's strategy chose. */
+  readonly outcome: "chosen" | "fallback";
+}
+
 export interface GatewayMetrics {
   requestStarted(): void;
   requestFinished(route: string, model: string, status: number, latencyMs: number): void;
@@ -38,5 +48,14 @@ export interface GatewayMetrics {
   syncLeadership(isLeader: boolean): void;
   /** A reload (file watch, S3 sync, published revision) was refused; `reason` says why. */
   configReloadRefused(reason: string): void;
+  /** A learned-routing decision and how long it took. */
+  learnedDecision(decision: LearnedDecision, latencyMs: number): void;
+  /**
+   * A routing model was checked: by the sync leader before publishing (`publish`: published or
+   * refused), or by a replica before serving it (`load`: loaded or refused). `revision`: the one served.
+   */
+  routerArtifact(stage: "publish" | "load", outcome: string, revision?: number): void;
+  /** Feedback on a learned-routing decision: recorded, duplicate, or not found. */
+  routerFeedback(modelGroup: string, router: string, outcome: string): void;
   render(): Promise<{ contentType: string; body: string }>;
 }

@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import type { DeploymentCall, GatewayMetrics, Usage } from "./port";
+import type { DeploymentCall, GatewayMetrics, LearnedDecision, Usage } from "./port";
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
@@ -170,7 +170,54 @@ export function prometheusMetrics(options: { defaultMetrics?: boolean } = {}): G
     registers,
   });
 
+  const decisions = new Counter({
+    name: "routeiq_learned_decisions_total",
+    help: "Learned-routing decisions by model group, router, A/B arm, features used and outcome (chosen, or fallback to the group's strategy)",
+    labelNames: ["model_group", "router", "arm", "features", "outcome"] as const,
+    registers,
+  });
+  const decisionLatency = new Histogram({
+    name: "routeiq_learned_decision_seconds",
+    help: "Time a learned router took to decide (features, prediction, bandit state), seconds",
+    labelNames: ["router", "features"] as const,
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5],
+    registers,
+  });
+  const artifacts = new Counter({
+    name: "routeiq_router_artifact_total",
+    help: "Routing models checked: stage publish (sync leader: published, refused) or load (replica: loaded, refused)",
+    labelNames: ["stage", "outcome"] as const,
+    registers,
+  });
+  const artifactRevision = new Gauge({
+    name: "routeiq_router_artifact_revision",
+    help: "Routing-model revision this replica serves (0: a local file)",
+    registers,
+  });
+  const feedback = new Counter({
+    name: "routeiq_router_feedback_total",
+    help: "Feedback on learned-routing decisions by outcome (recorded, duplicate, not_found)",
+    labelNames: ["model_group", "router", "outcome"] as const,
+    registers,
+  });
+
   return {
+    learnedDecision(d: LearnedDecision, latencyMs: number) {
+      decisions.inc({
+        model_group: d.modelGroup,
+        router: d.router,
+        arm: d.arm,
+        features: d.features,
+        outcome: d.outcome,
+      });
+      decisionLatency.observe({ router: d.router, features: d.features }, latencyMs / 1000);
+    },
+    routerArtifact(stage, outcome, revision) {
+      artifacts.inc({ stage, outcome });
+      if (stage === "load" && outcome === "loaded" && revision !== undefined) artifactRevision.set(revision);
+    },
+    routerFeedback: (modelGroup, router, outcome) =>
+      feedback.inc({ model_group: modelGroup, router, outcome }),
     configSync(outcome, revision) {
       configSyncs.inc({ outcome });
       configRevision.set(revision);

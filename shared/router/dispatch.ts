@@ -4,6 +4,7 @@ import { GatewayError, UpstreamError } from "../errors";
 import type { Logger } from "../logging/logger";
 import type { GatewayMetrics } from "../metrics/port";
 import { attempt } from "./attempt";
+import type { RequestChoice } from "./choice";
 import { finalError, noCapacity } from "./final-error";
 import { strategies } from "./strategies";
 import type { AttemptResult, Candidate, RouterState } from "./types";
@@ -29,6 +30,8 @@ export interface RouteRequest<T> {
    */
   readonly allows: (group: string) => boolean;
   readonly call: (deployment: Deployment, signal: AbortSignal) => Promise<T>;
+  /** A choice made for this request (a learned router's): picks within the requested group. */
+  readonly choice?: RequestChoice;
 }
 
 export interface Routed<T> {
@@ -82,6 +85,7 @@ export async function route<T>(
       continue;
     }
     const tries = new Map<string, number>();
+    const choice = group === req.modelGroup ? req.choice : undefined;
     for (let retry = 0; retry <= router.numRetries; retry++) {
       const stats = await deps.routerState.stats(fits);
       const now = Date.now();
@@ -106,7 +110,7 @@ export async function route<T>(
       }
       // Prefer deployments this request has not failed on yet.
       const fresh = healthy.filter((c) => !tries.has(c.deployment.id));
-      const pick = strategy(fresh.length > 0 ? fresh : healthy, {
+      const pick = (choice?.strategy ?? strategy)(fresh.length > 0 ? fresh : healthy, {
         estimatedTokens: req.estimatedTokens,
         random: deps.random,
         args: router.strategyArgs,
@@ -137,6 +141,7 @@ export async function route<T>(
           if (settled) return;
           settled = true;
           void deps.routerState.end(d.id, { result: outcome, latencyMs, tokens, coolNow: false }, policy);
+          choice?.attempted?.(d, outcome);
         };
         return { result, deployment: d, attempts, settle };
       } catch (error) {
@@ -177,6 +182,7 @@ export async function route<T>(
           { result: countsAgainst ? "failed" : "ok", latencyMs, tokens: 0, coolNow },
           cooling,
         );
+        if (countsAgainst) choice?.attempted?.(d, "failed");
         // A zero-length cooldown (a group of one, or cooldown_time: 0) skips nothing: not reported.
         if (cooled && cooling.cooldownMs > 0) deps.metrics.cooldown(group, d.id, true);
         lastError = error;

@@ -137,6 +137,18 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
       return cache.hit;
     }
     const upstreamRequest = withoutCacheParam(call.request);
+    const choice = await deps.chooser?.prepare({
+      group: model,
+      route: call.route,
+      request: call.request,
+      principal,
+      requestId: c.get("requestId"),
+    });
+    if (choice === undefined) c.header("x-routeiq-router", config.router.strategy);
+    else {
+      for (const [name, value] of Object.entries(choice.headers)) c.header(name, value);
+      accounting.annotate(choice.metadata);
+    }
     const started = Date.now();
     const routed = await route(config, deps, {
       requestId: c.get("requestId"),
@@ -144,6 +156,7 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
       estimatedTokens: call.estimatedTokens,
       signal: c.req.raw.signal,
       allows,
+      choice,
       call: (d, signal) => {
         const operation = call.operation(providerFor(d.provider));
         if (operation === undefined) {

@@ -17,6 +17,8 @@ export interface Accounting {
    * upstream received, a stream cut short), charged at `deployment`'s price.
    */
   failed(status: number, deployment?: Deployment, usage?: Usage): void;
+  /** Adds fields to the row's metadata (how the request was routed), before it ends. */
+  annotate(metadata: Readonly<Record<string, unknown>>): void;
 }
 
 /**
@@ -36,6 +38,7 @@ export async function openAccounting(
   const virtual = principal?.kind === "virtual_key" ? principal : undefined;
   const admission = virtual ? await deps.limiter.admit(virtual.context.subjects, reservation) : NO_ADMISSION;
   let done = false;
+  let extra: Readonly<Record<string, unknown>> = {};
   const log = (status: number, d: Deployment | undefined, usage: Usage | undefined, cacheHit: boolean) => {
     if (done) return;
     done = true;
@@ -59,12 +62,15 @@ export async function openAccounting(
       cacheHit,
       startedAt: started,
       endedAt: new Date(),
-      metadata: { request_id: c.get("requestId") },
+      metadata: { ...extra, request_id: c.get("requestId") },
     });
   };
   return {
     succeeded: (d, usage) => log(200, d, usage, false),
     cached: () => log(200, undefined, undefined, true),
     failed: (status, d, usage) => log(status, d, usage, false),
+    annotate(metadata) {
+      extra = { ...extra, ...metadata };
+    },
   };
 }

@@ -8,27 +8,36 @@ import type { ObjectSource } from "./object-source";
 /** The artifact name routing models are published under. */
 export const ROUTING_MODEL = "routing_model";
 
-export type ArtifactOutcome = "published" | "unchanged" | "skipped" | "refused" | "error";
+export type ArtifactOutcome = "published" | "unchanged" | "skipped" | "invalid" | "refused" | "error";
+
+export interface ArtifactSyncOptions {
+  readonly sql: Sql;
+  readonly source: ObjectSource;
+  readonly name: string;
+  readonly leadership: Leadership;
+  readonly logger: Logger;
+  /** Throws when the object must not be published (a routing model that fails its checks). */
+  readonly validate?: (body: Uint8Array) => Promise<void>;
+  /** After an artifact is published (announce it to the replicas). */
+  readonly onPublished?: (revision: number) => void;
+}
 
 /**
  * Routing models (`LLMROUTER_MODEL_S3_*`) through the same path as the config: only the leader
- * fetches, only what changed since the last published version (ETag), and publishes it with its
- * checksum under the current lease.
+ * fetches, only what changed since the last published version (ETag), checks it, and publishes it
+ * with its checksum under the current lease. An object that fails its checks is refused (`invalid`,
+ * until the bucket holds another), and the replicas keep the routing model they serve.
  */
 export class ArtifactSync {
-  readonly #options: { sql: Sql; source: ObjectSource; name: string; leadership: Leadership; logger: Logger };
+  readonly #options: ArtifactSyncOptions;
   #etag: string | undefined;
+  /** Why the object at `#etag` was refused; undefined once a valid one was taken. */
+  #refusal: string | undefined;
   #loaded = false;
   #lastOutcome: ArtifactOutcome | null = null;
   #lastError: string | null = null;
 
-  constructor(options: {
-    sql: Sql;
-    source: ObjectSource;
-    name: string;
-    leadership: Leadership;
-    logger: Logger;
-  }) {
+  constructor(options: ArtifactSyncOptions) {
     this.#options = options;
   }
 
@@ -63,7 +72,27 @@ export class ArtifactSync {
       this.#loaded = true;
     }
     const fetched = await source.fetch(this.#etag);
-    if (!fetched.changed) return "unchanged";
+    if (!fetched.changed) {
+      if (this.#refusal === undefined) return "unchanged";
+      this.#lastError = this.#refusal;
+      return "invalid";
+    }
+    if (this.#options.validate !== undefined) {
+      try {
+        await this.#options.validate(fetched.body);
+      } catch (error) {
+        // Remembered by ETag, so the same bad object is not downloaded again every interval.
+        this.#etag = fetched.etag;
+        this.#refusal = error instanceof Error ? error.message : String(error);
+        this.#lastError = this.#refusal;
+        logger.error("routing model refused; the replicas keep the one they serve", {
+          source: source.describe(),
+          error: this.#refusal,
+        });
+        return "invalid";
+      }
+    }
+    this.#refusal = undefined;
     const published = await publishArtifact(sql, lease, {
       name,
       etag: fetched.etag,
@@ -77,6 +106,7 @@ export class ArtifactSync {
       revision: published.revision,
       checksum: published.checksum,
     });
+    this.#options.onPublished?.(published.revision);
     return "published";
   }
 }

@@ -12,7 +12,8 @@ import { writeSpendBatch } from "../../shared/spend/spend-sql";
 import { migrate } from "../../shared/store/sql/migrate";
 import { pgSql } from "../../shared/store/sql/pg";
 import type { Sql } from "../../shared/store/sql/port";
-import { publishArtifact } from "../../shared/store/tables/artifacts";
+import { insertFeedback, trafficRows } from "../../shared/learned/feedback-table";
+import { artifactBody, latestArtifact, publishArtifact } from "../../shared/store/tables/artifacts";
 import { startBudgetWindow } from "../../shared/store/tables/budget-windows";
 import { latestRevision, publishRevision } from "../../shared/store/tables/config-revisions";
 import { deleteKeys, getKeyByHash, insertKey, listKeys, updateKey } from "../../shared/store/tables/keys";
@@ -34,6 +35,7 @@ const ROLE = {
   sync: `${SCHEMA}_sync`,
   both: `${SCHEMA}_both`,
   deployed: `${SCHEMA}_deployed`,
+  train: `${SCHEMA}_train`,
 } as const;
 
 const url = (user?: string) => {
@@ -73,6 +75,7 @@ beforeAll(async () => {
     role(ROLE.gateway, ["serve"]),
     role(ROLE.sync, ["publish"]),
     role(ROLE.both, ["serve", "publish"]),
+    role(ROLE.train, ["train"]),
   ]);
 });
 
@@ -122,6 +125,12 @@ describe("database roles", () => {
       true,
     );
     expect(await latestRevision(gateway, "config_sync")).toBeUndefined();
+    // Routing models are followed; feedback on learned routing is recorded.
+    expect(await latestArtifact(gateway, "routing_model")).toBeUndefined();
+    expect(await artifactBody(gateway, 1)).toBeUndefined();
+    const feedback = { keyHash: "hash-a", modelGroup: "auto", deployment: "d1", router: "llmrouter-knn", score: 1 };
+    expect(await insertFeedback(gateway, { requestId: "req-1", ...feedback })).toBe(true);
+    expect(await insertFeedback(gateway, { requestId: "req-1", ...feedback, score: 0 })).toBe(false);
     await gateway.transaction(async (tx) => {
       await deleteTeams(tx, ["team-a"]);
       await deleteUsers(tx, ["user-a"]);
@@ -138,7 +147,13 @@ describe("database roles", () => {
         "INSERT INTO routeiq_config_revisions (lock_name, checksum, body, publisher, fencing_token) VALUES ('config_sync', 'x', 'x', 'x', 1)",
       ),
     );
-    await denied(gateway.query("SELECT * FROM routeiq_artifacts"));
+    await denied(
+      gateway.query(
+        "INSERT INTO routeiq_artifacts (name, checksum, body, publisher, fencing_token) VALUES ('routing_model', 'x', '\\x00', 'x', 1)",
+      ),
+    );
+    await denied(gateway.query("UPDATE routeiq_router_feedback SET score = 0"));
+    await denied(gateway.query("DELETE FROM routeiq_router_feedback"));
     await denied(gateway.query("SELECT * FROM routeiq_migrations"));
     await denied(gateway.query("UPDATE routeiq_spend_logs SET spend = 0"));
     await denied(gateway.query("DELETE FROM routeiq_spend_logs"));
@@ -177,6 +192,14 @@ describe("database roles", () => {
     await denied(sync.query("DROP TABLE routeiq_leases"));
   });
 
+  it("lets the training role read traffic and feedback, and nothing more", async () => {
+    const train = connectAs(ROLE.train);
+    expect(await trafficRows(train, { group: "auto", outcomes: true })).toEqual([]);
+    await denied(train.query("SELECT * FROM routeiq_keys"));
+    await denied(train.query("DELETE FROM routeiq_router_feedback"));
+    await denied(writeSpendBatch(train, [spendRow("req-t", "hash-t")]));
+  });
+
   it("lets a gateway that syncs in-process (Fargate) do both", async () => {
     const both = connectAs(ROLE.both);
     const lease = (await acquireLease(both, "fargate_sync", "task-1", 30)) as Lease;
@@ -193,7 +216,7 @@ describe("database roles", () => {
        FROM pg_authid WHERE rolname = ANY($1::text[]) ORDER BY rolname`,
       [Object.values(ROLE)],
     );
-    expect(rows).toHaveLength(3);
+    expect(rows).toHaveLength(4);
     for (const row of rows) {
       expect(row).toMatchObject({
         rolsuper: false,
