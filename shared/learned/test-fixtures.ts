@@ -13,7 +13,7 @@ export const CANDIDATES: readonly CandidateInfo[] = Object.freeze([
   { name: "big", cost: 1.8 },
 ]);
 
-const WORDS = {
+export const WORDS = {
   trivia: [
     "who",
     "wrote",

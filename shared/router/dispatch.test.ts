@@ -5,6 +5,7 @@ import { GatewayError, UpstreamError } from "../errors";
 import { silentLogger } from "../logging/logger";
 import { prometheusMetrics } from "../metrics/prometheus";
 import { route } from "./dispatch";
+import type { RequestChoice } from "./choice";
 import { MemoryRouterState } from "./memory-state";
 
 const config = loadConfig(
@@ -26,7 +27,7 @@ const config = loadConfig(
   {},
 ).config;
 
-function harness() {
+function harness(choice?: RequestChoice) {
   const routerState = new MemoryRouterState();
   const deps = {
     routerState,
@@ -45,11 +46,15 @@ function harness() {
       estimatedTokens: 1,
       signal: new AbortController().signal,
       allows,
+      choice,
       call: async (d) => {
         called.push(d.id);
         return behave(d);
       },
-    }).then(({ deployment }) => deployment.id);
+    }).then(({ deployment, settle }) => {
+      settle(0);
+      return deployment.id;
+    });
   const cooling = async () =>
     (await routerState.stats(config.groups.get("a") ?? [])).filter((s) => s.cooldownUntil > 0).length;
   return { send, called, cooling };
@@ -128,5 +133,46 @@ describe("route: fallbacks the caller may not use are skipped", () => {
     await expect(send(tooLong, (group) => group !== "long")).rejects.toMatchObject({ status: 400 });
     expect(called.includes("mock/long")).toBe(false);
     await expect(harness().send(tooLong)).resolves.toBe("mock/long");
+  });
+});
+
+describe("route: a request's own choice picks within the requested group, the policy stays routing's", () => {
+  /** Prefers a2 over a1, and tells what each attempt came to. */
+  function preferA2() {
+    const attempts: string[] = [];
+    const offered: string[][] = [];
+    const choice: RequestChoice = {
+      strategy: (candidates) => {
+        offered.push(candidates.map((c) => c.deployment.id));
+        return candidates.find((c) => c.deployment.id === "mock/a2") ?? candidates[0];
+      },
+      attempted: (d, result) => attempts.push(`${d.id}:${result}`),
+    };
+    return { choice, attempts, offered };
+  }
+
+  it("sends the request where the choice says, and reports the attempt once it settles", async () => {
+    const { choice, attempts } = preferA2();
+    const { send, called } = harness(choice);
+    // The configured strategy (shuffle with random 0) would pick mock/a1.
+    expect(await harness().send(() => "ok")).toBe("mock/a1");
+    expect(await send(() => "ok")).toBe("mock/a2");
+    expect(called).toEqual(["mock/a2"]);
+    expect(attempts).toEqual(["mock/a2:ok"]);
+  });
+
+  it("still retries elsewhere, cools down and falls back; only the requested group's attempts are reported", async () => {
+    const { choice, attempts, offered } = preferA2();
+    const { send, called, cooling } = harness(choice);
+    const served = await send((d) => {
+      if (d.modelGroup === "a") throw new UpstreamError("http", 503, "down");
+      return "ok";
+    });
+    expect(served).toBe("mock/b1");
+    expect(called).toEqual(["mock/a2", "mock/a1", "mock/b1"]);
+    expect(attempts).toEqual(["mock/a2:failed", "mock/a1:failed"]);
+    // After a2 failed, the choice was offered only what the policy still allowed.
+    expect(offered).toEqual([["mock/a1", "mock/a2"], ["mock/a1"]]);
+    expect(await cooling()).toBe(2);
   });
 });
