@@ -52,25 +52,37 @@ describe("learned_routing in the config", () => {
 
   it("refuses groups, deployments and embedding models that are not configured", () => {
     expect(
-      problems({ groups: { nope: { routers: [{ strategy: "llmrouter-knn" }] } }, embedding_model: "missing" }),
+      problems({
+        groups: { nope: { routers: [{ strategy: "llmrouter-knn" }] } },
+        embedding_model: "missing",
+      }),
     ).toEqual([
       'learned_routing.groups.nope: unknown model group "nope"; known: auto',
       'learned_routing.embedding_model: unknown model group "missing"',
     ]);
-    expect(problems({ groups: { auto: { routers: [{ strategy: "llmrouter-knn" }], candidates: { x: "z" } } } })).toEqual([
-      'learned_routing.groups.auto.candidates.x: no deployment "z" in model group "auto"',
-    ]);
+    expect(
+      problems({ groups: { auto: { routers: [{ strategy: "llmrouter-knn" }], candidates: { x: "z" } } } }),
+    ).toEqual(['learned_routing.groups.auto.candidates.x: no deployment "z" in model group "auto"']);
   });
 
   it("refuses knobs a router does not take, custom routers without a file, and typos", () => {
-    const refused = (arm: Record<string, unknown>) => problems({ groups: { auto: { routers: [arm] } } }).join("\n");
-    expect(refused({ strategy: "llmrouter-knn", min_quality: 0.5 })).toContain("only llmrouter-cost-aware takes min_quality");
+    const refused = (arm: Record<string, unknown>) =>
+      problems({ groups: { auto: { routers: [arm] } } }).join("\n");
+    expect(refused({ strategy: "llmrouter-knn", min_quality: 0.5 })).toContain(
+      "only llmrouter-cost-aware takes min_quality",
+    );
     expect(refused({ strategy: "llmrouter-custom" })).toContain("path: required for llmrouter-custom");
-    expect(refused({ strategy: "llmrouter-custom", path: "https://evil.example/r.mjs" })).toContain("expected a file path, not a URL");
+    expect(refused({ strategy: "llmrouter-custom", path: "https://evil.example/r.mjs" })).toContain(
+      "expected a file path, not a URL",
+    );
     expect(refused({ strategy: "llmrouter-knn", cost_wieght: 0.1 })).toMatch(/cost_wieght/);
     expect(refused({ strategy: "llmrouter-pickle" })).toMatch(/strategy/);
     expect(
-      problems({ groups: { auto: { routers: [{ strategy: "llmrouter-knn" }, { strategy: "llmrouter-knn" }] } } }),
-    ).toEqual(['learned_routing.groups.auto.routers: two routers named "llmrouter-knn"; give each a distinct name']);
+      problems({
+        groups: { auto: { routers: [{ strategy: "llmrouter-knn" }, { strategy: "llmrouter-knn" }] } },
+      }),
+    ).toEqual([
+      'learned_routing.groups.auto.routers: two routers named "llmrouter-knn"; give each a distinct name',
+    ]);
   });
 });

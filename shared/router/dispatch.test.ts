@@ -4,8 +4,8 @@ import { loadConfig } from "../config/load";
 import { GatewayError, UpstreamError } from "../errors";
 import { silentLogger } from "../logging/logger";
 import { prometheusMetrics } from "../metrics/prometheus";
-import { route } from "./dispatch";
 import type { RequestChoice } from "./choice";
+import { route } from "./dispatch";
 import { MemoryRouterState } from "./memory-state";
 
 const config = loadConfig(

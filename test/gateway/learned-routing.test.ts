@@ -13,7 +13,12 @@ let keyB: string;
 /** A fresh request id that lands on the arm named `name` of group auto. */
 let requests = 0;
 const idFor = (name: string) =>
-  requestIdFor(gateway.deps.config.current().learnedRouting?.groups.get("auto")?.arms ?? [], "auto", name, `r${++requests}`);
+  requestIdFor(
+    gateway.deps.config.current().learnedRouting?.groups.get("auto")?.arms ?? [],
+    "auto",
+    name,
+    `r${++requests}`,
+  );
 
 async function chat(key: string, content: string, model = "auto", requestId?: string) {
   const response = await fetch(`${gateway.url}/v1/chat/completions`, {
@@ -33,9 +38,13 @@ async function chat(key: string, content: string, model = "auto", requestId?: st
 async function feedback(key: string | undefined, body: unknown) {
   const response = await fetch(`${gateway.url}/llmrouter/feedback`, {
     method: "POST",
-    headers: { "content-type": "application/json", ...(key === undefined ? {} : { authorization: `Bearer ${key}` }) },
+    headers: {
+      "content-type": "application/json",
+      ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),
+    },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers
   return { status: response.status, body: (await response.json()) as Record<string, any> };
 }
 
@@ -76,15 +85,20 @@ describe("learned routing through the gateway", () => {
       const strategy = `llmrouter-${type}`;
       const headers = await chat(keyA, "def function return python list", "auto", idFor(strategy));
       expect(headers.get("x-routeiq-ab")).toBe(strategy);
-      expect(headers.get("x-routeiq-router")).toMatch(new RegExp(`^${strategy}; chose=\\w+; .*features=local; artifact=0$`));
+      expect(headers.get("x-routeiq-router")).toMatch(
+        new RegExp(`^${strategy}; chose=\\w+; .*features=local; artifact=0$`),
+      );
       expect(headers.get("x-routeiq-deployment")).toMatch(/^(cheap|coder|big)-1$/);
     }
     const knn = await chat(keyA, "def function return python list", "auto", idFor("llmrouter-knn"));
     expect(knn.get("x-routeiq-deployment")).toBe("coder-1");
     expect((await chat(keyA, "hello", "classic")).get("x-routeiq-router")).toBe("simple-shuffle");
-    expect(await metricTotal(gateway, "routeiq_learned_decisions_total", { model_group: "auto", outcome: "chosen" })).toBe(
-      routerTypes.length + 1,
-    );
+    expect(
+      await metricTotal(gateway, "routeiq_learned_decisions_total", {
+        model_group: "auto",
+        outcome: "chosen",
+      }),
+    ).toBe(routerTypes.length + 1);
   });
 
   it("takes feedback from the key that made the request, once, and from nobody else", async () => {
@@ -117,7 +131,10 @@ describe("learned routing through the gateway", () => {
   });
 
   it("refuses malformed, oversized and unknown feedback, and lets the master key rate any request", async () => {
-    expect((await feedback(keyA, { request_id: "x", score: 2 })).body.error).toMatchObject({ code: "invalid_request", param: "score" });
+    expect((await feedback(keyA, { request_id: "x", score: 2 })).body.error).toMatchObject({
+      code: "invalid_request",
+      param: "score",
+    });
     expect((await feedback(keyA, { request_id: "x", score: 1, extra: "no" })).status).toBe(400);
     expect((await feedback(keyA, { request_id: "x".repeat(5_000), score: 1 })).status).toBe(413);
     expect((await feedback(keyA, "[".repeat(100))).status).toBe(400);

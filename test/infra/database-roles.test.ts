@@ -7,12 +7,12 @@ import {
 } from "../../functions/migrate/database-roles";
 import { migrateHandler } from "../../functions/migrate/lambda";
 import { scramVerifier } from "../../functions/migrate/scram-verifier";
+import { insertFeedback, trafficRows } from "../../shared/learned/feedback-table";
 import { jsonLogger } from "../../shared/logging/logger";
 import { writeSpendBatch } from "../../shared/spend/spend-sql";
 import { migrate } from "../../shared/store/sql/migrate";
 import { pgSql } from "../../shared/store/sql/pg";
 import type { Sql } from "../../shared/store/sql/port";
-import { insertFeedback, trafficRows } from "../../shared/learned/feedback-table";
 import { artifactBody, latestArtifact, publishArtifact } from "../../shared/store/tables/artifacts";
 import { startBudgetWindow } from "../../shared/store/tables/budget-windows";
 import { latestRevision, publishRevision } from "../../shared/store/tables/config-revisions";
@@ -128,7 +128,13 @@ describe("database roles", () => {
     // Routing models are followed; feedback on learned routing is recorded.
     expect(await latestArtifact(gateway, "routing_model")).toBeUndefined();
     expect(await artifactBody(gateway, 1)).toBeUndefined();
-    const feedback = { keyHash: "hash-a", modelGroup: "auto", deployment: "d1", router: "llmrouter-knn", score: 1 };
+    const feedback = {
+      keyHash: "hash-a",
+      modelGroup: "auto",
+      deployment: "d1",
+      router: "llmrouter-knn",
+      score: 1,
+    };
     expect(await insertFeedback(gateway, { requestId: "req-1", ...feedback })).toBe(true);
     expect(await insertFeedback(gateway, { requestId: "req-1", ...feedback, score: 0 })).toBe(false);
     await gateway.transaction(async (tx) => {

@@ -419,4 +419,31 @@ describe("routing model sync", () => {
     expect(await artifacts.runOnce()).toBe("published");
     expect(artifacts.lastError).toBeNull();
   });
+
+  it("refuses an object its check rejects, publishes nothing, and does not download it again", async () => {
+    const name = lockName();
+    const lease = await acquireLease(sql, name, "gateway-1-aaa", 30);
+    const source = memorySource("not a model");
+    const published: number[] = [];
+    const artifacts = new ArtifactSync({
+      sql,
+      source,
+      name: `model_${name}`,
+      leadership: leading(lease),
+      logger: silentLogger,
+      validate: async (body) => {
+        if (new TextDecoder().decode(body) !== "a model") throw new Error("not a routeiq.router artifact");
+      },
+      onPublished: (revision) => published.push(revision),
+    });
+    expect(await artifacts.runOnce()).toBe("invalid");
+    expect(await artifacts.runOnce()).toBe("invalid");
+    expect(artifacts.lastError).toBe("not a routeiq.router artifact");
+    expect(source.fetches).toBe(2);
+    expect(await latestArtifact(sql, `model_${name}`)).toBeUndefined();
+    source.put("a model");
+    expect(await artifacts.runOnce()).toBe("published");
+    expect(artifacts.lastError).toBeNull();
+    expect(published).toEqual([(await latestArtifact(sql, `model_${name}`))?.revision]);
+  });
 });

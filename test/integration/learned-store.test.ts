@@ -117,7 +117,12 @@ describe("LearnedStore on Redis", () => {
     await store.remember("req-prefixed", "open", record, DAY);
     await store.reward("auto", 0, "big", 1);
     const keys = await raw.keys(`{${prefix}:learned}:*`);
-    expect(keys).toEqual(expect.arrayContaining([`{${prefix}:learned}:decision:req-prefixed`, `{${prefix}:learned}:bandit:auto:0:big`]));
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        `{${prefix}:learned}:decision:req-prefixed`,
+        `{${prefix}:learned}:bandit:auto:0:big`,
+      ]),
+    );
     for (const key of keys) expect(await raw.pttl(key)).toBeGreaterThan(0);
   });
 });

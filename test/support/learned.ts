@@ -29,8 +29,15 @@ export function writeTemp(name: string, bytes: Uint8Array | string): string {
 }
 
 /** A fresh Ed25519 pair: a signer, and the public key as LLMROUTER_MODEL_PUBLIC_KEY takes it. */
-export async function signingKey(): Promise<{ sign: (bytes: Uint8Array) => Promise<Uint8Array>; publicKey: string; pem: string }> {
-  const pair = (await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"])) as CryptoKeyPair;
+export async function signingKey(): Promise<{
+  sign: (bytes: Uint8Array) => Promise<Uint8Array>;
+  publicKey: string;
+  pem: string;
+}> {
+  const pair = (await crypto.subtle.generateKey({ name: "Ed25519" }, true, [
+    "sign",
+    "verify",
+  ])) as CryptoKeyPair;
   const der = new Uint8Array(await crypto.subtle.exportKey("pkcs8", pair.privateKey));
   const raw = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
   const pem = `-----BEGIN PRIVATE KEY-----\n${Buffer.from(der).toString("base64")}\n-----END PRIVATE KEY-----\n`;

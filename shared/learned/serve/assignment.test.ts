@@ -40,13 +40,20 @@ describe("A/B assignment", () => {
   });
 
   it("keeps a user's keys together when assigned by user, and varies per request when assigned by request", () => {
-    expect(subjectOf(group("user"), keyOf("h1", "u1"), "r1")).toBe(subjectOf(group("user"), keyOf("h2", "u1"), "r2"));
+    expect(subjectOf(group("user"), keyOf("h1", "u1"), "r1")).toBe(
+      subjectOf(group("user"), keyOf("h2", "u1"), "r2"),
+    );
     expect(subjectOf(group("user"), keyOf("h1", null), "r1")).toBe("key:h1");
-    expect(subjectOf(group("request"), keyOf("h1", "u1"), "r1")).not.toBe(subjectOf(group("request"), keyOf("h1", "u1"), "r2"));
+    expect(subjectOf(group("request"), keyOf("h1", "u1"), "r1")).not.toBe(
+      subjectOf(group("request"), keyOf("h1", "u1"), "r2"),
+    );
   });
 
   it("does not put a caller in the same arm of every group", () => {
-    const names = Array.from({ length: 50 }, (_, i) => assignArm([arm("a", 1), arm("b", 1)], "key:h", `group-${i}`).name);
+    const names = Array.from(
+      { length: 50 },
+      (_, i) => assignArm([arm("a", 1), arm("b", 1)], "key:h", `group-${i}`).name,
+    );
     expect(new Set(names)).toEqual(new Set(["a", "b"]));
   });
 });

@@ -23,7 +23,8 @@ const AXIS: Readonly<Record<Kind, number>> = { trivia: 0, code: 1, maths: 2 };
 const embedOf = (text: string) => {
   const v = new Float32Array(6).fill(0.05);
   const words = text.split(" ");
-  for (const kind of KINDS) v[AXIS[kind]] = words.filter((w) => (WORDS[kind] as readonly string[]).includes(w)).length;
+  for (const kind of KINDS)
+    v[AXIS[kind]] = words.filter((w) => (WORDS[kind] as readonly string[]).includes(w)).length;
   return v;
 };
 
@@ -32,7 +33,9 @@ async function artifactWith(routers: RouterType[], embeddings = false) {
   const json = trainArtifact(set, {
     ...TINY,
     routers,
-    embeddings: embeddings ? { model: "embed", vectors: set.examples.map((e) => embedOf(e.text)) } : undefined,
+    embeddings: embeddings
+      ? { model: "embed", vectors: set.examples.map((e) => embedOf(e.text)) }
+      : undefined,
   });
   return decodeArtifact(new TextEncoder().encode(JSON.stringify(json)));
 }
@@ -41,7 +44,11 @@ function configWith(learned: Record<string, unknown>) {
   return loadConfig(
     JSON.stringify({
       model_list: [
-        ...["cheap", "coder", "big"].map((m) => ({ model_name: "auto", litellm_params: { model: `mock/${m}` }, model_info: { id: `${m}-1` } })),
+        ...["cheap", "coder", "big"].map((m) => ({
+          model_name: "auto",
+          litellm_params: { model: `mock/${m}` },
+          model_info: { id: `${m}-1` },
+        })),
         { model_name: "embed", litellm_params: { model: "mock/embedder" } },
       ],
       learned_routing: learned,
@@ -78,7 +85,9 @@ async function setup(options: Setup) {
     config: { current: () => config },
     holder,
     store,
-    embeddings: new EmbeddingFeatures(options.embeddings?.embed ?? (() => Promise.reject(new Error("no embeddings")))),
+    embeddings: new EmbeddingFeatures(
+      options.embeddings?.embed ?? (() => Promise.reject(new Error("no embeddings"))),
+    ),
     loadCustomRouter: async () => options.custom ?? (() => "big-1"),
     metrics,
     logger: silentLogger,
@@ -90,7 +99,13 @@ async function setup(options: Setup) {
     (await chooser.prepare({
       group: "auto",
       route: "chat",
-      request: { model: "auto", messages: [{ role: "system", content: "be brief" }, { role: "user", content: text }] },
+      request: {
+        model: "auto",
+        messages: [
+          { role: "system", content: "be brief" },
+          { role: "user", content: text },
+        ],
+      },
       principal,
       requestId: `req-${++request}`,
     })) as PreparedChoice;
@@ -120,7 +135,9 @@ describe("LearnedChooser", () => {
       expect(choice.headers["x-routeiq-router"]).toMatch(
         new RegExp(`^llmrouter-knn; chose=${id.slice(0, -2)}; max-utility; .*features=local; artifact=7$`),
       );
-      expect(choice.metadata).toMatchObject({ routing: { router: "llmrouter-knn", arm: "llmrouter-knn", artifact_revision: 7 } });
+      expect(choice.metadata).toMatchObject({
+        routing: { router: "llmrouter-knn", arm: "llmrouter-knn", artifact_revision: 7 },
+      });
     }
   });
 
@@ -153,10 +170,13 @@ describe("LearnedChooser", () => {
     for (let i = 0; i < 40; i++) {
       const choice = await prepare("solve the equation", keyPrincipal(`hash-${i}`));
       arms.set(`hash-${i}`, choice.headers["x-routeiq-ab"] as string);
-      expect(choice.headers["x-routeiq-router"]).toMatch(choice.headers["x-routeiq-ab"] === "quality" ? /^llmrouter-knn;/ : /^llmrouter-cost-aware;/);
+      expect(choice.headers["x-routeiq-router"]).toMatch(
+        choice.headers["x-routeiq-ab"] === "quality" ? /^llmrouter-knn;/ : /^llmrouter-cost-aware;/,
+      );
     }
     expect(new Set(arms.values())).toEqual(new Set(["quality", "thrifty"]));
-    for (const [hash, arm] of arms) expect((await prepare("x", keyPrincipal(hash))).headers["x-routeiq-ab"]).toBe(arm);
+    for (const [hash, arm] of arms)
+      expect((await prepare("x", keyPrincipal(hash))).headers["x-routeiq-ab"]).toBe(arm);
   });
 
   it("learns from upstream failures (bandit): a deployment that keeps failing stops being chosen", async () => {
@@ -167,7 +187,8 @@ describe("LearnedChooser", () => {
     // Trivia: cheap is best by the training data, big a fair second.
     const text = prompt("trivia", seededRandom(2));
     const cheap = auto.find((d) => d.id === "cheap-1");
-    const picks = async () => Promise.all(Array.from({ length: 20 }, async () => pick(await prepare(text))?.id));
+    const picks = async () =>
+      Promise.all(Array.from({ length: 20 }, async () => pick(await prepare(text))?.id));
     expect((await picks()).filter((id) => id === "cheap-1").length).toBeGreaterThan(15);
     const choice = await prepare(text);
     for (let i = 0; i < 200; i++) choice.attempted?.(cheap as NonNullable<typeof cheap>, "failed");
@@ -201,7 +222,11 @@ describe("LearnedChooser", () => {
     expect(choice.headers["x-routeiq-router"]).toContain("features=embedding");
     expect(fast.pick(choice)?.id).toBe("coder-1");
     const slow = await setup({
-      learned: { ...single("llmrouter-knn", { cost_weight: 0 }), embedding_model: "embed", embedding_timeout: 0.02 },
+      learned: {
+        ...single("llmrouter-knn", { cost_weight: 0 }),
+        embedding_model: "embed",
+        embedding_timeout: 0.02,
+      },
       embeddings: { trained: true, embed: () => new Promise(() => {}) },
     });
     const late = await slow.prepare(code);
@@ -211,19 +236,30 @@ describe("LearnedChooser", () => {
 
   it("runs a custom router, and falls back to the group's strategy when it fails or takes too long", async () => {
     const custom = (route: CustomRouter, timeout = 0.25) =>
-      setup({ learned: { ...single("llmrouter-custom", { path: "./mine.mjs" }), custom_timeout: timeout }, custom: route, loaded: false });
-    const good = await custom((input) => ({ deployment: "big-1", reason: `saw ${input.deployments.length}` }));
+      setup({
+        learned: { ...single("llmrouter-custom", { path: "./mine.mjs" }), custom_timeout: timeout },
+        custom: route,
+        loaded: false,
+      });
+    const good = await custom((input) => ({
+      deployment: "big-1",
+      reason: `saw ${input.deployments.length}`,
+    }));
     const choice = await good.prepare("anything");
     expect(good.pick(choice)?.id).toBe("big-1");
     expect(choice.headers["x-routeiq-router"]).toBe("llmrouter-custom; chose=big-1; saw 3; features=none");
     const broken = await custom(() => {
       throw new Error("bug");
     });
-    expect((await broken.prepare("x")).headers["x-routeiq-router"]).toContain("fallback=custom-router-failed");
+    expect((await broken.prepare("x")).headers["x-routeiq-router"]).toContain(
+      "fallback=custom-router-failed",
+    );
     const slow = await custom(() => new Promise(() => {}), 0.02);
     expect((await slow.prepare("x")).headers["x-routeiq-router"]).toContain("fallback=custom-router-failed");
     const unknown = await custom(() => "not-a-deployment");
-    expect((await unknown.prepare("x")).headers["x-routeiq-router"]).toContain("fallback=custom-router-chose-no-deployment");
+    expect((await unknown.prepare("x")).headers["x-routeiq-router"]).toContain(
+      "fallback=custom-router-chose-no-deployment",
+    );
   });
 
   it("keeps the prompt in the spend log only for groups that capture prompts", async () => {
@@ -232,6 +268,9 @@ describe("LearnedChooser", () => {
     const capturing = await setup({
       learned: { groups: { auto: { routers: [{ strategy: "llmrouter-knn" }], capture_prompts: true } } },
     });
-    expect((await capturing.prepare("secret question")).metadata).toHaveProperty("routing.prompt", "secret question");
+    expect((await capturing.prepare("secret question")).metadata).toHaveProperty(
+      "routing.prompt",
+      "secret question",
+    );
   });
 });

@@ -16,11 +16,17 @@ describe("Thompson sampling", () => {
     const options = { priorStrength: 20, costWeight: 0, random: seededRandom(7) };
     const firsts = (stats: { n: number; sum: number }[]) => {
       let zero = 0;
-      for (let i = 0; i < 500; i++) if (thompsonRanking(prior, stats, costs, options).order[0] === 0) zero += 1;
+      for (let i = 0; i < 500; i++)
+        if (thompsonRanking(prior, stats, costs, options).order[0] === 0) zero += 1;
       return zero / 500;
     };
     expect(firsts([])).toBeGreaterThan(0.8);
     // Candidate 0 failed 200 times live: the bandit moves to candidate 1.
-    expect(firsts([{ n: 200, sum: 0 }, { n: 0, sum: 0 }])).toBeLessThan(0.05);
+    expect(
+      firsts([
+        { n: 200, sum: 0 },
+        { n: 0, sum: 0 },
+      ]),
+    ).toBeLessThan(0.05);
   });
 });
