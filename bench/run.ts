@@ -5,6 +5,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../infra/local/ports";
 import { formatColdStarts, measureLambdaColdStarts } from "./cold-start";
+import { formatDecisions, measureDecisions } from "./learned-decision";
 import { type LoadRequest, type LoadResult, runLoad, stopLoad } from "./load";
 import { BENCH_REDIS_URL, createBenchSchema, createLimitedKey } from "./shared-state";
 
@@ -12,7 +13,8 @@ import { BENCH_REDIS_URL, createBenchSchema, createLimitedKey } from "./shared-s
  * `npm run bench`: direct upstream vs a bare undici keep-alive proxy vs the gateway, each in its
  * own process, loaded by autocannon from this one. Knobs (seconds / counts):
  * BENCH_DURATION=10, BENCH_CONNECTIONS=50, BENCH_WARMUP=2, BENCH_LATENCY_DURATION=5, BENCH_COLD_STARTS=5
- * (fresh processes per Lambda bundle, see cold-start.ts).
+ * (fresh processes per Lambda bundle, see cold-start.ts), BENCH_DECISIONS=2000 (learned routing
+ * decisions timed per router type, see learned-decision.ts).
  */
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 // One directory per run: two runs at once must not share a config or an embedded database.
@@ -370,6 +372,9 @@ async function main(): Promise<void> {
   const lambdaColdStarts = await measureLambdaColdStarts(join(root, "dist"), coldStartRuns);
   console.log(`\n${formatColdStarts(lambdaColdStarts, coldStartRuns)}`);
 
+  const learnedDecisions = await measureDecisions(root, Math.round(envNumber("BENCH_DECISIONS", 2_000)));
+  console.log(`\n${formatDecisions(learnedDecisions)}`);
+
   const resultsPath = join(workDir, "latest.json");
   writeFileSync(
     resultsPath,
@@ -385,6 +390,7 @@ async function main(): Promise<void> {
         spendRows,
         goals,
         lambdaColdStarts,
+        learnedDecisions,
       },
       null,
       2,

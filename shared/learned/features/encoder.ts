@@ -1,11 +1,6 @@
 import { tfidf } from "./tfidf";
 import { normalize, type SparseVector } from "./vectors";
 
-/** Turns a query into the dense, unit-length vector every router of an artifact reads. */
-export interface Encoder {
-  readonly dims: number;
-}
-
 /**
  * Projects a sparse vector with a bucket-major matrix (`inputs` rows of `dims`): the latent
  * semantic space fitted at training time, so the routers see a few dozen numbers per query.
@@ -28,7 +23,7 @@ export function project(
 }
 
 /** Local features: hashed-word TF-IDF projected onto its latent space; no network, no model weights. */
-export class LocalEncoder implements Encoder {
+export class LocalEncoder {
   readonly dims: number;
   readonly #idf: Float32Array;
   readonly #projection: Float32Array;
@@ -37,10 +32,6 @@ export class LocalEncoder implements Encoder {
     this.#idf = idf;
     this.#projection = projection;
     this.dims = dims;
-  }
-
-  get buckets(): number {
-    return this.#idf.length;
   }
 
   encode(text: string): Float32Array {
@@ -52,7 +43,7 @@ export class LocalEncoder implements Encoder {
  * Embedding features: an embedding model's vector (from the gateway's own embedding route),
  * projected onto the principal axes of the training queries' embeddings.
  */
-export class EmbeddingEncoder implements Encoder {
+export class EmbeddingEncoder {
   readonly dims: number;
   readonly model: string;
   readonly inputDims: number;

@@ -11,9 +11,3 @@ export function normalize(vector: Float32Array | Float64Array): void {
   if (norm === 0) return;
   for (let i = 0; i < vector.length; i++) vector[i] = (vector[i] as number) / norm;
 }
-
-export function dot(a: ArrayLike<number>, b: ArrayLike<number>, offset = 0, length = a.length): number {
-  let sum = 0;
-  for (let i = 0; i < length; i++) sum += (a[i] as number) * (b[offset + i] as number);
-  return sum;
-}
