@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { stringify } from "yaml";
 import { type LocalS3, S3RVER_CREDENTIALS, startLocalS3 } from "../../infra/local/s3-server";
+import { routerTypes } from "../../shared/learned/artifact/format";
 import { MASTER_KEY, startGateway } from "../support/gateway";
-import { learnedDeployments, signingKey, tinyArtifact } from "../support/learned";
+import { learnedDeployments, requestIdFor, signingKey, tinyArtifact } from "../support/learned";
 import { createTestSchema, type TestSchema } from "../support/postgres";
 import { metricTotal, REDIS_URL, requireRedis, waitFor } from "../support/replicas";
 
@@ -25,8 +26,14 @@ const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 const config = {
   general_settings: { master_key: MASTER_KEY },
   model_list: learnedDeployments("auto"),
-  learned_routing: { groups: { auto: { routers: [{ strategy: "llmrouter-knn", cost_weight: 0 }] } } },
+  // One A/B arm per router type; the request id picks the arm.
+  learned_routing: {
+    groups: {
+      auto: { routers: routerTypes.map((t) => ({ strategy: `llmrouter-${t}` })), assign_by: "request" },
+    },
+  },
 };
+let requests = 0;
 
 async function status(g: Gateway) {
   const response = await fetch(`${g.url}/llmrouter/config/sync/status`, {
@@ -49,11 +56,18 @@ async function leader(): Promise<Gateway> {
   throw new Error("no leader");
 }
 
-/** One chat completion; the artifact revision the router named, or the failure's status. */
-async function ask(g: Gateway): Promise<{ status: number; artifact: string | undefined }> {
+/** One chat completion (on `router`'s arm, else any); the artifact revision the router named, or the failure's status. */
+async function ask(g: Gateway, router?: string): Promise<{ status: number; artifact: string | undefined }> {
+  const arms = g.deps.config.current().learnedRouting?.groups.get("auto")?.arms ?? [];
+  const requestId =
+    router === undefined ? `any-${++requests}` : requestIdFor(arms, "auto", router, `s${++requests}`);
   const response = await fetch(`${g.url}/v1/chat/completions`, {
     method: "POST",
-    headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+    headers: {
+      authorization: `Bearer ${MASTER_KEY}`,
+      "content-type": "application/json",
+      "x-request-id": requestId,
+    },
     body: JSON.stringify({
       model: "auto",
       messages: [{ role: "user", content: "def function return list" }],
@@ -73,7 +87,7 @@ beforeAll(async () => {
   vi.stubEnv("AWS_SECRET_ACCESS_KEY", S3RVER_CREDENTIALS.secretAccessKey);
   signer = await signingKey();
   await s3.put(CONFIG_KEY, stringify(config));
-  await s3.put(MODEL_KEY, decode(await signer.sign(tinyArtifact(["knn"], 1))));
+  await s3.put(MODEL_KEY, decode(await signer.sign(tinyArtifact(routerTypes, 1))));
   schema = await createTestSchema("learned");
   const env = {
     DATABASE_URL: schema.url,
@@ -102,14 +116,18 @@ afterAll(async () => {
 });
 
 describe("routing models synced from S3", () => {
-  it("a signed model reaches every replica, which routes with it", async () => {
+  it("a signed model reaches every replica, which routes with each of its router types", async () => {
     await waitFor(
       "every replica serving the model",
       async () => (await Promise.all(gateways.map(serving))).every((r) => r > 0),
       15_000,
     );
     const revision = await serving(gateways[0] as Gateway);
-    for (const g of gateways) expect(await ask(g)).toEqual({ status: 200, artifact: String(revision) });
+    for (const g of gateways) {
+      for (const type of routerTypes) {
+        expect(await ask(g, `llmrouter-${type}`)).toEqual({ status: 200, artifact: String(revision) });
+      }
+    }
   });
 
   it.each([
@@ -163,7 +181,7 @@ describe("routing models synced from S3", () => {
       while (loading) seen.push(await ask(gateways[w % gateways.length] as Gateway));
     });
     await new Promise((resolve) => setTimeout(resolve, 300));
-    await s3.put(MODEL_KEY, decode(await signer.sign(tinyArtifact(["knn"], 5))));
+    await s3.put(MODEL_KEY, decode(await signer.sign(tinyArtifact(routerTypes, 5))));
     await waitFor(
       "every replica on the new model",
       async () => (await Promise.all(gateways.map(serving))).every((r) => r > before),
