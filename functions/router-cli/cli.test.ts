@@ -78,6 +78,18 @@ describe("router commands", () => {
     expect(JSON.parse(readFileSync(out, "utf8"))).toEqual(questions.map(() => "cheap"));
   });
 
+  it("routes rows whose scores are absent or null, as a held-out file may have them", async () => {
+    const artifact = join(dir, "lenient.json");
+    await trainCommand(["--data", data, "--candidates", candidates, "--router", "elo", "--out", artifact]);
+    const rows = file("null-scores.json", [
+      { question: "who wrote it", scores: { cheap: null } },
+      { question: "def f" },
+    ]);
+    const out = join(dir, "lenient-out.json");
+    await routeCommand(["--artifact", artifact, "--data", rows, "--out", out]);
+    expect(JSON.parse(readFileSync(out, "utf8"))).toHaveLength(2);
+  });
+
   it("refuses missing flags and unknown routers, naming them", async () => {
     await expect(
       trainCommand(["--data", data, "--router", "knn", "--out", join(dir, "x.json")]),

@@ -5,7 +5,8 @@ import { describeIssues } from "../../shared/validation/describe-issues";
 
 const rowSchema = z.looseObject({
   question: z.string({ message: "expected a string" }),
-  scores: z.record(z.string(), z.number().finite()).optional(),
+  // A score that is not a number (null for a model that was not run) counts as not observed.
+  scores: z.record(z.string(), z.unknown()).optional(),
 });
 
 const candidatesSchema = z.record(

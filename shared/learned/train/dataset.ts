@@ -15,7 +15,8 @@ export interface TrainingSet {
 /** A row of LLMRouter's data (and of what `router:train` reads from a spend log). */
 export interface RoutingRow {
   readonly question: string;
-  readonly scores?: Readonly<Record<string, number>>;
+  /** Score per candidate; anything but a finite number counts as not observed. */
+  readonly scores?: Readonly<Record<string, unknown>>;
 }
 
 export interface PricedCandidate {
@@ -32,7 +33,13 @@ export function trainingSet(
   rows: readonly RoutingRow[],
   priced: readonly PricedCandidate[],
 ): { set: TrainingSet; unpriced: string[]; unobserved: string[] } {
-  const observed = new Set(rows.flatMap((r) => Object.keys(r.scores ?? {})));
+  const observed = new Set(
+    rows.flatMap((r) =>
+      Object.entries(r.scores ?? {})
+        .filter(([, score]) => typeof score === "number" && Number.isFinite(score))
+        .map(([name]) => name),
+    ),
+  );
   const candidates = priced
     .filter((c) => observed.has(c.name))
     .map((c) => ({ name: c.name, cost: c.inputPrice + c.outputPrice }));
