@@ -4,6 +4,7 @@ import { defaultIsContentTypeBinary, handle } from "hono/aws-lambda";
 import { createApp } from "../../shared/app";
 import { ConfigHolder } from "../../shared/config/config-holder";
 import { ConfigError, type Env } from "../../shared/config/load";
+import { allowsSyncedMasterKeyChange } from "../../shared/config/master-key-rules";
 import { type KeyVersionCheck, keyVersionCheck } from "../../shared/keys/key-version";
 import { type Logger, processLogger } from "../../shared/logging/logger";
 import type { GatewayMetrics } from "../../shared/metrics/port";
@@ -102,6 +103,7 @@ async function startContainer(options: LambdaGatewayOptions, logger: Logger): Pr
   const metrics = options.metrics ?? prometheusMetrics({ defaultMetrics: false });
   const holder = new ConfigHolder(config, path, {
     onRefused: (reason) => metrics.configReloadRefused(reason),
+    allowSyncedKeyChange: allowsSyncedMasterKeyChange(env),
   });
   let revisions: RevisionPoll | undefined;
   const pollSeconds = lambdaEnv.ROUTEIQ_CONFIG_REVISION_POLL_SECONDS;

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createApp } from "../../shared/app";
 import { ConfigHolder } from "../../shared/config/config-holder";
+import { allowsSyncedMasterKeyChange } from "../../shared/config/master-key-rules";
 import type { AppDeps } from "../../shared/deps";
 import { OUTBOUND_ALLOWLIST, outboundPolicy } from "../../shared/http/outbound-url-policy";
 import { type Logger, processLogger } from "../../shared/logging/logger";
@@ -47,6 +48,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
   const holder = new ConfigHolder(config, options.configPath, {
     exposure: { loopbackOnly: isLoopback(hostname) },
     onRefused: (reason) => metrics.configReloadRefused(reason),
+    allowSyncedKeyChange: allowsSyncedMasterKeyChange(options.env),
   });
   let sync: SyncRuntime | undefined;
   const { deps, close } = await buildNodeDeps({

@@ -35,10 +35,10 @@ const refusal = (run: () => unknown): ReloadRefused => {
 describe("ConfigHolder.reload", () => {
   it("swaps in a valid config and numbers the revision", () => {
     const { h, refused } = holder("sk-a");
-    h.reload("edit", () => config("sk-b", "b"));
+    h.reload("edit", () => config("sk-b", "b"), { origin: "file" });
     expect([...h.current().groups.keys()]).toEqual(["b"]);
     expect(h.origin).toMatchObject({ revision: 2, source: "edit" });
-    h.reload("revision 7", () => config("sk-b", "c"), 7);
+    h.reload("revision 7", () => config("sk-b", "c"), { revision: 7 });
     expect(h.origin.revision).toBe(7);
     expect(refused).toEqual([]);
   });
@@ -76,7 +76,7 @@ describe("ConfigHolder.reload", () => {
 
   it("refuses switching a gateway reachable beyond loopback to the public dev key", () => {
     const { h, refused } = holder("sk-a");
-    const error = refusal(() => h.reload("edit", () => config(DEV_MASTER_KEY)));
+    const error = refusal(() => h.reload("edit", () => config(DEV_MASTER_KEY), { origin: "file" }));
     expect(error.reason).toBe("dev_master_key");
     expect(error.problems[0]).toContain("set a master key of your own");
     expect(h.current().masterKey).toBe("sk-a");
@@ -85,11 +85,27 @@ describe("ConfigHolder.reload", () => {
 
   it("allows the dev key on a loopback-only gateway, and keeps allowing it where it already serves", () => {
     const local = holder("sk-a", true);
-    local.h.reload("edit", () => config(DEV_MASTER_KEY));
+    local.h.reload("edit", () => config(DEV_MASTER_KEY), { origin: "file" });
     expect(local.h.current().masterKey).toBe(DEV_MASTER_KEY);
     const already = holder(DEV_MASTER_KEY);
     already.h.reload("edit", () => config(DEV_MASTER_KEY, "b"));
     expect([...already.h.current().groups.keys()]).toEqual(["b"]);
     expect([...local.refused, ...already.refused]).toEqual([]);
+  });
+
+  it("never lets a synced config change the master key in force, unless the operator allows it", () => {
+    const { h, refused } = holder("sk-a");
+    const error = refusal(() => h.reload("revision 2", () => config("sk-attacker", "b")));
+    expect(error.reason).toBe("master_key_changed");
+    expect(error.problems[0]).toContain("ROUTEIQ_ALLOW_SYNCED_MASTER_KEY_CHANGE");
+    expect(error.message).not.toContain("sk-attacker");
+    expect(h.current().masterKey).toBe("sk-a");
+    expect(refused).toEqual(["master_key_changed"]);
+    // The same key, or the operator's own file, are fine.
+    h.reload("revision 3", () => config("sk-a", "b"));
+    h.reload("edit", () => config("sk-rotated"), { origin: "file" });
+    const rotating = new ConfigHolder(config("sk-a"), "start", { allowSyncedKeyChange: true });
+    rotating.reload("revision 2", () => config("sk-b"));
+    expect([h.current().masterKey, rotating.current().masterKey]).toEqual(["sk-rotated", "sk-b"]);
   });
 });

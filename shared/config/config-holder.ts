@@ -1,6 +1,7 @@
 import type { ConfigSource } from "../deps";
 import {
   type ListenerExposure,
+  type ReloadOrigin,
   type ReloadRefusalReason,
   ReloadRefused,
   reloadRefusal,
@@ -22,6 +23,15 @@ export interface ConfigHolderOptions {
   readonly exposure?: ListenerExposure;
   /** Called once per refused reload, with why (a metric). */
   readonly onRefused?: (reason: ReloadRefusalReason) => void;
+  /** `ROUTEIQ_ALLOW_SYNCED_MASTER_KEY_CHANGE`: a synced config may replace the master key. */
+  readonly allowSyncedKeyChange?: boolean;
+}
+
+export interface ReloadOptions {
+  /** The new config's revision (default: the current one plus one). */
+  readonly revision?: number;
+  /** Where it comes from (default `synced`, the stricter: only the operator's file is `file`). */
+  readonly origin?: ReloadOrigin;
 }
 
 /**
@@ -33,12 +43,14 @@ export class ConfigHolder implements ConfigSource {
   #origin: ConfigOrigin;
   readonly #exposure: ListenerExposure;
   readonly #onRefused: ((reason: ReloadRefusalReason) => void) | undefined;
+  readonly #allowSyncedKeyChange: boolean;
 
   constructor(config: RuntimeConfig, source: string, options: ConfigHolderOptions = {}) {
     this.#config = config;
     this.#origin = { revision: options.revision ?? 1, source, loadedAt: new Date() };
     this.#exposure = options.exposure ?? { loopbackOnly: false };
     this.#onRefused = options.onRefused;
+    this.#allowSyncedKeyChange = options.allowSyncedKeyChange ?? false;
   }
 
   current(): RuntimeConfig {
@@ -54,7 +66,8 @@ export class ConfigHolder implements ConfigSource {
    * invalid (`load` throws) or would weaken the gateway (see `reloadRefusal`). A refusal is counted
    * and thrown, a ConfigError naming the cause, and the config in force keeps serving.
    */
-  reload(source: string, load: () => RuntimeConfig, revision = this.#origin.revision + 1): RuntimeConfig {
+  reload(source: string, load: () => RuntimeConfig, options: ReloadOptions = {}): RuntimeConfig {
+    const revision = options.revision ?? this.#origin.revision + 1;
     let next: RuntimeConfig;
     try {
       next = load();
@@ -62,7 +75,11 @@ export class ConfigHolder implements ConfigSource {
       this.#onRefused?.("invalid");
       throw error;
     }
-    const refusal = reloadRefusal(this.#config, next, this.#exposure);
+    const refusal = reloadRefusal(this.#config, next, {
+      ...this.#exposure,
+      origin: options.origin ?? "synced",
+      allowSyncedKeyChange: this.#allowSyncedKeyChange,
+    });
     if (refusal !== undefined) {
       this.#onRefused?.(refusal.reason);
       throw new ReloadRefused(source, refusal);

@@ -48,7 +48,7 @@ export class RevisionFollower {
       this.#holder.reload(
         `revision ${latest.revision} (${latest.publisher})`,
         () => loadConfig(latest.body, this.#env, `revision ${latest.revision}`).config,
-        latest.revision,
+        { revision: latest.revision },
       );
       this.#logger.info("config revision applied", { revision: latest.revision, etag: latest.etag });
     } catch (error) {

@@ -266,6 +266,23 @@ describe("config sync never takes the master key away", () => {
     expect(sync.status.lastError).toBeNull();
   });
 
+  it("the leader refuses an object naming another master key: bucket write access is not the management API", async () => {
+    const name = lockName();
+    const source = memorySource(keyed("good"));
+    const lease = await acquireLease(sql, name, "gateway-1-aaa", 30);
+    const sync = leaderSync(source, lease);
+    expect(await sync.runOnce()).toBe("published");
+    source.put(keyed("good").replace("sk-integration", "sk-attacker-chosen"));
+    expect(await sync.runOnce()).toBe("invalid");
+    expect(sync.status.lastError).toMatch(
+      /^general_settings\.master_key: differs from the master key in force/,
+    );
+    expect(sync.status.lastError).not.toContain("sk-attacker-chosen");
+    // An operator rotating the key through the bucket says so.
+    const rotating = leaderSync(source, lease, { env: { ROUTEIQ_ALLOW_SYNCED_MASTER_KEY_CHANGE: "true" } });
+    expect(await rotating.runOnce()).toBe("published");
+  });
+
   it("refuses an empty object", async () => {
     const name = lockName();
     const source = memorySource("");
