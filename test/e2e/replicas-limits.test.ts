@@ -4,12 +4,12 @@ import { silentLogger } from "../../shared/logging/logger";
 import { redisKv } from "../../shared/store/kv/redis";
 import { type OpenAIUpstream, startOpenAIUpstream } from "../support/openai-upstream";
 import {
-  REDIS_URL,
   admin,
   type ChatOutcome,
   chat,
   type Gateway,
   generateKey,
+  REDIS_URL,
   type Replicas,
   runTag,
   startReplicas,
@@ -241,4 +241,3 @@ describe("what a dead replica held", () => {
     expect(Date.now() - started).toBeLessThan(3_000);
   });
 });
-
