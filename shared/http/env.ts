@@ -13,5 +13,11 @@ export interface GatewayEnv {
     requestedModel: string;
     /** Who is calling, once authenticated. */
     principal: Principal;
+    /**
+     * Settles once an admitted request is accounted for (its spend row queued, its limits being
+     * released): streams settle after they end. A runtime that stops between requests (Workers)
+     * keeps the request alive until then, and then writes what it queued.
+     */
+    accounted: Promise<void>;
   };
 }
