@@ -10,7 +10,15 @@ import { build } from "esbuild";
 const root = resolve(import.meta.dirname, "..");
 
 /** Drivers and clients of the region's runtimes; each has a Worker-ready counterpart behind its port. */
-const NODE_ONLY = ["pg", "ioredis", "@electric-sql/pglite", "prom-client", "undici", "@aws-sdk", "@hono/node-server"];
+const NODE_ONLY = [
+  "pg",
+  "ioredis",
+  "@electric-sql/pglite",
+  "prom-client",
+  "undici",
+  "@aws-sdk",
+  "@hono/node-server",
+];
 
 const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
 
@@ -19,7 +27,9 @@ const noNodeBuiltins = {
   setup(build) {
     build.onResolve({ filter: /.*/ }, (args) => {
       if (!builtins.has(args.path) && !args.path.startsWith("node:")) return undefined;
-      return { errors: [{ text: `Node built-in "${args.path}" reached the edge bundle via ${args.importer}` }] };
+      return {
+        errors: [{ text: `Node built-in "${args.path}" reached the edge bundle via ${args.importer}` }],
+      };
     });
   },
 };
@@ -49,7 +59,10 @@ export async function buildEdge(outdir) {
     NODE_ONLY.some((name) => input.includes(`node_modules/${name}/`)),
   );
   if (leaked.length > 0) throw new Error(`Node-only packages reached the edge bundle: ${leaked.join(", ")}`);
-  return Object.entries(metafile.outputs).map(([file, output]) => ({ file: resolve(root, file), bytes: output.bytes }));
+  return Object.entries(metafile.outputs).map(([file, output]) => ({
+    file: resolve(root, file),
+    bytes: output.bytes,
+  }));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -48,7 +48,8 @@ export function regionRoutes(regionUrl: string | undefined, fetcher: typeof fetc
     });
   }
   app.all("/metrics", function metricsAtRegion(c) {
-    const where = regionUrl === undefined ? "the region's /metrics" : new URL("/metrics", regionUrl).toString();
+    const where =
+      regionUrl === undefined ? "the region's /metrics" : new URL("/metrics", regionUrl).toString();
     throw servedByRegion(
       `${c.req.method} ${c.req.path}: the edge writes its metrics to Workers Analytics Engine; Prometheus metrics are served at ${where}`,
     );

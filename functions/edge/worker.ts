@@ -19,7 +19,11 @@ const METRICS_BINDING = "ROUTEIQ_METRICS";
 type Bindings = Readonly<Record<string, unknown>>;
 
 interface Isolate {
-  readonly fetch: (request: Request, bindings: Bindings, ctx: ExecutionContext) => Response | Promise<Response>;
+  readonly fetch: (
+    request: Request,
+    bindings: Bindings,
+    ctx: ExecutionContext,
+  ) => Response | Promise<Response>;
   readonly revisions: RevisionPoll;
 }
 
@@ -34,7 +38,10 @@ async function startIsolate(bindings: Bindings): Promise<Isolate> {
   const env = stringBindings(bindings);
   const edgeEnv = parseEdgeEnv(env);
   const { lockName } = parseElectionSettings(env);
-  const holder = new ConfigHolder(loadConfig(deployConfig, env, "config/deploy.yaml").config, "bundled config");
+  const holder = new ConfigHolder(
+    loadConfig(deployConfig, env, "config/deploy.yaml").config,
+    "bundled config",
+  );
   const pollSeconds = edgeEnv.ROUTEIQ_CONFIG_REVISION_POLL_SECONDS;
   const dataset = bindings[METRICS_BINDING] as DataPointSink | undefined;
   const { deps, flush } = buildEdgeDeps({
@@ -54,9 +61,11 @@ async function startIsolate(bindings: Bindings): Promise<Isolate> {
   });
   const follower = new RevisionFollower({ sql: deps.sql, holder, lockName, env, logger });
   // The first request already gets the newest published revision, not the bundled file.
-  await follower.check().catch((error: unknown) =>
-    logger.warn("config revision check failed; serving the bundled config", { error: String(error) }),
-  );
+  await follower
+    .check()
+    .catch((error: unknown) =>
+      logger.warn("config revision check failed; serving the bundled config", { error: String(error) }),
+    );
   const revisions = revisionPoll({
     check: () => follower.check(),
     intervalMs: pollSeconds * 1000,
@@ -80,7 +89,8 @@ function started(bindings: Bindings): Promise<Isolate> {
 }
 
 function cannotStart(error: unknown): Response {
-  if (error instanceof ConfigError) logger.error("edge cannot start: invalid config", { problems: error.problems });
+  if (error instanceof ConfigError)
+    logger.error("edge cannot start: invalid config", { problems: error.problems });
   else logger.error("edge cannot start", { error: error instanceof Error ? error.message : String(error) });
   // The details are in the Worker's logs; a client learns only that the gateway is not serving.
   return Response.json(

@@ -11,7 +11,9 @@ export interface CompatibilitySettings {
 const ROOT = resolve(import.meta.dirname, "../..");
 
 /** Reads the two compatibility settings from wrangler.toml (their only lines of that name). */
-export async function compatibilityOf(wranglerToml = join(ROOT, "wrangler.toml")): Promise<CompatibilitySettings> {
+export async function compatibilityOf(
+  wranglerToml = join(ROOT, "wrangler.toml"),
+): Promise<CompatibilitySettings> {
   const text = await readFile(wranglerToml, "utf8");
   const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(text)?.[1];
   const flags = /^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(text)?.[1];

@@ -54,7 +54,8 @@ export function analyticsEngineMetrics(dataset: DataPointSink | undefined, logge
       write("usage", u.modelGroup, [u.modelGroup, u.deployment], [u.inputTokens, u.outputTokens, u.cost]),
     retry: (group, deployment) => write("retry", group, [group, deployment], [1]),
     fallback: (from, to) => write("fallback", from, [from, to], [1]),
-    cooldown: (group, deployment, cooling) => write("cooldown", group, [group, deployment], [cooling ? 1 : 0]),
+    cooldown: (group, deployment, cooling) =>
+      write("cooldown", group, [group, deployment], [cooling ? 1 : 0]),
     storeFailure(store, operation) {
       logger.warn("shared store failed; served without it", { store, operation });
       write("store_failure", "", [store, operation], [1]);
