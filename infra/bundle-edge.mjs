@@ -34,11 +34,14 @@ const noNodeBuiltins = {
   },
 };
 
-/** Builds the edge bundle into `outdir`; resolves to the output files' paths and sizes. */
-export async function buildEdge(outdir) {
+/**
+ * Builds the edge bundle into `outdir`; resolves to the output files' paths and sizes. `entry`
+ * (default functions/edge/worker.ts) lets a test check what the build refuses.
+ */
+export async function buildEdge(outdir, entry = "functions/edge/worker.ts") {
   const { metafile } = await build({
     absWorkingDir: root,
-    entryPoints: { worker: "functions/edge/worker.ts" },
+    entryPoints: { worker: entry },
     outdir,
     bundle: true,
     format: "esm",

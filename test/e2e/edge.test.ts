@@ -103,9 +103,15 @@ async function chat(
 
 const hashOf = (key: string) => createHash("sha256").update(key).digest("hex");
 
-async function spendRows(key: string): Promise<{ status: number; spend: number }[]> {
-  const { rows } = await sql.query<{ status: number; spend: number }>(
-    "SELECT status, spend FROM routeiq_spend_logs WHERE key_hash = $1 ORDER BY started_at",
+interface SpendRow {
+  readonly status: number;
+  readonly prompt_tokens: number;
+  readonly completion_tokens: number;
+}
+
+async function spendRows(key: string): Promise<SpendRow[]> {
+  const { rows } = await sql.query<SpendRow>(
+    "SELECT status, prompt_tokens, completion_tokens FROM routeiq_spend_logs WHERE key_hash = $1 ORDER BY started_at",
     [hashOf(key)],
   );
   return rows;
