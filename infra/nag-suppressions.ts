@@ -32,17 +32,6 @@ export function applyNagSuppressions({
   );
 
   acknowledge(
-    // The generated secret; `database.secret` is its attachment to the instance.
-    data.database.instance.node.findChild("Secret"),
-    "AwsSolutions-SMG4",
-    "Rotation would break pooled connections and ECS tasks holding the old password; rotate on a planned redeploy.",
-  );
-  acknowledge(
-    data.redis.authSecret,
-    "AwsSolutions-SMG4",
-    "An ElastiCache AUTH token rotates through ModifyReplicationGroup (ROTATE then SET), which a secret rotation cannot drive.",
-  );
-  acknowledge(
     data.masterKeySecret,
     "AwsSolutions-SMG4",
     "The master key is given to operators; rotating it silently would lock them out.",
@@ -52,16 +41,32 @@ export function applyNagSuppressions({
     "AwsSolutions-SMG4",
     "Provider API keys are issued and rotated by each provider; operators write the new key with put-secret-value.",
   );
-  acknowledge(
-    data.database.instance,
-    "AwsSolutions-RDS11",
-    "A non-default port is obscurity; only the gateway, sync and migration security groups can reach it.",
-  );
-  acknowledge(
-    data.redis.replicationGroup,
-    "AwsSolutions-AEC5",
-    "A non-default port is obscurity; only the gateway and sync security groups can reach it.",
-  );
+  // RDS and ElastiCache exist unless the stores are external (`state=external`).
+  if (data.database !== undefined) {
+    acknowledge(
+      // The generated secret; `database.secret` is its attachment to the instance.
+      data.database.instance.node.findChild("Secret"),
+      "AwsSolutions-SMG4",
+      "Rotation would break pooled connections and ECS tasks holding the old password; rotate on a planned redeploy.",
+    );
+    acknowledge(
+      data.database.instance,
+      "AwsSolutions-RDS11",
+      "A non-default port is obscurity; only the gateway, sync and migration security groups can reach it.",
+    );
+  }
+  if (data.redis !== undefined) {
+    acknowledge(
+      data.redis.authSecret,
+      "AwsSolutions-SMG4",
+      "An ElastiCache AUTH token rotates through ModifyReplicationGroup (ROTATE then SET), which a secret rotation cannot drive.",
+    );
+    acknowledge(
+      data.redis.replicationGroup,
+      "AwsSolutions-AEC5",
+      "A non-default port is obscurity; only the gateway and sync security groups can reach it.",
+    );
+  }
   // rds cloudwatchLogsRetention creates CDK's LogRetention singleton Lambda.
   const logRetention = data.node.children.find((child) => child.node.id.startsWith("LogRetention"));
   if (logRetention !== undefined) {

@@ -7,6 +7,29 @@ import { DataStack } from "./stacks/data-stack";
 import { GatewayStack } from "./stacks/gateway-stack";
 import { NetworkStack } from "./stacks/network-stack";
 
+/** Where compute finds PostgreSQL and Redis: the data stack's RDS and ElastiCache, or the external URLs. */
+function storesOf(data: DataStack): StatefulResources["state"] {
+  if (data.external !== undefined) {
+    return {
+      kind: "external",
+      databaseUrlSecret: data.external.databaseUrlSecret,
+      redisUrlSecret: data.external.redisUrlSecret,
+    };
+  }
+  if (data.database === undefined || data.redis === undefined)
+    throw new Error("the data stack has no stores");
+  return {
+    kind: "managed",
+    databaseSecret: data.database.secret,
+    databaseHost: data.database.instance.dbInstanceEndpointAddress,
+    databasePort: data.database.instance.dbInstanceEndpointPort,
+    databaseName: DATABASE_NAME,
+    redisHost: data.redis.host,
+    redisPort: data.redis.port,
+    redisAuthSecret: data.redis.authSecret,
+  };
+}
+
 export interface RouteIqStacks {
   readonly network: NetworkStack;
   readonly data: DataStack;
@@ -35,15 +58,16 @@ export function addRouteIq(app: App): RouteIqStacks {
     redisNodeType: settings.redisNodeType,
     redisNodes: settings.redisNodes,
     configBucketName: settings.configBucketName,
+    externalState:
+      settings.state === "external"
+        ? {
+            databaseUrlSecretArn: settings.databaseUrlSecretArn as string,
+            redisUrlSecretArn: settings.redisUrlSecretArn as string,
+          }
+        : undefined,
   });
   const stores: StatefulResources = {
-    databaseSecret: data.database.secret,
-    databaseHost: data.database.instance.dbInstanceEndpointAddress,
-    databasePort: data.database.instance.dbInstanceEndpointPort,
-    databaseName: DATABASE_NAME,
-    redisHost: data.redis.host,
-    redisPort: data.redis.port,
-    redisAuthSecret: data.redis.authSecret,
+    state: storesOf(data),
     masterKeySecret: data.masterKeySecret,
     providerKeysSecret: data.providerKeysSecret,
     bucket: data.config.bucket,

@@ -2,8 +2,9 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import type * as s3 from "aws-cdk-lib/aws-s3";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 
-/** What compute needs from the data stack: where the stores are and which secrets open them. */
-export interface StatefulResources {
+/** RDS and ElastiCache in the VPC (the default). */
+export interface ManagedStores {
+  readonly kind: "managed";
   /** RDS JSON secret (username, password, host, port, dbname). */
   readonly databaseSecret: secretsmanager.ISecret;
   readonly databaseHost: string;
@@ -13,6 +14,18 @@ export interface StatefulResources {
   readonly redisPort: string;
   /** Plain-string AUTH token. */
   readonly redisAuthSecret: secretsmanager.ISecret;
+}
+
+/** PostgreSQL and Redis outside AWS, shared with the edge (`-c state=external`): a URL secret each. */
+export interface ExternalStores {
+  readonly kind: "external";
+  readonly databaseUrlSecret: secretsmanager.ISecret;
+  readonly redisUrlSecret: secretsmanager.ISecret;
+}
+
+/** What compute needs from the data stack: where the stores are and which secrets open them. */
+export interface StatefulResources {
+  readonly state: ManagedStores | ExternalStores;
   /** Plain-string master key. */
   readonly masterKeySecret: secretsmanager.ISecret;
   /** JSON object of variable name → value: the provider API keys configs reference (os.environ/NAME). */
@@ -31,16 +44,37 @@ const LAMBDA_CA_BUNDLE = "/var/runtime/ca-cert.pem";
 
 /** Where PostgreSQL and Redis are, for every process that opens them (no secrets here). */
 export function storeEnvironment(stores: StatefulResources): Record<string, string> {
+  // Migrations run once per deploy (the migration trigger), never in every replica at start.
+  const once = { LITELLM_RUN_DB_MIGRATIONS: "false" };
+  const { state } = stores;
+  // External stores' URLs (secrets) say everything, TLS included.
+  if (state.kind === "external") return once;
   return {
-    DATABASE_HOST: stores.databaseHost,
-    DATABASE_PORT: stores.databasePort,
-    DATABASE_NAME: stores.databaseName,
-    REDIS_HOST: stores.redisHost,
-    REDIS_PORT: stores.redisPort,
+    DATABASE_HOST: state.databaseHost,
+    DATABASE_PORT: state.databasePort,
+    DATABASE_NAME: state.databaseName,
+    REDIS_HOST: state.redisHost,
+    REDIS_PORT: state.redisPort,
     REDIS_TLS: "true",
-    // Migrations run once per deploy (the migration trigger), never in every replica at start.
-    LITELLM_RUN_DB_MIGRATIONS: "false",
+    ...once,
   };
+}
+
+/** The secrets that open PostgreSQL and Redis, by the variable each process resolves them from. */
+function storeSecrets(stores: StatefulResources): {
+  database: [string, secretsmanager.ISecret];
+  redis: [string, secretsmanager.ISecret];
+} {
+  const { state } = stores;
+  return state.kind === "external"
+    ? {
+        database: ["DATABASE_URL_SECRET_ARN", state.databaseUrlSecret],
+        redis: ["REDIS_URL_SECRET_ARN", state.redisUrlSecret],
+      }
+    : {
+        database: ["DATABASE_SECRET_ARN", state.databaseSecret],
+        redis: ["REDIS_PASSWORD_SECRET_ARN", state.redisAuthSecret],
+      };
 }
 
 /** Where the config and routing model live, and the spec's leader-election defaults. */
@@ -83,9 +117,10 @@ export type StoreClient = keyof typeof ACCESS;
  */
 export function secretEnvironment(stores: StatefulResources, client: StoreClient): Record<string, string> {
   const access = ACCESS[client];
+  const { database, redis } = storeSecrets(stores);
   return {
-    DATABASE_SECRET_ARN: stores.databaseSecret.secretArn,
-    ...(access.redis ? { REDIS_PASSWORD_SECRET_ARN: stores.redisAuthSecret.secretArn } : {}),
+    [database[0]]: database[1].secretArn,
+    ...(access.redis ? { [redis[0]]: redis[1].secretArn } : {}),
     ...(access.masterKey ? { LITELLM_MASTER_KEY_SECRET_ARN: stores.masterKeySecret.secretArn } : {}),
     ...(access.providerKeys ? { ROUTEIQ_ENV_SECRET_ARN: stores.providerKeysSecret.secretArn } : {}),
   };
@@ -106,8 +141,9 @@ export function grantStoreAccess(
   client: StoreClient,
 ): void {
   const access = ACCESS[client];
-  if (access.database) stores.databaseSecret.grantRead(grantee);
-  if (access.redis) stores.redisAuthSecret.grantRead(grantee);
+  const { database, redis } = storeSecrets(stores);
+  if (access.database) database[1].grantRead(grantee);
+  if (access.redis) redis[1].grantRead(grantee);
   if (access.masterKey) stores.masterKeySecret.grantRead(grantee);
   if (access.providerKeys) stores.providerKeysSecret.grantRead(grantee);
   if (access.bucket) grantObjectReads(stores, grantee);
