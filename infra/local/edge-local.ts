@@ -28,6 +28,8 @@ export async function startEdgeStack(options: {
   /** More variables and secrets (LITELLM_MASTER_KEY, provider keys, ROUTEIQ_REGION_URL, ...). */
   readonly bindings?: Readonly<Record<string, string>>;
   readonly port?: number;
+  /** What the Worker writes; default: this process's stdout and stderr. */
+  readonly onOutput?: (text: string) => void;
 }): Promise<EdgeStack> {
   const database = new URL(options.databaseUrl);
   const relay = await startPgWsRelay({ host: database.hostname, port: Number(database.port || 5432) });
@@ -36,6 +38,7 @@ export async function startEdgeStack(options: {
     const worker = await startEdgeWorker({
       bundleDir: options.bundleDir,
       port: options.port,
+      onOutput: options.onOutput,
       bindings: {
         DATABASE_URL: options.databaseUrl,
         UPSTASH_REDIS_REST_URL: bridge.url,

@@ -1,5 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
+import type { Readable } from "node:stream";
 import { Miniflare } from "miniflare";
 
 /** What wrangler.toml deploys with, so local runs and tests behave as the deployed Worker. */
@@ -48,7 +49,10 @@ export async function startEdgeWorker(options: {
   readonly bundleDir: string;
   readonly bindings: Readonly<Record<string, string>>;
   readonly port?: number;
+  /** Receives what the Worker writes (its JSON log lines); default: this process's stdout and stderr. */
+  readonly onOutput?: (text: string) => void;
 }): Promise<EdgeWorker> {
+  const { onOutput } = options;
   const modules = await modulesIn(options.bundleDir);
   const main = "worker.mjs";
   const miniflare = new Miniflare({
@@ -62,6 +66,14 @@ export async function startEdgeWorker(options: {
     analyticsEngineDatasets: { ROUTEIQ_METRICS: { dataset: "routeiq_edge" } },
     host: "127.0.0.1",
     port: options.port ?? 0,
+    ...(onOutput === undefined
+      ? {}
+      : {
+          handleRuntimeStdio(stdout: Readable, stderr: Readable) {
+            for (const stream of [stdout, stderr])
+              stream.on("data", (chunk: Buffer) => onOutput(String(chunk)));
+          },
+        }),
   });
   const url = (await miniflare.ready).toString().replace(/\/$/, "");
   return { url, miniflare, close: () => miniflare.dispose() };

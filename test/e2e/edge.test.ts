@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { stringify } from "yaml";
 import { EDGE_KEY_TTL_MS } from "../../functions/edge/deps";
 import { syncOnce } from "../../functions/sync/run-once";
@@ -41,6 +41,8 @@ let region: Gateway;
 let edge: EdgeStack;
 /** The edge as the test helpers address a gateway. */
 let edgeGateway: Gateway;
+/** What the Worker logged: an error line fails the test that caused it. */
+let output = "";
 
 const configWith = (...extra: Record<string, unknown>[]) => ({
   general_settings: { master_key: MASTER_KEY },
@@ -142,6 +144,9 @@ beforeAll(async () => {
       ROUTEIQ_REGION_URL: region.url,
       ROUTEIQ_CONFIG_REVISION_POLL_SECONDS: String(POLL_SECONDS),
     },
+    onOutput: (text) => {
+      output += text;
+    },
   });
   edgeGateway = { ...region, url: edge.url };
 }, 60_000);
@@ -155,6 +160,12 @@ afterAll(async () => {
   await upstream?.close();
   if (bundleDir !== undefined) await rm(bundleDir, { recursive: true, force: true });
   vi.unstubAllEnvs();
+});
+
+afterEach(() => {
+  const errors = output.split("\n").filter((line) => line.includes('"level":"error"'));
+  output = "";
+  expect(errors).toEqual([]);
 });
 
 describe("the edge beside the region", () => {
