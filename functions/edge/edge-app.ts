@@ -17,24 +17,29 @@ const FLUSH_BUDGET_MS = 20_000;
  * Keeps each request's isolate alive, after its answer (streams: after they end), until what it
  * queued is written: its spend row, its limit release, its router counts, its cache store. A
  * Worker may be evicted at any moment once no request or `waitUntil` holds it, so nothing is left
- * for a later request or a timer to write.
+ * for a later request or a timer to write. Held from the request's start: a client that leaves
+ * early would otherwise cancel what the request started, lookups other requests share included.
  */
 export const settleAfterAnswer = (
   flush: (timeoutMs: number) => Promise<number>,
   onLeft: (count: number) => void,
 ): MiddlewareHandler<GatewayEnv> =>
   async function settleAfterAnswer(c, next) {
+    let handled = () => {};
+    const answered = new Promise<void>((resolve) => {
+      handled = resolve;
+    });
+    c.executionCtx.waitUntil(
+      answered.then(async () => {
+        await c.get("accounted");
+        const left = await flush(FLUSH_BUDGET_MS);
+        if (left > 0) onLeft(left);
+      }),
+    );
     try {
       await next();
     } finally {
-      const accounted: Promise<void> | undefined = c.get("accounted");
-      c.executionCtx.waitUntil(
-        (async () => {
-          await accounted;
-          const left = await flush(FLUSH_BUDGET_MS);
-          if (left > 0) onLeft(left);
-        })(),
-      );
+      handled();
     }
   };
 
