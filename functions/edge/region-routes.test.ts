@@ -46,6 +46,16 @@ describe("regionRoutes", () => {
     expect(sent.map((r) => new URL(r.url).pathname)).toContain("/llmrouter/config/sync/status");
   });
 
+  it("never lets the request's path choose another host", async () => {
+    const { app, sent } = edgeWith("https://region.example.com");
+    await app.request("https://edge.example.com/key//evil.example/x", { method: "POST", body: "{}" });
+    await app.request(new Request("https://edge.example.com/key/..%2F..%2F@evil.example/x"));
+    expect(sent.map((request) => new URL(request.url).host)).toEqual([
+      "region.example.com",
+      "region.example.com",
+    ]);
+  });
+
   it("without a region URL refuses them with 404, saying where they are served", async () => {
     const { app, sent } = edgeWith(undefined);
     const response = await app.request("/team/new", { method: "POST", body: "{}" });

@@ -18,7 +18,9 @@ async function forward(c: Context<GatewayEnv>, regionUrl: string, fetcher: typeo
   const headers = new Headers(c.req.raw.headers);
   for (const name of HOP_HEADERS) headers.delete(name);
   const hasBody = c.req.method !== "GET" && c.req.method !== "HEAD";
-  const answer = await fetcher(new URL(`${incoming.pathname}${incoming.search}`, regionUrl), {
+  // Appended as text, never resolved: a path such as `//elsewhere/key/x` must not pick the host.
+  const target = `${regionUrl.replace(/\/+$/, "")}${incoming.pathname}${incoming.search}`;
+  const answer = await fetcher(target, {
     method: c.req.method,
     headers,
     body: hasBody ? c.req.raw.body : undefined,
