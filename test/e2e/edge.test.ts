@@ -56,9 +56,13 @@ const configWith = (...extra: Record<string, unknown>[]) => ({
       litellm_params: { model: "mock/priced", mock_response: "a reply of a known length" },
       model_info: { input_cost_per_token: INPUT_COST, output_cost_per_token: OUTPUT_COST },
     },
+    {
+      model_name: "flaky",
+      litellm_params: { model: "openai/gpt-flaky", api_base: `${upstream.url}/v1`, api_key: "sk-up" },
+    },
     ...extra,
   ],
-  router_settings: { num_retries: 0 },
+  router_settings: { num_retries: 0, fallbacks: [{ flaky: ["priced"] }] },
   litellm_settings: { cache: true },
 });
 
@@ -204,6 +208,18 @@ describe("the edge beside the region", () => {
     // Written under waitUntil after each answer: no later request or timer is needed.
     await waitFor("four spend rows", async () => (await spendRows(key)).length === 4, 5_000);
     expect((await spendRows(key)).map((row) => row.status)).toEqual([200, 200, 200, 200]);
+  });
+
+  it("keeps a key to its models, and falls back when a deployment fails, as the region does", async () => {
+    const key = await generateKey(region, { models: ["priced", "flaky"] });
+    const refused = await chat(edge.url, key, { model: "chat" });
+    expect([refused.status, refused.code]).toEqual([403, "model_not_allowed"]);
+    const calls = upstream.requests.length;
+    upstream.setBehaviour({ failNext: 1, failStatus: 500 });
+    const answer = await chat(edge.url, key, { model: "flaky" }, true);
+    expect(answer.status).toBe(200);
+    expect(answer.body.choices[0].message.content).toBe("a reply of a known length");
+    expect(upstream.requests.length).toBe(calls + 1);
   });
 
   it("counts one rpm limit across edge and region", async () => {
