@@ -5,6 +5,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../infra/local/ports";
 import { formatColdStarts, measureLambdaColdStarts } from "./cold-start";
+import { edgeBundleSize, formatEdgeBundle, measureEdgeStartup, publishConfig } from "./edge";
 import { type LoadRequest, type LoadResult, runLoad, stopLoad } from "./load";
 import { BENCH_REDIS_URL, createBenchSchema, createLimitedKey } from "./shared-state";
 
@@ -12,7 +13,9 @@ import { BENCH_REDIS_URL, createBenchSchema, createLimitedKey } from "./shared-s
  * `npm run bench`: direct upstream vs a bare undici keep-alive proxy vs the gateway, each in its
  * own process, loaded by autocannon from this one. Knobs (seconds / counts):
  * BENCH_DURATION=10, BENCH_CONNECTIONS=50, BENCH_WARMUP=2, BENCH_LATENCY_DURATION=5, BENCH_COLD_STARTS=5
- * (fresh processes per Lambda bundle, see cold-start.ts).
+ * (fresh processes per Lambda bundle, see cold-start.ts), BENCH_EDGE_STARTS=3 (fresh workerd runs of
+ * the edge bundle, see edge.ts). The edge (workerd, on the same PostgreSQL and Redis as the
+ * shared-state gateway) is measured at one connection only: locally it is one workerd process.
  */
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 // One directory per run: two runs at once must not share a config or an embedded database.
@@ -274,8 +277,25 @@ async function main(): Promise<void> {
   await waitFor("gateway", async () => (await fetch(`${gatewayUrl}/_health/ready`)).ok, 60_000);
   await checkAnswers("gateway", viaGateway);
   await waitFor("shared-state gateway", async () => (await fetch(`${sharedUrl}/_health/ready`)).ok, 60_000);
-  const viaVirtualKey = requestFor(sharedUrl, await createLimitedKey(sharedUrl, MASTER_KEY));
+  const virtualKey = await createLimitedKey(sharedUrl, MASTER_KEY);
+  const viaVirtualKey = requestFor(sharedUrl, virtualKey);
   await checkAnswers("gateway (virtual key)", viaVirtualKey);
+
+  // The edge on the same schema and Redis, serving the config as the sync worker would publish it.
+  await publishConfig(schema.url, readFileSync(configPath, "utf8"));
+  const edgePort = await freePort();
+  const edgeUrl = `http://127.0.0.1:${edgePort}`;
+  startChild("edge", ["--import", "tsx", "infra/local/edge-local.ts"], {
+    DATABASE_URL: schema.url,
+    REDIS_URL: BENCH_REDIS_URL,
+    EDGE_PORT: String(edgePort),
+    LITELLM_MASTER_KEY: MASTER_KEY,
+  });
+  await waitFor("edge", async () => (await fetch(`${edgeUrl}/_health/ready`)).ok, 60_000);
+  const viaEdge = requestFor(edgeUrl, MASTER_KEY);
+  const viaEdgeVirtualKey = requestFor(edgeUrl, virtualKey);
+  await checkAnswers("edge", viaEdge);
+  await checkAnswers("edge (virtual key)", viaEdgeVirtualKey);
 
   const { duration, connections, latencyDuration } = settings;
   console.log(`\nthroughput (${connections} connections, ${duration}s each):`);
@@ -307,6 +327,16 @@ async function main(): Promise<void> {
     ["direct upstream", await measure("direct upstream", direct, 1, latencyDuration)],
     ["bare proxy", await measure("bare proxy", proxy, 1, latencyDuration)],
     ["gateway", await measure("gateway", viaGateway, 1, latencyDuration)],
+    ["edge (workerd)", await measure("edge (workerd), master key", viaEdge, 1, latencyDuration)],
+    [
+      "edge, virtual key",
+      await measure(
+        "edge, virtual key (limits via Upstash REST, spend via Neon WS)",
+        viaEdgeVirtualKey,
+        1,
+        latencyDuration,
+      ),
+    ],
   ];
   const gatewayPeakRssMb = peakRssMb(gateway.proc.pid);
 
@@ -318,10 +348,11 @@ async function main(): Promise<void> {
   // The spend log is written off the request path; give it a moment, then check nothing was lost.
   await new Promise((r) => setTimeout(r, 3_000));
   const spendRows = await schema.countSpendRows();
-  await schema.drop();
   const [, directSingle] = single[0] as [string, LoadResult];
   const [, proxySingle] = single[1] as [string, LoadResult];
   const [, gatewaySingle] = single[2] as [string, LoadResult];
+  const [, edgeSingle] = single[3] as [string, LoadResult];
+  const [, edgeVirtualKeySingle] = single[4] as [string, LoadResult];
   const ratios = {
     gatewayVsBareProxyThroughput: gatewayLoaded.rps / proxyLoaded.rps,
     gatewayVsDirectThroughput: gatewayLoaded.rps / directLoaded.rps,
@@ -332,6 +363,8 @@ async function main(): Promise<void> {
     addedP50FineMs: gatewaySingle.fineLatencyMs.p50 - directSingle.fineLatencyMs.p50,
     addedMeanMs: gatewaySingle.fineLatencyMs.mean - directSingle.fineLatencyMs.mean,
     bareProxyAddedP50FineMs: proxySingle.fineLatencyMs.p50 - directSingle.fineLatencyMs.p50,
+    edgeAddedP50FineMs: edgeSingle.fineLatencyMs.p50 - directSingle.fineLatencyMs.p50,
+    edgeVirtualKeyAddedP50FineMs: edgeVirtualKeySingle.fineLatencyMs.p50 - directSingle.fineLatencyMs.p50,
   };
   const goals = {
     throughput: ratios.gatewayVsBareProxyThroughput >= 0.5,
@@ -348,12 +381,16 @@ async function main(): Promise<void> {
   console.log(`gateway on Postgres+Redis / bare  ${fmt(ratios.haStoresVsBareProxyThroughput)}x (master key)`);
   console.log(`virtual key / bare proxy          ${fmt(ratios.virtualKeyVsBareProxyThroughput)}x`);
   console.log(
-    `spend-log rows written            ${spendRows} (both Postgres runs, warm-ups and check requests included)`,
+    `spend-log rows written            ${spendRows} (the Postgres runs and the edge's, warm-ups and check requests included)`,
   );
   console.log(
     `added p50 at 1 connection         ${fmt(ratios.addedP50FineMs, 3)} ms (autocannon integer p50: ${ratios.addedP50Ms} ms; mean: ${fmt(ratios.addedMeanMs, 3)} ms)`,
   );
   console.log(`bare proxy added p50 (reference)  ${fmt(ratios.bareProxyAddedP50FineMs, 3)} ms`);
+  console.log(`edge added p50 at 1 connection    ${fmt(ratios.edgeAddedP50FineMs, 3)} ms (master key)`);
+  console.log(
+    `edge added p50, virtual key       ${fmt(ratios.edgeVirtualKeyAddedP50FineMs, 3)} ms (loopback bridges; over the internet add Upstash's round trips)`,
+  );
   console.log(`gateway peak RSS (VmHWM)          ${fmt(gatewayPeakRssMb, 1)} MB`);
   console.log("\ngoals (informational):");
   console.log(
@@ -370,6 +407,18 @@ async function main(): Promise<void> {
   const lambdaColdStarts = await measureLambdaColdStarts(join(root, "dist"), coldStartRuns);
   console.log(`\n${formatColdStarts(lambdaColdStarts, coldStartRuns)}`);
 
+  const edgeStarts = Math.round(envNumber("BENCH_EDGE_STARTS", 3));
+  const edgeBundle = await edgeBundleSize(join(root, "dist", "edge"));
+  const edgeStartup = await measureEdgeStartup({
+    bundleDir: join(root, "dist", "edge"),
+    databaseUrl: schema.url,
+    redisUrl: BENCH_REDIS_URL,
+    masterKey: MASTER_KEY,
+    runs: edgeStarts,
+  });
+  console.log(`\n${formatEdgeBundle(edgeBundle, edgeStartup, edgeStarts)}`);
+  await schema.drop();
+
   const resultsPath = join(workDir, "latest.json");
   writeFileSync(
     resultsPath,
@@ -385,6 +434,8 @@ async function main(): Promise<void> {
         spendRows,
         goals,
         lambdaColdStarts,
+        edgeBundle,
+        edgeStartup,
       },
       null,
       2,

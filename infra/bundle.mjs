@@ -1,12 +1,14 @@
 // Bundles each deployable entry point into one self-contained ES module: the Node entries as
 // <outdir>/*.mjs (with PGlite's files beside them), the Lambda functions as asset dirs
-// <outdir>/lambda/<name>/ whose handler is `index.handler`. `--outdir DIR` (default dist) lets
-// tests build into a temp dir without racing each other.
+// <outdir>/lambda/<name>/ whose handler is `index.handler`, the Worker as <outdir>/edge (see
+// bundle-edge.mjs). `--outdir DIR` (default dist) lets tests build into a temp dir without racing
+// each other.
 import { copyFile, mkdir } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
+import { buildEdge } from "./bundle-edge.mjs";
 
 const root = resolve(import.meta.dirname, "..");
 const { values } = parseArgs({ options: { outdir: { type: "string", default: "dist" } } });
@@ -107,4 +109,4 @@ const gatewayConfig = (async () => {
   );
 })();
 
-await Promise.all([nodeBuilds, ...lambdaBuilds, gatewayConfig]);
+await Promise.all([nodeBuilds, ...lambdaBuilds, gatewayConfig, buildEdge(join(outdir, "edge"))]);

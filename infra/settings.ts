@@ -73,6 +73,15 @@ const settingsSchema = z.object({
   /** At least two tasks, spread across AZs, so one can fail or be replaced without an outage. */
   fargateMinTasks: count(2).default(2),
   fargateMaxTasks: count(2).default(10),
+  /**
+   * `managed`: RDS and ElastiCache in the VPC. `external`: PostgreSQL and Redis outside AWS (Neon
+   * and Upstash), shared with the edge on Workers; their URLs come from the two secrets below.
+   */
+  state: z.enum(["managed", "external"]).default("managed"),
+  /** With `state=external`: ARN of the secret holding the PostgreSQL URL. */
+  databaseUrlSecretArn: optionalString,
+  /** With `state=external`: ARN of the secret holding the Redis URL (`rediss://...`). */
+  redisUrlSecretArn: optionalString,
 });
 
 export type DeploymentSettings = z.infer<typeof settingsSchema>;
@@ -90,6 +99,15 @@ export function readSettings(app: App): DeploymentSettings {
   const settings = result.data;
   if (settings.availabilityZones !== undefined && settings.availabilityZones.length < 2) {
     throw new Error("invalid CDK context:\n  - availabilityZones: at least two, for Multi-AZ");
+  }
+  if (settings.state === "external") {
+    const missing = (["databaseUrlSecretArn", "redisUrlSecretArn"] as const).filter(
+      (key) => settings[key] === undefined,
+    );
+    if (missing.length > 0)
+      throw new Error(
+        `invalid CDK context:\n  - ${missing.map((key) => `${key}: required with state=external`).join("\n  - ")}`,
+      );
   }
   if (settings.fargateMaxTasks < settings.fargateMinTasks) {
     throw new Error("invalid CDK context:\n  - fargateMaxTasks: must be at least fargateMinTasks");

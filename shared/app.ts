@@ -17,7 +17,8 @@ import { openAIRoutes } from "./routes/openai-routes";
 import { syncStatusRoute } from "./routes/sync-status-route";
 
 const API_PREFIXES = ["/v1", ""] as const;
-const MANAGEMENT_PATHS = ["/key/*", "/team/*", "/user/*", "/spend/*", "/global/*"] as const;
+/** The management API, behind the master key; the edge forwards these to the region. */
+export const MANAGEMENT_PATHS = ["/key/*", "/team/*", "/user/*", "/spend/*", "/global/*"] as const;
 const API_PATHS = ["/chat/completions", "/completions", "/embeddings", "/models", "/messages"] as const;
 
 /** The gateway as one Hono app, built from explicit dependencies; every runtime serves this. */

@@ -180,7 +180,10 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
     const body = observeStream(cache.tapStream(result.body), {
       includeUsage: call.request.stream_options?.include_usage === true,
       onFirstChunk: () => deps.metrics.timeToFirstToken(d.modelGroup, d.id, Date.now() - started),
-      onEnd: ({ usage, outcome, delivered }) => {
+      onEnd: ({ usage, outcome: seen, delivered }) => {
+        // Workers end the upstream read first when the client leaves, which looks like an upstream
+        // failure; it is a cancellation, which must neither cool the deployment down nor log 502.
+        const outcome = seen === "failed" && c.req.raw.signal.aborted ? "cancelled" : seen;
         // A stream that ended before the upstream reported usage is charged for the prompt and
         // what was delivered, counted with a tokenizer.
         const counted =

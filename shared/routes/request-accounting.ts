@@ -35,6 +35,13 @@ export async function openAccounting(
   const started = new Date();
   const virtual = principal?.kind === "virtual_key" ? principal : undefined;
   const admission = virtual ? await deps.limiter.admit(virtual.context.subjects, reservation) : NO_ADMISSION;
+  let accounted = () => {};
+  c.set(
+    "accounted",
+    new Promise<void>((resolve) => {
+      accounted = resolve;
+    }),
+  );
   let done = false;
   const log = (status: number, d: Deployment | undefined, usage: Usage | undefined, cacheHit: boolean) => {
     if (done) return;
@@ -61,6 +68,7 @@ export async function openAccounting(
       endedAt: new Date(),
       metadata: { request_id: c.get("requestId") },
     });
+    accounted();
   };
   return {
     succeeded: (d, usage) => log(200, d, usage, false),

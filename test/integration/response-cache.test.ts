@@ -7,9 +7,11 @@ import { type CacheLookup, type CacheRequest, ResponseCache } from "../../shared
 import { type CacheSettings, parseCacheSettings } from "../../shared/cache/settings";
 import { SSE_DONE } from "../../shared/openai/sse";
 import { MemoryKv } from "../../shared/store/kv/memory";
+import type { Kv } from "../../shared/store/kv/port";
 import { redisKv } from "../../shared/store/kv/redis";
 import { REDIS_URL, requireRedis } from "../support/replicas";
 import { closedPort } from "../support/routing";
+import { testUpstash } from "../support/upstash";
 
 const usage = { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 };
 const answer = JSON.stringify({
@@ -198,6 +200,28 @@ describe("ResponseCache on Redis", () => {
     if (keys.length > 0) await raw.del(...keys);
     raw.disconnect();
     await kv.close();
+  });
+
+  cases(() => ({ cache: new ResponseCache(kv, { prefix: `${prefix}:${n++}` }) }));
+});
+
+describe("ResponseCache on Upstash", () => {
+  const prefix = `routeiq-test:${randomUUID()}`;
+  const upstash = testUpstash();
+  const raw = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  let kv: Kv;
+  let n = 0;
+
+  beforeAll(async () => {
+    kv = await upstash.open();
+    await raw.connect();
+  });
+
+  afterAll(async () => {
+    const keys = await raw.keys(`${prefix}*`);
+    if (keys.length > 0) await raw.del(...keys);
+    raw.disconnect();
+    await upstash.close();
   });
 
   cases(() => ({ cache: new ResponseCache(kv, { prefix: `${prefix}:${n++}` }) }));

@@ -1,0 +1,103 @@
+import { ResponseCache } from "../../shared/cache/response-cache";
+import type { ConfigHolder } from "../../shared/config/config-holder";
+import type { AppDeps } from "../../shared/deps";
+import { Lifecycle } from "../../shared/http/lifecycle";
+import { sharedKeyCopies } from "../../shared/keys/key-copies";
+import { keyInvalidation } from "../../shared/keys/key-invalidation";
+import { KeyResolver } from "../../shared/keys/key-resolver";
+import { Limiter } from "../../shared/limits/limiter";
+import type { Logger } from "../../shared/logging/logger";
+import type { GatewayMetrics } from "../../shared/metrics/port";
+import { CachedRouterState } from "../../shared/router/cached-state";
+import { KvRouterState } from "../../shared/router/kv-state";
+import { SpendLogWriter } from "../../shared/spend/log-writer";
+import { upstashKv } from "../../shared/store/kv/upstash";
+import { neonSql } from "../../shared/store/sql/neon";
+import type { EdgeEnv } from "./env";
+import { SettlingRouterState } from "./settling-router-state";
+
+export interface EdgeDeps {
+  readonly deps: AppDeps;
+  /**
+   * Writes what finished requests left queued (response cache stores, router counts, limit
+   * releases, spend rows); resolves to the spend rows still unwritten after `timeoutMs`.
+   */
+  flush(timeoutMs: number): Promise<number>;
+}
+
+/**
+ * Chooses every adapter for a Worker isolate: Neon and Upstash, shared with the region. Nothing
+ * here opens a connection or starts a timer: a Worker's sockets and timers belong to one request,
+ * so each query and command makes its own, and queued writes go out in `flush`, which the entry
+ * runs after every request under `ctx.waitUntil`.
+ */
+export function buildEdgeDeps(options: {
+  readonly env: EdgeEnv;
+  readonly holder: ConfigHolder;
+  readonly logger: Logger;
+  readonly metrics: GatewayMetrics;
+  readonly configSyncStatus: () => Readonly<Record<string, unknown>>;
+}): EdgeDeps {
+  const { env, holder, logger, metrics } = options;
+  const config = () => holder.current();
+  const sql = neonSql({ connectionString: env.DATABASE_URL, wsProxy: env.ROUTEIQ_NEON_WS_PROXY });
+  const kv = upstashKv({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN });
+  // How long a key read from Postgres is trusted here (`user_api_key_cache_ttl`) is the bound on a
+  // key deleted, blocked or changed in the region still working at the edge: a Worker cannot hold
+  // the pub/sub connection the region's replicas use to drop a key at once. Through a database
+  // outage the edge serves keys it read, or that the region sealed into Upstash, like any replica.
+  const keyResolver = new KeyResolver({
+    sql,
+    settings: () => config().keyCache,
+    logger,
+    onDatabaseFailure: () => metrics.storeFailure("database", "key_lookup"),
+    copies: sharedKeyCopies(kv, {
+      secret: () => config().masterKey,
+      onKvFailure: () => metrics.storeFailure("redis", "key_copies"),
+    }),
+  });
+  const spendLog = new SpendLogWriter({
+    sql,
+    logger,
+    background: false,
+    onDropped: (count) => metrics.spendLogDropped(count),
+  });
+  const shared = new KvRouterState(kv, { onKvFailure: () => metrics.storeFailure("redis", "router_state") });
+  const routerState = new SettlingRouterState(new CachedRouterState(shared), () => shared.flush());
+  const deps: AppDeps = {
+    config: { current: config },
+    routerState,
+    metrics,
+    logger,
+    lifecycle: new Lifecycle(),
+    readiness: [
+      { name: "database", check: (signal) => sql.ping(signal) },
+      { name: "redis", check: (signal) => kv.ping(signal) },
+    ],
+    // Called as a method of the deps object, which a Worker's fetch refuses (illegal invocation).
+    fetch: (input, init) => fetch(input, init),
+    random: Math.random,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sql,
+    kv,
+    keyResolver,
+    // Announces to the region's replicas; the edge itself never listens (see the key resolver above).
+    keyEvents: keyInvalidation(kv, keyResolver, logger),
+    limiter: new Limiter({
+      kv,
+      logger,
+      failMode: () => config().rateLimitFailMode,
+      onKvFailure: () => metrics.storeFailure("redis", "rate_limit"),
+    }),
+    spendLog,
+    responseCache: new ResponseCache(kv, { onKvFailure: () => metrics.storeFailure("redis", "cache") }),
+    configSyncStatus: options.configSyncStatus,
+  };
+  return {
+    deps,
+    async flush(timeoutMs) {
+      await Promise.all([deps.responseCache.drain(), routerState.flush(), deps.limiter.drain()]);
+      return spendLog.flush({ timeoutMs });
+    },
+  };
+}
