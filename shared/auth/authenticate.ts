@@ -1,9 +1,10 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { forbidden, GatewayError, serviceUnavailable, unauthorized } from "../errors";
 import { constantTimeEqual, presentedKey } from "../http/auth";
 import type { GatewayEnv } from "../http/env";
 import { hashKey, KEY_PREFIX } from "../keys/key-material";
 import type { KeyContext, KeyResolver } from "../keys/key-resolver";
+import type { VirtualKeyPrincipal } from "./principal";
 
 /** Refusals that belong to the key itself, checked on every request (cached context included). */
 function checkKey(context: KeyContext, now: number): void {
@@ -18,6 +19,35 @@ function checkKey(context: KeyContext, now: number): void {
     });
   }
   if (team?.blocked) throw forbidden("team_blocked", `team "${team.teamId}" is blocked`);
+}
+
+/**
+ * The virtual key `given` (`sk-...`) names, once checked (not blocked, not expired, its team not
+ * blocked); undefined when it names none.
+ */
+export async function resolveVirtualKey(
+  c: Context<GatewayEnv>,
+  given: string,
+  resolver: KeyResolver,
+  hash: (key: string) => Promise<string> = hashKey,
+): Promise<VirtualKeyPrincipal | undefined> {
+  if (!given.startsWith(KEY_PREFIX)) return undefined;
+  const keyHash = await hash(given);
+  const context = await resolver.resolve(keyHash).catch((error: unknown) => {
+    // A key not cached here cannot be checked while Postgres is unreachable: a transient
+    // refusal the client may retry, not an internal error (nor a 401 for a valid key).
+    c.get("deps").logger.warn("cannot resolve API key: key store unreachable", {
+      request_id: c.get("requestId"),
+      error: error instanceof Error ? error.message : String(error),
+    });
+    throw serviceUnavailable(
+      "cannot check the API key right now: the key store is unreachable; retry shortly",
+      1,
+    );
+  });
+  if (context === undefined) return undefined;
+  checkKey(context, Date.now());
+  return { kind: "virtual_key", keyHash, context };
 }
 
 /**
@@ -37,25 +67,10 @@ export const authenticate = (
       c.set("principal", { kind: "master" });
       return next();
     }
-    if (given?.startsWith(KEY_PREFIX)) {
-      const keyHash = await hash(given);
-      const context = await resolver.resolve(keyHash).catch((error: unknown) => {
-        // A key not cached here cannot be checked while Postgres is unreachable: a transient
-        // refusal the client may retry, not an internal error (nor a 401 for a valid key).
-        c.get("deps").logger.warn("cannot resolve API key: key store unreachable", {
-          request_id: c.get("requestId"),
-          error: error instanceof Error ? error.message : String(error),
-        });
-        throw serviceUnavailable(
-          "cannot check the API key right now: the key store is unreachable; retry shortly",
-          1,
-        );
-      });
-      if (context !== undefined) {
-        checkKey(context, Date.now());
-        c.set("principal", { kind: "virtual_key", keyHash, context });
-        return next();
-      }
+    const virtual = given === undefined ? undefined : await resolveVirtualKey(c, given, resolver, hash);
+    if (virtual !== undefined) {
+      c.set("principal", virtual);
+      return next();
     }
     if (master === undefined) {
       c.set("principal", { kind: "open" });

@@ -1,4 +1,6 @@
 import type { CacheSettings } from "../cache/settings";
+import type { RouteFilter } from "../http/allowed-routes";
+import type { ProxyBudgetSettings } from "../limits/proxy-budget";
 import type { StrategyName } from "../router/strategies";
 import type { Deployment } from "./deployment";
 
@@ -27,4 +29,8 @@ export interface RuntimeConfig {
   readonly metricsRequireAuth: boolean;
   /** `litellm_settings.cache` / `cache_params`: the response cache. */
   readonly cache: CacheSettings;
+  /** `general_settings.allowed_routes`: the routes served; undefined, all of them. */
+  readonly allowedRoutes: RouteFilter | undefined;
+  /** `litellm_settings.max_budget` and `budget_duration`, when a budget is set. */
+  readonly proxyBudget: ProxyBudgetSettings | undefined;
 }
