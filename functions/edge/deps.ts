@@ -6,6 +6,7 @@ import { sharedKeyCopies } from "../../shared/keys/key-copies";
 import { keyInvalidation } from "../../shared/keys/key-invalidation";
 import { KeyResolver } from "../../shared/keys/key-resolver";
 import { Limiter } from "../../shared/limits/limiter";
+import { ProxyBudget } from "../../shared/limits/proxy-budget";
 import type { Logger } from "../../shared/logging/logger";
 import type { GatewayMetrics } from "../../shared/metrics/port";
 import { CachedRouterState } from "../../shared/router/cached-state";
@@ -81,6 +82,7 @@ export function buildEdgeDeps(options: {
     sql,
     kv,
     keyResolver,
+    proxyBudget: new ProxyBudget({ sql }),
     // Announces to the region's replicas; the edge itself never listens (see the key resolver above).
     keyEvents: keyInvalidation(kv, keyResolver, logger),
     limiter: new Limiter({

@@ -7,6 +7,7 @@ import { noKeyCopies, sharedKeyCopies } from "../../shared/keys/key-copies";
 import { keyInvalidation } from "../../shared/keys/key-invalidation";
 import { KeyResolver } from "../../shared/keys/key-resolver";
 import { Limiter } from "../../shared/limits/limiter";
+import { ProxyBudget } from "../../shared/limits/proxy-budget";
 import type { Logger } from "../../shared/logging/logger";
 import type { GatewayMetrics } from "../../shared/metrics/port";
 import { CachedRouterState } from "../../shared/router/cached-state";
@@ -100,6 +101,7 @@ export async function buildNodeDeps(options: {
       failMode: () => options.config().rateLimitFailMode,
       onKvFailure: () => metrics.storeFailure("redis", "rate_limit"),
     }),
+    proxyBudget: new ProxyBudget({ sql: stores.sql }),
     spendLog,
     configSyncStatus: options.configSyncStatus,
     responseCache: new ResponseCache(stores.kv, {

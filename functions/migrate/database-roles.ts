@@ -18,7 +18,8 @@ const READ_WRITE: readonly Privilege[] = Object.freeze(["SELECT", "INSERT", "UPD
 export const ACCESS = Object.freeze({
   /**
    * A gateway answering requests: keys, teams and users read per request and written by the
-   * management API, spend added and logged, spend logs queried, config revisions followed.
+   * management API, spend added and logged, spend logs queried, config revisions followed, the
+   * proxy-wide budget read, added to and its window rolled (its one row is the migration's).
    */
   serve: {
     tables: {
@@ -26,6 +27,7 @@ export const ACCESS = Object.freeze({
       routeiq_teams: READ_WRITE,
       routeiq_users: READ_WRITE,
       routeiq_spend_logs: ["SELECT", "INSERT"],
+      routeiq_proxy_budget: ["SELECT", "UPDATE"],
       routeiq_config_revisions: ["SELECT"],
     },
     sequences: [],

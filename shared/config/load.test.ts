@@ -266,7 +266,9 @@ describe("loadConfig: warnings", () => {
     expect(loaded.warnings).toEqual([
       "environment_variables: not used by RouteIQ, ignored",
       "router_settings.redis_host: not used by RouteIQ, ignored",
-      "litellm_settings.success_callback: not used by RouteIQ, ignored",
+      expect.stringMatching(
+        /^litellm_settings\.success_callback: "langfuse" is not available in RouteIQ, ignored; /,
+      ),
       "litellm_settings.drop_params: not used by RouteIQ, ignored",
       "model_list[0].litellm_params.custom_llm_provider: not used by RouteIQ, ignored",
     ]);

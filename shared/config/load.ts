@@ -1,5 +1,6 @@
 import { parseDocument } from "yaml";
 import { parseCacheSettings } from "../cache/settings";
+import { routeFilter } from "../http/allowed-routes";
 import { OUTBOUND_ALLOWLIST, type OutboundPolicy, outboundPolicy } from "../http/outbound-url-policy";
 import { toKeyCacheSettings } from "../keys/key-cache-settings";
 import { describeIssues, missingIsRequired } from "../validation/describe-issues";
@@ -126,6 +127,8 @@ export function loadConfig(text: string, env: Env, source = "config.yaml"): Load
   if (problems.length > 0) throw new ConfigError(source, problems);
 
   const rs = file.router_settings;
+  const ga = file.general_settings;
+  const ls = file.litellm_settings;
   return {
     config: {
       deployments,
@@ -147,6 +150,12 @@ export function loadConfig(text: string, env: Env, source = "config.yaml"): Load
       metricsRequireAuth: file.litellm_settings.require_auth_for_metrics_endpoint,
       cache: parseCacheSettings(file.litellm_settings),
       keyCache: toKeyCacheSettings(file.general_settings),
+      allowedRoutes: ga.allowed_routes === undefined ? undefined : routeFilter(ga.allowed_routes),
+      // LiteLLM reads a max_budget of 0 (its default) as no budget.
+      proxyBudget:
+        ls.max_budget !== undefined && ls.max_budget > 0
+          ? { maxBudget: ls.max_budget, budgetDuration: ls.budget_duration }
+          : undefined,
     },
     warnings: unknownKeyWarnings(raw, knownKeys),
   };

@@ -1,5 +1,7 @@
 import type { CacheSettings } from "../cache/settings";
+import type { RouteFilter } from "../http/allowed-routes";
 import type { KeyCacheSettings } from "../keys/key-cache-settings";
+import type { ProxyBudgetSettings } from "../limits/proxy-budget";
 import type { StrategyName } from "../router/strategies";
 import type { Deployment } from "./deployment";
 
@@ -30,4 +32,8 @@ export interface RuntimeConfig {
   readonly cache: CacheSettings;
   /** The virtual-key cache, and what a database outage does to keys and readiness. */
   readonly keyCache: KeyCacheSettings;
+  /** `general_settings.allowed_routes`: the routes served; undefined, all of them. */
+  readonly allowedRoutes: RouteFilter | undefined;
+  /** `litellm_settings.max_budget` and `budget_duration`, when a budget is set. */
+  readonly proxyBudget: ProxyBudgetSettings | undefined;
 }

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { cacheSettingsSchema } from "../cache/settings";
+import { allowedRouteProblem } from "../http/allowed-routes";
+import { durationSchema } from "../keys/duration";
 import { keyCacheSettingsSchema } from "../keys/key-cache-settings";
 import { strategyNames } from "../router/strategies";
 import { knownProviders } from "./providers";
@@ -98,6 +100,15 @@ export const generalSettingsSchema = z.looseObject({
   /** When Redis is unreachable: `open` serves without rate limits and budgets (logged, counted); `closed` answers 503. */
   rate_limit_fail_mode: z.enum(["open", "closed"]).default("open"),
   ...keyCacheSettingsSchema.shape,
+  /** The only routes served (LiteLLM's meaning); absent: all. */
+  allowed_routes: z
+    .array(
+      z.string().superRefine((entry, ctx) => {
+        const problem = allowedRouteProblem(entry);
+        if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+      }),
+    )
+    .optional(),
 });
 
 const cacheParamsSchema = cacheSettingsSchema.shape.cache_params.unwrap().unwrap();
@@ -106,6 +117,9 @@ export const litellmSettingsSchema = z.looseObject({
   num_retries: z.number().int().nonnegative().optional(),
   request_timeout: waitSeconds.optional(),
   require_auth_for_metrics_endpoint: z.boolean().default(false),
+  /** USD across all requests; 0 (LiteLLM's default) means none. */
+  max_budget: nonNegative.optional(),
+  budget_duration: durationSchema.optional(),
   ...cacheSettingsSchema.shape,
   // The cache's own schema, with its ttl bounded: it becomes a Redis expiry in milliseconds.
   cache_params: cacheParamsSchema

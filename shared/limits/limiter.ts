@@ -63,8 +63,15 @@ function refusal(
 ): GatewayError {
   const s = subjects[reply.subject] as LimitSubject;
   if (reply.kind === "budget") {
-    const who = s.scope === "key" ? "key" : `${s.scope} "${s.id}"`;
     const resets = s.budgetResetAt === undefined ? "" : `; resets at ${s.budgetResetAt.toISOString()}`;
+    // Every caller shares this budget: its figures are the operator's business, not the caller's.
+    if (s.scope === "proxy") {
+      return forbidden(
+        "budget_exceeded",
+        `the gateway's budget (litellm_settings.max_budget) is spent${resets}`,
+      );
+    }
+    const who = s.scope === "key" ? "key" : `${s.scope} "${s.id}"`;
     return forbidden(
       "budget_exceeded",
       `${who} budget exceeded: spent $${reply.committed.toFixed(6)} of max_budget $${s.maxBudget}${resets}`,
@@ -82,7 +89,7 @@ function refusal(
 }
 
 /**
- * Enforces rpm/tpm/parallel limits and budgets for a request's subjects (key, team, user),
+ * Enforces rpm/tpm/parallel limits and budgets for a request's subjects (key, team, user, proxy),
  * atomically across replicas: one script call to admit, one to finish (see limit-scripts.ts).
  */
 export class Limiter {

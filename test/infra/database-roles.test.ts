@@ -17,6 +17,7 @@ import { startBudgetWindow } from "../../shared/store/tables/budget-windows";
 import { latestRevision, publishRevision } from "../../shared/store/tables/config-revisions";
 import { deleteKeys, getKeyByHash, insertKey, listKeys, updateKey } from "../../shared/store/tables/keys";
 import { acquireLease, type Lease, releaseLease, renewLease } from "../../shared/store/tables/leases";
+import { getProxyBudget, startFirstProxyWindow } from "../../shared/store/tables/proxy-budget";
 import { globalSpend, querySpendLogs } from "../../shared/store/tables/spend-logs";
 import { deleteTeams, insertTeam } from "../../shared/store/tables/teams";
 import { deleteUsers, insertUser } from "../../shared/store/tables/users";
@@ -121,6 +122,13 @@ describe("database roles", () => {
     expect(await startBudgetWindow(gateway, "key", "hash-a", resetAt, new Date(Date.now() + 60_000))).toBe(
       true,
     );
+    // The proxy-wide budget: added to by the spend batch above, its windows started and rolled.
+    expect((await getProxyBudget(gateway)).spend).toBe(0.25);
+    const proxyReset = new Date(Date.now() - 1000);
+    expect(await startFirstProxyWindow(gateway, proxyReset)).toBe(true);
+    expect(
+      await startBudgetWindow(gateway, "proxy", "proxy", proxyReset, new Date(Date.now() + 60_000)),
+    ).toBe(true);
     expect(await latestRevision(gateway, "config_sync")).toBeUndefined();
     await gateway.transaction(async (tx) => {
       await deleteTeams(tx, ["team-a"]);
@@ -142,6 +150,8 @@ describe("database roles", () => {
     await denied(gateway.query("SELECT * FROM routeiq_migrations"));
     await denied(gateway.query("UPDATE routeiq_spend_logs SET spend = 0"));
     await denied(gateway.query("DELETE FROM routeiq_spend_logs"));
+    await denied(gateway.query("DELETE FROM routeiq_proxy_budget"));
+    await denied(gateway.query("INSERT INTO routeiq_proxy_budget (name) VALUES ('second')"));
     await denied(gateway.query("TRUNCATE routeiq_keys"));
     await denied(gateway.query("DROP TABLE routeiq_keys"));
     await denied(gateway.query("ALTER TABLE routeiq_keys ADD COLUMN stolen text"));

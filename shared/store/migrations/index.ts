@@ -1,6 +1,7 @@
 import keysTeamsUsersSpend from "./0001-keys-teams-users-spend";
 import leasesConfigRevisions from "./0002-leases-config-revisions";
 import artifacts from "./0003-artifacts";
+import proxyBudget from "./0004-proxy-budget";
 
 export interface Migration {
   /** Increasing; recorded in `routeiq_migrations` once applied. */
@@ -17,4 +18,5 @@ export const migrations: readonly Migration[] = Object.freeze([
   { version: 1, name: "keys-teams-users-spend", sql: keysTeamsUsersSpend },
   { version: 2, name: "leases-config-revisions", sql: leasesConfigRevisions },
   { version: 3, name: "artifacts", sql: artifacts },
+  { version: 4, name: "proxy-budget", sql: proxyBudget },
 ]);
