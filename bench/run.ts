@@ -1,9 +1,10 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../infra/local/ports";
+import { cleanUpOnSignals, exitAfterCleanUp, onCleanup } from "./cleanup";
 import { formatColdStarts, measureLambdaColdStarts } from "./cold-start";
 import { type LoadRequest, type LoadResult, runLoad, stopLoad } from "./load";
 import { BENCH_REDIS_URL, createBenchSchema, createLimitedKey } from "./shared-state";
@@ -12,11 +13,10 @@ import { BENCH_REDIS_URL, createBenchSchema, createLimitedKey } from "./shared-s
  * `npm run bench`: direct upstream vs a bare undici keep-alive proxy vs the gateway, each in its
  * own process, loaded by autocannon from this one. Knobs (seconds / counts):
  * BENCH_DURATION=10, BENCH_CONNECTIONS=50, BENCH_WARMUP=2, BENCH_LATENCY_DURATION=5, BENCH_COLD_STARTS=5
- * (fresh processes per Lambda bundle, see cold-start.ts).
+ * (fresh processes per Lambda bundle, see cold-start.ts). Its processes, schemas and temp
+ * directories are undone however it ends (cleanup.ts); the results stay in bench/results/.
  */
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-// One directory per run: two runs at once must not share a config or an embedded database.
-const workDir = mkdtempSync(join(tmpdir(), "routeiq-bench-"));
 const MASTER_KEY = "sk-routeiq-bench";
 
 function envNumber(name: string, fallback: number): number {
@@ -33,6 +33,11 @@ const settings = {
   warmup: envNumber("BENCH_WARMUP", 2),
   latencyDuration: envNumber("BENCH_LATENCY_DURATION", 5),
 };
+
+// One directory per run: two runs at once must not share a config or an embedded database. Made
+// after the settings, so a bad knob fails before there is anything to clean up.
+const workDir = mkdtempSync(join(tmpdir(), "routeiq-bench-"));
+onCleanup(`temp dir ${workDir}`, () => rmSync(workDir, { recursive: true, force: true }));
 
 // --- child processes -------------------------------------------------------------------------
 
@@ -65,9 +70,10 @@ function startChild(name: string, args: string[], env: Record<string, string>): 
   closeSync(log);
   const child = { name, proc, logPath };
   children.push(child);
+  onCleanup(`${name} (pid ${proc.pid})`, () => stopChild(proc));
   proc.on("exit", (code, signal) => {
     if (stopping) return;
-    console.error(`\n${name} exited unexpectedly (code ${code}, signal ${signal}); log ${logPath}:`);
+    console.error(`\n${name} exited unexpectedly (code ${code}, signal ${signal}); the end of its log:`);
     console.error(logTail(child));
     shutdown(1);
   });
@@ -80,29 +86,31 @@ function killChildren(signal: NodeJS.Signals): void {
   }
 }
 
-function shutdown(code: number): void {
-  if (!stopping) {
-    stopping = true;
-    stopLoad();
-    killChildren("SIGTERM");
-  }
-  process.exitCode = code;
-  // The gateway drains on SIGTERM; give it a moment, then make sure nothing outlives the bench.
-  setTimeout(() => {
-    killChildren("SIGKILL");
-    process.exit(code);
-  }, 2_000).unref();
-  if (children.every(({ proc }) => proc.exitCode !== null || proc.signalCode !== null)) process.exit(code);
-  for (const { proc } of children) {
+/** SIGTERM (the gateway drains), SIGKILL after 2 s; resolves once it is gone. */
+function stopChild(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => proc.kill("SIGKILL"), 2_000);
     proc.once("exit", () => {
-      if (children.every((c) => c.proc.exitCode !== null || c.proc.signalCode !== null)) process.exit(code);
+      clearTimeout(timer);
+      resolve();
     });
-  }
+    proc.kill("SIGTERM");
+  });
 }
 
-process.once("SIGINT", () => shutdown(130));
-process.once("SIGTERM", () => shutdown(143));
-// Last resort for paths that skip shutdown(): `exit` handlers may only do synchronous work.
+/** Stops the load and ends the run; the first call's exit code wins. */
+function shutdown(code: number): void {
+  stopping = true;
+  stopLoad();
+  void exitAfterCleanUp(code);
+}
+
+cleanUpOnSignals(() => {
+  stopping = true;
+  stopLoad();
+});
+// Last resort for paths that skip the cleanup: `exit` handlers may only do synchronous work.
 process.on("exit", () => killChildren("SIGKILL"));
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
@@ -118,6 +126,19 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${what} was not ready within ${timeoutMs} ms${last === "" ? "" : ` (${last})`}`);
+}
+
+/** `npm start`'s build step: dist/ as the sources say, built only when they changed. */
+async function buildIfChanged(): Promise<void> {
+  const build = spawn(process.execPath, ["infra/bundle.mjs", "--if-changed"], {
+    cwd: root,
+    stdio: "inherit",
+  });
+  // Stopped half way, it leaves no build record: the next start builds again.
+  const stopBuild = onCleanup("the build", () => stopChild(build));
+  const code = await new Promise<number | null>((resolve) => build.once("exit", resolve));
+  await stopBuild();
+  if (code !== 0) throw new Error(`infra/bundle.mjs exited with ${code}`);
 }
 
 // --- the request every target gets ------------------------------------------------------------
@@ -213,9 +234,7 @@ async function measure(name: string, request: LoadRequest, connections: number, 
 }
 
 async function main(): Promise<void> {
-  mkdirSync(workDir, { recursive: true });
-  console.log("building the gateway (npm run build) ...");
-  execFileSync("npm", ["run", "build", "--silent"], { cwd: root, stdio: "inherit" });
+  await buildIfChanged();
 
   const [upstreamPort, proxyPort, gatewayPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
@@ -370,7 +389,8 @@ async function main(): Promise<void> {
   const lambdaColdStarts = await measureLambdaColdStarts(join(root, "dist"), coldStartRuns);
   console.log(`\n${formatColdStarts(lambdaColdStarts, coldStartRuns)}`);
 
-  const resultsPath = join(workDir, "latest.json");
+  const resultsPath = join(root, "bench", "results", "latest.json");
+  mkdirSync(dirname(resultsPath), { recursive: true });
   writeFileSync(
     resultsPath,
     `${JSON.stringify(
@@ -397,6 +417,6 @@ main().then(
   () => shutdown(0),
   (error: unknown) => {
     if (!stopping) console.error(`\nbench failed: ${error instanceof Error ? error.message : String(error)}`);
-    shutdown(process.exitCode === undefined || process.exitCode === 0 ? 1 : Number(process.exitCode));
+    shutdown(1);
   },
 );
