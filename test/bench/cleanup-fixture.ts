@@ -11,7 +11,7 @@ import { createBenchSchema } from "../../bench/shared-state";
  * stop, as a draining gateway does. Prints the dir and the pid as one JSON line, then waits.
  */
 cleanUpOnSignals();
-const dir = mkdtempSync(join(tmpdir(), "routeiq-bench-"));
+const dir = mkdtempSync(join(tmpdir(), "routeiq-bench-fixture-"));
 onCleanup(`temp dir ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
 writeFileSync(join(dir, "gateway.log"), "a log\n");
 await createBenchSchema();
