@@ -1,9 +1,10 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../infra/local/ports";
+import { cleanUpOnSignals, exitAfterCleanUp, onCleanup } from "./cleanup";
 import { formatColdStarts, measureLambdaColdStarts } from "./cold-start";
 import { edgeBundleSize, formatEdgeBundle, measureEdgeStartup, publishConfig } from "./edge";
 import { type LoadRequest, type LoadResult, runLoad, stopLoad } from "./load";
@@ -15,11 +16,11 @@ import { BENCH_REDIS_URL, createBenchSchema, createLimitedKey } from "./shared-s
  * BENCH_DURATION=10, BENCH_CONNECTIONS=50, BENCH_WARMUP=2, BENCH_LATENCY_DURATION=5, BENCH_COLD_STARTS=5
  * (fresh processes per Lambda bundle, see cold-start.ts), BENCH_EDGE_STARTS=3 (fresh workerd runs of
  * the edge bundle, see edge.ts). The edge (workerd, on the same PostgreSQL and Redis as the
- * shared-state gateway) is measured at one connection only: locally it is one workerd process.
+ * shared-state gateway) is measured at one connection only: locally it is one workerd process. Its
+ * processes, schemas and temp directories are undone however it ends (cleanup.ts); the results
+ * stay in bench/results/.
  */
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-// One directory per run: two runs at once must not share a config or an embedded database.
-const workDir = mkdtempSync(join(tmpdir(), "routeiq-bench-"));
 const MASTER_KEY = "sk-routeiq-bench";
 
 function envNumber(name: string, fallback: number): number {
@@ -36,6 +37,11 @@ const settings = {
   warmup: envNumber("BENCH_WARMUP", 2),
   latencyDuration: envNumber("BENCH_LATENCY_DURATION", 5),
 };
+
+// One directory per run: two runs at once must not share a config or an embedded database. Made
+// after the settings, so a bad knob fails before there is anything to clean up.
+const workDir = mkdtempSync(join(tmpdir(), "routeiq-bench-"));
+onCleanup(`temp dir ${workDir}`, () => rmSync(workDir, { recursive: true, force: true }));
 
 // --- child processes -------------------------------------------------------------------------
 
@@ -68,9 +74,10 @@ function startChild(name: string, args: string[], env: Record<string, string>): 
   closeSync(log);
   const child = { name, proc, logPath };
   children.push(child);
+  onCleanup(`${name} (pid ${proc.pid})`, () => stopChild(proc));
   proc.on("exit", (code, signal) => {
     if (stopping) return;
-    console.error(`\n${name} exited unexpectedly (code ${code}, signal ${signal}); log ${logPath}:`);
+    console.error(`\n${name} exited unexpectedly (code ${code}, signal ${signal}); the end of its log:`);
     console.error(logTail(child));
     shutdown(1);
   });
@@ -83,29 +90,31 @@ function killChildren(signal: NodeJS.Signals): void {
   }
 }
 
-function shutdown(code: number): void {
-  if (!stopping) {
-    stopping = true;
-    stopLoad();
-    killChildren("SIGTERM");
-  }
-  process.exitCode = code;
-  // The gateway drains on SIGTERM; give it a moment, then make sure nothing outlives the bench.
-  setTimeout(() => {
-    killChildren("SIGKILL");
-    process.exit(code);
-  }, 2_000).unref();
-  if (children.every(({ proc }) => proc.exitCode !== null || proc.signalCode !== null)) process.exit(code);
-  for (const { proc } of children) {
+/** SIGTERM (the gateway drains), SIGKILL after 2 s; resolves once it is gone. */
+function stopChild(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => proc.kill("SIGKILL"), 2_000);
     proc.once("exit", () => {
-      if (children.every((c) => c.proc.exitCode !== null || c.proc.signalCode !== null)) process.exit(code);
+      clearTimeout(timer);
+      resolve();
     });
-  }
+    proc.kill("SIGTERM");
+  });
 }
 
-process.once("SIGINT", () => shutdown(130));
-process.once("SIGTERM", () => shutdown(143));
-// Last resort for paths that skip shutdown(): `exit` handlers may only do synchronous work.
+/** Stops the load and ends the run; the first call's exit code wins. */
+function shutdown(code: number): void {
+  stopping = true;
+  stopLoad();
+  void exitAfterCleanUp(code);
+}
+
+cleanUpOnSignals(() => {
+  stopping = true;
+  stopLoad();
+});
+// Last resort for paths that skip the cleanup: `exit` handlers may only do synchronous work.
 process.on("exit", () => killChildren("SIGKILL"));
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
@@ -121,6 +130,19 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${what} was not ready within ${timeoutMs} ms${last === "" ? "" : ` (${last})`}`);
+}
+
+/** `npm start`'s build step: dist/ as the sources say, built only when they changed. */
+async function buildIfChanged(): Promise<void> {
+  const build = spawn(process.execPath, ["infra/bundle.mjs", "--if-changed"], {
+    cwd: root,
+    stdio: "inherit",
+  });
+  // Stopped half way, it leaves no build record: the next start builds again.
+  const stopBuild = onCleanup("the build", () => stopChild(build));
+  const code = await new Promise<number | null>((resolve) => build.once("exit", resolve));
+  await stopBuild();
+  if (code !== 0) throw new Error(`infra/bundle.mjs exited with ${code}`);
 }
 
 // --- the request every target gets ------------------------------------------------------------
@@ -216,9 +238,7 @@ async function measure(name: string, request: LoadRequest, connections: number, 
 }
 
 async function main(): Promise<void> {
-  mkdirSync(workDir, { recursive: true });
-  console.log("building the gateway (npm run build) ...");
-  execFileSync("npm", ["run", "build", "--silent"], { cwd: root, stdio: "inherit" });
+  await buildIfChanged();
 
   const [upstreamPort, proxyPort, gatewayPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
@@ -417,9 +437,9 @@ async function main(): Promise<void> {
     runs: edgeStarts,
   });
   console.log(`\n${formatEdgeBundle(edgeBundle, edgeStartup, edgeStarts)}`);
-  await schema.drop();
 
-  const resultsPath = join(workDir, "latest.json");
+  const resultsPath = join(root, "bench", "results", "latest.json");
+  mkdirSync(dirname(resultsPath), { recursive: true });
   writeFileSync(
     resultsPath,
     `${JSON.stringify(
@@ -448,6 +468,6 @@ main().then(
   () => shutdown(0),
   (error: unknown) => {
     if (!stopping) console.error(`\nbench failed: ${error instanceof Error ? error.message : String(error)}`);
-    shutdown(process.exitCode === undefined || process.exitCode === 0 ? 1 : Number(process.exitCode));
+    shutdown(1);
   },
 );

@@ -36,9 +36,10 @@ const noNodeBuiltins = {
 
 /**
  * Builds the edge bundle into `outdir`; resolves to the output files' paths and sizes. `entry`
- * (default functions/edge/worker.ts) lets a test check what the build refuses.
+ * (default functions/edge/worker.ts) lets a test check what the build refuses; `onMetafile` sees
+ * what the build read and wrote (bundle.mjs records it for `--if-changed`).
  */
-export async function buildEdge(outdir, entry = "functions/edge/worker.ts") {
+export async function buildEdge(outdir, entry = "functions/edge/worker.ts", onMetafile = () => {}) {
   const { metafile } = await build({
     absWorkingDir: root,
     entryPoints: { worker: entry },
@@ -62,6 +63,7 @@ export async function buildEdge(outdir, entry = "functions/edge/worker.ts") {
     NODE_ONLY.some((name) => input.includes(`node_modules/${name}/`)),
   );
   if (leaked.length > 0) throw new Error(`Node-only packages reached the edge bundle: ${leaked.join(", ")}`);
+  onMetafile(metafile);
   return Object.entries(metafile.outputs).map(([file, output]) => ({
     file: resolve(root, file),
     bytes: output.bytes,
