@@ -35,6 +35,9 @@ const ROLE = {
   sync: `${SCHEMA}_sync`,
   both: `${SCHEMA}_both`,
   deployed: `${SCHEMA}_deployed`,
+  operators: `${SCHEMA}_ops`,
+  missing: `${SCHEMA}_missing`,
+  powerful: `${SCHEMA}_powerful`,
 } as const;
 
 const url = (user?: string) => {
@@ -266,6 +269,77 @@ describe("database roles", () => {
     const deployed = connectAs(ROLE.deployed);
     expect(await getKeyByHash(deployed, "hash-f")).toBeDefined();
     await denied(acquireLease(deployed, "config_sync", "x", 30));
+  });
+
+  it("grants a role the operator made (external stores) its access from its URL, leaving its password", async () => {
+    await owner.query(`CREATE ROLE ${ROLE.operators} LOGIN PASSWORD 'the-operators-own'`);
+    const passwordOf = async () =>
+      (
+        await owner.query<{ rolpassword: string }>("SELECT rolpassword FROM pg_authid WHERE rolname = $1", [
+          ROLE.operators,
+        ])
+      ).rows[0]?.rolpassword;
+    const before = await passwordOf();
+    const gatewayUrl = `postgresql://${ROLE.operators}:the-operators-own@ep-x-pooler.neon.tech/routeiq`;
+    // One URL for both the gateway and the sync: the role gets both accesses, not the last one.
+    const handler = migrateHandler({
+      env: {
+        DATABASE_URL: url(),
+        ROUTEIQ_DATABASE_ROLES: JSON.stringify([
+          { url_secret_arn: "arn:gateway-url", access: ["serve"] },
+          { url_secret_arn: "arn:gateway-url", access: ["publish"] },
+        ]),
+      },
+      secrets: () => ({
+        async read(id: string) {
+          if (id !== "arn:gateway-url") throw new Error(`no secret ${id}`);
+          return gatewayUrl;
+        },
+      }),
+      logger: jsonLogger(() => {}),
+    });
+    expect(await handler()).toEqual({ applied: [] });
+    expect(await passwordOf()).toBe(before);
+    const operators = connectAs(ROLE.operators);
+    expect(await getKeyByHash(operators, "hash-f")).toBeDefined();
+    const lease = (await acquireLease(operators, "operators_sync", "x", 30)) as Lease;
+    expect(await releaseLease(operators, lease)).toBe(true);
+    await denied(operators.query("SELECT * FROM routeiq_migrations"));
+    await denied(operators.query("DROP TABLE routeiq_keys"));
+  });
+
+  it("refuses a role the operator should have made, saying how to make it", async () => {
+    await expect(applyDatabaseRoles(owner, [{ name: ROLE.missing, access: ["serve"] }])).rejects.toThrow(
+      `role ${ROLE.missing} does not exist: create it (CREATE ROLE ${ROLE.missing} LOGIN PASSWORD '...') before deploying`,
+    );
+    const { rowCount } = await owner.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [ROLE.missing]);
+    expect(rowCount).toBe(0);
+  });
+
+  it("refuses the migration's own user, whose access it would take from the schema", async () => {
+    const { rows } = await owner.query<{ user: string }>('SELECT current_user AS "user"');
+    const self = rows[0]?.user as string;
+    await expect(applyDatabaseRoles(owner, [{ name: self, access: ["serve"] }])).rejects.toThrow(
+      `role ${self} is the migration's own user, the schema's owner`,
+    );
+    await expect(applyDatabaseRoles(owner, [role(self, ["serve"])])).rejects.toThrow(/own user/);
+    expect((await owner.query("SELECT * FROM routeiq_migrations")).rowCount).toBeGreaterThan(0);
+  });
+
+  it("refuses a role with powers or memberships its grants cannot bound (a Neon Console role)", async () => {
+    await owner.query(`CREATE ROLE ${ROLE.powerful} LOGIN CREATEROLE IN ROLE pg_read_all_data`);
+    await expect(applyDatabaseRoles(owner, [{ name: ROLE.powerful, access: ["serve"] }])).rejects.toThrow(
+      `role ${ROLE.powerful} has more than its grants (CREATEROLE, member of pg_read_all_data): create it with SQL, as a plain LOGIN role`,
+    );
+    // Nor is a generated password set on one.
+    await expect(applyDatabaseRoles(owner, [role(ROLE.powerful, ["serve"])])).rejects.toThrow(
+      /more than its grants/,
+    );
+    const { rows } = await owner.query<{ granted: boolean }>(
+      "SELECT has_table_privilege($1, 'routeiq_keys', 'INSERT') AS granted",
+      [ROLE.powerful],
+    );
+    expect(rows[0]?.granted).toBe(false);
   });
 
   it("decides every table the migrations create: granted to a role, or the owner's alone", async () => {
