@@ -1,5 +1,5 @@
 import { parseDocument } from "yaml";
-import { parseCacheSettings } from "../cache/settings";
+import { cacheParamsWarnings, parseCacheSettings } from "../cache/settings";
 import { OUTBOUND_ALLOWLIST, type OutboundPolicy, outboundPolicy } from "../http/outbound-url-policy";
 import { toKeyCacheSettings } from "../keys/key-cache-settings";
 import { describeIssues, missingIsRequired } from "../validation/describe-issues";
@@ -148,7 +148,7 @@ export function loadConfig(text: string, env: Env, source = "config.yaml"): Load
       cache: parseCacheSettings(file.litellm_settings),
       keyCache: toKeyCacheSettings(file.general_settings),
     },
-    warnings: unknownKeyWarnings(raw, knownKeys),
+    warnings: [...unknownKeyWarnings(raw, knownKeys), ...cacheParamsWarnings(file.litellm_settings)],
   };
 }
 
