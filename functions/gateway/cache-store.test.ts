@@ -81,6 +81,20 @@ async function silentPort(): Promise<{ port: number; close(): void }> {
 }
 
 describe("openCacheStore", () => {
+  it("connects a Redis of its own at start, under the gateway's prefix, and lets go of it at close", async () => {
+    const url = new URL(process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379");
+    const store = openCacheStore(
+      { kind: "redis", options: { host: url.hostname, port: Number(url.port || 6379) } },
+      { prefix: "cache-store-test", memoryMaxBytes: 1024 * 1024, logger: recordingLogger() },
+    );
+    const report = await runReadiness(store.readiness);
+    expect(report).toEqual({ ready: true, checks: { cache_redis: "ok" } });
+    await store.kv?.set("cache:x", "1", 5_000);
+    expect(await store.kv?.get("cache:x")).toBe("1");
+    await store.close();
+    await expect(store.kv?.get("cache:x")).rejects.toThrow();
+  });
+
   it("shows an unreachable cache Redis as a readiness warning, never as not ready", async () => {
     const hung = await silentPort();
     const logger = recordingLogger();
