@@ -5,7 +5,7 @@ export const cacheScopes = ["key", "team", "global"] as const;
 export type CacheScope = (typeof cacheScopes)[number];
 
 /** The routes whose answers can be cached. */
-export const cachedEndpoints = ["chat", "completions", "embeddings", "messages"] as const;
+export const cachedEndpoints = Object.freeze(["chat", "completions", "embeddings", "messages"] as const);
 export type CachedEndpoint = (typeof cachedEndpoints)[number];
 
 /**
