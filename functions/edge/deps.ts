@@ -12,6 +12,7 @@ import type { GatewayMetrics } from "../../shared/metrics/port";
 import { CachedRouterState } from "../../shared/router/cached-state";
 import { KvRouterState } from "../../shared/router/kv-state";
 import { SpendLogWriter } from "../../shared/spend/log-writer";
+import { prefixedKv } from "../../shared/store/kv/prefixed";
 import { upstashKv } from "../../shared/store/kv/upstash";
 import { neonSql } from "../../shared/store/sql/neon";
 import type { EdgeEnv } from "./env";
@@ -42,7 +43,10 @@ export function buildEdgeDeps(options: {
   const { env, holder, logger, metrics } = options;
   const config = () => holder.current();
   const sql = neonSql({ connectionString: env.DATABASE_URL, wsProxy: env.ROUTEIQ_NEON_WS_PROXY });
-  const kv = upstashKv({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN });
+  const kv = prefixedKv(
+    upstashKv({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN }),
+    env.ROUTEIQ_REDIS_PREFIX,
+  );
   // How long a key read from Postgres is trusted here (`user_api_key_cache_ttl`) is the bound on a
   // key deleted, blocked or changed in the region still working at the edge: a Worker cannot hold
   // the pub/sub connection the region's replicas use to drop a key at once. Through a database

@@ -29,6 +29,7 @@ describe("parseEdgeEnv", () => {
       ROUTEIQ_REGION_URL: undefined,
       ROUTEIQ_CONFIG_REVISION_POLL_SECONDS: 5,
       ROUTEIQ_NEON_WS_PROXY: undefined,
+      ROUTEIQ_REDIS_PREFIX: "routeiq",
     });
   });
 });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseEnvWith, unsetIfBlank } from "../../shared/config/env-schema";
+import { redisPrefixEnv } from "../../shared/store/kv/prefixed";
 
 /**
  * The Worker's variables and secrets (wrangler.toml names them): the shared state the region
@@ -10,6 +11,8 @@ export const edgeEnvSchema = z.object({
   DATABASE_URL: z.string({ error: "required: the Neon connection string the region shares" }).min(1),
   UPSTASH_REDIS_REST_URL: z.url({ error: "required: the Upstash REST URL of the region's Redis" }),
   UPSTASH_REDIS_REST_TOKEN: z.string({ error: "required: the Upstash REST token" }).min(1),
+  // The region's ROUTEIQ_REDIS_PREFIX: one key, one limit and one cache across both halves.
+  ROUTEIQ_REDIS_PREFIX: redisPrefixEnv,
   // Management API and sync status are forwarded here; unset, the edge refuses them naming the region.
   ROUTEIQ_REGION_URL: unsetIfBlank(z.url({ protocol: /^https?$/ })),
   ROUTEIQ_CONFIG_REVISION_POLL_SECONDS: unsetIfBlank(z.coerce.number().positive()).transform((v) => v ?? 5),

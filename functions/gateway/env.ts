@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseEnvWith, unsetIfBlank } from "../../shared/config/env-schema";
 import { masterKeyOptOutShape } from "../../shared/config/master-key-rules";
+import { redisPrefixEnv } from "../../shared/store/kv/prefixed";
 
 /** The Node gateway's environment, validated at start; a bad value stops the process with its name. */
 export const nodeEnvSchema = z.object({
@@ -19,6 +20,8 @@ export const nodeEnvSchema = z.object({
   REDIS_PORT: unsetIfBlank(z.coerce.number().int().min(1).max(65535)),
   REDIS_PASSWORD: unsetIfBlank(z.string()),
   REDIS_TLS: unsetIfBlank(z.stringbool()),
+  // Every key and channel a gateway writes sits under it: deployments sharing a Redis stay apart.
+  ROUTEIQ_REDIS_PREFIX: redisPrefixEnv,
   ROUTEIQ_DATA_DIR: unsetIfBlank(z.string()),
   // The embedded KV store's bound (no Redis): cache entries are evicted past it, limiter state never.
   ROUTEIQ_MEMORY_KV_MAX_MB: z.coerce.number().positive().default(64),

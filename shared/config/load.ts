@@ -1,5 +1,5 @@
 import { parseDocument } from "yaml";
-import { parseCacheSettings } from "../cache/settings";
+import { cacheParamsWarnings, parseCacheSettings } from "../cache/settings";
 import { routeFilter } from "../http/allowed-routes";
 import { OUTBOUND_ALLOWLIST, type OutboundPolicy, outboundPolicy } from "../http/outbound-url-policy";
 import { toKeyCacheSettings } from "../keys/key-cache-settings";
@@ -157,7 +157,7 @@ export function loadConfig(text: string, env: Env, source = "config.yaml"): Load
           ? { maxBudget: ls.max_budget, budgetDuration: ls.budget_duration }
           : undefined,
     },
-    warnings: unknownKeyWarnings(raw, knownKeys),
+    warnings: [...unknownKeyWarnings(raw, knownKeys), ...cacheParamsWarnings(file.litellm_settings)],
   };
 }
 

@@ -28,7 +28,7 @@ export function unknownKeyPaths(raw: unknown, known: KnownKeys): PropertyKey[][]
   for (const section of ["router_settings", "general_settings", "litellm_settings"] as const) {
     check(root[section], known[section], [section]);
   }
-  // LiteLLM configs put their own Redis here (host, password); the cache uses the gateway's store.
+  // LiteLLM's settings for caches RouteIQ does not have (s3_bucket_name, similarity_threshold...).
   const litellmSettings = (root.litellm_settings ?? {}) as Record<string, unknown>;
   check(litellmSettings.cache_params, known.cache_params, ["litellm_settings", "cache_params"]);
   if (Array.isArray(root.model_list)) {

@@ -70,7 +70,7 @@ const copySchema = z.object({
     .optional() satisfies z.ZodType<UserRecord | undefined>,
 });
 
-const PREFIX = "routeiq:keys:copy:";
+const PREFIX = "keys:copy:";
 const PURPOSE = "routeiq key-record copies v1";
 
 export interface SharedKeyCopiesOptions {

@@ -205,7 +205,7 @@ describe("while the database is unreachable", () => {
 describe("copies shared through the KV store", () => {
   const kv = new MemoryKv();
   afterAll(() => kv.close());
-  const copyOf = (hash: string) => kv.get(`routeiq:keys:copy:${hash}`);
+  const copyOf = (hash: string) => kv.get(`keys:copy:${hash}`);
   const waitForCopy = async (hash: string) => {
     for (let i = 0; i < 100 && (await copyOf(hash)) === null; i++)
       await new Promise((r) => setTimeout(r, 10));
@@ -251,7 +251,7 @@ describe("copies shared through the KV store", () => {
     await expect(b.resolve(TEAMED)).rejects.toBeInstanceOf(KeyStoreUnavailableError);
 
     const { b: b2 } = await outage();
-    await kv.set(`routeiq:keys:copy:${TEAMED}`, `${sealed.slice(0, -6)}AAAAA=`);
+    await kv.set(`keys:copy:${TEAMED}`, `${sealed.slice(0, -6)}AAAAA=`);
     await expect(b2.resolve(TEAMED)).rejects.toBeInstanceOf(KeyStoreUnavailableError);
   });
 

@@ -99,7 +99,7 @@ export class Limiter {
 
   constructor(options: LimiterOptions) {
     this.#options = options;
-    this.#prefix = options.prefix ?? "routeiq";
+    this.#prefix = options.prefix ?? "lim";
   }
 
   async admit(subjects: readonly LimitSubject[], reservation: Reservation): Promise<Admission> {
@@ -164,7 +164,7 @@ export class Limiter {
   }
 
   #keys(s: Pick<LimitSubject, "scope" | "id">): [state: string, inFlight: string, held: string] {
-    const base = `${this.#prefix}:lim:${s.scope}:${s.id}`;
+    const base = `${this.#prefix}:${s.scope}:${s.id}`;
     return [base, `${base}:fl`, `${base}:fr`];
   }
 

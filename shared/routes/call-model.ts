@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { withoutCacheParam } from "../cache/directives";
 import { cacheIdentityOf } from "../cache/identity";
 import type { CacheRoute } from "../cache/key";
+import type { CachedEndpoint } from "../cache/settings";
 import type { Deployment } from "../config/deployment";
 import { GatewayError } from "../errors";
 import type { GatewayEnv } from "../http/env";
@@ -39,6 +40,8 @@ export interface ModelCall<R> {
   readonly operationName: string;
   /** Which OpenAI operation this is, for the response cache's keys. */
   readonly route: CacheRoute;
+  /** The route the client called, for `cache_params.supported_call_types`. */
+  readonly endpoint: CachedEndpoint;
 }
 
 export type Served = JsonResult | { readonly type: "stream"; readonly body: ReadableStream<Uint8Array> };
@@ -124,6 +127,7 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
   const promptUsage = async () => usageOf(await countPrompt(call.prompt()), 0);
   try {
     const cache = await deps.responseCache.lookup({
+      endpoint: call.endpoint,
       route: call.route,
       modelGroup: model,
       request: call.request,

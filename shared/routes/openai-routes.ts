@@ -26,6 +26,7 @@ export function openAIRoutes(): Hono<GatewayEnv> {
       operation: (p) => p.chat.bind(p),
       operationName: "chat completions",
       route: "chat",
+      endpoint: "chat",
     });
     return respond(c, served);
   });
@@ -39,6 +40,7 @@ export function openAIRoutes(): Hono<GatewayEnv> {
       operation: (p) => p.completion?.bind(p),
       operationName: "text completions",
       route: "completion",
+      endpoint: "completions",
     });
     return respond(c, served);
   });
@@ -52,6 +54,7 @@ export function openAIRoutes(): Hono<GatewayEnv> {
       operation: (p) => p.embedding?.bind(p),
       operationName: "embeddings",
       route: "embedding",
+      endpoint: "embeddings",
     });
     return respond(c, served);
   });

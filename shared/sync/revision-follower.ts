@@ -4,7 +4,7 @@ import type { Logger } from "../logging/logger";
 import type { Sql } from "../store/sql/port";
 import { latestRevision } from "../store/tables/config-revisions";
 
-export const REVISION_CHANNEL = "routeiq:config:revision";
+export const REVISION_CHANNEL = "config:revision";
 
 /**
  * Keeps a replica on the newest published config revision: checks the revision number (one
