@@ -27,7 +27,7 @@ beforeAll(async () => {
       // Two deployments, so that a cooldown could skip one: a made-up name must cool neither.
       route("*", "openai/*", wild),
       route("*", "openai/*", wild),
-      route("openai/*", "openai/*", wild),
+      { ...route("openai/*", "openai/*", wild), model_info: { health_check_model: "openai/gpt-4o-mini" } },
       route("gpt-4o", "openai/gpt-4o-2024-08-06", exact),
     ],
     router_settings: { num_retries: 1, allowed_fails: 1, cooldown_time: 60 },
@@ -84,6 +84,28 @@ describe("wildcard routes", () => {
     }
     for (let i = 0; i < 4; i++)
       expect((await chat(gateway, MASTER_KEY, { model: "gpt-4.1" })).status).toBe(200);
+  });
+
+  it("are probed by GET /health with model_info.health_check_model, and say so when they have none", async () => {
+    const before = wild.requests.length;
+    const health = (await (
+      await fetch(`${gateway.url}/health`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })
+    ).json()) as {
+      healthy_endpoints: { model: string }[];
+      unhealthy_endpoints: { model: string; error: string }[];
+    };
+    expect(health.healthy_endpoints.map((e) => e.model).sort()).toEqual(["gpt-4o", "openai/*"]);
+    expect(wild.requests.slice(before).map((r) => r.body.model)).toEqual(["gpt-4o-mini"]);
+    expect(health.unhealthy_endpoints).toEqual([
+      expect.objectContaining({
+        model: "*",
+        error: "a wildcard route: set model_info.health_check_model to probe it",
+      }),
+      expect.objectContaining({
+        model: "*",
+        error: "a wildcard route: set model_info.health_check_model to probe it",
+      }),
+    ]);
   });
 
   it("cache each requested model's answers apart", async () => {
