@@ -19,7 +19,8 @@ import { REDIS_URL, requireRedis, runTag } from "../support/replicas";
  * settings RouteIQ has no use for. It loads, serves, and keeps keys in the database it names.
  */
 
-const MASTER_KEY = `sk-litellm-${runTag()}`;
+const RUN = runTag();
+const MASTER_KEY = `sk-litellm-${RUN}`;
 let openai: OpenAIUpstream;
 let anthropic: AnthropicUpstream;
 let database: TestSchema;
@@ -106,7 +107,8 @@ afterAll(async () => {
 });
 
 const client = () => new OpenAI({ apiKey: MASTER_KEY, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
-const ask = (model: string, content = "hello") =>
+// The cache is on, and the master key is one cache identity: each run asks its own questions.
+const ask = (model: string, content = `hello ${RUN}`) =>
   client()
     .chat.completions.create({ model, messages: [{ role: "user", content }] })
     .withResponse();
