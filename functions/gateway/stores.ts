@@ -95,7 +95,8 @@ export async function openSql(env: StoreEnv, logger: Logger, choice = chooseSql(
 /**
  * With `LITELLM_RUN_DB_MIGRATIONS=false` someone else migrates (a job, the deploy): until they
  * have, the gateway is not ready and says what to run. A database it cannot reach is the database
- * check's to report (within its grace), so this check passes then.
+ * check's to report (within its grace), and a role that may not read the migrations table (AWS's
+ * gateway role) cannot tell: this check passes then.
  */
 function schemaCheck(sql: Sql): ReadinessCheck {
   let current = false;
@@ -109,7 +110,7 @@ function schemaCheck(sql: Sql): ReadinessCheck {
       } catch {
         return;
       }
-      if (missing.length > 0) throw new Error(schemaBehindMessage(missing));
+      if (missing !== undefined && missing.length > 0) throw new Error(schemaBehindMessage(missing));
       current = true;
     },
   };
@@ -119,7 +120,7 @@ function schemaCheck(sql: Sql): ReadinessCheck {
 function reportSchemaAtStart(sql: Sql, choice: SqlChoice, logger: Logger): void {
   void missingMigrations(sql).then(
     (missing) => {
-      if (missing.length > 0)
+      if (missing !== undefined && missing.length > 0)
         logger.error("database schema is behind this gateway", { error: schemaBehindMessage(missing) });
     },
     (error: unknown) =>

@@ -3,18 +3,26 @@ import type { SqlExecutor } from "./port";
 
 // SQLSTATE undefined_table: a database no migration ever ran on.
 const UNDEFINED_TABLE = "42P01";
+// SQLSTATE insufficient_privilege: a least-privilege gateway role may not read the migrations table.
+const INSUFFICIENT_PRIVILEGE = "42501";
 
-/** The migrations this database has not applied, in order (all of them on a fresh database). */
+/**
+ * The migrations this database has not applied, in order (all of them on a fresh database), or
+ * undefined when this role may not read `routeiq_migrations` (the AWS gateway role), which
+ * leaves the question to whoever migrates.
+ */
 export async function missingMigrations(
   sql: SqlExecutor,
   list: readonly Migration[] = migrations,
-): Promise<Migration[]> {
+): Promise<Migration[] | undefined> {
   let applied: Set<number>;
   try {
     const { rows } = await sql.query<{ version: number }>("SELECT version FROM routeiq_migrations");
     applied = new Set(rows.map((row) => row.version));
   } catch (error) {
-    if ((error as { code?: unknown }).code !== UNDEFINED_TABLE) throw error;
+    const code = (error as { code?: unknown }).code;
+    if (code === INSUFFICIENT_PRIVILEGE) return undefined;
+    if (code !== UNDEFINED_TABLE) throw error;
     applied = new Set();
   }
   return list.filter((migration) => !applied.has(migration.version));
