@@ -17,7 +17,7 @@ import { SpendLogWriter } from "../../shared/spend/log-writer";
 import { prefixedKv } from "../../shared/store/kv/prefixed";
 import { chooseCacheStore, openCacheStore, warnOnCacheStoreChange } from "./cache-store";
 import type { NodeEnv } from "./env";
-import { chooseKv, openStores } from "./stores";
+import { chooseKv, openStores, type SqlChoice } from "./stores";
 
 /** How upstream providers are called, and how that client is closed at shutdown. */
 export interface UpstreamHttp {
@@ -50,14 +50,21 @@ export async function buildNodeDeps(options: {
    * receive them; it checks the key version once per invoke instead (keys/key-version.ts).
    */
   readonly listenForKeyChanges?: boolean;
+  /** The database chosen at start (config or DATABASE_URL); default: the one `nodeEnv` names. */
+  readonly database?: SqlChoice;
 }): Promise<NodeDeps> {
   const { logger, metrics, nodeEnv } = options;
   const config = warnOnCacheStoreChange(options.config, logger);
   const keyCache = () => config().keyCache;
-  const stores = await openStores(nodeEnv, logger, {
-    onKvEvict: (count) => metrics.kvEvicted(count),
-    databaseGraceMs: () => (keyCache().readiness === "degraded" ? keyCache().staleMs : 0),
-  });
+  const stores = await openStores(
+    nodeEnv,
+    logger,
+    {
+      onKvEvict: (count) => metrics.kvEvicted(count),
+      databaseGraceMs: () => (keyCache().readiness === "degraded" ? keyCache().staleMs : 0),
+    },
+    options.database,
+  );
   // Everything below reads and writes under the deployment's prefix, announcements included.
   const kv = prefixedKv(stores.kv, nodeEnv.ROUTEIQ_REDIS_PREFIX);
   const cacheStore = openCacheStore(chooseCacheStore(config().cache.store, nodeEnv, chooseKv(nodeEnv)), {

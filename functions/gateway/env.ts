@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { databaseUrlSchema } from "../../shared/config/database-url";
 import { parseEnvWith, unsetIfBlank } from "../../shared/config/env-schema";
 import { masterKeyOptOutShape } from "../../shared/config/master-key-rules";
 import { redisPrefixEnv } from "../../shared/store/kv/prefixed";
@@ -12,7 +13,7 @@ export const nodeEnvSchema = z.object({
   ROUTEIQ_DRAIN_TIMEOUT_SECONDS: z.coerce.number().nonnegative().default(30),
   ROUTEIQ_UPSTREAM_CONNECTIONS: z.coerce.number().int().positive().default(256),
   // Shared stores; each unset means its embedded default (see stores.ts).
-  DATABASE_URL: unsetIfBlank(z.string()),
+  DATABASE_URL: unsetIfBlank(databaseUrlSchema),
   // Connections each process may hold: size fleet × this against the server's max_connections.
   DATABASE_POOL_MAX: unsetIfBlank(z.coerce.number().int().positive()),
   REDIS_URL: unsetIfBlank(z.string()),

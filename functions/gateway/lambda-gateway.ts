@@ -3,6 +3,7 @@ import type { ALBEvent, ALBResult, Context } from "aws-lambda";
 import { defaultIsContentTypeBinary, handle } from "hono/aws-lambda";
 import { createApp } from "../../shared/app";
 import { ConfigHolder } from "../../shared/config/config-holder";
+import { configWarningsOnce } from "../../shared/config/config-warnings";
 import { ConfigError, type Env } from "../../shared/config/load";
 import { allowsSyncedMasterKeyChange } from "../../shared/config/master-key-rules";
 import { type KeyVersionCheck, keyVersionCheck } from "../../shared/keys/key-version";
@@ -14,6 +15,7 @@ import { RevisionFollower } from "../../shared/sync/revision-follower";
 import { oncePerContainer } from "../aws/once-per-container";
 import { resolveSecretEnv, type SecretReader } from "../aws/secrets-env";
 import { readConfigFile } from "./config-file";
+import { chooseDatabase, warnOnDatabaseChange } from "./database-choice";
 import { buildNodeDeps } from "./deps";
 import { parseNodeEnv } from "./env";
 import { parseLambdaEnv } from "./lambda-env";
@@ -92,7 +94,8 @@ async function startContainer(options: LambdaGatewayOptions, logger: Logger): Pr
   };
   const configPath = lambdaEnv.LITELLM_CONFIG_PATH ?? "config/config.yaml";
   const path = isAbsolute(configPath) ? configPath : join(options.taskRoot, configPath);
-  const config = readConfigFile(path, env, logger);
+  const warnings = configWarningsOnce(logger);
+  const config = readConfigFile(path, env, warnings);
   requireMasterKey(config, {
     env,
     allowNoMasterKey: parsed.ROUTEIQ_ALLOW_NO_MASTER_KEY ?? false,
@@ -104,6 +107,8 @@ async function startContainer(options: LambdaGatewayOptions, logger: Logger): Pr
   const holder = new ConfigHolder(config, path, {
     onRefused: (reason) => metrics.configReloadRefused(reason),
     allowSyncedKeyChange: allowsSyncedMasterKeyChange(env),
+    warnings,
+    onSwap: warnOnDatabaseChange(logger),
   });
   let revisions: RevisionPoll | undefined;
   const pollSeconds = lambdaEnv.ROUTEIQ_CONFIG_REVISION_POLL_SECONDS;
@@ -135,6 +140,7 @@ async function startContainer(options: LambdaGatewayOptions, logger: Logger): Pr
     // One request per container at a time: the runtime's own fetch is enough, and leaving undici's
     // half a megabyte out of the bundle shortens every cold start.
     upstream: { fetch: globalThis.fetch, close: async () => {} },
+    database: chooseDatabase({ nodeEnv, env, config, configPath: path, logger }),
   });
   try {
     if (lambdaEnv.CONFIG_S3_BUCKET !== undefined) {

@@ -1,4 +1,6 @@
 import type { ConfigSource } from "../deps";
+import type { ConfigWarnings } from "./config-warnings";
+import type { LoadedConfig } from "./load";
 import {
   type ListenerExposure,
   type ReloadOrigin,
@@ -25,6 +27,10 @@ export interface ConfigHolderOptions {
   readonly onRefused?: (reason: ReloadRefusalReason) => void;
   /** `ROUTEIQ_ALLOW_SYNCED_MASTER_KEY_CHANGE`: a synced config may replace the master key. */
   readonly allowSyncedKeyChange?: boolean;
+  /** Where the warnings of each config swapped in go (keys it ignores): said once per process. */
+  readonly warnings?: ConfigWarnings;
+  /** After each swap, with the config it replaced (what takes effect only at a restart is told here). */
+  readonly onSwap?: (previous: RuntimeConfig, next: RuntimeConfig, source: string) => void;
 }
 
 export interface ReloadOptions {
@@ -44,6 +50,8 @@ export class ConfigHolder implements ConfigSource {
   readonly #exposure: ListenerExposure;
   readonly #onRefused: ((reason: ReloadRefusalReason) => void) | undefined;
   readonly #allowSyncedKeyChange: boolean;
+  readonly #warnings: ConfigWarnings | undefined;
+  readonly #onSwap: ConfigHolderOptions["onSwap"];
 
   constructor(config: RuntimeConfig, source: string, options: ConfigHolderOptions = {}) {
     this.#config = config;
@@ -51,6 +59,8 @@ export class ConfigHolder implements ConfigSource {
     this.#exposure = options.exposure ?? { loopbackOnly: false };
     this.#onRefused = options.onRefused;
     this.#allowSyncedKeyChange = options.allowSyncedKeyChange ?? false;
+    this.#warnings = options.warnings;
+    this.#onSwap = options.onSwap;
   }
 
   current(): RuntimeConfig {
@@ -66,15 +76,16 @@ export class ConfigHolder implements ConfigSource {
    * invalid (`load` throws) or would weaken the gateway (see `reloadRefusal`). A refusal is counted
    * and thrown, a ConfigError naming the cause, and the config in force keeps serving.
    */
-  reload(source: string, load: () => RuntimeConfig, options: ReloadOptions = {}): RuntimeConfig {
+  reload(source: string, load: () => LoadedConfig, options: ReloadOptions = {}): RuntimeConfig {
     const revision = options.revision ?? this.#origin.revision + 1;
-    let next: RuntimeConfig;
+    let loaded: LoadedConfig;
     try {
-      next = load();
+      loaded = load();
     } catch (error) {
       this.#onRefused?.("invalid");
       throw error;
     }
+    const next = loaded.config;
     const refusal = reloadRefusal(this.#config, next, {
       ...this.#exposure,
       origin: options.origin ?? "synced",
@@ -84,8 +95,11 @@ export class ConfigHolder implements ConfigSource {
       this.#onRefused?.(refusal.reason);
       throw new ReloadRefused(source, refusal);
     }
+    const previous = this.#config;
     this.#config = next;
     this.#origin = { revision, source, loadedAt: new Date() };
+    this.#warnings?.(source, loaded.warnings);
+    this.#onSwap?.(previous, next, source);
     return next;
   }
 }

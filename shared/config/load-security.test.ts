@@ -229,7 +229,7 @@ describe("os.environ/ references: which variables a config may read", () => {
       PROCESS_SECRETS,
     );
     expect(loaded.warnings).toEqual([
-      "router_settings.redis_password: not used by RouteIQ, ignored",
+      "router_settings.redis_password: not used by RouteIQ, ignored; RouteIQ's Redis is set by REDIS_URL (or REDIS_HOST, REDIS_PORT, REDIS_PASSWORD) in the gateway's environment",
       "litellm_settings.cache_params.s3_aws_secret_access_key: not used by RouteIQ, ignored",
     ]);
     expect(JSON.stringify(loaded.config)).not.toContain(PROCESS_SECRETS.REDIS_PASSWORD);

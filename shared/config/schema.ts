@@ -4,7 +4,7 @@ import { allowedRouteProblem } from "../http/allowed-routes";
 import { durationSchema } from "../keys/duration";
 import { keyCacheSettingsSchema } from "../keys/key-cache-settings";
 import { strategyNames } from "../router/strategies";
-import { knownProviders } from "./providers";
+import { databaseUrlSchema } from "./database-url";
 
 /**
  * LiteLLM's `config.yaml`, validated. Objects are loose: keys LiteLLM accepts but we do not use
@@ -31,18 +31,9 @@ const mockMilliseconds = nonNegative.max(MAX_WAIT_SECONDS * 1000, {
   message: `expected at most ${MAX_WAIT_SECONDS * 1000} ms`,
 });
 
-const providerModel = z
-  .string()
-  .regex(/^[A-Za-z0-9_.-]+\/.+$/, {
-    message: 'expected "<provider>/<model>", e.g. "openai/gpt-4o"',
-    abort: true,
-  })
-  .refine((value) => knownProviders.includes(value.slice(0, value.indexOf("/"))), {
-    message: `unknown provider; expected one of: ${knownProviders.join(", ")}`,
-  });
-
 export const litellmParamsSchema = z.looseObject({
-  model: providerModel,
+  // `<provider>/<model>`, a well-known model name, or a wildcard template: read by model-string.ts.
+  model: z.string().min(1),
   api_base: z.url().optional(),
   api_key: z.string().optional(),
   api_version: z.string().optional(),
@@ -70,6 +61,8 @@ export const modelInfoSchema = z.looseObject({
   max_output_tokens: positiveInt.optional(),
   max_tokens: positiveInt.optional(),
   base_model: z.string().optional(),
+  /** The model a wildcard route is probed with by `GET /health` (LiteLLM's name for it). */
+  health_check_model: z.string().min(1).optional(),
 });
 
 export const modelEntrySchema = z.looseObject({
@@ -95,6 +88,8 @@ export const routerSettingsSchema = z.looseObject({
 
 export const generalSettingsSchema = z.looseObject({
   master_key: z.string().min(1).optional(),
+  /** Read when the process starts; wins over DATABASE_URL, as in LiteLLM. */
+  database_url: databaseUrlSchema.optional(),
   max_request_size_mb: z.number().positive().default(10),
   global_max_parallel_requests: positiveInt.optional(),
   /** When Redis is unreachable: `open` serves without rate limits and budgets (logged, counted); `closed` answers 503. */
@@ -137,6 +132,8 @@ export const configSchema = z.looseObject({
 export type GatewayConfigFile = z.infer<typeof configSchema>;
 export type ModelEntry = z.infer<typeof modelEntrySchema>;
 export type RouterSettings = z.infer<typeof routerSettingsSchema>;
+export type LitellmSettings = z.infer<typeof litellmSettingsSchema>;
+export type GeneralSettings = z.infer<typeof generalSettingsSchema>;
 
 /** Keys that are ours to read, per object; anything else is tolerated and reported once. */
 export const knownKeys = Object.freeze({

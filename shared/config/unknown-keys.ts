@@ -1,4 +1,5 @@
 import { formatIssuePath } from "../validation/issue-path";
+import { ignoredKeyHint } from "./ignored-key-hints";
 
 type KnownKeys = Readonly<
   Record<
@@ -66,7 +67,8 @@ const callbackNames = (value: unknown): unknown[] => (Array.isArray(value) ? val
 function warningFor(path: PropertyKey[], raw: unknown): string[] {
   const [section, key] = path;
   if (section !== "litellm_settings" || path.length !== 2 || !CALLBACK_SETTINGS.includes(String(key))) {
-    return [`${formatIssuePath(path)}: not used by RouteIQ, ignored`];
+    const hint = ignoredKeyHint(path);
+    return [`${formatIssuePath(path)}: not used by RouteIQ, ignored${hint === undefined ? "" : `; ${hint}`}`];
   }
   const value = ((raw ?? {}) as { litellm_settings: Record<string, unknown> }).litellm_settings[String(key)];
   return callbackNames(value).flatMap((name) => {
@@ -81,8 +83,9 @@ function warningFor(path: PropertyKey[], raw: unknown): string[] {
 }
 
 /**
- * Keys the gateway does not read, e.g. `router_settings.redis_host`: tolerated, worth a warning.
- * Callback lists warn per callback RouteIQ lacks, and not at all for `prometheus`, which it serves.
+ * Keys the gateway does not read, e.g. `router_settings.redis_host`: tolerated, worth a warning
+ * that says what to use instead when RouteIQ has an equivalent. Callback lists warn per callback
+ * RouteIQ lacks, and not at all for `prometheus`, which it serves.
  */
 export function unknownKeyWarnings(raw: unknown, known: KnownKeys): string[] {
   return unknownKeyPaths(raw, known).flatMap((path) => warningFor(path, raw));

@@ -15,6 +15,7 @@ import { ClientClosedError } from "../router/attempt";
 import { route } from "../router/dispatch";
 import { servingDeployments } from "../router/serving-groups";
 import type { AttemptResult } from "../router/types";
+import { forRequestedModel, resolveModel } from "../router/wildcard-routes";
 import { costOf } from "../spend/cost";
 import { countTokens } from "../tokens/count-tokens";
 import { countPrompt, type PromptParts } from "../tokens/prompt-tokens";
@@ -103,11 +104,14 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
   const principal = c.get("principal");
   const allows = modelAccess(principal);
   const model = call.request.model;
-  const group = config.groups.get(model);
-  if (group === undefined) throw modelNotFound(model, [...config.groups.keys()].filter(allows));
-  // Only configured names become metric labels, so unknown ones cannot grow the series without bound.
-  c.set("requestedModel", model);
-  if (!group.some((d) => call.operation(providerFor(d.provider)) !== undefined)) {
+  // A wildcard route serves the name asked for: `resolved.config` has that group's deployments
+  // with the requested model in place, which routing, pricing and spend read from here on.
+  const resolved = resolveModel(config, model);
+  if (resolved === undefined) throw modelNotFound(model, [...config.groups.keys()].filter(allows));
+  // Only configured names (a wildcard's pattern, not the name it matched) become metric labels,
+  // so names clients make up cannot grow the series without bound.
+  c.set("requestedModel", resolved.group);
+  if (!resolved.deployments.some((d) => call.operation(providerFor(d.provider)) !== undefined)) {
     throw new GatewayError({
       status: 400,
       type: "invalid_request_error",
@@ -117,7 +121,7 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
     });
   }
   checkModelAccess(principal, model);
-  const reservation = reservationFor(servingDeployments(config, model, allows), {
+  const reservation = reservationFor(servingDeployments(resolved.config, resolved.group, allows), {
     promptTokens: call.estimatedTokens,
     ...outputOf(call),
   });
@@ -142,9 +146,9 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
     }
     const upstreamRequest = withoutCacheParam(call.request);
     const started = Date.now();
-    const routed = await route(config, deps, {
+    const routed = await route(resolved.config, deps, {
       requestId: c.get("requestId"),
-      modelGroup: model,
+      modelGroup: resolved.group,
       estimatedTokens: call.estimatedTokens,
       signal: c.req.raw.signal,
       allows,
@@ -159,7 +163,7 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
           });
         }
         sentTo = d;
-        return operation(upstreamRequest, d, { fetch: deps.fetch, signal });
+        return forRequestedModel(d, operation(upstreamRequest, d, { fetch: deps.fetch, signal }));
       },
     });
     const { deployment: d, result } = routed;

@@ -112,13 +112,13 @@ export class ConfigSync {
     if (!fetched.changed)
       return this.#record(this.#refusal === undefined ? "unchanged" : "invalid", this.#refusal);
     const body = new TextDecoder().decode(fetched.body);
-    const load = () => loadConfig(body, env, source.describe()).config;
+    const load = () => loadConfig(body, env, source.describe());
     const lease = leadership?.currentLease();
     const mayOpen = allowsNoMasterKey(env);
     try {
       if (leadership === undefined && holder !== undefined) holder.reload(source.describe(), load);
       else {
-        const config = load();
+        const { config } = load();
         if (lease !== undefined) await this.#checkPublishable(config, lease, mayOpen);
       }
     } catch (error) {

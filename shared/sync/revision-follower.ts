@@ -47,7 +47,7 @@ export class RevisionFollower {
     try {
       this.#holder.reload(
         `revision ${latest.revision} (${latest.publisher})`,
-        () => loadConfig(latest.body, this.#env, `revision ${latest.revision}`).config,
+        () => loadConfig(latest.body, this.#env, `revision ${latest.revision}`),
         { revision: latest.revision },
       );
       this.#logger.info("config revision applied", { revision: latest.revision, etag: latest.etag });

@@ -149,13 +149,17 @@ describe("config sync with leader election", () => {
     expect(await sync.runOnce()).toBe("published");
     source.put("model_list: [{ model_name: x, litellm_params: { model: nope } }]");
     expect(await sync.runOnce()).toBe("invalid");
-    expect(sync.status.lastError).toContain('expected "<provider>/<model>"');
+    expect(sync.status.lastError).toContain(
+      'has no provider and is not a model RouteIQ knows the provider of; write "<provider>/<model>"',
+    );
     // The bad object is not downloaded again until it changes, and it is still what the bucket
     // holds: not "unchanged", which would read (and count) as a success.
     const fetchesBefore = source.fetches;
     expect(await sync.runOnce()).toBe("invalid");
     expect(source.fetches).toBe(fetchesBefore + 1);
-    expect(sync.status.lastError).toContain('expected "<provider>/<model>"');
+    expect(sync.status.lastError).toContain(
+      'has no provider and is not a model RouteIQ knows the provider of; write "<provider>/<model>"',
+    );
 
     const replica = holderFor(configText("old"));
     await new RevisionFollower({
