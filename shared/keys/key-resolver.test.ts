@@ -267,6 +267,31 @@ describe("copies shared through the KV store", () => {
     await expect(b.resolve(TEAMED)).rejects.toBeInstanceOf(KeyStoreUnavailableError);
   });
 
+  it("a key changed while its copy was being sealed leaves no copy behind", async () => {
+    // A request resolves the key, and an operator blocks (or deletes, or regenerates) it at once:
+    // the copy of the record read just before must not land after the change dropped it.
+    const { now } = manualClock();
+    const a = new KeyResolver({
+      sql: spySql().sql,
+      now,
+      settings: settings(),
+      copies: sharedKeyCopies(kv, { secret: () => "sk-master" }),
+    });
+    await a.invalidate([VALID]);
+    await a.resolve(VALID);
+    await a.invalidate([VALID]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const down = spySql();
+    down.state.mode = "down";
+    const b = new KeyResolver({
+      sql: down.sql,
+      now,
+      settings: settings(),
+      copies: sharedKeyCopies(kv, { secret: () => "sk-master" }),
+    });
+    await expect(b.resolve(VALID)).rejects.toBeInstanceOf(KeyStoreUnavailableError);
+  });
+
   it("nothing is shared without a master key", async () => {
     const resolver = new KeyResolver({
       sql: spySql().sql,

@@ -202,10 +202,12 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
               );
         return counted.then(
           (used) => {
-            routed.settle(used.total_tokens, STREAM_RESULT[outcome]);
-            report(used);
+            // Accounted first: nothing after it (metrics refusing a figure, say) may leave the
+            // request uncharged and its slot held.
             if (outcome === "completed") accounting.succeeded(d, used);
             else accounting.failed(STREAM_STATUS[outcome], d, used);
+            routed.settle(used.total_tokens, STREAM_RESULT[outcome]);
+            report(used);
           },
           (error: unknown) => {
             routed.settle(0, STREAM_RESULT[outcome]);
