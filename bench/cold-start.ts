@@ -5,6 +5,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
+import { cleanUp, cleanUpOnSignals, onCleanup } from "./cleanup";
 import { BENCH_REDIS_URL, createBenchSchema } from "./shared-state";
 
 /**
@@ -95,6 +96,9 @@ export async function measureLambdaColdStarts(
   runs = Math.max(1, Number(process.env.BENCH_COLD_STARTS ?? 5)),
 ): Promise<ColdStarts> {
   const workDir = mkdtempSync(join(tmpdir(), "routeiq-cold-start-"));
+  const removeWorkDir = onCleanup(`temp dir ${workDir}`, () =>
+    rmSync(workDir, { recursive: true, force: true }),
+  );
   const probePath = join(workDir, "probe.mjs");
   writeFileSync(probePath, PROBE);
   const baselinePath = join(workDir, "baseline.mjs");
@@ -130,7 +134,7 @@ export async function measureLambdaColdStarts(
     };
   } finally {
     await schema.drop();
-    rmSync(workDir, { recursive: true, force: true });
+    await removeWorkDir();
   }
 }
 
@@ -160,8 +164,13 @@ export function formatColdStarts(results: ColdStarts, runs: number): string {
 
 // `tsx bench/cold-start.ts`: this section alone, on the current build.
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const runs = Math.max(1, Number(process.env.BENCH_COLD_STARTS ?? 5));
-  const results = await measureLambdaColdStarts(undefined, runs);
-  console.log(formatColdStarts(results, runs));
-  console.log(JSON.stringify(results));
+  cleanUpOnSignals();
+  try {
+    const runs = Math.max(1, Number(process.env.BENCH_COLD_STARTS ?? 5));
+    const results = await measureLambdaColdStarts(undefined, runs);
+    console.log(formatColdStarts(results, runs));
+    console.log(JSON.stringify(results));
+  } finally {
+    await cleanUp();
+  }
 }

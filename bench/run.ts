@@ -1,10 +1,12 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../infra/local/ports";
+import { cleanUpOnSignals, exitAfterCleanUp, onCleanup } from "./cleanup";
 import { formatColdStarts, measureLambdaColdStarts } from "./cold-start";
+import { edgeBundleSize, formatEdgeBundle, measureEdgeStartup, publishConfig } from "./edge";
 import { formatDecisions, measureDecisions } from "./learned-decision";
 import { type LoadRequest, type LoadResult, runLoad, stopLoad } from "./load";
 import { BENCH_REDIS_URL, createBenchSchema, createLimitedKey } from "./shared-state";
@@ -13,12 +15,14 @@ import { BENCH_REDIS_URL, createBenchSchema, createLimitedKey } from "./shared-s
  * `npm run bench`: direct upstream vs a bare undici keep-alive proxy vs the gateway, each in its
  * own process, loaded by autocannon from this one. Knobs (seconds / counts):
  * BENCH_DURATION=10, BENCH_CONNECTIONS=50, BENCH_WARMUP=2, BENCH_LATENCY_DURATION=5, BENCH_COLD_STARTS=5
- * (fresh processes per Lambda bundle, see cold-start.ts), BENCH_DECISIONS=2000 (learned routing
- * decisions timed per router type, see learned-decision.ts).
+ * (fresh processes per Lambda bundle, see cold-start.ts), BENCH_EDGE_STARTS=3 (fresh workerd runs of
+ * the edge bundle, see edge.ts). The edge (workerd, on the same PostgreSQL and Redis as the
+ * shared-state gateway) is measured at one connection only: locally it is one workerd process. Its
+ * processes, schemas and temp directories are undone however it ends (cleanup.ts); the results
+ * stay in bench/results/. BENCH_DECISIONS=2000: learned routing decisions timed per router type
+ * (learned-decision.ts).
  */
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-// One directory per run: two runs at once must not share a config or an embedded database.
-const workDir = mkdtempSync(join(tmpdir(), "routeiq-bench-"));
 const MASTER_KEY = "sk-routeiq-bench";
 
 function envNumber(name: string, fallback: number): number {
@@ -35,6 +39,11 @@ const settings = {
   warmup: envNumber("BENCH_WARMUP", 2),
   latencyDuration: envNumber("BENCH_LATENCY_DURATION", 5),
 };
+
+// One directory per run: two runs at once must not share a config or an embedded database. Made
+// after the settings, so a bad knob fails before there is anything to clean up.
+const workDir = mkdtempSync(join(tmpdir(), "routeiq-bench-"));
+onCleanup(`temp dir ${workDir}`, () => rmSync(workDir, { recursive: true, force: true }));
 
 // --- child processes -------------------------------------------------------------------------
 
@@ -67,9 +76,10 @@ function startChild(name: string, args: string[], env: Record<string, string>): 
   closeSync(log);
   const child = { name, proc, logPath };
   children.push(child);
+  onCleanup(`${name} (pid ${proc.pid})`, () => stopChild(proc));
   proc.on("exit", (code, signal) => {
     if (stopping) return;
-    console.error(`\n${name} exited unexpectedly (code ${code}, signal ${signal}); log ${logPath}:`);
+    console.error(`\n${name} exited unexpectedly (code ${code}, signal ${signal}); the end of its log:`);
     console.error(logTail(child));
     shutdown(1);
   });
@@ -82,29 +92,31 @@ function killChildren(signal: NodeJS.Signals): void {
   }
 }
 
-function shutdown(code: number): void {
-  if (!stopping) {
-    stopping = true;
-    stopLoad();
-    killChildren("SIGTERM");
-  }
-  process.exitCode = code;
-  // The gateway drains on SIGTERM; give it a moment, then make sure nothing outlives the bench.
-  setTimeout(() => {
-    killChildren("SIGKILL");
-    process.exit(code);
-  }, 2_000).unref();
-  if (children.every(({ proc }) => proc.exitCode !== null || proc.signalCode !== null)) process.exit(code);
-  for (const { proc } of children) {
+/** SIGTERM (the gateway drains), SIGKILL after 2 s; resolves once it is gone. */
+function stopChild(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => proc.kill("SIGKILL"), 2_000);
     proc.once("exit", () => {
-      if (children.every((c) => c.proc.exitCode !== null || c.proc.signalCode !== null)) process.exit(code);
+      clearTimeout(timer);
+      resolve();
     });
-  }
+    proc.kill("SIGTERM");
+  });
 }
 
-process.once("SIGINT", () => shutdown(130));
-process.once("SIGTERM", () => shutdown(143));
-// Last resort for paths that skip shutdown(): `exit` handlers may only do synchronous work.
+/** Stops the load and ends the run; the first call's exit code wins. */
+function shutdown(code: number): void {
+  stopping = true;
+  stopLoad();
+  void exitAfterCleanUp(code);
+}
+
+cleanUpOnSignals(() => {
+  stopping = true;
+  stopLoad();
+});
+// Last resort for paths that skip the cleanup: `exit` handlers may only do synchronous work.
 process.on("exit", () => killChildren("SIGKILL"));
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
@@ -120,6 +132,19 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${what} was not ready within ${timeoutMs} ms${last === "" ? "" : ` (${last})`}`);
+}
+
+/** `npm start`'s build step: dist/ as the sources say, built only when they changed. */
+async function buildIfChanged(): Promise<void> {
+  const build = spawn(process.execPath, ["infra/bundle.mjs", "--if-changed"], {
+    cwd: root,
+    stdio: "inherit",
+  });
+  // Stopped half way, it leaves no build record: the next start builds again.
+  const stopBuild = onCleanup("the build", () => stopChild(build));
+  const code = await new Promise<number | null>((resolve) => build.once("exit", resolve));
+  await stopBuild();
+  if (code !== 0) throw new Error(`infra/bundle.mjs exited with ${code}`);
 }
 
 // --- the request every target gets ------------------------------------------------------------
@@ -215,9 +240,7 @@ async function measure(name: string, request: LoadRequest, connections: number, 
 }
 
 async function main(): Promise<void> {
-  mkdirSync(workDir, { recursive: true });
-  console.log("building the gateway (npm run build) ...");
-  execFileSync("npm", ["run", "build", "--silent"], { cwd: root, stdio: "inherit" });
+  await buildIfChanged();
 
   const [upstreamPort, proxyPort, gatewayPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
@@ -276,8 +299,25 @@ async function main(): Promise<void> {
   await waitFor("gateway", async () => (await fetch(`${gatewayUrl}/_health/ready`)).ok, 60_000);
   await checkAnswers("gateway", viaGateway);
   await waitFor("shared-state gateway", async () => (await fetch(`${sharedUrl}/_health/ready`)).ok, 60_000);
-  const viaVirtualKey = requestFor(sharedUrl, await createLimitedKey(sharedUrl, MASTER_KEY));
+  const virtualKey = await createLimitedKey(sharedUrl, MASTER_KEY);
+  const viaVirtualKey = requestFor(sharedUrl, virtualKey);
   await checkAnswers("gateway (virtual key)", viaVirtualKey);
+
+  // The edge on the same schema and Redis, serving the config as the sync worker would publish it.
+  await publishConfig(schema.url, readFileSync(configPath, "utf8"));
+  const edgePort = await freePort();
+  const edgeUrl = `http://127.0.0.1:${edgePort}`;
+  startChild("edge", ["--import", "tsx", "infra/local/edge-local.ts"], {
+    DATABASE_URL: schema.url,
+    REDIS_URL: BENCH_REDIS_URL,
+    EDGE_PORT: String(edgePort),
+    LITELLM_MASTER_KEY: MASTER_KEY,
+  });
+  await waitFor("edge", async () => (await fetch(`${edgeUrl}/_health/ready`)).ok, 60_000);
+  const viaEdge = requestFor(edgeUrl, MASTER_KEY);
+  const viaEdgeVirtualKey = requestFor(edgeUrl, virtualKey);
+  await checkAnswers("edge", viaEdge);
+  await checkAnswers("edge (virtual key)", viaEdgeVirtualKey);
 
   const { duration, connections, latencyDuration } = settings;
   console.log(`\nthroughput (${connections} connections, ${duration}s each):`);
@@ -309,6 +349,16 @@ async function main(): Promise<void> {
     ["direct upstream", await measure("direct upstream", direct, 1, latencyDuration)],
     ["bare proxy", await measure("bare proxy", proxy, 1, latencyDuration)],
     ["gateway", await measure("gateway", viaGateway, 1, latencyDuration)],
+    ["edge (workerd)", await measure("edge (workerd), master key", viaEdge, 1, latencyDuration)],
+    [
+      "edge, virtual key",
+      await measure(
+        "edge, virtual key (limits via Upstash REST, spend via Neon WS)",
+        viaEdgeVirtualKey,
+        1,
+        latencyDuration,
+      ),
+    ],
   ];
   const gatewayPeakRssMb = peakRssMb(gateway.proc.pid);
 
@@ -320,10 +370,11 @@ async function main(): Promise<void> {
   // The spend log is written off the request path; give it a moment, then check nothing was lost.
   await new Promise((r) => setTimeout(r, 3_000));
   const spendRows = await schema.countSpendRows();
-  await schema.drop();
   const [, directSingle] = single[0] as [string, LoadResult];
   const [, proxySingle] = single[1] as [string, LoadResult];
   const [, gatewaySingle] = single[2] as [string, LoadResult];
+  const [, edgeSingle] = single[3] as [string, LoadResult];
+  const [, edgeVirtualKeySingle] = single[4] as [string, LoadResult];
   const ratios = {
     gatewayVsBareProxyThroughput: gatewayLoaded.rps / proxyLoaded.rps,
     gatewayVsDirectThroughput: gatewayLoaded.rps / directLoaded.rps,
@@ -334,6 +385,8 @@ async function main(): Promise<void> {
     addedP50FineMs: gatewaySingle.fineLatencyMs.p50 - directSingle.fineLatencyMs.p50,
     addedMeanMs: gatewaySingle.fineLatencyMs.mean - directSingle.fineLatencyMs.mean,
     bareProxyAddedP50FineMs: proxySingle.fineLatencyMs.p50 - directSingle.fineLatencyMs.p50,
+    edgeAddedP50FineMs: edgeSingle.fineLatencyMs.p50 - directSingle.fineLatencyMs.p50,
+    edgeVirtualKeyAddedP50FineMs: edgeVirtualKeySingle.fineLatencyMs.p50 - directSingle.fineLatencyMs.p50,
   };
   const goals = {
     throughput: ratios.gatewayVsBareProxyThroughput >= 0.5,
@@ -350,12 +403,16 @@ async function main(): Promise<void> {
   console.log(`gateway on Postgres+Redis / bare  ${fmt(ratios.haStoresVsBareProxyThroughput)}x (master key)`);
   console.log(`virtual key / bare proxy          ${fmt(ratios.virtualKeyVsBareProxyThroughput)}x`);
   console.log(
-    `spend-log rows written            ${spendRows} (both Postgres runs, warm-ups and check requests included)`,
+    `spend-log rows written            ${spendRows} (the Postgres runs and the edge's, warm-ups and check requests included)`,
   );
   console.log(
     `added p50 at 1 connection         ${fmt(ratios.addedP50FineMs, 3)} ms (autocannon integer p50: ${ratios.addedP50Ms} ms; mean: ${fmt(ratios.addedMeanMs, 3)} ms)`,
   );
   console.log(`bare proxy added p50 (reference)  ${fmt(ratios.bareProxyAddedP50FineMs, 3)} ms`);
+  console.log(`edge added p50 at 1 connection    ${fmt(ratios.edgeAddedP50FineMs, 3)} ms (master key)`);
+  console.log(
+    `edge added p50, virtual key       ${fmt(ratios.edgeVirtualKeyAddedP50FineMs, 3)} ms (loopback bridges; over the internet add Upstash's round trips)`,
+  );
   console.log(`gateway peak RSS (VmHWM)          ${fmt(gatewayPeakRssMb, 1)} MB`);
   console.log("\ngoals (informational):");
   console.log(
@@ -372,10 +429,22 @@ async function main(): Promise<void> {
   const lambdaColdStarts = await measureLambdaColdStarts(join(root, "dist"), coldStartRuns);
   console.log(`\n${formatColdStarts(lambdaColdStarts, coldStartRuns)}`);
 
+  const edgeStarts = Math.round(envNumber("BENCH_EDGE_STARTS", 3));
+  const edgeBundle = await edgeBundleSize(join(root, "dist", "edge"));
+  const edgeStartup = await measureEdgeStartup({
+    bundleDir: join(root, "dist", "edge"),
+    databaseUrl: schema.url,
+    redisUrl: BENCH_REDIS_URL,
+    masterKey: MASTER_KEY,
+    runs: edgeStarts,
+  });
+  console.log(`\n${formatEdgeBundle(edgeBundle, edgeStartup, edgeStarts)}`);
+
   const learnedDecisions = await measureDecisions(root, Math.round(envNumber("BENCH_DECISIONS", 2_000)));
   console.log(`\n${formatDecisions(learnedDecisions)}`);
 
-  const resultsPath = join(workDir, "latest.json");
+  const resultsPath = join(root, "bench", "results", "latest.json");
+  mkdirSync(dirname(resultsPath), { recursive: true });
   writeFileSync(
     resultsPath,
     `${JSON.stringify(
@@ -390,6 +459,8 @@ async function main(): Promise<void> {
         spendRows,
         goals,
         lambdaColdStarts,
+        edgeBundle,
+        edgeStartup,
         learnedDecisions,
       },
       null,
@@ -403,6 +474,6 @@ main().then(
   () => shutdown(0),
   (error: unknown) => {
     if (!stopping) console.error(`\nbench failed: ${error instanceof Error ? error.message : String(error)}`);
-    shutdown(process.exitCode === undefined || process.exitCode === 0 ? 1 : Number(process.exitCode));
+    shutdown(1);
   },
 );

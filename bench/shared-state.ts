@@ -1,21 +1,27 @@
 import pg from "pg";
+import { createDatabaseIfMissing } from "../infra/local/database";
+import { onCleanup } from "./cleanup";
 
 /**
  * The shared-state target: a gateway on the machine's PostgreSQL and Redis, called with a virtual
  * key that has rpm/tpm limits and a budget, so every request runs the limit and budget scripts in
- * Redis and queues a spend-log row for Postgres.
+ * Redis and queues a spend-log row for Postgres. Unset, BENCH_DATABASE_URL is a database of the
+ * bench's own (created when missing), never the test suite's `test`.
  */
-export const BENCH_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/routeiq_bench";
+const GIVEN_DATABASE_URL = process.env.BENCH_DATABASE_URL || undefined;
+export const BENCH_DATABASE_URL = GIVEN_DATABASE_URL ?? DEFAULT_DATABASE_URL;
 export const BENCH_REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
 
 export interface BenchSchema {
   readonly url: string;
   countSpendRows(): Promise<number>;
+  /** Drops it now rather than at exit. */
   drop(): Promise<void>;
 }
 
 async function withClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: BENCH_DATABASE_URL });
+  const client = new pg.Client({ connectionString: BENCH_DATABASE_URL, connectionTimeoutMillis: 5_000 });
   await client.connect();
   try {
     return await work(client);
@@ -24,9 +30,18 @@ async function withClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T
   }
 }
 
-/** A fresh schema, so the run starts from empty tables and leaves nothing behind. */
+/**
+ * A fresh schema, so the run starts from empty tables; it is dropped when the bench ends, however
+ * it ends (cleanup.ts). Its name carries the pid, so a look at the database tells whose it is.
+ */
 export async function createBenchSchema(): Promise<BenchSchema> {
-  const name = `bench_${Date.now().toString(36)}`;
+  if (GIVEN_DATABASE_URL === undefined)
+    await createDatabaseIfMissing(DEFAULT_DATABASE_URL, "BENCH_DATABASE_URL");
+  const name = `bench_${process.pid}_${Date.now().toString(36)}`;
+  // Registered first: a signal during the CREATE must not leave it behind.
+  const drop = onCleanup(`schema ${name}`, () =>
+    withClient((c) => c.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`)).then(() => undefined),
+  );
   await withClient((c) => c.query(`CREATE SCHEMA ${name}`));
   const url = new URL(BENCH_DATABASE_URL);
   url.searchParams.set("options", `-c search_path=${name}`);
@@ -37,7 +52,7 @@ export async function createBenchSchema(): Promise<BenchSchema> {
         const { rows } = await c.query(`SELECT count(*)::int AS n FROM ${name}.routeiq_spend_logs`);
         return (rows[0] as { n: number }).n;
       }),
-    drop: () => withClient((c) => c.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`)).then(() => undefined),
+    drop,
   };
 }
 

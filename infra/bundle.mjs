@@ -1,16 +1,47 @@
 // Bundles each deployable entry point into one self-contained ES module: the Node entries as
 // <outdir>/*.mjs (with PGlite's files beside them), the Lambda functions as asset dirs
-// <outdir>/lambda/<name>/ whose handler is `index.handler`. `--outdir DIR` (default dist) lets
-// tests build into a temp dir without racing each other.
+// <outdir>/lambda/<name>/ whose handler is `index.handler`, the Worker as <outdir>/edge (see
+// bundle-edge.mjs). `--outdir DIR` (default dist) lets tests build into a temp dir without racing
+// each other. `--if-changed` (npm start, ha:local, the bench) skips the build when no input changed
+// since the last complete one (build-manifest.mjs).
 import { copyFile, mkdir } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { build } from "esbuild";
+import { forgetBuild, recordBuild, staleReason } from "./build-manifest.mjs";
 
 const root = resolve(import.meta.dirname, "..");
-const { values } = parseArgs({ options: { outdir: { type: "string", default: "dist" } } });
+const { values } = parseArgs({
+  options: {
+    outdir: { type: "string", default: "dist" },
+    "if-changed": { type: "boolean", default: false },
+  },
+});
 const outdir = resolve(values.outdir);
+
+if (values["if-changed"]) {
+  const reason = staleReason({ root, outdir });
+  const shown = relative(process.cwd(), outdir) || ".";
+  if (reason === undefined) {
+    console.error(`${shown}/ is up to date (npm run build rebuilds it anyway)`);
+    process.exit(0);
+  }
+  console.error(`building ${shown}/: ${reason}`);
+}
+
+// Imported only when building: the up-to-date path above stays a few file reads.
+const { build } = await import("esbuild");
+const { buildEdge } = await import("./bundle-edge.mjs");
+forgetBuild(outdir);
+const startedAt = Date.now();
+// Everything the build reads and writes, for the build record.
+const inputs = [join(root, "infra", "bundle.mjs"), join(root, "infra", "build-manifest.mjs")];
+const outputs = [];
+for (const file of ["package-lock.json", "tsconfig.json"]) inputs.push(join(root, file));
+const recordMetafile = (metafile) => {
+  for (const input of Object.keys(metafile.inputs)) inputs.push(resolve(root, input));
+  for (const output of Object.keys(metafile.outputs)) outputs.push(resolve(root, output));
+};
 
 const nodeEntries = {
   "gateway-node": "functions/gateway/node.ts",
@@ -67,6 +98,7 @@ const nodeBuilds = (async () => {
     sourcemap: true,
     metafile: true,
   });
+  recordMetafile(metafile);
   const holders = Object.entries(metafile.outputs)
     .filter(([, output]) =>
       Object.keys(output.inputs).some((input) => input.includes("@electric-sql/pglite/")),
@@ -74,9 +106,11 @@ const nodeBuilds = (async () => {
     .map(([file]) => dirname(resolve(root, file)));
   await Promise.all(
     [...new Set(holders)].flatMap((dir) =>
-      ["pglite.wasm", "pglite.data", "initdb.wasm"].map((file) =>
-        copyFile(join(pgliteDir, file), join(dir, file)),
-      ),
+      ["pglite.wasm", "pglite.data", "initdb.wasm"].map((file) => {
+        inputs.push(join(pgliteDir, file));
+        outputs.push(join(dir, file));
+        return copyFile(join(pgliteDir, file), join(dir, file));
+      }),
     ),
   );
 })();
@@ -93,6 +127,7 @@ const lambdaBuilds = Object.entries(lambdaEntries).map(async ([name, entry]) => 
     metafile: true,
     plugins: [withoutPglite],
   });
+  recordMetafile(metafile);
   const leaked = Object.keys(metafile.inputs).filter((input) => input.includes("@electric-sql/pglite"));
   if (leaked.length > 0) throw new Error(`PGlite reached the ${name} Lambda bundle via ${leaked.join(", ")}`);
 });
@@ -100,11 +135,24 @@ const lambdaBuilds = Object.entries(lambdaEntries).map(async ([name, entry]) => 
 // The gateway function reads config/config.yaml beside its index.mjs: the deployment config, whose
 // master key comes from the environment (config/config.yaml names the local dev key).
 const gatewayConfig = (async () => {
-  await mkdir(join(outdir, "lambda", "gateway", "config"), { recursive: true });
-  await copyFile(
+  const [from, to] = [
     join(root, "config", "deploy.yaml"),
     join(outdir, "lambda", "gateway", "config", "config.yaml"),
-  );
+  ];
+  inputs.push(from);
+  outputs.push(to);
+  await mkdir(dirname(to), { recursive: true });
+  await copyFile(from, to);
 })();
 
-await Promise.all([nodeBuilds, ...lambdaBuilds, gatewayConfig]);
+await Promise.all([
+  nodeBuilds,
+  ...lambdaBuilds,
+  gatewayConfig,
+  buildEdge(join(outdir, "edge"), undefined, (metafile) => {
+    for (const input of Object.keys(metafile.inputs)) inputs.push(resolve(root, input));
+    for (const output of Object.keys(metafile.outputs)) outputs.push(resolve(root, output));
+  }),
+]);
+if (!recordBuild({ root, outdir, inputs, outputs, startedAt }))
+  console.error("a source changed during the build: the next --if-changed builds again");

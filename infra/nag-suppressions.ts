@@ -32,24 +32,6 @@ export function applyNagSuppressions({
   );
 
   acknowledge(
-    // The generated secret; `database.secret` is its attachment to the instance.
-    data.database.instance.node.findChild("Secret"),
-    "AwsSolutions-SMG4",
-    "Rotation would break pooled connections and ECS tasks holding the old password; rotate on a planned redeploy.",
-  );
-  for (const secret of Object.values(data.database.roleSecrets)) {
-    acknowledge(
-      secret,
-      "AwsSolutions-SMG4",
-      "The migration sets the role's password from this secret; a rotation would change the secret but not the role, locking the gateway or sync out. Change it by putting a new value and invoking the migration function (output MigrationFunctionName).",
-    );
-  }
-  acknowledge(
-    data.redis.authSecret,
-    "AwsSolutions-SMG4",
-    "An ElastiCache AUTH token rotates through ModifyReplicationGroup (ROTATE then SET), which a secret rotation cannot drive.",
-  );
-  acknowledge(
     data.masterKeySecret,
     "AwsSolutions-SMG4",
     "The master key is given to operators; rotating it silently would lock them out.",
@@ -59,16 +41,41 @@ export function applyNagSuppressions({
     "AwsSolutions-SMG4",
     "Provider API keys are issued and rotated by each provider; operators write the new key with put-secret-value.",
   );
-  acknowledge(
-    data.database.instance,
-    "AwsSolutions-RDS11",
-    "A non-default port is obscurity; only the gateway, sync and migration security groups can reach it.",
-  );
-  acknowledge(
-    data.redis.replicationGroup,
-    "AwsSolutions-AEC5",
-    "A non-default port is obscurity; only the gateway and sync security groups can reach it.",
-  );
+  // With external stores (`state=external`) there is no RDS, ElastiCache or generated role secret;
+  // the operator's URL secrets are imported, not created here.
+  const { database, redis } = data;
+  if (database !== undefined) {
+    acknowledge(
+      // The generated secret; `database.secret` is its attachment to the instance.
+      database.instance.node.findChild("Secret"),
+      "AwsSolutions-SMG4",
+      "Rotation would break pooled connections and ECS tasks holding the old password; rotate on a planned redeploy.",
+    );
+    for (const secret of Object.values(database.roleSecrets)) {
+      acknowledge(
+        secret,
+        "AwsSolutions-SMG4",
+        "The migration sets the role's password from this secret; a rotation would change the secret but not the role, locking the gateway or sync out. Change it by putting a new value and invoking the migration function (output MigrationFunctionName).",
+      );
+    }
+    acknowledge(
+      database.instance,
+      "AwsSolutions-RDS11",
+      "A non-default port is obscurity; only the gateway, sync and migration security groups can reach it.",
+    );
+  }
+  if (redis !== undefined) {
+    acknowledge(
+      redis.authSecret,
+      "AwsSolutions-SMG4",
+      "An ElastiCache AUTH token rotates through ModifyReplicationGroup (ROTATE then SET), which a secret rotation cannot drive.",
+    );
+    acknowledge(
+      redis.replicationGroup,
+      "AwsSolutions-AEC5",
+      "A non-default port is obscurity; only the gateway and sync security groups can reach it.",
+    );
+  }
   // rds cloudwatchLogsRetention creates CDK's LogRetention singleton Lambda.
   const logRetention = data.node.children.find((child) => child.node.id.startsWith("LogRetention"));
   if (logRetention !== undefined) {

@@ -8,6 +8,32 @@ import { DataStack } from "./stacks/data-stack";
 import { GatewayStack } from "./stacks/gateway-stack";
 import { NetworkStack } from "./stacks/network-stack";
 
+/** Where compute finds PostgreSQL and Redis: the data stack's RDS and ElastiCache, or the external URLs. */
+function storesOf(data: DataStack): StatefulResources["state"] {
+  if (data.external !== undefined) {
+    return {
+      kind: "external",
+      databaseUrlSecret: data.external.databaseUrlSecret,
+      databaseRoleUrlSecrets: data.external.databaseRoleUrlSecrets,
+      redisUrlSecret: data.external.redisUrlSecret,
+    };
+  }
+  if (data.database === undefined || data.redis === undefined)
+    throw new Error("the data stack has no stores");
+  return {
+    kind: "managed",
+    databaseInstance: data.database.instance,
+    databaseOwnerSecret: data.database.secret,
+    databaseRoleSecrets: data.database.roleSecrets,
+    databaseHost: data.database.instance.dbInstanceEndpointAddress,
+    databasePort: data.database.instance.dbInstanceEndpointPort,
+    databaseName: DATABASE_NAME,
+    redisHost: data.redis.host,
+    redisPort: data.redis.port,
+    redisAuthSecret: data.redis.authSecret,
+  };
+}
+
 export interface RouteIqStacks {
   readonly network: NetworkStack;
   readonly data: DataStack;
@@ -21,15 +47,22 @@ export interface RouteIqStacks {
 export function addRouteIq(app: App): RouteIqStacks {
   const settings = readSettings(app);
   const name = (stack: string) => `${settings.stackPrefix}-${stack}`;
-  const budget = connectionBudget(settings.databaseMaxConnections);
+  const managed = settings.state === "managed";
+  // Only RDS has a max_connections to share out. Neon's pooler takes up to 10,000 clients, so
+  // with external stores the gateway's concurrency is left to the account unless capped.
+  const budget = managed ? connectionBudget(settings.databaseMaxConnections) : undefined;
+  const proxied = managed && settings.gateway === "lambda";
 
   const network = new NetworkStack(app, name("Network"), {
     description: "RouteIQ: VPC across two AZs and the security groups between tiers",
     availabilityZones: settings.availabilityZones,
-    databaseProxy: settings.gateway === "lambda",
+    managedStores: managed,
+    databaseProxy: proxied,
   });
   const data = new DataStack(app, name("Data"), {
-    description: "RouteIQ: PostgreSQL, Redis, the config bucket and secrets (retained on delete)",
+    description: managed
+      ? "RouteIQ: PostgreSQL, Redis, the config bucket and secrets (retained on delete)"
+      : "RouteIQ: the config bucket and secrets (retained on delete); PostgreSQL and Redis are external",
     vpc: network.vpc,
     securityGroups: network.securityGroups,
     databaseInstanceType: settings.databaseInstanceType,
@@ -39,17 +72,17 @@ export function addRouteIq(app: App): RouteIqStacks {
     redisNodeType: settings.redisNodeType,
     redisNodes: settings.redisNodes,
     configBucketName: settings.configBucketName,
+    externalState: managed
+      ? undefined
+      : {
+          databaseUrlSecretArn: settings.databaseUrlSecretArn as string,
+          gatewayDatabaseUrlSecretArn: settings.gatewayDatabaseUrlSecretArn,
+          syncDatabaseUrlSecretArn: settings.syncDatabaseUrlSecretArn,
+          redisUrlSecretArn: settings.redisUrlSecretArn as string,
+        },
   });
   const stores: StatefulResources = {
-    databaseInstance: data.database.instance,
-    databaseOwnerSecret: data.database.secret,
-    databaseRoleSecrets: data.database.roleSecrets,
-    databaseHost: data.database.instance.dbInstanceEndpointAddress,
-    databasePort: data.database.instance.dbInstanceEndpointPort,
-    databaseName: DATABASE_NAME,
-    redisHost: data.redis.host,
-    redisPort: data.redis.port,
-    redisAuthSecret: data.redis.authSecret,
+    state: storesOf(data),
     masterKeySecret: data.masterKeySecret,
     providerKeysSecret: data.providerKeysSecret,
     bucket: data.config.bucket,
@@ -71,8 +104,7 @@ export function addRouteIq(app: App): RouteIqStacks {
         ? {
             kind: "lambda",
             memoryMiB: settings.gatewayMemoryMiB,
-            reservedConcurrency: settings.gatewayReservedConcurrency ?? budget.gatewayConcurrency,
-            proxyMaxConnectionsPercent: budget.proxyMaxConnectionsPercent,
+            reservedConcurrency: settings.gatewayReservedConcurrency ?? budget?.gatewayConcurrency,
           }
         : {
             kind: "fargate",
@@ -82,6 +114,10 @@ export function addRouteIq(app: App): RouteIqStacks {
             minTasks: settings.fargateMinTasks,
             maxTasks: settings.fargateMaxTasks,
           },
+    databaseProxy:
+      proxied && budget !== undefined
+        ? { maxConnectionsPercent: budget.proxyMaxConnectionsPercent }
+        : undefined,
     albIdleTimeoutSeconds: settings.albIdleTimeoutSeconds,
     tls: settings.certificateArn === undefined ? "plain-http" : { certificateArn: settings.certificateArn },
     exposeMetrics: settings.exposeMetrics,

@@ -73,7 +73,32 @@ const settingsSchema = z.object({
   /** At least two tasks, spread across AZs, so one can fail or be replaced without an outage. */
   fargateMinTasks: count(2).default(2),
   fargateMaxTasks: count(2).default(10),
+  /**
+   * `managed`: RDS and ElastiCache in the VPC. `external`: PostgreSQL and Redis outside AWS (Neon
+   * and Upstash), shared with the edge on Workers; their URLs come from the secrets below.
+   */
+  state: z.enum(["managed", "external"]).default("managed"),
+  /** With `state=external`: ARN of the secret holding the schema owner's PostgreSQL URL. */
+  databaseUrlSecretArn: optionalString,
+  /**
+   * With `state=external`: ARN of the secret holding the URL of a login role made for the gateway,
+   * which the migration grants only what a gateway does; unset, the gateway connects as the owner.
+   */
+  gatewayDatabaseUrlSecretArn: optionalString,
+  /** Likewise for the config sync. */
+  syncDatabaseUrlSecretArn: optionalString,
+  /** With `state=external`: ARN of the secret holding the Redis URL (`rediss://...`). */
+  redisUrlSecretArn: optionalString,
 });
+
+/** Settings that name external stores: required or optional with `state=external`, refused without. */
+const EXTERNAL_STATE_KEYS = [
+  "databaseUrlSecretArn",
+  "gatewayDatabaseUrlSecretArn",
+  "syncDatabaseUrlSecretArn",
+  "redisUrlSecretArn",
+] as const;
+const REQUIRED_EXTERNAL_STATE_KEYS = ["databaseUrlSecretArn", "redisUrlSecretArn"] as const;
 
 export type DeploymentSettings = z.infer<typeof settingsSchema>;
 
@@ -91,6 +116,16 @@ export function readSettings(app: App): DeploymentSettings {
   if (settings.availabilityZones !== undefined && settings.availabilityZones.length < 2) {
     throw new Error("invalid CDK context:\n  - availabilityZones: at least two, for Multi-AZ");
   }
+  // Without state=external a URL would be ignored, and RDS and ElastiCache created instead.
+  const stateProblems =
+    settings.state === "external"
+      ? REQUIRED_EXTERNAL_STATE_KEYS.filter((key) => settings[key] === undefined).map(
+          (key) => `${key}: required with state=external`,
+        )
+      : EXTERNAL_STATE_KEYS.filter((key) => settings[key] !== undefined).map(
+          (key) => `${key}: only with state=external`,
+        );
+  if (stateProblems.length > 0) throw new Error(`invalid CDK context:\n  - ${stateProblems.join("\n  - ")}`);
   if (settings.fargateMaxTasks < settings.fargateMinTasks) {
     throw new Error("invalid CDK context:\n  - fargateMaxTasks: must be at least fargateMinTasks");
   }

@@ -1,9 +1,10 @@
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
-import { authenticate } from "./auth/authenticate";
+import { authenticate, resolveVirtualKey } from "./auth/authenticate";
 import type { AppDeps } from "./deps";
 import { GatewayError } from "./errors";
 import { admission } from "./http/admission";
+import { allowedRoutes } from "./http/allowed-routes";
 import { adminAuth, masterKeyAuth } from "./http/auth";
 import type { GatewayEnv } from "./http/env";
 import { errorHandler } from "./http/error-handler";
@@ -17,7 +18,10 @@ import { openAIRoutes } from "./routes/openai-routes";
 import { syncStatusRoute } from "./routes/sync-status-route";
 
 const API_PREFIXES = ["/v1", ""] as const;
-const MANAGEMENT_PATHS = ["/key/*", "/team/*", "/user/*", "/spend/*", "/global/*"] as const;
+/** The management API, behind the master key; the edge forwards these to the region. */
+export const MANAGEMENT_PATHS = ["/key/*", "/team/*", "/user/*", "/spend/*", "/global/*"] as const;
+/** What a virtual key may ask the management API about itself; everything else needs the master key. */
+const SELF_SERVICE = ["GET /key/info", "POST /key/health"] as const;
 const API_PATHS = ["/chat/completions", "/completions", "/embeddings", "/models", "/messages"] as const;
 
 /** The gateway as one Hono app, built from explicit dependencies; every runtime serves this. */
@@ -46,13 +50,21 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
     metricsRoute(() => (config().metricsRequireAuth ? config().masterKey : undefined)),
   );
 
+  // Everything below is served only if general_settings.allowed_routes lists it.
+  app.use(allowedRoutes(() => config().allowedRoutes));
+
   const masterKey = () => config().masterKey;
   app.use("/health", masterKeyAuth(masterKey));
   app.route("/", deploymentHealthRoute());
   app.route("/", syncStatusRoute(masterKey));
 
   const limitRequestSize = requestSizeLimit(() => config().maxRequestBytes);
-  for (const path of MANAGEMENT_PATHS) app.use(path, adminAuth(masterKey), limitRequestSize);
+  const managementAuth = adminAuth({
+    masterKey,
+    virtualKey: (key) => resolveVirtualKey(key, deps.keyResolver, deps.hashKey),
+    selfService: SELF_SERVICE,
+  });
+  for (const path of MANAGEMENT_PATHS) app.use(path, managementAuth, limitRequestSize);
   app.route("/", managementRoutes());
 
   const api = new Hono<GatewayEnv>();

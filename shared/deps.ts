@@ -5,6 +5,7 @@ import type { ReadinessCheck } from "./http/readiness";
 import type { KeyEvents } from "./keys/key-events";
 import type { KeyResolver } from "./keys/key-resolver";
 import type { Limiter } from "./limits/limiter";
+import type { ProxyBudget } from "./limits/proxy-budget";
 import type { Logger } from "./logging/logger";
 import type { GatewayMetrics } from "./metrics/port";
 import type { GatewayModule } from "./module";
@@ -46,6 +47,8 @@ export interface AppDeps {
   /** Tells every replica (this one included) that keys changed, so cached copies are dropped. */
   readonly keyEvents: KeyEvents;
   readonly limiter: Limiter;
+  /** `litellm_settings.max_budget`'s spend and window, for the limiter. */
+  readonly proxyBudget: ProxyBudget;
   /** Request and spend log: takes an entry at once, writes it to Postgres in batches later. */
   readonly spendLog: SpendSink;
   readonly responseCache: ResponseCache;

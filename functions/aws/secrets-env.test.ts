@@ -61,6 +61,20 @@ describe("resolveSecretEnv", () => {
     expect(parsed.ssl).toEqual({});
   });
 
+  it("takes external stores' URLs as they are (state=external: Neon, Upstash), refusing two sources of one", async () => {
+    const neon = "postgresql://app:pw@ep-x.eu-central-1.aws.neon.tech/routeiq?sslmode=require";
+    const upstash = "rediss://default:pw@eu1-x.upstash.io:6379";
+    const { reader } = fakeSecrets({ [ARN("db-url")]: neon, [ARN("redis-url")]: upstash, [ARN("db")]: "{}" });
+    const env = await resolveSecretEnv(
+      { DATABASE_URL_SECRET_ARN: ARN("db-url"), REDIS_URL_SECRET_ARN: ARN("redis-url") },
+      reader,
+    );
+    expect([env.DATABASE_URL, env.REDIS_URL]).toEqual([neon, upstash]);
+    await expect(
+      resolveSecretEnv({ DATABASE_SECRET_ARN: ARN("db"), DATABASE_URL_SECRET_ARN: ARN("db-url") }, reader),
+    ).rejects.toThrow("set DATABASE_SECRET_ARN or DATABASE_URL_SECRET_ARN, not both");
+  });
+
   it("leaves the environment alone, and never builds a client, when no secret is named", async () => {
     const env = { DATABASE_URL: "postgres://localhost/db", DATABASE_SECRET_ARN: "" };
     const resolved = await resolveSecretEnv(env, () => {

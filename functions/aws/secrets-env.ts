@@ -9,10 +9,15 @@ export interface SecretReader {
   read(secretId: string): Promise<string>;
 }
 
-/** Each secret variable and the one it becomes; only DATABASE_SECRET_ARN's secret is JSON. */
+/**
+ * Each secret variable and the one it becomes; only DATABASE_SECRET_ARN's secret is JSON (RDS's).
+ * The URL secrets name stores outside AWS (Neon, Upstash) that the edge shares (`state=external`).
+ */
 const SECRETS = [
   ["DATABASE_SECRET_ARN", "DATABASE_URL"],
+  ["DATABASE_URL_SECRET_ARN", "DATABASE_URL"],
   ["REDIS_PASSWORD_SECRET_ARN", "REDIS_PASSWORD"],
+  ["REDIS_URL_SECRET_ARN", "REDIS_URL"],
   ["LITELLM_MASTER_KEY_SECRET_ARN", "LITELLM_MASTER_KEY"],
 ] as const;
 
@@ -99,6 +104,8 @@ export async function resolveSecretEnv(env: Env, reader: () => SecretReader): Pr
   if (named.length === 0 && !envSecretNamed) return env;
   for (const [arnName, target] of named) {
     if (!blank(env[target])) throw new Error(`set ${target} or ${arnName}, not both`);
+    const other = named.find(([name, to]) => to === target && name !== arnName);
+    if (other !== undefined) throw new Error(`set ${arnName} or ${other[0]}, not both`);
   }
   const secrets = reader();
   const read = async (arnName: string) => {
@@ -113,7 +120,10 @@ export async function resolveSecretEnv(env: Env, reader: () => SecretReader): Pr
     Promise.all(
       named.map(async ([arnName, target]) => {
         const value = await read(arnName);
-        return [target, target === "DATABASE_URL" ? databaseUrlFromSecret(value, env) : value] as const;
+        return [
+          target,
+          arnName === "DATABASE_SECRET_ARN" ? databaseUrlFromSecret(value, env) : value,
+        ] as const;
       }),
     ),
     envSecretNamed

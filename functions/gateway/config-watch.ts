@@ -28,11 +28,7 @@ export function watchConfigFile(path: string, env: Env, holder: ConfigHolder, lo
     if (text === lastText) return;
     lastText = text;
     try {
-      const config = holder.reload(path, () => {
-        const { config, warnings } = loadConfig(text, env, path);
-        for (const warning of warnings) logger.warn("config key ignored", { path, detail: warning });
-        return config;
-      });
+      const config = holder.reload(path, () => loadConfig(text, env, path), { origin: "file" });
       warnIfEnvKeyOverridden(config, env, path, logger);
       logger.info("config reloaded", {
         path,

@@ -9,14 +9,17 @@ import { KeyResolver } from "../../shared/keys/key-resolver";
 import type { LoadCustomRouter } from "../../shared/learned/serve/custom-router";
 import { type LearnedRouting, learnedRouting } from "../../shared/learned/serve/module";
 import { Limiter } from "../../shared/limits/limiter";
+import { ProxyBudget } from "../../shared/limits/proxy-budget";
 import type { Logger } from "../../shared/logging/logger";
 import type { GatewayMetrics } from "../../shared/metrics/port";
 import { CachedRouterState } from "../../shared/router/cached-state";
 import { KvRouterState } from "../../shared/router/kv-state";
 import { MemoryRouterState } from "../../shared/router/memory-state";
 import { SpendLogWriter } from "../../shared/spend/log-writer";
+import { prefixedKv } from "../../shared/store/kv/prefixed";
+import { chooseCacheStore, openCacheStore, warnOnCacheStoreChange } from "./cache-store";
 import type { NodeEnv } from "./env";
-import { openStores } from "./stores";
+import { chooseKv, openStores, type SqlChoice } from "./stores";
 
 /** How upstream providers are called, and how that client is closed at shutdown. */
 export interface UpstreamHttp {
@@ -51,16 +54,32 @@ export async function buildNodeDeps(options: {
    * receive them; it checks the key version once per invoke instead (keys/key-version.ts).
    */
   readonly listenForKeyChanges?: boolean;
+  /** The database chosen at start (config or DATABASE_URL); default: the one `nodeEnv` names. */
+  readonly database?: SqlChoice;
   /** LLMROUTER_MODEL_PUBLIC_KEY, imported: only routing models it signed are served. */
   readonly routerPublicKey?: CryptoKey;
   /** How `llmrouter-custom` modules are loaded (files beside the config). */
   readonly loadCustomRouter?: LoadCustomRouter;
 }): Promise<NodeDeps> {
-  const { logger, metrics } = options;
-  const keyCache = () => options.config().keyCache;
-  const stores = await openStores(options.nodeEnv, logger, {
+  const { logger, metrics, nodeEnv } = options;
+  const config = warnOnCacheStoreChange(options.config, logger);
+  const keyCache = () => config().keyCache;
+  const stores = await openStores(
+    nodeEnv,
+    logger,
+    {
+      onKvEvict: (count) => metrics.kvEvicted(count),
+      databaseGraceMs: () => (keyCache().readiness === "degraded" ? keyCache().staleMs : 0),
+    },
+    options.database,
+  );
+  // Everything below reads and writes under the deployment's prefix, announcements included.
+  const kv = prefixedKv(stores.kv, nodeEnv.ROUTEIQ_REDIS_PREFIX);
+  const cacheStore = openCacheStore(chooseCacheStore(config().cache.store, nodeEnv, chooseKv(nodeEnv)), {
+    prefix: nodeEnv.ROUTEIQ_REDIS_PREFIX,
+    memoryMaxBytes: Math.floor(nodeEnv.ROUTEIQ_MEMORY_KV_MAX_MB * 1024 * 1024),
+    logger,
     onKvEvict: (count) => metrics.kvEvicted(count),
-    databaseGraceMs: () => (keyCache().readiness === "degraded" ? keyCache().staleMs : 0),
   });
   const keyResolver = new KeyResolver({
     sql: stores.sql,
@@ -69,13 +88,13 @@ export async function buildNodeDeps(options: {
     onDatabaseFailure: () => metrics.storeFailure("database", "key_lookup"),
     // Sealed with the master key: no master key, no copies; without Redis, each replica its own cache.
     copies: stores.kvShared
-      ? sharedKeyCopies(stores.kv, {
-          secret: () => options.config().masterKey,
+      ? sharedKeyCopies(kv, {
+          secret: () => config().masterKey,
           onKvFailure: () => metrics.storeFailure("redis", "key_copies"),
         })
       : noKeyCopies,
   });
-  const keyEvents = keyInvalidation(stores.kv, keyResolver, logger);
+  const keyEvents = keyInvalidation(kv, keyResolver, logger);
   const stopListening = (options.listenForKeyChanges ?? true) ? await keyEvents.listen() : async () => {};
   const spendLog = new SpendLogWriter({
     sql: stores.sql,
@@ -83,49 +102,49 @@ export async function buildNodeDeps(options: {
     onDropped: (count) => metrics.spendLogDropped(count),
   });
   const sharedRouterState = stores.kvShared
-    ? new KvRouterState(stores.kv, { onKvFailure: () => metrics.storeFailure("redis", "router_state") })
+    ? new KvRouterState(kv, { onKvFailure: () => metrics.storeFailure("redis", "router_state") })
     : undefined;
   // Router state is shared through Redis when there is one, so every replica routes alike.
   const routerState =
     sharedRouterState === undefined ? new MemoryRouterState() : new CachedRouterState(sharedRouterState);
-  const upstreamFetch = options.upstream.fetch;
   const learned = learnedRouting({
-    config: { current: options.config },
-    kv: stores.kv,
+    config: { current: config },
+    kv,
     sql: stores.sql,
     metrics,
     logger,
     random: Math.random,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     routerState,
-    fetch: upstreamFetch,
+    fetch: options.upstream.fetch,
     publicKey: options.routerPublicKey,
     loadCustomRouter: options.loadCustomRouter,
   });
   const deps: AppDeps = {
-    config: { current: options.config },
+    config: { current: config },
     routerState,
     metrics,
     logger,
     lifecycle: new Lifecycle(),
-    readiness: stores.readiness,
-    fetch: upstreamFetch,
+    readiness: [...stores.readiness, ...cacheStore.readiness],
+    fetch: options.upstream.fetch,
     random: Math.random,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     sql: stores.sql,
-    kv: stores.kv,
+    kv,
     keyResolver,
     hashKey: async (key) => createHash("sha256").update(key).digest("hex"),
     keyEvents,
     limiter: new Limiter({
-      kv: stores.kv,
+      kv,
       logger,
-      failMode: () => options.config().rateLimitFailMode,
+      failMode: () => config().rateLimitFailMode,
       onKvFailure: () => metrics.storeFailure("redis", "rate_limit"),
     }),
+    proxyBudget: new ProxyBudget({ sql: stores.sql }),
     spendLog,
     configSyncStatus: options.configSyncStatus,
-    responseCache: new ResponseCache(stores.kv, {
+    responseCache: new ResponseCache(cacheStore.kv ?? kv, {
       onKvFailure: () => metrics.storeFailure("redis", "cache"),
     }),
     chooser: learned.chooser,
@@ -135,15 +154,26 @@ export async function buildNodeDeps(options: {
     deps,
     learned,
     async flush(timeoutMs) {
-      await Promise.all([deps.responseCache.drain(), sharedRouterState?.flush(), deps.limiter.drain()]);
+      await Promise.all([
+        deps.responseCache.drain(),
+        sharedRouterState?.flush(),
+        deps.limiter.drain(),
+        learned.drain(),
+      ]);
       return spendLog.flush({ timeoutMs });
     },
     async close(timeoutMs) {
-      await Promise.all([deps.responseCache.drain(), sharedRouterState?.flush(), deps.limiter.drain()]);
+      await Promise.all([
+        deps.responseCache.drain(),
+        sharedRouterState?.flush(),
+        deps.limiter.drain(),
+        learned.drain(),
+      ]);
       const left = await spendLog.close({ timeoutMs });
       if (left > 0) logger.error("spend log entries not written before exit", { count: left });
       await stopListening();
       await options.upstream.close();
+      await cacheStore.close();
       await stores.close();
     },
   };

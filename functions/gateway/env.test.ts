@@ -8,8 +8,14 @@ describe("parseNodeEnv", () => {
       ROUTEIQ_DRAIN_TIMEOUT_SECONDS: 30,
       ROUTEIQ_UPSTREAM_CONNECTIONS: 256,
       ROUTEIQ_MEMORY_KV_MAX_MB: 64,
+      ROUTEIQ_REDIS_PREFIX: "routeiq",
     });
     expect(parseNodeEnv({ HOST: "" }).HOST).toBeUndefined();
+  });
+
+  it("namespaces Redis under ROUTEIQ_REDIS_PREFIX, routeiq when unset or blank", () => {
+    expect(parseNodeEnv({ ROUTEIQ_REDIS_PREFIX: "acme-prod" }).ROUTEIQ_REDIS_PREFIX).toBe("acme-prod");
+    expect(parseNodeEnv({ ROUTEIQ_REDIS_PREFIX: "" }).ROUTEIQ_REDIS_PREFIX).toBe("routeiq");
   });
 
   it("reads the explicit opt-out for a gateway without a master key", () => {
@@ -36,6 +42,7 @@ describe("parseNodeEnv", () => {
       ROUTEIQ_UPSTREAM_CONNECTIONS: 16,
       ROUTEIQ_MEMORY_KV_MAX_MB: 8,
       DATABASE_POOL_MAX: 4,
+      ROUTEIQ_REDIS_PREFIX: "routeiq",
     });
   });
 
@@ -53,6 +60,7 @@ describe("parseNodeEnv", () => {
     ["DATABASE_POOL_MAX", "many"],
     ["ROUTEIQ_MEMORY_KV_MAX_MB", "0"],
     ["ROUTEIQ_ALLOW_NO_MASTER_KEY", "sure"],
+    ["ROUTEIQ_REDIS_PREFIX", "acme:prod"],
   ])("refuses %s=%s, naming the variable", (name, value) => {
     expect(() => parseNodeEnv({ [name]: value })).toThrow(
       new RegExp(`^invalid environment:\\n  - ${name}: `),

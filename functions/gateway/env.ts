@@ -1,6 +1,8 @@
 import { z } from "zod";
+import { databaseUrlSchema } from "../../shared/config/database-url";
 import { parseEnvWith, unsetIfBlank } from "../../shared/config/env-schema";
 import { masterKeyOptOutShape } from "../../shared/config/master-key-rules";
+import { redisPrefixEnv } from "../../shared/store/kv/prefixed";
 
 /** The Node gateway's environment, validated at start; a bad value stops the process with its name. */
 export const nodeEnvSchema = z.object({
@@ -11,7 +13,7 @@ export const nodeEnvSchema = z.object({
   ROUTEIQ_DRAIN_TIMEOUT_SECONDS: z.coerce.number().nonnegative().default(30),
   ROUTEIQ_UPSTREAM_CONNECTIONS: z.coerce.number().int().positive().default(256),
   // Shared stores; each unset means its embedded default (see stores.ts).
-  DATABASE_URL: unsetIfBlank(z.string()),
+  DATABASE_URL: unsetIfBlank(databaseUrlSchema),
   // Connections each process may hold: size fleet × this against the server's max_connections.
   DATABASE_POOL_MAX: unsetIfBlank(z.coerce.number().int().positive()),
   REDIS_URL: unsetIfBlank(z.string()),
@@ -19,6 +21,8 @@ export const nodeEnvSchema = z.object({
   REDIS_PORT: unsetIfBlank(z.coerce.number().int().min(1).max(65535)),
   REDIS_PASSWORD: unsetIfBlank(z.string()),
   REDIS_TLS: unsetIfBlank(z.stringbool()),
+  // Every key and channel a gateway writes sits under it: deployments sharing a Redis stay apart.
+  ROUTEIQ_REDIS_PREFIX: redisPrefixEnv,
   ROUTEIQ_DATA_DIR: unsetIfBlank(z.string()),
   // The embedded KV store's bound (no Redis): cache entries are evicted past it, limiter state never.
   ROUTEIQ_MEMORY_KV_MAX_MB: z.coerce.number().positive().default(64),

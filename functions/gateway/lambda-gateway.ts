@@ -4,7 +4,9 @@ import type { ALBEvent, ALBResult, Context } from "aws-lambda";
 import { defaultIsContentTypeBinary, handle } from "hono/aws-lambda";
 import { createApp } from "../../shared/app";
 import { ConfigHolder } from "../../shared/config/config-holder";
+import { configWarningsOnce } from "../../shared/config/config-warnings";
 import { ConfigError, type Env } from "../../shared/config/load";
+import { allowsSyncedMasterKeyChange } from "../../shared/config/master-key-rules";
 import { type KeyVersionCheck, keyVersionCheck } from "../../shared/keys/key-version";
 import { routerPublicKey } from "../../shared/learned/artifact/public-key-env";
 import { loadArtifact } from "../../shared/learned/serve/follower";
@@ -17,6 +19,7 @@ import { oncePerContainer } from "../aws/once-per-container";
 import { resolveSecretEnv, type SecretReader } from "../aws/secrets-env";
 import { readConfigFile } from "./config-file";
 import { customRouterFiles } from "./custom-router";
+import { chooseDatabase, warnOnDatabaseChange } from "./database-choice";
 import { buildNodeDeps } from "./deps";
 import { parseNodeEnv } from "./env";
 import { parseLambdaEnv } from "./lambda-env";
@@ -96,7 +99,8 @@ async function startContainer(options: LambdaGatewayOptions, logger: Logger): Pr
   };
   const configPath = lambdaEnv.LITELLM_CONFIG_PATH ?? "config/config.yaml";
   const path = isAbsolute(configPath) ? configPath : join(options.taskRoot, configPath);
-  const config = readConfigFile(path, env, logger);
+  const warnings = configWarningsOnce(logger);
+  const config = readConfigFile(path, env, warnings);
   requireMasterKey(config, {
     env,
     allowNoMasterKey: parsed.ROUTEIQ_ALLOW_NO_MASTER_KEY ?? false,
@@ -107,6 +111,9 @@ async function startContainer(options: LambdaGatewayOptions, logger: Logger): Pr
   const metrics = options.metrics ?? prometheusMetrics({ defaultMetrics: false });
   const holder = new ConfigHolder(config, path, {
     onRefused: (reason) => metrics.configReloadRefused(reason),
+    allowSyncedKeyChange: allowsSyncedMasterKeyChange(env),
+    warnings,
+    onSwap: warnOnDatabaseChange(logger),
   });
   let revisions: RevisionPoll | undefined;
   const pollSeconds = lambdaEnv.ROUTEIQ_CONFIG_REVISION_POLL_SECONDS;
@@ -139,6 +146,7 @@ async function startContainer(options: LambdaGatewayOptions, logger: Logger): Pr
     // One request per container at a time: the runtime's own fetch is enough, and leaving undici's
     // half a megabyte out of the bundle shortens every cold start.
     upstream: { fetch: globalThis.fetch, close: async () => {} },
+    database: chooseDatabase({ nodeEnv, env, config, configPath: path, logger }),
     routerPublicKey: await routerPublicKey(env),
     loadCustomRouter: customRouterFiles(dirname(path)),
   });

@@ -53,4 +53,36 @@ describe("revisionPoll", () => {
       vi.useRealTimers();
     }
   });
+
+  it("hands a check it stops waiting for to keepAlive, which sees it finish", async () => {
+    vi.useFakeTimers();
+    try {
+      let finish = () => {};
+      const poll = revisionPoll({
+        check: () =>
+          new Promise<void>((resolve) => {
+            finish = resolve;
+          }),
+        intervalMs: 10,
+        budgetMs: 1_000,
+        logger: silentLogger,
+      });
+      const kept: Promise<void>[] = [];
+      const invoke = poll.beforeInvoke((check) => kept.push(check));
+      await vi.advanceTimersByTimeAsync(1_000);
+      await invoke;
+      expect(kept).toHaveLength(1);
+      let settled = false;
+      void kept[0]?.then(() => {
+        settled = true;
+      });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(settled).toBe(false);
+      finish();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(settled).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

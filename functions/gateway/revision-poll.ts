@@ -2,8 +2,12 @@ import { withDeadline } from "../../shared/async/deadline";
 import type { Logger } from "../../shared/logging/logger";
 
 export interface RevisionPoll {
-  /** Checks for a newer revision when `intervalMs` has passed since the last check; never throws. */
-  beforeInvoke(): Promise<void>;
+  /**
+   * Checks for a newer revision when `intervalMs` has passed since the last check; never throws.
+   * `keepAlive` is handed the check itself, for a runtime that would cancel a check this invoke
+   * stops waiting for (a Worker's `ctx.waitUntil`): it then still completes for the next one.
+   */
+  beforeInvoke(keepAlive?: (check: Promise<void>) => void): Promise<void>;
   /** Epoch ms of the last check started, if any. */
   readonly lastCheckAt: number | undefined;
 }
@@ -30,12 +34,14 @@ export function revisionPoll(options: {
     get lastCheckAt() {
       return lastCheckAt;
     },
-    async beforeInvoke() {
+    async beforeInvoke(keepAlive) {
       const at = now();
       if (lastCheckAt !== undefined && at - lastCheckAt < options.intervalMs) return;
       // Counted from the start, so a database that is down costs one bounded wait per interval.
       lastCheckAt = at;
-      await withDeadline(options.check(), options.budgetMs, `${what.checked} check`).catch((error: unknown) =>
+      const check = options.check();
+      keepAlive?.(check.catch(() => {}));
+      await withDeadline(check, options.budgetMs, `${what.checked} check`).catch((error: unknown) =>
         options.logger.warn(`${what.checked} check failed; serving ${what.serving}`, {
           error: error instanceof Error ? error.message : String(error),
         }),

@@ -4,6 +4,8 @@ import { dirname, resolve } from "node:path";
 import { serve } from "@hono/node-server";
 import { createApp } from "../../shared/app";
 import { ConfigHolder } from "../../shared/config/config-holder";
+import { configWarningsOnce } from "../../shared/config/config-warnings";
+import { allowsSyncedMasterKeyChange } from "../../shared/config/master-key-rules";
 import type { AppDeps } from "../../shared/deps";
 import { OUTBOUND_ALLOWLIST, outboundPolicy } from "../../shared/http/outbound-url-policy";
 import { routerPublicKey } from "../../shared/learned/artifact/public-key-env";
@@ -14,6 +16,7 @@ import { readConfigFile } from "./config-file";
 import { SYNC_DISABLED, type SyncRuntime, startConfigSync } from "./config-sync";
 import { watchConfigFile } from "./config-watch";
 import { customRouterFiles } from "./custom-router";
+import { chooseDatabase, warnOnDatabaseChange, withDatabase } from "./database-choice";
 import { buildNodeDeps } from "./deps";
 import type { NodeEnv } from "./env";
 import { startLearnedRouting } from "./learned-routing";
@@ -40,7 +43,8 @@ export interface NodeGateway {
 export async function startNodeGateway(options: NodeGatewayOptions): Promise<NodeGateway> {
   const logger = options.logger ?? processLogger(options.env);
   const metrics = options.metrics ?? prometheusMetrics();
-  const config = readConfigFile(options.configPath, options.env, logger);
+  const warnings = configWarningsOnce(logger);
+  const config = readConfigFile(options.configPath, options.env, warnings);
   requireMasterKey(config, {
     env: options.env,
     allowNoMasterKey: options.nodeEnv.ROUTEIQ_ALLOW_NO_MASTER_KEY ?? false,
@@ -48,9 +52,20 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     logger,
   });
   const hostname = listenHost(options.nodeEnv.HOST, config.masterKey);
+  const database = chooseDatabase({
+    nodeEnv: options.nodeEnv,
+    env: options.env,
+    config,
+    configPath: options.configPath,
+    logger,
+  });
+  const env = withDatabase(options.env, database);
   const holder = new ConfigHolder(config, options.configPath, {
     exposure: { loopbackOnly: isLoopback(hostname) },
     onRefused: (reason) => metrics.configReloadRefused(reason),
+    allowSyncedKeyChange: allowsSyncedMasterKeyChange(options.env),
+    warnings,
+    onSwap: warnOnDatabaseChange(logger),
   });
   let sync: SyncRuntime | undefined;
   const { deps, learned, close } = await buildNodeDeps({
@@ -69,10 +84,11 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     }),
     routerPublicKey: await routerPublicKey(options.env),
     loadCustomRouter: customRouterFiles(dirname(resolve(options.configPath))),
+    database,
   });
   const { lifecycle } = deps;
   sync = await startConfigSync({
-    env: options.env,
+    env,
     sql: deps.sql,
     kv: deps.kv,
     holder,
@@ -93,7 +109,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
   });
   // With S3 sync the published revisions are the config; the local file is only the first one.
   const stopWatching =
-    sync === undefined ? watchConfigFile(options.configPath, options.env, holder, logger) : () => {};
+    sync === undefined ? watchConfigFile(options.configPath, env, holder, logger) : () => {};
   const app = createApp(deps);
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, port: options.nodeEnv.PORT, hostname }, () => resolve(s as Server));

@@ -31,15 +31,16 @@ describe("chooseSql", () => {
     expect(chooseSql(env({ DATABASE_URL: "postgres://db:5432/app", ROUTEIQ_DATA_DIR: "/x" }))).toEqual({
       kind: "postgres",
       connectionString: "postgres://db:5432/app",
+      source: "DATABASE_URL",
     });
   });
 
   it("uses PGlite under ROUTEIQ_DATA_DIR, ./.data by default, and when DATABASE_URL is blank", () => {
-    expect(chooseSql(env({ ROUTEIQ_DATA_DIR: "/var/lib/routeiq" }))).toEqual({
+    expect(chooseSql(env({ ROUTEIQ_DATA_DIR: "/var/lib/routeiq" }))).toMatchObject({
       kind: "pglite",
       dataDir: "/var/lib/routeiq/pglite",
     });
-    expect(chooseSql(env({ DATABASE_URL: "" }))).toEqual({
+    expect(chooseSql(env({ DATABASE_URL: "" }))).toMatchObject({
       kind: "pglite",
       dataDir: join(".data", "pglite"),
     });
@@ -200,9 +201,11 @@ describe("openStores", () => {
     }
   });
 
-  it("fails to open, saying why, when the database is unreachable", async () => {
+  it("fails to open when the database is unreachable, naming DATABASE_URL, where it points and what to check", async () => {
     await expect(
-      openStores(env({ DATABASE_URL: "postgres://postgres@127.0.0.1:1/test" }), silentLogger),
-    ).rejects.toThrow(/ECONNREFUSED/);
+      openStores(env({ DATABASE_URL: "postgres://postgres:db-secret@127.0.0.1:1/test" }), silentLogger),
+    ).rejects.toThrow(
+      "DATABASE_URL: cannot use the database at 127.0.0.1:1/test: connection refused; is PostgreSQL running there, and are the host and port right?",
+    );
   });
 });

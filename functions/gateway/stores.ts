@@ -9,6 +9,8 @@ import { migrate } from "../../shared/store/sql/migrate";
 import { pgSql } from "../../shared/store/sql/pg";
 import { pgliteSql } from "../../shared/store/sql/pglite";
 import type { Sql } from "../../shared/store/sql/port";
+import { missingMigrations, schemaBehindMessage } from "../../shared/store/sql/schema-version";
+import { databaseError } from "./database-errors";
 import type { NodeEnv } from "./env";
 
 export type StoreEnv = Pick<
@@ -25,7 +27,10 @@ export type StoreEnv = Pick<
   | "LITELLM_RUN_DB_MIGRATIONS"
 >;
 
-export type SqlChoice = { kind: "postgres"; connectionString: string } | { kind: "pglite"; dataDir: string };
+/** Which database a process uses; `source` names the setting that chose it, in every error about it. */
+export type SqlChoice =
+  | { kind: "postgres"; connectionString: string; source: string }
+  | { kind: "pglite"; dataDir: string; source: string };
 export type KvChoice = { kind: "redis"; options: RedisKvOptions } | { kind: "memory" };
 
 export interface Stores {
@@ -40,8 +45,10 @@ export interface Stores {
 
 /** `DATABASE_URL` → PostgreSQL; otherwise PGlite in `<ROUTEIQ_DATA_DIR>/pglite` (default `./.data`). */
 export function chooseSql(env: StoreEnv): SqlChoice {
-  if (env.DATABASE_URL !== undefined) return { kind: "postgres", connectionString: env.DATABASE_URL };
-  return { kind: "pglite", dataDir: join(env.ROUTEIQ_DATA_DIR ?? ".data", "pglite") };
+  if (env.DATABASE_URL !== undefined)
+    return { kind: "postgres", connectionString: env.DATABASE_URL, source: "DATABASE_URL" };
+  const dataDir = join(env.ROUTEIQ_DATA_DIR ?? ".data", "pglite");
+  return { kind: "pglite", dataDir, source: `the embedded database in ${dataDir}` };
 }
 
 /** `REDIS_URL`, else `REDIS_HOST` (+ port, password, TLS) → Redis; otherwise memory. */
@@ -58,9 +65,12 @@ export function chooseKv(env: StoreEnv): KvChoice {
 const reportTo = (logger: Logger, store: string) => (error: unknown) =>
   logger.warn(`${store} error`, { error: error instanceof Error ? error.message : String(error) });
 
-/** Opens the SQL store `env` names and, unless `LITELLM_RUN_DB_MIGRATIONS=false`, migrates it. */
-export async function openSql(env: StoreEnv, logger: Logger): Promise<Sql> {
-  const choice = chooseSql(env);
+/**
+ * Opens the SQL store `choice` names (by default the one `env` names) and, unless
+ * `LITELLM_RUN_DB_MIGRATIONS=false`, migrates it. A database that cannot be used fails with an
+ * error naming the setting that chose it and what to do.
+ */
+export async function openSql(env: StoreEnv, logger: Logger, choice = chooseSql(env)): Promise<Sql> {
   const sql =
     choice.kind === "postgres"
       ? pgSql({
@@ -68,16 +78,54 @@ export async function openSql(env: StoreEnv, logger: Logger): Promise<Sql> {
           max: env.DATABASE_POOL_MAX,
           onError: reportTo(logger, "database"),
         })
-      : await pgliteSql({ dataDir: choice.dataDir });
+      : await pgliteSql({ dataDir: choice.dataDir }).catch((error: unknown) => {
+          throw databaseError(error, choice);
+        });
   if (env.LITELLM_RUN_DB_MIGRATIONS === false) return sql;
   try {
     const { applied } = await migrate(sql);
     if (applied.length > 0) logger.info("migrations applied", { applied });
   } catch (error) {
     await sql.close().catch(() => {});
-    throw error;
+    throw databaseError(error, choice);
   }
   return sql;
+}
+
+/**
+ * With `LITELLM_RUN_DB_MIGRATIONS=false` someone else migrates (a job, the deploy): until they
+ * have, the gateway is not ready and says what to run. A database it cannot reach is the database
+ * check's to report (within its grace), and a role that may not read the migrations table (AWS's
+ * gateway role) cannot tell: this check passes then.
+ */
+function schemaCheck(sql: Sql): ReadinessCheck {
+  let current = false;
+  return {
+    name: "schema",
+    async check() {
+      if (current) return;
+      let missing: Awaited<ReturnType<typeof missingMigrations>>;
+      try {
+        missing = await missingMigrations(sql);
+      } catch {
+        return;
+      }
+      if (missing !== undefined && missing.length > 0) throw new Error(schemaBehindMessage(missing));
+      current = true;
+    },
+  };
+}
+
+/** Said once at start, where an operator reads first; readiness keeps saying it until migrated. */
+function reportSchemaAtStart(sql: Sql, choice: SqlChoice, logger: Logger): void {
+  void missingMigrations(sql).then(
+    (missing) => {
+      if (missing !== undefined && missing.length > 0)
+        logger.error("database schema is behind this gateway", { error: schemaBehindMessage(missing) });
+    },
+    (error: unknown) =>
+      logger.warn("could not check the database schema", { error: databaseError(error, choice).message }),
+  );
 }
 
 /**
@@ -99,17 +147,29 @@ export interface StoreHooks {
   readonly databaseGraceMs?: () => number;
 }
 
-/** The stores a Node process uses, chosen by `env`: shared services when configured, embedded otherwise. */
-export async function openStores(env: StoreEnv, logger: Logger, hooks: StoreHooks = {}): Promise<Stores> {
+/**
+ * The stores a Node process uses: the database `database` names (by default the one `env` names),
+ * Redis when configured, embedded stores otherwise.
+ */
+export async function openStores(
+  env: StoreEnv,
+  logger: Logger,
+  hooks: StoreHooks = {},
+  database = chooseSql(env),
+): Promise<Stores> {
   const kvChoice = chooseKv(env);
-  const sql = await openSql(env, logger);
+  const sql = await openSql(env, logger, database);
   const readiness: ReadinessCheck[] = [];
-  if (chooseSql(env).kind === "postgres")
+  if (database.kind === "postgres")
     readiness.push({
       name: "database",
       check: (signal) => sql.ping(signal),
       graceMs: hooks.databaseGraceMs,
     });
+  if (env.LITELLM_RUN_DB_MIGRATIONS === false) {
+    readiness.push(schemaCheck(sql));
+    reportSchemaAtStart(sql, database, logger);
+  }
   let kv: Kv;
   if (kvChoice.kind === "redis") {
     const redis = redisKv({ ...kvChoice.options, onError: reportTo(logger, "redis") });

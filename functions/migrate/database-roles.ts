@@ -19,8 +19,9 @@ export const ACCESS = Object.freeze({
   /**
    * A gateway answering requests: keys, teams and users read per request and written by the
    * management API, spend added and logged, spend logs queried, config revisions and routing
-   * models followed, feedback on learned routing recorded (never changed; INSERT ... ON CONFLICT
-   * needs SELECT to find the conflict).
+   * models followed, the proxy-wide budget read, added to and its window rolled (its one row is the
+   * migration's), feedback on learned routing recorded (never changed; INSERT ... ON CONFLICT needs
+   * SELECT to find the conflict).
    */
   serve: {
     tables: {
@@ -28,6 +29,7 @@ export const ACCESS = Object.freeze({
       routeiq_teams: READ_WRITE,
       routeiq_users: READ_WRITE,
       routeiq_spend_logs: ["SELECT", "INSERT"],
+      routeiq_proxy_budget: ["SELECT", "UPDATE"],
       routeiq_config_revisions: ["SELECT"],
       routeiq_artifacts: ["SELECT"],
       routeiq_router_feedback: ["SELECT", "INSERT"],
@@ -61,8 +63,12 @@ export const OWNER_ONLY_TABLES = Object.freeze(["routeiq_migrations"]);
 
 export interface LoginRole {
   readonly name: string;
-  /** A SCRAM-SHA-256 verifier (scram-verifier.ts), never the password itself. */
-  readonly passwordVerifier: string;
+  /**
+   * A SCRAM-SHA-256 verifier (scram-verifier.ts), never the password itself: the role is created
+   * if missing and given this password. Unset: the role must exist (the operator made it, with a
+   * password of their own, as on Neon), and only its access is set.
+   */
+  readonly passwordVerifier?: string;
   readonly access: readonly Access[];
 }
 
@@ -97,15 +103,60 @@ function grantsFor(access: readonly Access[]): {
   return { tables, sequences };
 }
 
+/**
+ * Refuses a role whose access grants cannot bound: the migration's own user (revoking its access
+ * would take the schema from its owner), and a role with powers or memberships beyond its grants,
+ * such as a Neon Console role, which is a member of neon_superuser.
+ */
+async function checkPlain(tx: SqlExecutor, name: string): Promise<void> {
+  const { rows } = await tx.query<{ own: boolean; powers: string[]; member_of: string[] }>(
+    `SELECT r.rolname = current_user AS own,
+            array_remove(ARRAY[
+              CASE WHEN r.rolsuper THEN 'SUPERUSER' END,
+              CASE WHEN r.rolcreaterole THEN 'CREATEROLE' END,
+              CASE WHEN r.rolcreatedb THEN 'CREATEDB' END,
+              CASE WHEN r.rolreplication THEN 'REPLICATION' END,
+              CASE WHEN r.rolbypassrls THEN 'BYPASSRLS' END
+            ], NULL) AS powers,
+            ARRAY(SELECT g.rolname::text FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
+                  WHERE m.member = r.oid ORDER BY 1) AS member_of
+       FROM pg_roles r WHERE r.rolname = $1`,
+    [name],
+  );
+  const role = rows[0];
+  if (role === undefined) return;
+  if (role.own) {
+    throw new Error(
+      `role ${name} is the migration's own user, the schema's owner: give the gateway and sync roles of their own`,
+    );
+  }
+  const extra = [...role.powers, ...role.member_of.map((group) => `member of ${group}`)];
+  if (extra.length > 0) {
+    throw new Error(
+      `role ${name} has more than its grants (${extra.join(", ")}): create it with SQL, as a plain LOGIN role`,
+    );
+  }
+}
+
 async function applyRole(tx: SqlExecutor, schema: string, role: LoginRole): Promise<void> {
-  if (!VERIFIER.test(role.passwordVerifier)) {
+  const { passwordVerifier } = role;
+  if (passwordVerifier !== undefined && !VERIFIER.test(passwordVerifier)) {
     throw new Error(`role ${role.name}: the password must be given as a SCRAM-SHA-256 verifier`);
   }
   const name = quoted(role.name);
+  await checkPlain(tx, role.name);
   const { rowCount } = await tx.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [role.name]);
-  // Created with PostgreSQL's defaults: no superuser, CREATEDB, CREATEROLE, replication or RLS bypass.
-  if (rowCount === 0) await tx.query(`CREATE ROLE ${name} LOGIN`);
-  await tx.query(`ALTER ROLE ${name} WITH LOGIN PASSWORD '${role.passwordVerifier}'`);
+  if (passwordVerifier === undefined) {
+    if (rowCount === 0) {
+      throw new Error(
+        `role ${role.name} does not exist: create it (CREATE ROLE ${role.name} LOGIN PASSWORD '...') before deploying`,
+      );
+    }
+  } else {
+    // Created with PostgreSQL's defaults: no superuser, CREATEDB, CREATEROLE, replication or RLS bypass.
+    if (rowCount === 0) await tx.query(`CREATE ROLE ${name} LOGIN`);
+    await tx.query(`ALTER ROLE ${name} WITH LOGIN PASSWORD '${passwordVerifier}'`);
+  }
   // From scratch every run, so access a release no longer lists is taken back.
   await tx.query(`REVOKE ALL ON ALL TABLES IN SCHEMA ${schema} FROM ${name}`);
   await tx.query(`REVOKE ALL ON ALL SEQUENCES IN SCHEMA ${schema} FROM ${name}`);
@@ -121,16 +172,41 @@ async function applyRole(tx: SqlExecutor, schema: string, role: LoginRole): Prom
 }
 
 /**
- * Creates each login role if missing, sets its password, and gives it exactly its access on the
- * tables of the current schema (where the migrations put them), in one transaction after the
- * migrations: idempotent, so every deploy re-applies it, and a new table is granted by the same
- * deploy that creates it. Run it as the schema's owner.
+ * One entry per role: a role named twice (one URL given for both the gateway and the sync) gets
+ * the union of its access, since each entry would otherwise take back what the other granted.
+ * Its password may come from one entry only.
+ */
+function mergeByName(roles: readonly LoginRole[]): LoginRole[] {
+  const merged = new Map<string, LoginRole>();
+  for (const role of roles) {
+    const seen = merged.get(role.name);
+    if (seen === undefined) {
+      merged.set(role.name, role);
+      continue;
+    }
+    if (seen.passwordVerifier !== undefined && role.passwordVerifier !== undefined) {
+      throw new Error(`role ${role.name} is given twice with a password`);
+    }
+    merged.set(role.name, {
+      name: role.name,
+      passwordVerifier: seen.passwordVerifier ?? role.passwordVerifier,
+      access: [...new Set([...seen.access, ...role.access])],
+    });
+  }
+  return [...merged.values()];
+}
+
+/**
+ * Creates each login role if missing and sets its password (when one is given), and gives it
+ * exactly its access on the tables of the current schema (where the migrations put them), in one
+ * transaction after the migrations: idempotent, so every deploy re-applies it, and a new table is
+ * granted by the same deploy that creates it. Run it as the schema's owner.
  */
 export async function applyDatabaseRoles(sql: Sql, roles: readonly LoginRole[]): Promise<void> {
   await sql.transaction(async (tx) => {
     await tx.query(`SELECT pg_advisory_xact_lock(${ROLES_LOCK_ID})`);
     const { rows } = await tx.query<{ schema: string }>('SELECT current_schema() AS "schema"');
     const schema = quoted(rows[0]?.schema ?? "");
-    for (const role of roles) await applyRole(tx, schema, role);
+    for (const role of mergeByName(roles)) await applyRole(tx, schema, role);
   });
 }

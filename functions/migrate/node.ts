@@ -1,7 +1,7 @@
 import { processLogger } from "../../shared/logging/logger";
 import { migrate } from "../../shared/store/sql/migrate";
 import { parseNodeEnv } from "../gateway/env";
-import { openSql } from "../gateway/stores";
+import { chooseSql, openSql } from "../gateway/stores";
 
 /**
  * `npm run migrate`: applies pending migrations to the database the environment names, then exits
@@ -9,8 +9,13 @@ import { openSql } from "../gateway/stores";
  */
 const logger = processLogger(process.env);
 try {
+  const env = parseNodeEnv(process.env);
+  const database = chooseSql(env);
+  // A gateway's general_settings.database_url is not read here: say which database this is.
+  if (database.kind === "pglite")
+    logger.warn("DATABASE_URL is not set: migrating the embedded database", { database: database.source });
   // This process is the migration, so it migrates whatever LITELLM_RUN_DB_MIGRATIONS says.
-  const sql = await openSql({ ...parseNodeEnv(process.env), LITELLM_RUN_DB_MIGRATIONS: false }, logger);
+  const sql = await openSql({ ...env, LITELLM_RUN_DB_MIGRATIONS: false }, logger, database);
   try {
     const { applied } = await migrate(sql);
     logger.info(applied.length > 0 ? "migrations applied" : "database already up to date", { applied });

@@ -7,6 +7,12 @@ const SECRETS: Record<string, string> = {
   "arn:sync": JSON.stringify({ username: "routeiq_sync", password: "sync-password-1" }),
   "arn:not-json": "hunter2-not-json",
   "arn:no-password": JSON.stringify({ username: "routeiq_gateway", secret: "hunter2" }),
+  "arn:gateway-url":
+    "postgresql://routeiq_gateway:hunter2-url@ep-x-pooler.eu-central-1.aws.neon.tech/routeiq?sslmode=verify-full",
+  "arn:encoded-url": "postgres://app%2Eone:hunter2@host/db",
+  "arn:http-url": "https://routeiq_gateway:hunter2@ep-x.neon.tech/routeiq",
+  "arn:no-user-url": "postgresql://ep-x.neon.tech/routeiq?password=hunter2",
+  "arn:not-url": "hunter2 is not a URL",
 };
 const reader = (): SecretReader => ({
   async read(id) {
@@ -70,5 +76,41 @@ describe("loginRolesFromEnv", () => {
     expect(failures[1]).toMatch(/the secret arn:no-password has invalid fields: password/);
     expect(failures[2]).toMatch(/could not read the secret arn:missing/);
     for (const message of failures) expect(message).not.toMatch(/hunter2/);
+  });
+
+  it("takes only the user name from a role's URL: the password stays the operator's", async () => {
+    const result = await roles([
+      { url_secret_arn: "arn:gateway-url", access: ["serve"] },
+      { url_secret_arn: "arn:encoded-url", access: ["publish"] },
+    ]);
+    expect(result).toEqual([
+      { name: "routeiq_gateway", access: ["serve"] },
+      { name: "app.one", access: ["publish"] },
+    ]);
+    expect(JSON.stringify(result)).not.toMatch(/hunter2/);
+  });
+
+  it("refuses a URL secret that names no PostgreSQL user, naming the secret and never its value", async () => {
+    const failures = await Promise.all(
+      ["arn:http-url", "arn:no-user-url", "arn:not-url", "arn:gateway"].map((arn) =>
+        roles([{ url_secret_arn: arn, access: ["serve"] }]).then(
+          () => "resolved",
+          (error: Error) => error.message,
+        ),
+      ),
+    );
+    expect(failures[0]).toMatch(/the secret arn:http-url is not a postgres:\/\/ or postgresql:\/\/ URL/);
+    expect(failures[1]).toMatch(/the URL in the secret arn:no-user-url has no user name/);
+    expect(failures[2]).toMatch(/the secret arn:not-url is not a postgres/);
+    // Credentials given where a URL is expected.
+    expect(failures[3]).toMatch(/the secret arn:gateway is not a postgres/);
+    for (const message of failures) expect(message).not.toMatch(/hunter2|password-1/);
+  });
+
+  it("refuses an entry with both kinds of secret, or neither", async () => {
+    await expect(
+      roles([{ secret_arn: "arn:gateway", url_secret_arn: "arn:gateway-url", access: ["serve"] }]),
+    ).rejects.toThrow(/^ROUTEIQ_DATABASE_ROLES: 0: give secret_arn or url_secret_arn, one of them/);
+    await expect(roles([{ access: ["serve"] }])).rejects.toThrow(/0: give secret_arn or url_secret_arn/);
   });
 });

@@ -1,5 +1,6 @@
 import type { Env } from "../../shared/config/load";
 import type { Logger } from "../../shared/logging/logger";
+import { prefixedKv } from "../../shared/store/kv/prefixed";
 import { redisKv } from "../../shared/store/kv/redis";
 import { parseNodeEnv } from "../gateway/env";
 import { chooseKv, openSql } from "../gateway/stores";
@@ -22,12 +23,13 @@ export async function openSyncStores(
   }
   const sql = await openSql(nodeEnv, logger);
   const kvChoice = chooseKv(nodeEnv);
-  const kv = kvChoice.kind === "redis" ? redisKv({ ...kvChoice.options, onError: () => {} }) : undefined;
+  const redis = kvChoice.kind === "redis" ? redisKv({ ...kvChoice.options, onError: () => {} }) : undefined;
   return {
     sql,
-    kv,
+    // Announced under the gateways' ROUTEIQ_REDIS_PREFIX, on their database: only they hear it.
+    kv: redis === undefined ? undefined : prefixedKv(redis, nodeEnv.ROUTEIQ_REDIS_PREFIX),
     async close() {
-      await Promise.allSettled([sql.close(), kv?.close()]);
+      await Promise.allSettled([sql.close(), redis?.close()]);
     },
   };
 }

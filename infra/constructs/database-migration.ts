@@ -1,11 +1,10 @@
 import { Duration, Stack } from "aws-cdk-lib";
 import type * as ec2 from "aws-cdk-lib/aws-ec2";
-import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as triggers from "aws-cdk-lib/triggers";
 import { Construct } from "constructs";
-import type { Access } from "../../functions/migrate/database-roles";
 import {
   grantStoreAccess,
+  type LoginRoleSecret,
   lambdaSecretEnvironment,
   type StatefulResources,
   storeEnvironment,
@@ -20,22 +19,26 @@ export interface DatabaseMigrationProps {
   readonly assetDir: string;
   /** Resources that must not be created or updated before the schema is current (the gateway). */
   readonly executeBefore: readonly Construct[];
-  /** The login roles to create and grant: each secret's username, with what it may do. */
-  readonly roles: readonly { readonly secret: secretsmanager.ISecret; readonly access: readonly Access[] }[];
+  /**
+   * The login roles to set up: on RDS, generated `{username, password}` secrets, each role created
+   * with that password; with external stores, the operator's URLs, each naming a role that must
+   * exist, whose password stays the operator's. Either way, each is granted exactly its access.
+   */
+  readonly roles: readonly LoginRoleSecret[];
 }
 
 /**
  * Applies pending migrations during `cdk deploy`, before the gateway is created or updated, as the
- * master user that owns the schema; then creates the gateway's and sync's login roles, sets their
- * passwords from their secrets and grants them their tables (functions/migrate/database-roles.ts).
- * It runs again whenever the migration handler or the roles change, and a failed run fails the
- * deploy, which then rolls back.
+ * user that owns the schema; then sets up the gateway's and sync's login roles and grants them
+ * their tables (functions/migrate/database-roles.ts). It runs again whenever the migration handler
+ * or the roles change, and a failed run fails the deploy, which then rolls back.
  */
 export class DatabaseMigration extends Construct {
   public readonly trigger: triggers.TriggerFunction;
 
   constructor(scope: Construct, id: string, props: DatabaseMigrationProps) {
     super(scope, id);
+    const secretKey = props.stores.state.kind === "managed" ? "secret_arn" : "url_secret_arn";
     this.trigger = new triggers.TriggerFunction(this, "Function", {
       ...vpcFunctionProps(this, "Function", {
         assetDir: props.assetDir,
@@ -48,7 +51,7 @@ export class DatabaseMigration extends Construct {
           ...storeEnvironment(props.stores),
           ...lambdaSecretEnvironment(props.stores, "migrate"),
           ROUTEIQ_DATABASE_ROLES: Stack.of(this).toJsonString(
-            props.roles.map(({ secret, access }) => ({ secret_arn: secret.secretArn, access })),
+            props.roles.map(({ secret, access }) => ({ [secretKey]: secret.secretArn, access })),
           ),
         },
       }),
@@ -57,5 +60,6 @@ export class DatabaseMigration extends Construct {
       timeout: Duration.minutes(5),
     });
     grantStoreAccess(props.stores, this.trigger, "migrate");
+    for (const { secret } of props.roles) secret.grantRead(this.trigger);
   }
 }

@@ -22,8 +22,11 @@ export interface LambdaGatewayProps {
   /** The `gateway/` asset directory from infra/bundle.mjs. */
   readonly assetDir: string;
   readonly memoryMiB: number;
-  /** The most containers at once, each holding up to LAMBDA_POOL_MAX database connections. */
-  readonly reservedConcurrency: number;
+  /**
+   * The most containers at once, each holding up to LAMBDA_POOL_MAX database connections (default:
+   * none reserved, the account's unreserved concurrency bounds it).
+   */
+  readonly reservedConcurrency?: number;
 }
 
 /** The readiness probe: 503 while a configured dependency (PostgreSQL, Redis) fails its check. */

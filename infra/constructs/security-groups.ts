@@ -9,6 +9,12 @@ export const REDIS_PORT = 6379;
 export interface SecurityGroupsProps {
   readonly vpc: ec2.IVpc;
   /**
+   * RDS and ElastiCache in the VPC: their groups, and the rules into them. Without (external
+   * stores), nothing in the VPC accepts PostgreSQL or Redis: the processes reach the stores over
+   * the internet through their all-egress groups and the NAT gateways.
+   */
+  readonly managedStores: boolean;
+  /**
    * The Lambda deployment: the gateway and sync reach PostgreSQL only through the RDS Proxy, and
    * the database admits only the proxy and the migration. Otherwise they connect directly.
    */
@@ -31,8 +37,9 @@ export class SecurityGroups extends Construct {
   public readonly migrate: ec2.SecurityGroup;
   /** The RDS Proxy in front of PostgreSQL, on the Lambda deployment only. */
   public readonly databaseProxy: ec2.SecurityGroup | undefined;
-  public readonly database: ec2.SecurityGroup;
-  public readonly redis: ec2.SecurityGroup;
+  /** Undefined without managed stores, as is `redis`. */
+  public readonly database: ec2.SecurityGroup | undefined;
+  public readonly redis: ec2.SecurityGroup | undefined;
 
   constructor(scope: Construct, id: string, props: SecurityGroupsProps) {
     super(scope, id);
@@ -43,13 +50,19 @@ export class SecurityGroups extends Construct {
     this.gateway = group("Gateway", "RouteIQ gateway", true);
     this.sync = group("Sync", "RouteIQ config sync", true);
     this.migrate = group("Migrate", "RouteIQ database migration", true);
-    this.database = group("Database", "RouteIQ PostgreSQL", false);
-    this.redis = group("Redis", "RouteIQ Redis", false);
 
     this.loadBalancer.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), "HTTP from clients");
     this.loadBalancer.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), "HTTPS from clients");
     this.loadBalancer.connections.allowTo(this.gateway, ec2.Port.tcp(GATEWAY_PORT), "ALB to gateway tasks");
 
+    if (!props.managedStores) {
+      if (props.databaseProxy) throw new Error("an RDS Proxy needs managed stores (RDS)");
+      return;
+    }
+    const database = group("Database", "RouteIQ PostgreSQL", false);
+    const redis = group("Redis", "RouteIQ Redis", false);
+    this.database = database;
+    this.redis = redis;
     const postgres = ec2.Port.tcp(POSTGRES_PORT);
     // The proxy only talks to PostgreSQL; it reads its secrets through the RDS service, not the VPC.
     this.databaseProxy = props.databaseProxy ? group("DatabaseProxy", "RouteIQ RDS Proxy", false) : undefined;
@@ -58,15 +71,15 @@ export class SecurityGroups extends Construct {
       for (const client of [this.gateway, this.sync]) {
         proxy.addIngressRule(client, postgres, `PostgreSQL (proxy) from ${client.node.id}`);
       }
-      proxy.connections.allowTo(this.database, postgres, "RDS Proxy to PostgreSQL");
+      proxy.connections.allowTo(database, postgres, "RDS Proxy to PostgreSQL");
     }
     const directClients = proxy !== undefined ? [this.migrate] : [this.gateway, this.sync, this.migrate];
     for (const client of directClients) {
-      this.database.addIngressRule(client, postgres, `PostgreSQL from ${client.node.id}`);
+      database.addIngressRule(client, postgres, `PostgreSQL from ${client.node.id}`);
     }
     // The migration only touches PostgreSQL, so it gets no Redis access.
     for (const client of [this.gateway, this.sync]) {
-      this.redis.addIngressRule(client, ec2.Port.tcp(REDIS_PORT), `Redis from ${client.node.id}`);
+      redis.addIngressRule(client, ec2.Port.tcp(REDIS_PORT), `Redis from ${client.node.id}`);
     }
   }
 }

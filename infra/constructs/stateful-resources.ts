@@ -2,9 +2,11 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import type * as rds from "aws-cdk-lib/aws-rds";
 import type * as s3 from "aws-cdk-lib/aws-s3";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
+import type { Access } from "../../functions/migrate/database-roles";
 
-/** What compute needs from the data stack: where the stores are and which secrets open them. */
-export interface StatefulResources {
+/** RDS and ElastiCache in the VPC (the default). */
+export interface ManagedStores {
+  readonly kind: "managed";
   /** The RDS instance, which the Lambda deployment's proxy fronts. */
   readonly databaseInstance: rds.DatabaseInstance;
   /** The master user's RDS JSON secret (username, password, host, port, dbname): the migration only. */
@@ -22,6 +24,30 @@ export interface StatefulResources {
   readonly redisPort: string;
   /** Plain-string AUTH token. */
   readonly redisAuthSecret: secretsmanager.ISecret;
+}
+
+/**
+ * PostgreSQL and Redis outside AWS (Neon and Upstash, `state=external`), shared with the edge: each
+ * is a URL in a secret the operator made, which says everything, credentials and TLS included.
+ */
+export interface ExternalStores {
+  readonly kind: "external";
+  /** The schema owner's PostgreSQL URL: the migration's, and the gateway's or sync's without its own. */
+  readonly databaseUrlSecret: secretsmanager.ISecret;
+  /**
+   * URLs of login roles the operator created for the gateway and the sync; the migration grants
+   * each exactly its access (it cannot set their passwords: the URLs hold them).
+   */
+  readonly databaseRoleUrlSecrets: {
+    readonly gateway?: secretsmanager.ISecret;
+    readonly sync?: secretsmanager.ISecret;
+  };
+  readonly redisUrlSecret: secretsmanager.ISecret;
+}
+
+/** What compute needs from the data stack: where the stores are and which secrets open them. */
+export interface StatefulResources {
+  readonly state: ManagedStores | ExternalStores;
   /** Plain-string master key. */
   readonly masterKeySecret: secretsmanager.ISecret;
   /** JSON object of variable name → value: the provider API keys configs reference (os.environ/NAME). */
@@ -40,15 +66,18 @@ const LAMBDA_CA_BUNDLE = "/var/runtime/ca-cert.pem";
 
 /** Where PostgreSQL and Redis are, for every process that opens them (no secrets here). */
 export function storeEnvironment(stores: StatefulResources): Record<string, string> {
+  // Migrations run once per deploy (the migration trigger), never in every replica at start.
+  const once = { LITELLM_RUN_DB_MIGRATIONS: "false" };
+  const { state } = stores;
+  if (state.kind === "external") return once;
   return {
-    DATABASE_HOST: stores.databaseHost,
-    DATABASE_PORT: stores.databasePort,
-    DATABASE_NAME: stores.databaseName,
-    REDIS_HOST: stores.redisHost,
-    REDIS_PORT: stores.redisPort,
+    DATABASE_HOST: state.databaseHost,
+    DATABASE_PORT: state.databasePort,
+    DATABASE_NAME: state.databaseName,
+    REDIS_HOST: state.redisHost,
+    REDIS_PORT: state.redisPort,
     REDIS_TLS: "true",
-    // Migrations run once per deploy (the migration trigger), never in every replica at start.
-    LITELLM_RUN_DB_MIGRATIONS: "false",
+    ...once,
   };
 }
 
@@ -72,9 +101,9 @@ export function syncEnvironment(stores: StatefulResources): Record<string, strin
 
 /**
  * What each process reads itself. Each connects to PostgreSQL as its own role: the migration as
- * the master user, which owns the schema, and it alone reads the role secrets, to set the roles'
- * passwords. The sync gets no master key but the provider keys, since a config whose
- * `os.environ/NAME` is unset fails validation and is not published.
+ * the schema's owner, which alone reads the login roles' secrets, to set them up. The sync gets no
+ * master key but the provider keys, since a config whose `os.environ/NAME` is unset fails
+ * validation and is not published.
  */
 const ACCESS = Object.freeze({
   gateway: { database: "gateway", redis: true, masterKey: true, providerKeys: true, bucket: true },
@@ -83,7 +112,7 @@ const ACCESS = Object.freeze({
 } as const satisfies Record<
   string,
   {
-    database: "owner" | "gateway" | "sync";
+    database: "owner" | LoginRole;
     redis: boolean;
     masterKey: boolean;
     providerKeys: boolean;
@@ -91,12 +120,37 @@ const ACCESS = Object.freeze({
   }
 >);
 
-const databaseSecretOf = (stores: StatefulResources, client: StoreClient) => {
-  const role = ACCESS[client].database;
-  return role === "owner" ? stores.databaseOwnerSecret : stores.databaseRoleSecrets[role];
-};
-
 export type StoreClient = keyof typeof ACCESS;
+
+type LoginRole = "gateway" | "sync";
+
+/**
+ * The secret that opens PostgreSQL for `client`, by the variable it is resolved from
+ * (functions/aws/secrets-env.ts). With external stores, a login role without a URL of its own
+ * falls back to the owner's.
+ */
+function databaseSecretOf(
+  stores: StatefulResources,
+  client: StoreClient,
+): readonly [string, secretsmanager.ISecret] {
+  const role = ACCESS[client].database;
+  const { state } = stores;
+  if (state.kind === "managed") {
+    return [
+      "DATABASE_SECRET_ARN",
+      role === "owner" ? state.databaseOwnerSecret : state.databaseRoleSecrets[role],
+    ];
+  }
+  const own = role === "owner" ? undefined : state.databaseRoleUrlSecrets[role];
+  return ["DATABASE_URL_SECRET_ARN", own ?? state.databaseUrlSecret];
+}
+
+function redisSecretOf(stores: StatefulResources): readonly [string, secretsmanager.ISecret] {
+  const { state } = stores;
+  return state.kind === "managed"
+    ? ["REDIS_PASSWORD_SECRET_ARN", state.redisAuthSecret]
+    : ["REDIS_URL_SECRET_ARN", state.redisUrlSecret];
+}
 
 /**
  * Secrets by ARN, which each process resolves itself at start (functions/aws/secrets-env.ts), the
@@ -104,9 +158,11 @@ export type StoreClient = keyof typeof ACCESS;
  */
 export function secretEnvironment(stores: StatefulResources, client: StoreClient): Record<string, string> {
   const access = ACCESS[client];
+  const [databaseVariable, databaseSecret] = databaseSecretOf(stores, client);
+  const [redisVariable, redisSecret] = redisSecretOf(stores);
   return {
-    DATABASE_SECRET_ARN: databaseSecretOf(stores, client).secretArn,
-    ...(access.redis ? { REDIS_PASSWORD_SECRET_ARN: stores.redisAuthSecret.secretArn } : {}),
+    [databaseVariable]: databaseSecret.secretArn,
+    ...(access.redis ? { [redisVariable]: redisSecret.secretArn } : {}),
     ...(access.masterKey ? { LITELLM_MASTER_KEY_SECRET_ARN: stores.masterKeySecret.secretArn } : {}),
     ...(access.providerKeys ? { ROUTEIQ_ENV_SECRET_ARN: stores.providerKeysSecret.secretArn } : {}),
   };
@@ -127,14 +183,33 @@ export function grantStoreAccess(
   client: StoreClient,
 ): void {
   const access = ACCESS[client];
-  databaseSecretOf(stores, client).grantRead(grantee);
-  if (access.database === "owner") {
-    for (const secret of Object.values(stores.databaseRoleSecrets)) secret.grantRead(grantee);
-  }
-  if (access.redis) stores.redisAuthSecret.grantRead(grantee);
+  databaseSecretOf(stores, client)[1].grantRead(grantee);
+  if (access.redis) redisSecretOf(stores)[1].grantRead(grantee);
   if (access.masterKey) stores.masterKeySecret.grantRead(grantee);
   if (access.providerKeys) stores.providerKeysSecret.grantRead(grantee);
   if (access.bucket) grantObjectReads(stores, grantee);
+}
+
+/** A login role the migration sets up: the secret naming it, and what it may do. */
+export interface LoginRoleSecret {
+  readonly secret: secretsmanager.ISecret;
+  readonly access: readonly Access[];
+}
+
+/**
+ * The login roles the migration sets up and grants: both generated ones on RDS; with external
+ * stores, those the operator gave a URL (a process without one connects as the owner).
+ */
+export function loginRoleSecrets(
+  stores: StatefulResources,
+  access: Readonly<Record<LoginRole, readonly Access[]>>,
+): LoginRoleSecret[] {
+  const { state } = stores;
+  const secrets = state.kind === "managed" ? state.databaseRoleSecrets : state.databaseRoleUrlSecrets;
+  return (["gateway", "sync"] as const).flatMap((role) => {
+    const secret = secrets[role];
+    return secret === undefined ? [] : [{ secret, access: access[role] }];
+  });
 }
 
 /**

@@ -7,6 +7,9 @@ const seconds = (fallback: number) =>
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
+/** DATABASE_URL unset: a database of the runner's own (created when missing), never the tests' `test`. */
+export const LOCAL_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/routeiq_local";
+
 /**
  * The local HA runner's environment. Lease and sync timings default far shorter than production
  * (30 s lease, 60 s interval) so a failover can be watched in seconds; set them to compare.
@@ -22,7 +25,8 @@ export const haEnvSchema = z
     HA_DIST_DIR: unsetIfBlank(z.string()).transform((v) => v ?? `${REPO_ROOT}dist`),
     LITELLM_CONFIG_PATH: unsetIfBlank(z.string()).transform((v) => v ?? `${REPO_ROOT}config/config.yaml`),
     LITELLM_MASTER_KEY: unsetIfBlank(z.string()).transform((v) => v ?? "sk-routeiq-dev-master-key"),
-    DATABASE_URL: unsetIfBlank(z.string()).transform((v) => v ?? "postgresql://postgres@127.0.0.1:5432/test"),
+    // Unset: LOCAL_DATABASE_URL, created when missing; a URL given is used as is.
+    DATABASE_URL: unsetIfBlank(z.string()),
     REDIS_URL: unsetIfBlank(z.string()).transform((v) => v ?? "redis://127.0.0.1:6379"),
     // Unset: a local s3rver serves the bucket, seeded with LITELLM_CONFIG_PATH. Set: that S3 is used as is.
     CONFIG_S3_BUCKET: unsetIfBlank(z.string()),

@@ -3,9 +3,11 @@ import { existsSync } from "node:fs";
 import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type HaEnv, parseHaEnv, REPO_ROOT } from "./env";
+import { createDatabaseIfMissing } from "./database";
+import { type HaEnv, LOCAL_DATABASE_URL, parseHaEnv, REPO_ROOT } from "./env";
 import { emit } from "./events";
 import { nginxArgs, renderLoopbackConf } from "./nginx-conf";
+import { nodeVersionNotice } from "./node-version";
 import { freePort } from "./ports";
 import { type LocalS3, S3RVER_CREDENTIALS, startLocalS3 } from "./s3-server";
 import { runOnce, Supervisor } from "./supervisor";
@@ -28,6 +30,13 @@ try {
 } catch (error) {
   console.error(error instanceof Error ? error.message : String(error));
   process.exit(1);
+}
+
+// Before any S3 client exists, in this process or a child.
+const notice = nodeVersionNotice(process.version, process.env);
+if (notice !== undefined) {
+  emit({ event: "warning", message: notice.message });
+  Object.assign(process.env, notice.env);
 }
 
 const dist = (file: string) => join(env.HA_DIST_DIR, file);
@@ -105,6 +114,7 @@ async function start(): Promise<void> {
   const ports = await gatewayPorts();
   const nginx = await prepareNginx(ports);
 
+  if (env.DATABASE_URL === undefined) await createDatabaseIfMissing(LOCAL_DATABASE_URL, "DATABASE_URL");
   const bucket = env.CONFIG_S3_BUCKET ?? LOCAL_BUCKET;
   let s3Env: Record<string, string> = {};
   if (env.CONFIG_S3_BUCKET === undefined) {
@@ -114,7 +124,7 @@ async function start(): Promise<void> {
   }
   const shared = {
     ...process.env,
-    DATABASE_URL: env.DATABASE_URL,
+    DATABASE_URL: env.DATABASE_URL ?? LOCAL_DATABASE_URL,
     REDIS_URL: env.REDIS_URL,
     LITELLM_MASTER_KEY: env.LITELLM_MASTER_KEY,
     LITELLM_CONFIG_PATH: env.LITELLM_CONFIG_PATH,

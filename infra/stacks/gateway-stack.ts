@@ -5,13 +5,13 @@ import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type { Construct } from "constructs";
 import { ConfigSyncSchedule } from "../constructs/config-sync-schedule";
 import { DatabaseMigration } from "../constructs/database-migration";
-import { DatabaseProxy } from "../constructs/database-proxy";
+import { DatabaseProxy, type DatabaseProxyProps } from "../constructs/database-proxy";
 import { FargateGateway } from "../constructs/fargate-gateway";
 import { GatewayAlarms } from "../constructs/gateway-alarms";
 import { LambdaGateway } from "../constructs/lambda-gateway";
 import { LoadBalancer } from "../constructs/load-balancer";
 import type { SecurityGroups } from "../constructs/security-groups";
-import type { StatefulResources } from "../constructs/stateful-resources";
+import { loginRoleSecrets, type StatefulResources } from "../constructs/stateful-resources";
 import { WebAcl } from "../constructs/web-acl";
 
 export interface GatewayStackProps extends StackProps {
@@ -24,9 +24,8 @@ export interface GatewayStackProps extends StackProps {
     | {
         readonly kind: "lambda";
         readonly memoryMiB: number;
-        readonly reservedConcurrency: number;
-        /** The RDS Proxy's share of max_connections. */
-        readonly proxyMaxConnectionsPercent: number;
+        /** Default: none, the account's unreserved concurrency bounds it. */
+        readonly reservedConcurrency?: number;
       }
     | {
         readonly kind: "fargate";
@@ -37,6 +36,11 @@ export interface GatewayStackProps extends StackProps {
         readonly minTasks: number;
         readonly maxTasks: number;
       };
+  /**
+   * An RDS Proxy between the gateway and sync and the managed database, taking this share of its
+   * max_connections (the Lambda deployment on RDS; default: none, they connect directly).
+   */
+  readonly databaseProxy?: { readonly maxConnectionsPercent: number };
   readonly albIdleTimeoutSeconds: number;
   /** HTTPS with this certificate, or plain HTTP when the settings allowed it by name. */
   readonly tls: { readonly certificateArn: string } | "plain-http";
@@ -55,7 +59,7 @@ export interface GatewayStackProps extends StackProps {
 export class GatewayStack extends Stack {
   public readonly loadBalancer: LoadBalancer;
   public readonly webAcl: WebAcl | undefined;
-  /** On Lambda: what the gateway and sync connect to instead of the instance. */
+  /** With `databaseProxy`: what the gateway and sync connect to instead of the instance. */
   public readonly databaseProxy: DatabaseProxy | undefined;
   public readonly gateway: LambdaGateway | FargateGateway;
   public readonly targetGroup: elbv2.ApplicationTargetGroup;
@@ -83,20 +87,22 @@ export class GatewayStack extends Stack {
             blockMetrics: !props.exposeMetrics,
           });
 
-    // On Lambda the gateway and sync reach PostgreSQL through the proxy; the migration, as the
-    // owner, connects to the instance directly (DDL and its lock would pin a proxied connection).
+    // With a proxy, the gateway and sync reach PostgreSQL through it; the migration, as the owner,
+    // connects to the instance directly (DDL and its lock would pin a proxied connection).
     this.databaseProxy =
-      compute.kind === "lambda"
-        ? new DatabaseProxy(this, "DatabaseProxy", {
+      props.databaseProxy === undefined
+        ? undefined
+        : new DatabaseProxy(this, "DatabaseProxy", {
             vpc,
             securityGroup: requireProxyGroup(securityGroups),
-            instance: stores.databaseInstance,
-            secrets: [stores.databaseRoleSecrets.gateway, stores.databaseRoleSecrets.sync],
-            maxConnectionsPercent: compute.proxyMaxConnectionsPercent,
-          })
-        : undefined;
+            ...proxiedDatabase(stores),
+            maxConnectionsPercent: props.databaseProxy.maxConnectionsPercent,
+          });
+    const proxyEndpoint = this.databaseProxy?.endpoint;
     const clientStores =
-      this.databaseProxy === undefined ? stores : { ...stores, databaseHost: this.databaseProxy.endpoint };
+      proxyEndpoint === undefined || stores.state.kind !== "managed"
+        ? stores
+        : { ...stores, state: { ...stores.state, databaseHost: proxyEndpoint } };
 
     let gatewayFunction: lambda.IFunction | undefined;
     if (compute.kind === "lambda") {
@@ -142,14 +148,11 @@ export class GatewayStack extends Stack {
       stores,
       assetDir: props.assets.migrate,
       executeBefore: [this.gateway, this.sync],
-      roles: [
-        // A Node gateway runs the config sync in-process too (leader election among the tasks).
-        {
-          secret: stores.databaseRoleSecrets.gateway,
-          access: compute.kind === "lambda" ? ["serve"] : ["serve", "publish"],
-        },
-        { secret: stores.databaseRoleSecrets.sync, access: ["publish"] },
-      ],
+      // A Node gateway runs the config sync in-process too (leader election among the tasks).
+      roles: loginRoleSecrets(stores, {
+        gateway: compute.kind === "lambda" ? ["serve"] : ["serve", "publish"],
+        sync: ["publish"],
+      }),
     });
     this.alarms = new GatewayAlarms(this, "Alarms", {
       loadBalancer: this.loadBalancer.alb,
@@ -168,7 +171,17 @@ export class GatewayStack extends Stack {
 
 function requireProxyGroup(groups: SecurityGroups): ec2.ISecurityGroup {
   if (groups.databaseProxy === undefined) {
-    throw new Error("the Lambda gateway needs the network stack built with databaseProxy: true");
+    throw new Error("the RDS Proxy needs the network stack built with databaseProxy: true");
   }
   return groups.databaseProxy;
+}
+
+/** The instance the proxy fronts, and the login roles that connect through it. */
+function proxiedDatabase(stores: StatefulResources): Pick<DatabaseProxyProps, "instance" | "secrets"> {
+  const { state } = stores;
+  if (state.kind !== "managed") throw new Error("an RDS Proxy needs managed stores (RDS)");
+  return {
+    instance: state.databaseInstance,
+    secrets: [state.databaseRoleSecrets.gateway, state.databaseRoleSecrets.sync],
+  };
 }

@@ -7,7 +7,9 @@ import { SecurityGroups } from "../constructs/security-groups";
 export interface NetworkStackProps extends StackProps {
   /** Default: the region's first two AZs. */
   readonly availabilityZones?: readonly string[];
-  /** Whether the gateway and sync reach PostgreSQL through an RDS Proxy (the Lambda deployment). */
+  /** Whether RDS and ElastiCache are in the VPC (not with external stores). */
+  readonly managedStores: boolean;
+  /** Whether the gateway and sync reach PostgreSQL through an RDS Proxy (Lambda on managed stores). */
   readonly databaseProxy: boolean;
 }
 
@@ -21,6 +23,7 @@ export class NetworkStack extends Stack {
     this.vpc = new Network(this, "Network", { availabilityZones: props.availabilityZones }).vpc;
     this.securityGroups = new SecurityGroups(this, "SecurityGroups", {
       vpc: this.vpc,
+      managedStores: props.managedStores,
       databaseProxy: props.databaseProxy,
     });
   }

@@ -9,6 +9,7 @@ import {
   type KeyResolver,
   KeyStoreUnavailableError,
 } from "../keys/key-resolver";
+import type { VirtualKeyPrincipal } from "./principal";
 
 /** Refusals that belong to the key itself, checked on every request (cached context included). */
 function checkKey(context: KeyContext, now: number): void {
@@ -23,6 +24,37 @@ function checkKey(context: KeyContext, now: number): void {
     });
   }
   if (team?.blocked) throw forbidden("team_blocked", `team "${team.teamId}" is blocked`);
+}
+
+/**
+ * The virtual key `given` (`sk-...`) names, once checked (not blocked, not expired, its team not
+ * blocked); undefined when it names none.
+ */
+export async function resolveVirtualKey(
+  given: string,
+  resolver: KeyResolver,
+  hash: (key: string) => Promise<string> = hashKey,
+): Promise<VirtualKeyPrincipal | undefined> {
+  if (!given.startsWith(KEY_PREFIX)) return undefined;
+  const keyHash = await hash(given);
+  const context = await resolver.resolve(keyHash).catch((error: unknown) => {
+    // A key that cannot be checked now (Postgres unreachable and nothing recent cached, or too
+    // many unknown keys queued) gets a transient refusal the client may retry, not an internal
+    // error (nor a 401 for what may be a valid key).
+    if (error instanceof KeyLookupsBusyError) {
+      throw serviceUnavailable("cannot check the API key right now: too many key lookups; retry shortly", 1);
+    }
+    if (!(error instanceof KeyStoreUnavailableError)) throw error;
+    // Not logged per request: bogus keys must not turn an outage into a log flood; the resolver
+    // logs when lookups start and stop failing.
+    throw serviceUnavailable(
+      "cannot check the API key right now: the key store is unreachable; retry shortly",
+      1,
+    );
+  });
+  if (context === undefined) return undefined;
+  checkKey(context, Date.now());
+  return { kind: "virtual_key", keyHash, context };
 }
 
 /**
@@ -42,31 +74,10 @@ export const authenticate = (
       c.set("principal", { kind: "master" });
       return next();
     }
-    if (given?.startsWith(KEY_PREFIX)) {
-      const keyHash = await hash(given);
-      const context = await resolver.resolve(keyHash).catch((error: unknown) => {
-        // A key that cannot be checked now (Postgres unreachable and nothing recent cached, or
-        // too many unknown keys queued) gets a transient refusal the client may retry, not an
-        // internal error (nor a 401 for what may be a valid key).
-        if (error instanceof KeyLookupsBusyError) {
-          throw serviceUnavailable(
-            "cannot check the API key right now: too many key lookups; retry shortly",
-            1,
-          );
-        }
-        if (!(error instanceof KeyStoreUnavailableError)) throw error;
-        // Not logged per request: bogus keys must not turn an outage into a log flood; the
-        // resolver logs when lookups start and stop failing.
-        throw serviceUnavailable(
-          "cannot check the API key right now: the key store is unreachable; retry shortly",
-          1,
-        );
-      });
-      if (context !== undefined) {
-        checkKey(context, Date.now());
-        c.set("principal", { kind: "virtual_key", keyHash, context });
-        return next();
-      }
+    const virtual = given === undefined ? undefined : await resolveVirtualKey(given, resolver, hash);
+    if (virtual !== undefined) {
+      c.set("principal", virtual);
+      return next();
     }
     if (master === undefined) {
       c.set("principal", { kind: "open" });

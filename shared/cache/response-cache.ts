@@ -4,7 +4,7 @@ import type { Kv } from "../store/kv/port";
 import { directivesOf } from "./directives";
 import { type CacheIdentity, type CacheRoute, cacheKeyOf, scopeOf } from "./key";
 import { chunksToJson, jsonToChunks, sseBody } from "./replay";
-import type { CacheSettings } from "./settings";
+import type { CachedEndpoint, CacheSettings } from "./settings";
 import { tapSse } from "./stream-tap";
 
 const DEFAULT_TIMEOUT_MS = 250;
@@ -26,6 +26,9 @@ function utf8Length(text: string): number {
 }
 
 export interface CacheRequest {
+  /** The route asked: `supported_call_types` may leave it out. */
+  readonly endpoint: CachedEndpoint;
+  /** The OpenAI operation that answers it (the messages route asks for a chat completion). */
   readonly route: CacheRoute;
   readonly modelGroup: string;
   /** The validated request body, as the client sent it. */
@@ -66,32 +69,30 @@ const OFF: CacheLookup = Object.freeze({
 const status = (value: "miss" | "bypass") => Object.freeze({ "x-routeiq-cache": value });
 
 export interface ResponseCacheOptions {
-  readonly prefix?: string;
   readonly timeoutMs?: number;
   /** Called for every store failure; the request is served without the cache. */
   readonly onKvFailure?: (error: unknown) => void;
 }
 
 /**
- * Exact-match cache of successful answers, shared by every replica through the KV store. A store
- * failure never fails a request: the cache is bypassed.
+ * Exact-match cache of successful answers, shared by every replica through the KV store. Entries
+ * are `<cache_params.namespace>:<hash>` in the store it is given (namespaced by the gateway's
+ * prefix). A store failure never fails a request: the cache is bypassed.
  */
 export class ResponseCache {
   readonly #kv: Kv;
-  readonly #prefix: string;
   readonly #timeoutMs: number;
   readonly #onKvFailure: ((error: unknown) => void) | undefined;
   readonly #pending = new Set<Promise<void>>();
 
   constructor(kv: Kv, options: ResponseCacheOptions = {}) {
     this.#kv = kv;
-    this.#prefix = options.prefix ?? "routeiq:cache";
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#onKvFailure = options.onKvFailure;
   }
 
   async lookup(req: CacheRequest): Promise<CacheLookup> {
-    if (!req.settings.enabled) return OFF;
+    if (!req.settings.enabled || !req.settings.endpoints.includes(req.endpoint)) return OFF;
     const directives = directivesOf(req.headers, req.request);
     const key = await cacheKeyOf({
       route: req.route,
@@ -99,7 +100,7 @@ export class ResponseCache {
       request: req.request,
       scope: scopeOf(req.settings.scope, req.identity),
     });
-    const kvKey = `${this.#prefix}:${key}`;
+    const kvKey = `${req.settings.namespace}:${key}`;
     // A request may shorten its entry's life, never stretch it past the server's bound.
     const { maxTtlMs, maxEntryBytes } = req.settings;
     const ttlMs = Math.min(directives.ttlMs ?? req.settings.ttlMs, maxTtlMs);

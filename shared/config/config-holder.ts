@@ -1,6 +1,9 @@
 import type { ConfigSource } from "../deps";
+import type { ConfigWarnings } from "./config-warnings";
+import type { LoadedConfig } from "./load";
 import {
   type ListenerExposure,
+  type ReloadOrigin,
   type ReloadRefusalReason,
   ReloadRefused,
   reloadRefusal,
@@ -22,6 +25,19 @@ export interface ConfigHolderOptions {
   readonly exposure?: ListenerExposure;
   /** Called once per refused reload, with why (a metric). */
   readonly onRefused?: (reason: ReloadRefusalReason) => void;
+  /** `ROUTEIQ_ALLOW_SYNCED_MASTER_KEY_CHANGE`: a synced config may replace the master key. */
+  readonly allowSyncedKeyChange?: boolean;
+  /** Where the warnings of each config swapped in go (keys it ignores): said once per process. */
+  readonly warnings?: ConfigWarnings;
+  /** After each swap, with the config it replaced (what takes effect only at a restart is told here). */
+  readonly onSwap?: (previous: RuntimeConfig, next: RuntimeConfig, source: string) => void;
+}
+
+export interface ReloadOptions {
+  /** The new config's revision (default: the current one plus one). */
+  readonly revision?: number;
+  /** Where it comes from (default `synced`, the stricter: only the operator's file is `file`). */
+  readonly origin?: ReloadOrigin;
 }
 
 /**
@@ -33,12 +49,18 @@ export class ConfigHolder implements ConfigSource {
   #origin: ConfigOrigin;
   readonly #exposure: ListenerExposure;
   readonly #onRefused: ((reason: ReloadRefusalReason) => void) | undefined;
+  readonly #allowSyncedKeyChange: boolean;
+  readonly #warnings: ConfigWarnings | undefined;
+  readonly #onSwap: ConfigHolderOptions["onSwap"];
 
   constructor(config: RuntimeConfig, source: string, options: ConfigHolderOptions = {}) {
     this.#config = config;
     this.#origin = { revision: options.revision ?? 1, source, loadedAt: new Date() };
     this.#exposure = options.exposure ?? { loopbackOnly: false };
     this.#onRefused = options.onRefused;
+    this.#allowSyncedKeyChange = options.allowSyncedKeyChange ?? false;
+    this.#warnings = options.warnings;
+    this.#onSwap = options.onSwap;
   }
 
   current(): RuntimeConfig {
@@ -54,21 +76,30 @@ export class ConfigHolder implements ConfigSource {
    * invalid (`load` throws) or would weaken the gateway (see `reloadRefusal`). A refusal is counted
    * and thrown, a ConfigError naming the cause, and the config in force keeps serving.
    */
-  reload(source: string, load: () => RuntimeConfig, revision = this.#origin.revision + 1): RuntimeConfig {
-    let next: RuntimeConfig;
+  reload(source: string, load: () => LoadedConfig, options: ReloadOptions = {}): RuntimeConfig {
+    const revision = options.revision ?? this.#origin.revision + 1;
+    let loaded: LoadedConfig;
     try {
-      next = load();
+      loaded = load();
     } catch (error) {
       this.#onRefused?.("invalid");
       throw error;
     }
-    const refusal = reloadRefusal(this.#config, next, this.#exposure);
+    const next = loaded.config;
+    const refusal = reloadRefusal(this.#config, next, {
+      ...this.#exposure,
+      origin: options.origin ?? "synced",
+      allowSyncedKeyChange: this.#allowSyncedKeyChange,
+    });
     if (refusal !== undefined) {
       this.#onRefused?.(refusal.reason);
       throw new ReloadRefused(source, refusal);
     }
+    const previous = this.#config;
     this.#config = next;
     this.#origin = { revision, source, loadedAt: new Date() };
+    this.#warnings?.(source, loaded.warnings);
+    this.#onSwap?.(previous, next, source);
     return next;
   }
 }

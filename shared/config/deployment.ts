@@ -6,7 +6,10 @@ export interface Deployment {
   readonly modelGroup: string;
   /** Provider key, e.g. `openai`, `azure`, `anthropic`, `groq`, `mock`. */
   readonly provider: string;
-  /** Model name sent upstream (the part after `<provider>/`). */
+  /**
+   * Model name sent upstream (the part after `<provider>/`). In a wildcard route's config entry, a
+   * template (`*`) that each request fills in (see router/wildcard-routes.ts).
+   */
   readonly model: string;
   readonly apiBase: string | undefined;
   readonly apiKey: string | undefined;
@@ -26,4 +29,11 @@ export interface Deployment {
   readonly extraHeaders: Readonly<Record<string, string>>;
   /** The `mock_*` settings of `litellm_params`, read by the mock provider. */
   readonly params: Readonly<Record<string, unknown>>;
+  /** `model_info.health_check_model`: what `GET /health` probes a wildcard route with. */
+  readonly healthCheckModel?: string;
+  /**
+   * Set on a deployment resolved from a wildcard route for one request: the route's pattern. Its
+   * `model` then is the name the client asked for.
+   */
+  readonly wildcard?: string;
 }

@@ -17,12 +17,46 @@ const OFF_LIMITS_NAMES: ReadonlySet<string> = new Set(["LITELLM_MASTER_KEY", "LI
 /**
  * The one field each off-limits variable may still fill, as LiteLLM configs write them: the
  * master key is only compared with what clients send, never sent anywhere; the database URL is
- * read at process start.
+ * read at process start; the cache's Redis host and port only say where to connect, and its
+ * password is guarded (see GUARDED_EXEMPTIONS).
  */
 export const FIELD_EXEMPTIONS = Object.freeze({
   "general_settings.master_key": Object.freeze(["LITELLM_MASTER_KEY"]),
   "general_settings.database_url": Object.freeze(["DATABASE_URL"]),
+  "litellm_settings.cache_params.host": Object.freeze(["REDIS_HOST"]),
+  "litellm_settings.cache_params.port": Object.freeze(["REDIS_PORT"]),
+  "litellm_settings.cache_params.password": Object.freeze(["REDIS_PASSWORD"]),
 } satisfies Record<string, readonly string[]>);
+
+const valueAt = (root: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>(
+    (value, key) =>
+      value !== null && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined,
+    root,
+  );
+
+/**
+ * REDIS_PASSWORD goes only to the gateway's own Redis, over the TLS it uses: the cache's host and
+ * port must be unset or REDIS_HOST and REDIS_PORT, and `ssl` unset (REDIS_TLS applies) or true.
+ * Otherwise whoever writes the config could name a server of theirs and receive the password in
+ * its AUTH, or strip the TLS it travels under.
+ */
+function gatewayRedisOnly(root: unknown): string | undefined {
+  const params = (name: string) => valueAt(root, "litellm_settings", "cache_params", name);
+  const unsetOr = (value: unknown, ref: string) => value === undefined || value === null || value === ref;
+  if (
+    unsetOr(params("host"), "os.environ/REDIS_HOST") &&
+    unsetOr(params("port"), "os.environ/REDIS_PORT") &&
+    (params("ssl") === undefined || params("ssl") === true)
+  )
+    return undefined;
+  return "os.environ/REDIS_PASSWORD is sent only to the gateway's own Redis: litellm_settings.cache_params.host and .port must be unset or os.environ/REDIS_HOST and os.environ/REDIS_PORT, and ssl unset or true";
+}
+
+/** Exemptions that hold only while the rest of the config keeps the secret where it belongs. */
+const GUARDED_EXEMPTIONS: Readonly<Record<string, (root: unknown) => string | undefined>> = Object.freeze({
+  "litellm_settings.cache_params.password": gatewayRedisOnly,
+});
 
 /** Provider settings, referable without listing: keys, and the bases and versions configs put beside them. */
 const PROVIDER_SETTING = /_API_(KEY|BASE|VERSION)$/;
@@ -45,12 +79,10 @@ export function allowInConfigs(env: Env, names: Iterable<string>): Env {
   return all.size === 0 ? env : { ...env, [CONFIG_ENV_ALLOWLIST]: [...all].join(",") };
 }
 
-/** Why `field` may not read `name`, or undefined when it may. */
-function refusal(name: string, field: string, allowed: ReadonlySet<string>): string | undefined {
-  const exempt: readonly string[] | undefined = (FIELD_EXEMPTIONS as Record<string, readonly string[]>)[
-    field
-  ];
-  if (exempt?.includes(name)) return undefined;
+/** Why `at` (a field of the config `root`) may not read `name`, or undefined when it may. */
+function refusal(name: string, at: string, allowed: ReadonlySet<string>, root: unknown): string | undefined {
+  const exempt: readonly string[] | undefined = (FIELD_EXEMPTIONS as Record<string, readonly string[]>)[at];
+  if (exempt?.includes(name)) return GUARDED_EXEMPTIONS[at]?.(root);
   if (isOffLimits(name))
     return `os.environ/${name} is never resolved: AWS_*, DATABASE_*, REDIS_*, LITELLM_MASTER_KEY and LITELLM_SALT_KEY are the gateway's own credentials`;
   if (PROVIDER_SETTING.test(name) || allowed.has(name)) return undefined;
@@ -93,9 +125,9 @@ export function resolveEnvRefs(
     if (typeof item === "string") {
       if (!item.startsWith(PREFIX)) return item;
       const name = item.slice(PREFIX.length);
-      const field = formatIssuePath(path);
-      names.set(field, name);
-      const refused = refusal(name, field, allowed);
+      const at = formatIssuePath(path);
+      names.set(at, name);
+      const refused = refusal(name, at, allowed, value);
       if (refused !== undefined) {
         problems.push({ path, message: refused });
         return undefined;

@@ -138,26 +138,102 @@ describe("os.environ/ references: which variables a config may read", () => {
     expect(FIELD_EXEMPTIONS).toEqual({
       "general_settings.master_key": ["LITELLM_MASTER_KEY"],
       "general_settings.database_url": ["DATABASE_URL"],
+      "litellm_settings.cache_params.host": ["REDIS_HOST"],
+      "litellm_settings.cache_params.port": ["REDIS_PORT"],
+      "litellm_settings.cache_params.password": ["REDIS_PASSWORD"],
     });
   });
 
-  it("never reads what keys RouteIQ ignores reference, like LiteLLM's own Redis settings", () => {
+  const GATEWAY_REDIS = { ...PROCESS_SECRETS, REDIS_HOST: "redis.internal", REDIS_PORT: "6380" };
+  const cacheAt = (cache_params: Record<string, unknown>) => ({
+    model_list: [openai({})],
+    litellm_settings: { cache: true, cache_params },
+  });
+
+  it("lets the cache's Redis read REDIS_HOST, REDIS_PORT and REDIS_PASSWORD, as LiteLLM configs write them", () => {
+    const loaded = load(
+      cacheAt({
+        type: "redis",
+        host: "os.environ/REDIS_HOST",
+        port: "os.environ/REDIS_PORT",
+        password: "os.environ/REDIS_PASSWORD",
+      }),
+      GATEWAY_REDIS,
+    );
+    expect(loaded.config.cache.store).toEqual({
+      type: "redis",
+      server: {
+        host: "redis.internal",
+        port: 6380,
+        password: PROCESS_SECRETS.REDIS_PASSWORD,
+        tls: undefined,
+      },
+    });
+    const portless = load(
+      cacheAt({ host: "os.environ/REDIS_HOST", password: "os.environ/REDIS_PASSWORD", ssl: true }),
+      GATEWAY_REDIS,
+    );
+    expect(portless.config.cache.store).toMatchObject({
+      server: { host: "redis.internal", port: 6379, tls: true },
+    });
+  });
+
+  it.each([
+    ["a host of its own", { host: "collector.example" }],
+    ["a port of its own", { host: "os.environ/REDIS_HOST", port: 6390 }],
+    ["a port of its own on the gateway's host", { port: "6390" }],
+    ["TLS turned off", { host: "os.environ/REDIS_HOST", ssl: false }],
+  ])("never lets REDIS_PASSWORD go to %s", (_, where) => {
+    const error = refusal(cacheAt({ ...where, password: "os.environ/REDIS_PASSWORD" }), GATEWAY_REDIS);
+    expect(error.problems).toEqual([
+      "litellm_settings.cache_params.password: os.environ/REDIS_PASSWORD is sent only to the gateway's own Redis: litellm_settings.cache_params.host and .port must be unset or os.environ/REDIS_HOST and os.environ/REDIS_PORT, and ssl unset or true",
+    ]);
+    expect(error.message).not.toContain(PROCESS_SECRETS.REDIS_PASSWORD);
+  });
+
+  it("takes a password written in the config to a host it names, and no other Redis variable anywhere", () => {
+    const own = load(cacheAt({ host: "cache.example", password: "its-own-password" }), GATEWAY_REDIS);
+    expect(own.config.cache.store).toMatchObject({
+      server: { host: "cache.example", password: "its-own-password" },
+    });
+    const error = refusal(
+      {
+        ...cacheAt({ host: "os.environ/REDIS_URL", password: "os.environ/REDIS_HOST" }),
+        model_list: [openai({ api_key: "os.environ/REDIS_PASSWORD" })],
+      },
+      { ...GATEWAY_REDIS, REDIS_URL: "redis://:secret@redis.internal" },
+    );
+    expect(error.problems).toEqual([
+      expect.stringMatching(
+        /^model_list\[0\]\.litellm_params\.api_key: os\.environ\/REDIS_PASSWORD is never resolved/,
+      ),
+      expect.stringMatching(
+        /^litellm_settings\.cache_params\.host: os\.environ\/REDIS_URL is never resolved/,
+      ),
+      expect.stringMatching(
+        /^litellm_settings\.cache_params\.password: os\.environ\/REDIS_HOST is never resolved/,
+      ),
+    ]);
+  });
+
+  it("never reads what keys RouteIQ ignores reference, like LiteLLM's router Redis and S3 cache settings", () => {
     const loaded = load(
       {
         model_list: [openai({})],
         router_settings: { redis_password: "os.environ/REDIS_PASSWORD" },
         litellm_settings: {
           cache: true,
-          cache_params: { type: "redis", password: "os.environ/REDIS_PASSWORD" },
+          cache_params: { type: "redis", s3_aws_secret_access_key: "os.environ/AWS_SECRET_ACCESS_KEY" },
         },
       },
       PROCESS_SECRETS,
     );
     expect(loaded.warnings).toEqual([
-      "router_settings.redis_password: not used by RouteIQ, ignored",
-      "litellm_settings.cache_params.password: not used by RouteIQ, ignored",
+      "router_settings.redis_password: not used by RouteIQ, ignored; RouteIQ's Redis is set by REDIS_URL (or REDIS_HOST, REDIS_PORT, REDIS_PASSWORD) in the gateway's environment",
+      "litellm_settings.cache_params.s3_aws_secret_access_key: not used by RouteIQ, ignored",
     ]);
     expect(JSON.stringify(loaded.config)).not.toContain(PROCESS_SECRETS.REDIS_PASSWORD);
+    expect(JSON.stringify(loaded.config)).not.toContain(PROCESS_SECRETS.AWS_SECRET_ACCESS_KEY);
   });
 
   it("adds the names of a secret's variables to the allow list", () => {

@@ -30,22 +30,44 @@ const deployment = (loaded: LoadedConfig, index: number) => {
 };
 
 describe("loadConfig: problems", () => {
-  it("explains a model string without a provider prefix, with its path", () => {
-    const problems = problemsOf({ model_list: [mock("a"), mock("b"), mock("c", "gpt-4o")] });
-    expect(problems).toEqual([
-      'model_list[2].litellm_params.model: expected "<provider>/<model>", e.g. "openai/gpt-4o"',
-    ]);
+  it("explains a model string with no provider that is not a well-known model, with its path and the fix", () => {
+    const problems = problemsOf({ model_list: [mock("a"), mock("b"), mock("c", "my-model")] });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(
+      /^model_list\[2\]\.litellm_params\.model: "my-model" has no provider and is not a model RouteIQ knows the provider of; write "<provider>\/<model>", e\.g\. "openai\/my-model" or "hosted_vllm\/my-model" \(providers: openai, /,
+    );
   });
 
   it("lists the known providers for an unknown one", () => {
     const problems = problemsOf({ model_list: [mock("a", "bedrock-ish/claude")] });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(
-      /^model_list\[0\]\.litellm_params\.model: unknown provider; expected one of: /,
+      /^model_list\[0\]\.litellm_params\.model: "bedrock-ish\/claude" names an unknown provider "bedrock-ish"; expected "<provider>\/<model>" with one of: /,
     );
     for (const provider of ["openai", "azure", "anthropic", "groq", "hosted_vllm", "mock"]) {
       expect(problems[0]).toContain(provider);
     }
+  });
+
+  it("reports the whole-config checks together with the schema's problems", () => {
+    const problems = problemsOf({
+      model_list: [
+        { model_name: "a", litellm_params: { model: "openai/x", rpm: -1 } },
+        { model_name: "b", litellm_params: { model: "my-model" } },
+        { model_name: "c", litellm_params: { model: "openai/y", api_base: "http://169.254.169.254/v1" } },
+      ],
+      router_settings: { fallbacks: [{ a: ["nope", "b"] }] },
+      general_settings: { max_request_size_mb: "big" },
+    });
+    expect(problems).toHaveLength(5);
+    expect(problems.some((p) => p.startsWith("model_list[0].litellm_params.rpm: "))).toBe(true);
+    expect(problems.some((p) => p.startsWith("general_settings.max_request_size_mb: "))).toBe(true);
+    expect(
+      problems.some((p) => p.startsWith('model_list[1].litellm_params.model: "my-model" has no provider')),
+    ).toBe(true);
+    expect(problems.some((p) => p.startsWith("model_list[2].litellm_params.api_base: "))).toBe(true);
+    // "a" failed the schema but is written in the config: only "nope" is unknown.
+    expect(problems).toContain('router_settings.fallbacks[0].a: unknown model group "nope"; known: a, b, c');
   });
 
   it("lists every problem at once, each with its path", () => {
@@ -256,7 +278,7 @@ describe("loadConfig: problems", () => {
 });
 
 describe("loadConfig: warnings", () => {
-  it("warns about keys RouteIQ does not use instead of refusing them", () => {
+  it("warns about keys RouteIQ does not use instead of refusing them, saying what to use where there is an equivalent", () => {
     const loaded = load({
       model_list: [mock("a", "openai/gpt-4o", { api_key: "sk-x", custom_llm_provider: "openai" })],
       litellm_settings: { success_callback: ["langfuse"], drop_params: true },
@@ -264,11 +286,13 @@ describe("loadConfig: warnings", () => {
       environment_variables: { FOO: "bar" },
     });
     expect(loaded.warnings).toEqual([
-      "environment_variables: not used by RouteIQ, ignored",
-      "router_settings.redis_host: not used by RouteIQ, ignored",
-      "litellm_settings.success_callback: not used by RouteIQ, ignored",
+      "environment_variables: not used by RouteIQ, ignored; set them in the gateway's environment; a config never sets variables",
+      "router_settings.redis_host: not used by RouteIQ, ignored; RouteIQ's Redis is set by REDIS_URL (or REDIS_HOST, REDIS_PORT, REDIS_PASSWORD) in the gateway's environment",
+      expect.stringMatching(
+        /^litellm_settings\.success_callback: "langfuse" is not available in RouteIQ, ignored; /,
+      ),
       "litellm_settings.drop_params: not used by RouteIQ, ignored",
-      "model_list[0].litellm_params.custom_llm_provider: not used by RouteIQ, ignored",
+      'model_list[0].litellm_params.custom_llm_provider: not used by RouteIQ, ignored; write the provider as the model\'s prefix, e.g. model: "openai/gpt-4o"',
     ]);
     expect(loaded.config.deployments).toHaveLength(1);
   });
@@ -277,13 +301,8 @@ describe("loadConfig: warnings", () => {
     const loaded = load({
       model_list: [mock("a")],
       router_settings: { redis_host: "os.environ/REDIS_HOST", redis_password: "os.environ/REDIS_PASSWORD" },
-      general_settings: { database_url: "os.environ/DATABASE_URL" },
     });
-    expect(loaded.warnings).toEqual([
-      "router_settings.redis_host: not used by RouteIQ, ignored",
-      "router_settings.redis_password: not used by RouteIQ, ignored",
-      "general_settings.database_url: not used by RouteIQ, ignored",
-    ]);
+    expect(loaded.warnings).toHaveLength(2);
   });
 
   it("loads the shipped config/config.yaml with no environment and no warnings", () => {
@@ -463,5 +482,104 @@ describe("loadConfig: deployments", () => {
     expect(config.groups.get("gpt-4o")?.map((d) => d.id)).toEqual(["mock/a", "mock/c"]);
     expect(config.fallbacks.get("gpt-4o")).toEqual(["claude"]);
     expect(config.contextWindowFallbacks.get("claude")).toEqual(["gpt-4o"]);
+  });
+});
+
+describe("loadConfig: provider-less model names", () => {
+  it("serves well-known names without a prefix from their provider, as LiteLLM does", () => {
+    const { config } = load({
+      model_list: [
+        mock("gpt-4o", "gpt-4o"),
+        mock("claude", "claude-3-5-sonnet-20241022"),
+        mock("embed", "text-embedding-3-small"),
+      ],
+    });
+    expect(
+      config.deployments.map(({ provider, model, apiBase, id }) => ({ provider, model, apiBase, id })),
+    ).toEqual([
+      { provider: "openai", model: "gpt-4o", apiBase: "https://api.openai.com/v1", id: "openai/gpt-4o" },
+      {
+        provider: "anthropic",
+        model: "claude-3-5-sonnet-20241022",
+        apiBase: undefined,
+        id: "anthropic/claude-3-5-sonnet-20241022",
+      },
+      {
+        provider: "openai",
+        model: "text-embedding-3-small",
+        apiBase: "https://api.openai.com/v1",
+        id: "openai/text-embedding-3-small",
+      },
+    ]);
+  });
+});
+
+describe("loadConfig: general_settings.database_url", () => {
+  const DB = "postgresql://routeiq:db-secret@db.internal:5432/routeiq";
+
+  it("reads it, from os.environ/DATABASE_URL too", () => {
+    expect(
+      load({ model_list: [], general_settings: { master_key: "sk-m", database_url: DB } }).config.databaseUrl,
+    ).toBe(DB);
+    const viaEnv = load(
+      { model_list: [], general_settings: { master_key: "sk-m", database_url: "os.environ/DATABASE_URL" } },
+      { DATABASE_URL: DB },
+    );
+    expect(viaEnv.config.databaseUrl).toBe(DB);
+    expect(viaEnv.warnings).toEqual([]);
+    expect(
+      load({ model_list: [], general_settings: { master_key: "sk-m" } }).config.databaseUrl,
+    ).toBeUndefined();
+  });
+
+  it("refuses a value that is not a PostgreSQL URL, naming the field and never the value", () => {
+    const problems = problemsOf({ general_settings: { master_key: "sk-m", database_url: "notaurl-secret" } });
+    expect(problems).toEqual([
+      "general_settings.database_url: expected a PostgreSQL URL such as postgresql://user:password@host:5432/routeiq; the value is not a URL",
+    ]);
+    const viaEnv = problemsOf(
+      { general_settings: { master_key: "sk-m", database_url: "os.environ/DATABASE_URL" } },
+      { DATABASE_URL: "mysql://root:db-secret@db/app" },
+    );
+    expect(viaEnv).toEqual([
+      'general_settings.database_url: expected a postgres:// or postgresql:// URL such as postgresql://user:password@host:5432/routeiq; the value\'s scheme is "mysql" (value of os.environ/DATABASE_URL)',
+    ]);
+    expect(viaEnv.join()).not.toContain("db-secret");
+  });
+
+  it("refuses a reference to DATABASE_URL when it is not set, rather than falling back to the embedded database", () => {
+    expect(
+      problemsOf({ general_settings: { master_key: "sk-m", database_url: "os.environ/DATABASE_URL" } }),
+    ).toEqual([
+      "general_settings.database_url: environment variable DATABASE_URL is not set (referenced as os.environ/DATABASE_URL)",
+    ]);
+  });
+});
+
+describe("loadConfig: wildcard routes", () => {
+  it("keeps a wildcard entry as a group named by its pattern, most specific pattern first", () => {
+    const { config } = load({
+      model_list: [
+        mock("*", "openai/*"),
+        mock("openai/*", "openai/*"),
+        mock("claude-*", "anthropic/claude-*"),
+        mock("gpt-4o", "openai/gpt-4o"),
+      ],
+    });
+    expect([...config.groups.keys()]).toEqual(["*", "openai/*", "claude-*", "gpt-4o"]);
+    expect(config.wildcards.map((w) => w.pattern)).toEqual(["openai/*", "claude-*", "*"]);
+    expect(config.groups.get("claude-*")?.[0]).toMatchObject({ provider: "anthropic", model: "claude-*" });
+  });
+
+  it("refuses a wildcard model whose model_name cannot fill it, and wildcard routes as fallbacks", () => {
+    const problems = problemsOf({
+      model_list: [mock("gpt", "openai/*"), mock("a/*", "openai/*/*"), mock("*", "openai/*")],
+      router_settings: { fallbacks: [{ gpt: ["*"] }] },
+    });
+    expect(problems).toEqual([
+      'model_list[0].litellm_params.model: a "*" in the model needs one in model_name too (a wildcard route, e.g. model_name: "openai/*"); "*" is never sent upstream',
+      'model_list[1].litellm_params.model: has 2 "*" but model_name has 1; each "*" of the model is filled with what the "*" at the same place in model_name matched',
+      'router_settings.fallbacks[0].gpt: "*" is a wildcard route; a fallback must name a model group',
+    ]);
   });
 });

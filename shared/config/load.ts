@@ -1,15 +1,26 @@
 import { parseDocument } from "yaml";
-import { parseCacheSettings } from "../cache/settings";
+import type { z } from "zod";
+import { cacheParamsWarnings, parseCacheSettings } from "../cache/settings";
+import { routeFilter } from "../http/allowed-routes";
 import { OUTBOUND_ALLOWLIST, type OutboundPolicy, outboundPolicy } from "../http/outbound-url-policy";
 import { toKeyCacheSettings } from "../keys/key-cache-settings";
 import { toLearnedRouting } from "../learned/settings";
+import { isWildcard, wildcardRoutes } from "../router/wildcard-routes";
 import { describeIssues, missingIsRequired } from "../validation/describe-issues";
 import { formatIssuePath } from "../validation/issue-path";
-import type { Deployment } from "./deployment";
 import { resolveEnvRefs } from "./env-refs";
-import { defaultApiKeyEnv, isOpenAICompatible, openAICompatibleHosts } from "./providers";
+import { deploymentsOf, type FromEnv, type IndexedEntry } from "./model-list";
 import type { RuntimeConfig } from "./runtime-config";
-import { configSchema, type GatewayConfigFile, knownKeys, type ModelEntry } from "./schema";
+import {
+  configSchema,
+  type GatewayConfigFile,
+  knownKeys,
+  type LitellmSettings,
+  litellmSettingsSchema,
+  modelEntrySchema,
+  type RouterSettings,
+  routerSettingsSchema,
+} from "./schema";
 import { unknownKeyPaths, unknownKeyWarnings } from "./unknown-keys";
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -30,21 +41,14 @@ export interface LoadedConfig {
   readonly warnings: readonly string[];
 }
 
-const DEFAULT_AZURE_API_VERSION = "2024-10-21";
+/** LiteLLM's default request timeout, in seconds. */
+const DEFAULT_TIMEOUT_SECONDS = 600;
 /**
  * How far aliases (`*anchor`) may multiply a document (an anchor and 99 uses of it), pinned rather
  * than left to the library's default: every alias is walked again by what reads the config, so a
  * few nested aliases ("billion laughs") would otherwise expand a small file into gigabytes.
  */
 const MAX_ALIAS_COUNT = 100;
-
-type Path = readonly PropertyKey[];
-
-/**
- * Says where a value came from instead of showing it, for fields read from the environment:
- * `(value of os.environ/NAME)`. Every message that could echo a config value goes through it.
- */
-type FromEnv = (path: Path) => string | undefined;
 
 /** Parses and validates a LiteLLM-style YAML (or JSON) config; throws ConfigError listing every problem. */
 export function loadConfig(text: string, env: Env, source = "config.yaml"): LoadedConfig {
@@ -94,44 +98,41 @@ export function loadConfig(text: string, env: Env, source = "config.yaml"): Load
         .filter((p) => !reported.has(p.path))
         .map((p) => [`${p.path}: ${p.message}`, fromEnvField(p.path)].filter(Boolean).join(" ")),
     );
-    throw new ConfigError(source, problems);
   }
-  const file = parsed.data;
-  const deployments = file.model_list.map((entry, index) =>
-    toDeployment(entry, index, file, env, { outbound, fromEnv, problems }),
-  );
-  assignIds(deployments);
-  checkUniqueIds(deployments, file.model_list, fromEnv, problems);
-  const groups = groupByModel(deployments);
-  const known = [...groups.keys()].map(
-    (group) =>
-      fromEnv(["model_list", file.model_list.findIndex((e) => e.model_name === group), "model_name"]) ??
-      group,
-  );
-  const fallbacks = fallbackMap(
-    file.router_settings.fallbacks,
-    "fallbacks",
-    groups,
-    known,
+  // The checks that need the whole config run on what passed the schema, so one run reports
+  // every problem: a bad rpm in one entry does not hide an unknown fallback group in another.
+  const sections = parsed.success ? sectionsOf(parsed.data) : partialSections(resolved.value);
+  const { deployments, groups } = deploymentsOf(sections.entries, {
+    env,
+    outbound,
     fromEnv,
+    defaultTimeoutSeconds:
+      sections.router?.timeout ?? sections.litellm?.request_timeout ?? DEFAULT_TIMEOUT_SECONDS,
     problems,
-  );
-  const contextWindowFallbacks = fallbackMap(
-    file.router_settings.context_window_fallbacks,
-    "context_window_fallbacks",
-    groups,
-    known,
-    fromEnv,
-    problems,
-  );
-  const learnedRouting = toLearnedRouting(file.learned_routing, groups, problems);
-  if (problems.length > 0) throw new ConfigError(source, problems);
+  });
+  // Each group once, shown as its first entry writes it.
+  const firsts = new Map<string, number>();
+  for (const { name, index } of sections.names) if (!firsts.has(name)) firsts.set(name, index);
+  const known = [...firsts].map(([name, index]) => fromEnv(["model_list", index, "model_name"]) ?? name);
+  const groupNames = new Set(firsts.keys());
+  const fallbacksOf = (name: "fallbacks" | "context_window_fallbacks") =>
+    fallbackMap(sections.router?.[name] ?? [], name, groupNames, known, fromEnv, problems);
+  const fallbacks = fallbacksOf("fallbacks");
+  const contextWindowFallbacks = fallbacksOf("context_window_fallbacks");
+  const learnedRouting = parsed.success
+    ? toLearnedRouting(parsed.data.learned_routing, groups, problems)
+    : undefined;
+  if (!parsed.success || problems.length > 0) throw new ConfigError(source, problems);
 
+  const file = parsed.data;
   const rs = file.router_settings;
+  const ga = file.general_settings;
+  const ls = file.litellm_settings;
   return {
     config: {
       deployments,
       groups,
+      wildcards: wildcardRoutes(groups.keys()),
       router: {
         strategy: rs.routing_strategy,
         strategyArgs: rs.routing_strategy_args,
@@ -149,11 +150,61 @@ export function loadConfig(text: string, env: Env, source = "config.yaml"): Load
       metricsRequireAuth: file.litellm_settings.require_auth_for_metrics_endpoint,
       cache: parseCacheSettings(file.litellm_settings),
       keyCache: toKeyCacheSettings(file.general_settings),
+      allowedRoutes: ga.allowed_routes === undefined ? undefined : routeFilter(ga.allowed_routes),
+      // LiteLLM reads a max_budget of 0 (its default) as no budget.
+      proxyBudget:
+        ls.max_budget !== undefined && ls.max_budget > 0
+          ? { maxBudget: ls.max_budget, budgetDuration: ls.budget_duration }
+          : undefined,
+      databaseUrl: ga.database_url,
       learnedRouting,
     },
-    warnings: unknownKeyWarnings(raw, knownKeys),
+    warnings: [...unknownKeyWarnings(raw, knownKeys), ...cacheParamsWarnings(file.litellm_settings)],
   };
 }
+
+/** What the whole-config checks read: each part present only when it passed the schema. */
+interface Sections {
+  readonly entries: readonly IndexedEntry[];
+  /** Every `model_name` written, valid entry or not: a fallback to one is not "unknown". */
+  readonly names: readonly { readonly name: string; readonly index: number }[];
+  readonly router: RouterSettings | undefined;
+  readonly litellm: LitellmSettings | undefined;
+}
+
+function sectionsOf(file: GatewayConfigFile): Sections {
+  return {
+    entries: file.model_list.map((entry, index) => ({ entry, index })),
+    names: file.model_list.map((entry, index) => ({ name: entry.model_name, index })),
+    router: file.router_settings,
+    litellm: file.litellm_settings,
+  };
+}
+
+/** Each section and each model entry validated on its own, after the whole config failed. */
+function partialSections(value: unknown): Sections {
+  const root = isRecord(value) ? value : {};
+  const list = Array.isArray(root.model_list) ? (root.model_list as unknown[]) : [];
+  const valid = <T>(schema: z.ZodType<T>, part: unknown): T | undefined => {
+    const result = schema.safeParse(part ?? {});
+    return result.success ? result.data : undefined;
+  };
+  return {
+    entries: list.flatMap((item, index) => {
+      const entry = valid(modelEntrySchema, item);
+      return entry === undefined ? [] : [{ entry, index }];
+    }),
+    names: list.flatMap((item, index) => {
+      const name = isRecord(item) ? item.model_name : undefined;
+      return typeof name === "string" ? [{ name, index }] : [];
+    }),
+    router: valid(routerSettingsSchema, root.router_settings),
+    litellm: valid(litellmSettingsSchema, root.litellm_settings),
+  };
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === "object" && !Array.isArray(value);
 
 /**
  * The first thing in the parsed document that no later step can walk safely: a `__proto__` key
@@ -184,105 +235,10 @@ const isEmptyConfig = (raw: unknown): boolean =>
 
 const nonEmpty = (value: string | undefined): string | undefined => (value === "" ? undefined : value);
 
-type MutableDeployment = { -readonly [K in keyof Deployment]: Deployment[K] };
-
-function toDeployment(
-  entry: ModelEntry,
-  index: number,
-  file: GatewayConfigFile,
-  env: Env,
-  check: { outbound: OutboundPolicy; fromEnv: FromEnv; problems: string[] },
-): MutableDeployment {
-  const { problems } = check;
-  const p = entry.litellm_params;
-  const info = entry.model_info ?? {};
-  const slash = p.model.indexOf("/");
-  const provider = p.model.slice(0, slash);
-  const at = `model_list[${index}].litellm_params`;
-  let apiBase = p.api_base;
-  if (isOpenAICompatible(provider)) apiBase ??= openAICompatibleHosts[provider].apiBase;
-  if (apiBase === undefined && (provider === "azure" || isOpenAICompatible(provider))) {
-    problems.push(`${at}.api_base: required for provider "${provider}" (the server's base URL)`);
-  }
-  const refused = apiBase === undefined ? undefined : check.outbound.refuseUrl(apiBase);
-  if (refused !== undefined) {
-    const shown = check.fromEnv(["model_list", index, "litellm_params", "api_base"]) ?? `"${apiBase}"`;
-    problems.push(`${at}.api_base: ${shown} is refused: ${refused}`);
-  }
-  const keyEnv = defaultApiKeyEnv(provider);
-  return {
-    id: info.id ?? "",
-    modelGroup: entry.model_name,
-    provider,
-    model: p.model.slice(slash + 1),
-    apiBase: apiBase?.replace(/\/+$/, ""),
-    apiKey: p.api_key ?? (keyEnv === undefined ? undefined : nonEmpty(env[keyEnv])),
-    apiVersion: p.api_version ?? (provider === "azure" ? DEFAULT_AZURE_API_VERSION : undefined),
-    organization: p.organization,
-    rpm: p.rpm,
-    tpm: p.tpm,
-    weight: p.weight,
-    timeoutMs:
-      (p.timeout ?? file.router_settings.timeout ?? file.litellm_settings.request_timeout ?? 600) * 1000,
-    maxRetries: p.max_retries,
-    inputCostPerToken: info.input_cost_per_token,
-    outputCostPerToken: info.output_cost_per_token,
-    mode: info.mode,
-    maxInputTokens: info.max_input_tokens,
-    maxOutputTokens: info.max_output_tokens ?? info.max_tokens,
-    extraHeaders: Object.freeze({ ...(p.extra_headers ?? {}) }),
-    params: Object.freeze(Object.fromEntries(Object.entries(p).filter(([key]) => key.startsWith("mock_")))),
-  };
-}
-
-/** Ids default to `<provider>/<model>`, suffixed `#2`, `#3`... when a group repeats one. */
-function assignIds(deployments: MutableDeployment[]): void {
-  // Counted across the whole config, not per group: router state is keyed by id, and two entries
-  // with the same model string (say, on two api_bases) must not share cooldowns or usage.
-  const seen = new Map<string, number>();
-  for (const d of deployments) {
-    if (d.id !== "") continue;
-    const base = `${d.provider}/${d.model}`;
-    const count = (seen.get(base) ?? 0) + 1;
-    seen.set(base, count);
-    d.id = count === 1 ? base : `${base}#${count}`;
-  }
-}
-
-function checkUniqueIds(
-  deployments: readonly Deployment[],
-  entries: readonly ModelEntry[],
-  fromEnv: FromEnv,
-  problems: string[],
-): void {
-  const seen = new Set<string>();
-  deployments.forEach((d, index) => {
-    const key = `${d.modelGroup}\u0000${d.id}`;
-    if (seen.has(key)) {
-      // An id not written out is the model string, which may have come from the environment.
-      const source =
-        entries[index]?.model_info?.id === undefined ? ["litellm_params", "model"] : ["model_info", "id"];
-      const shown = fromEnv(["model_list", index, ...source]) ?? `"${d.id}"`;
-      problems.push(`model_list[${index}].model_info.id: duplicate deployment id ${shown}`);
-    }
-    seen.add(key);
-  });
-}
-
-function groupByModel(deployments: readonly Deployment[]): ReadonlyMap<string, readonly Deployment[]> {
-  const groups = new Map<string, Deployment[]>();
-  for (const d of deployments) {
-    const list = groups.get(d.modelGroup);
-    if (list === undefined) groups.set(d.modelGroup, [d]);
-    else list.push(d);
-  }
-  return groups;
-}
-
 function fallbackMap(
   entries: readonly Record<string, string[]>[],
   name: string,
-  groups: ReadonlyMap<string, unknown>,
+  groups: ReadonlySet<string>,
   known: readonly string[],
   fromEnv: FromEnv,
   problems: string[],
@@ -292,14 +248,19 @@ function fallbackMap(
     for (const [from, to] of Object.entries(entry)) {
       const at = ["router_settings", name, index, from];
       // The key is never read from the environment; the list's entries may be.
-      const named: [string, string | undefined][] = [
-        [from, undefined],
-        ...to.map((group, j): [string, string | undefined] => [group, fromEnv([...at, j])]),
+      const named: [string, string | undefined, boolean][] = [
+        [from, undefined, false],
+        ...to.map((group, j): [string, string | undefined, boolean] => [group, fromEnv([...at, j]), true]),
       ];
-      for (const [group, shown] of named) {
+      for (const [group, shown, isTarget] of named) {
         if (!groups.has(group)) {
           problems.push(
             `${formatIssuePath(at)}: unknown model group ${shown ?? `"${group}"`}; known: ${known.join(", ")}`,
+          );
+        } else if (isTarget && isWildcard(group)) {
+          // A wildcard group serves the name a client asked for; as a fallback it has none.
+          problems.push(
+            `${formatIssuePath(at)}: ${shown ?? `"${group}"`} is a wildcard route; a fallback must name a model group`,
           );
         }
       }

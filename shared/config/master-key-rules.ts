@@ -13,7 +13,17 @@ export const allowsNoMasterKey = (env: Env): boolean =>
   parseEnvWith(z.object(masterKeyOptOutShape), env, "invalid environment").ROUTEIQ_ALLOW_NO_MASTER_KEY ??
   false;
 
-export type ReloadRefusalReason = "invalid" | "master_key_removed" | "dev_master_key";
+/** `ROUTEIQ_ALLOW_SYNCED_MASTER_KEY_CHANGE=true`: let a config from S3 replace the master key in force. */
+export const syncedKeyChangeShape = { ROUTEIQ_ALLOW_SYNCED_MASTER_KEY_CHANGE: unsetIfBlank(z.stringbool()) };
+
+export const allowsSyncedMasterKeyChange = (env: Env): boolean =>
+  parseEnvWith(z.object(syncedKeyChangeShape), env, "invalid environment")
+    .ROUTEIQ_ALLOW_SYNCED_MASTER_KEY_CHANGE ?? false;
+
+export type ReloadRefusalReason = "invalid" | "master_key_removed" | "master_key_changed" | "dev_master_key";
+
+/** Where a reload comes from: the operator's own file, or an object synced from a bucket. */
+export type ReloadOrigin = "file" | "synced";
 
 /** How the running gateway is reachable, which decides what a reload may change. */
 export interface ListenerExposure {
@@ -51,16 +61,48 @@ export function masterKeyRemoval(current: RuntimeConfig, next: RuntimeConfig): R
 }
 
 /**
+ * Why a synced `next` must not replace `current`: it names another master key. Whoever can write
+ * the config bucket would otherwise hold the management API; the key in force stays, and rotating
+ * it through the bucket is an operator's explicit choice (`allowChange`).
+ */
+export function masterKeyChange(
+  current: RuntimeConfig,
+  next: RuntimeConfig,
+  allowChange: boolean,
+): ReloadRefusal | undefined {
+  if (allowChange || current.masterKey === undefined || next.masterKey === undefined) return undefined;
+  if (current.masterKey === next.masterKey) return undefined;
+  return {
+    reason: "master_key_changed",
+    problem:
+      "general_settings.master_key: differs from the master key in force; a config synced from S3 never changes it (reference os.environ/LITELLM_MASTER_KEY, or set ROUTEIQ_ALLOW_SYNCED_MASTER_KEY_CHANGE=true to rotate it this way)",
+  };
+}
+
+/** What a publisher refuses to publish: what every replica would refuse whatever its listener. */
+export function publishRefusal(
+  current: RuntimeConfig,
+  next: RuntimeConfig,
+  allowChange: boolean,
+): ReloadRefusal | undefined {
+  return masterKeyRemoval(current, next) ?? masterKeyChange(current, next, allowChange);
+}
+
+/**
  * Why a running gateway must not swap `current` for `next`, or undefined when it may. Every swap
  * (file watch, S3 sync without election, published revisions on every replica) goes through this.
  */
 export function reloadRefusal(
   current: RuntimeConfig,
   next: RuntimeConfig,
-  exposure: ListenerExposure,
+  exposure: ListenerExposure & { readonly origin: ReloadOrigin; readonly allowSyncedKeyChange: boolean },
 ): ReloadRefusal | undefined {
   const removal = masterKeyRemoval(current, next);
   if (removal !== undefined) return removal;
+  if (exposure.origin === "synced") {
+    const change = masterKeyChange(current, next, exposure.allowSyncedKeyChange);
+    if (change !== undefined) return change;
+  }
   if (!exposure.loopbackOnly && next.masterKey === DEV_MASTER_KEY && current.masterKey !== DEV_MASTER_KEY) {
     return {
       reason: "dev_master_key",

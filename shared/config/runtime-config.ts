@@ -1,7 +1,10 @@
 import type { CacheSettings } from "../cache/settings";
+import type { RouteFilter } from "../http/allowed-routes";
 import type { KeyCacheSettings } from "../keys/key-cache-settings";
 import type { LearnedRoutingSettings } from "../learned/settings";
+import type { ProxyBudgetSettings } from "../limits/proxy-budget";
 import type { StrategyName } from "../router/strategies";
+import type { WildcardRoute } from "../router/wildcard-routes";
 import type { Deployment } from "./deployment";
 
 export interface RouterPolicy {
@@ -17,8 +20,10 @@ export interface RouterPolicy {
 /** A validated config, resolved into what the gateway serves from. Immutable: reloads swap it whole. */
 export interface RuntimeConfig {
   readonly deployments: readonly Deployment[];
-  /** Deployments by model group, in config order. */
+  /** Deployments by model group, in config order; a wildcard route's group is named by its pattern. */
   readonly groups: ReadonlyMap<string, readonly Deployment[]>;
+  /** The groups whose `model_name` has a `*`, most specific first. */
+  readonly wildcards: readonly WildcardRoute[];
   readonly router: RouterPolicy;
   readonly fallbacks: ReadonlyMap<string, readonly string[]>;
   readonly contextWindowFallbacks: ReadonlyMap<string, readonly string[]>;
@@ -31,6 +36,15 @@ export interface RuntimeConfig {
   readonly cache: CacheSettings;
   /** The virtual-key cache, and what a database outage does to keys and readiness. */
   readonly keyCache: KeyCacheSettings;
+  /** `general_settings.allowed_routes`: the routes served; undefined, all of them. */
+  readonly allowedRoutes: RouteFilter | undefined;
+  /** `litellm_settings.max_budget` and `budget_duration`, when a budget is set. */
+  readonly proxyBudget: ProxyBudgetSettings | undefined;
+  /**
+   * `general_settings.database_url`: read once, when the process starts (a reload that changes it
+   * takes effect at the next start). Wins over DATABASE_URL, as in LiteLLM.
+   */
+  readonly databaseUrl: string | undefined;
   /** `learned_routing`: model groups a learned router chooses for; undefined when the section is absent. */
   readonly learnedRouting?: LearnedRoutingSettings;
 }

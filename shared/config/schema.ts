@@ -1,9 +1,11 @@
 import { z } from "zod";
 import { cacheSettingsSchema } from "../cache/settings";
+import { allowedRouteProblem } from "../http/allowed-routes";
+import { durationSchema } from "../keys/duration";
 import { keyCacheSettingsSchema } from "../keys/key-cache-settings";
 import { learnedRoutingSchema } from "../learned/settings";
 import { strategyNames } from "../router/strategies";
-import { knownProviders } from "./providers";
+import { databaseUrlSchema } from "./database-url";
 
 /**
  * LiteLLM's `config.yaml`, validated. Objects are loose: keys LiteLLM accepts but we do not use
@@ -30,18 +32,9 @@ const mockMilliseconds = nonNegative.max(MAX_WAIT_SECONDS * 1000, {
   message: `expected at most ${MAX_WAIT_SECONDS * 1000} ms`,
 });
 
-const providerModel = z
-  .string()
-  .regex(/^[A-Za-z0-9_.-]+\/.+$/, {
-    message: 'expected "<provider>/<model>", e.g. "openai/gpt-4o"',
-    abort: true,
-  })
-  .refine((value) => knownProviders.includes(value.slice(0, value.indexOf("/"))), {
-    message: `unknown provider; expected one of: ${knownProviders.join(", ")}`,
-  });
-
 export const litellmParamsSchema = z.looseObject({
-  model: providerModel,
+  // `<provider>/<model>`, a well-known model name, or a wildcard template: read by model-string.ts.
+  model: z.string().min(1),
   api_base: z.url().optional(),
   api_key: z.string().optional(),
   api_version: z.string().optional(),
@@ -69,6 +62,8 @@ export const modelInfoSchema = z.looseObject({
   max_output_tokens: positiveInt.optional(),
   max_tokens: positiveInt.optional(),
   base_model: z.string().optional(),
+  /** The model a wildcard route is probed with by `GET /health` (LiteLLM's name for it). */
+  health_check_model: z.string().min(1).optional(),
 });
 
 export const modelEntrySchema = z.looseObject({
@@ -94,11 +89,22 @@ export const routerSettingsSchema = z.looseObject({
 
 export const generalSettingsSchema = z.looseObject({
   master_key: z.string().min(1).optional(),
+  /** Read when the process starts; wins over DATABASE_URL, as in LiteLLM. */
+  database_url: databaseUrlSchema.optional(),
   max_request_size_mb: z.number().positive().default(10),
   global_max_parallel_requests: positiveInt.optional(),
   /** When Redis is unreachable: `open` serves without rate limits and budgets (logged, counted); `closed` answers 503. */
   rate_limit_fail_mode: z.enum(["open", "closed"]).default("open"),
   ...keyCacheSettingsSchema.shape,
+  /** The only routes served (LiteLLM's meaning); absent: all. */
+  allowed_routes: z
+    .array(
+      z.string().superRefine((entry, ctx) => {
+        const problem = allowedRouteProblem(entry);
+        if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+      }),
+    )
+    .optional(),
 });
 
 const cacheParamsSchema = cacheSettingsSchema.shape.cache_params.unwrap().unwrap();
@@ -107,6 +113,9 @@ export const litellmSettingsSchema = z.looseObject({
   num_retries: z.number().int().nonnegative().optional(),
   request_timeout: waitSeconds.optional(),
   require_auth_for_metrics_endpoint: z.boolean().default(false),
+  /** USD across all requests; 0 (LiteLLM's default) means none. */
+  max_budget: nonNegative.optional(),
+  budget_duration: durationSchema.optional(),
   ...cacheSettingsSchema.shape,
   // The cache's own schema, with its ttl bounded: it becomes a Redis expiry in milliseconds.
   cache_params: cacheParamsSchema
@@ -126,6 +135,8 @@ export const configSchema = z.looseObject({
 export type GatewayConfigFile = z.infer<typeof configSchema>;
 export type ModelEntry = z.infer<typeof modelEntrySchema>;
 export type RouterSettings = z.infer<typeof routerSettingsSchema>;
+export type LitellmSettings = z.infer<typeof litellmSettingsSchema>;
+export type GeneralSettings = z.infer<typeof generalSettingsSchema>;
 
 /** Keys that are ours to read, per object; anything else is tolerated and reported once. */
 export const knownKeys = Object.freeze({

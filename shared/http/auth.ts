@@ -1,5 +1,7 @@
 import type { MiddlewareHandler } from "hono";
+import type { VirtualKeyPrincipal } from "../auth/principal";
 import { forbidden, unauthorized } from "../errors";
+import type { GatewayEnv } from "./env";
 
 const encoder = new TextEncoder();
 
@@ -39,19 +41,50 @@ export const masterKeyAuth = (masterKey: () => string | undefined): MiddlewareHa
     await next();
   };
 
+/** Resolves a presented key to the virtual key it names (checked), or undefined. */
+export type VirtualKeyLookup = (key: string) => Promise<VirtualKeyPrincipal | undefined>;
+
+export interface AdminAuthOptions {
+  readonly masterKey: () => string | undefined;
+  readonly virtualKey: VirtualKeyLookup;
+  /** `METHOD /path` of the routes a virtual key may call about itself (its own `/key/info`). */
+  readonly selfService: readonly string[];
+}
+
 /**
- * The management API (keys, teams, users, spend) always needs the master key: with none
- * configured it is refused outright, since an open gateway must not let anyone mint keys.
+ * The management API (keys, teams, users, spend) needs the master key: with none configured it is
+ * refused outright, since an open gateway must not let anyone mint keys. A virtual key is told so
+ * (403, not "invalid API key"), except on the few routes that answer a key about itself.
  */
-export const adminAuth = (masterKey: () => string | undefined): MiddlewareHandler => {
-  const requireKey = masterKeyAuth(masterKey);
-  return async function adminAuth(c, next) {
-    if (masterKey() === undefined) {
+export const adminAuth = ({
+  masterKey,
+  virtualKey,
+  selfService,
+}: AdminAuthOptions): MiddlewareHandler<GatewayEnv> =>
+  async function adminAuth(c, next) {
+    const expected = masterKey();
+    if (expected === undefined) {
       throw forbidden(
         "master_key_required",
         "the management API needs a master key: set general_settings.master_key or LITELLM_MASTER_KEY",
       );
     }
-    return requireKey(c, next);
+    const given = presentedKey(c.req.raw.headers);
+    if (given === undefined) {
+      throw unauthorized("missing API key: send `Authorization: Bearer <key>` (or `x-api-key: <key>`)");
+    }
+    if (constantTimeEqual(given, expected)) {
+      c.set("principal", { kind: "master" });
+      return next();
+    }
+    const principal = await virtualKey(given);
+    if (principal === undefined) throw unauthorized("invalid API key");
+    if (!selfService.includes(`${c.req.method} ${c.req.path}`)) {
+      throw forbidden(
+        "master_key_required",
+        `this route needs the master key; a virtual key may call only ${selfService.join(", ")} about itself`,
+      );
+    }
+    c.set("principal", principal);
+    return next();
   };
-};

@@ -16,5 +16,11 @@ export interface GatewayEnv {
     principal: Principal;
     /** What an admitted request used, once accounted for (for its log line). */
     usage: Usage;
+    /**
+     * Settles once an admitted request is accounted for (its spend row queued, its limits being
+     * released): streams settle after they end. A runtime that stops between requests (Workers)
+     * keeps the request alive until then, and then writes what it queued.
+     */
+    accounted: Promise<void>;
   };
 }

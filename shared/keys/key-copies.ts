@@ -70,7 +70,7 @@ const copySchema = z.object({
     .optional() satisfies z.ZodType<UserRecord | undefined>,
 });
 
-const PREFIX = "routeiq:keys:copy:";
+const PREFIX = "keys:copy:";
 const PURPOSE = "routeiq key-record copies v1";
 
 export interface SharedKeyCopiesOptions {
@@ -95,16 +95,26 @@ export function sharedKeyCopies(kv: Kv, options: SharedKeyCopiesOptions): KeyCop
     return box.box;
   };
   const failed = (error: unknown) => options.onKvFailure?.(error);
+  // A copy holds the record from before any change announced while it was sealed or written: a
+  // forget skips the writes not started yet (`forgets` moved) and waits for those under way, so no
+  // copy lands after the forget that should have dropped it.
+  let forgets = 0;
+  const writing = new Set<Promise<void>>();
   return {
     save({ context, loadedAt }, ttlMs) {
       const sealer = boxFor();
       if (sealer === undefined || ttlMs <= 0) return;
       const { key, team, user } = context;
       const hash = key.keyHash;
-      sealer
-        .seal(JSON.stringify({ loadedAt, key, team, user }), hash)
-        .then((sealed) => kv.set(PREFIX + hash, sealed, ttlMs))
-        .catch(failed);
+      const asOf = forgets;
+      void sealer.seal(JSON.stringify({ loadedAt, key, team, user }), hash).then((sealed) => {
+        if (asOf !== forgets) return;
+        const write = kv
+          .set(PREFIX + hash, sealed, ttlMs)
+          .catch(failed)
+          .finally(() => writing.delete(write));
+        writing.add(write);
+      }, failed);
     },
     async read(keyHash) {
       const opener = boxFor();
@@ -126,6 +136,8 @@ export function sharedKeyCopies(kv: Kv, options: SharedKeyCopiesOptions): KeyCop
       return { context: keyContext(parsed.key, parsed.team, parsed.user), loadedAt: parsed.loadedAt };
     },
     async forget(keyHashes) {
+      forgets += 1;
+      await Promise.all([...writing]);
       await Promise.all(keyHashes.map((hash) => kv.del(PREFIX + hash))).catch(failed);
     },
   };

@@ -4,7 +4,7 @@ import type { KeyEvents } from "./key-events";
 import type { KeyResolver } from "./key-resolver";
 import { bumpKeyVersion } from "./key-version";
 
-export const KEY_CHANGES_CHANNEL = "routeiq:keys:changed";
+export const KEY_CHANGES_CHANNEL = "keys:changed";
 /** How often a replica that could not subscribe (Redis down) tries again. */
 const RESUBSCRIBE_INTERVAL_MS = 1_000;
 

@@ -205,7 +205,7 @@ describe("while the database is unreachable", () => {
 describe("copies shared through the KV store", () => {
   const kv = new MemoryKv();
   afterAll(() => kv.close());
-  const copyOf = (hash: string) => kv.get(`routeiq:keys:copy:${hash}`);
+  const copyOf = (hash: string) => kv.get(`keys:copy:${hash}`);
   const waitForCopy = async (hash: string) => {
     for (let i = 0; i < 100 && (await copyOf(hash)) === null; i++)
       await new Promise((r) => setTimeout(r, 10));
@@ -251,7 +251,7 @@ describe("copies shared through the KV store", () => {
     await expect(b.resolve(TEAMED)).rejects.toBeInstanceOf(KeyStoreUnavailableError);
 
     const { b: b2 } = await outage();
-    await kv.set(`routeiq:keys:copy:${TEAMED}`, `${sealed.slice(0, -6)}AAAAA=`);
+    await kv.set(`keys:copy:${TEAMED}`, `${sealed.slice(0, -6)}AAAAA=`);
     await expect(b2.resolve(TEAMED)).rejects.toBeInstanceOf(KeyStoreUnavailableError);
   });
 
@@ -265,6 +265,31 @@ describe("copies shared through the KV store", () => {
     const { a, b } = await outage();
     await a.invalidate([TEAMED]);
     await expect(b.resolve(TEAMED)).rejects.toBeInstanceOf(KeyStoreUnavailableError);
+  });
+
+  it("a key changed while its copy was being sealed leaves no copy behind", async () => {
+    // A request resolves the key, and an operator blocks (or deletes, or regenerates) it at once:
+    // the copy of the record read just before must not land after the change dropped it.
+    const { now } = manualClock();
+    const a = new KeyResolver({
+      sql: spySql().sql,
+      now,
+      settings: settings(),
+      copies: sharedKeyCopies(kv, { secret: () => "sk-master" }),
+    });
+    await a.invalidate([VALID]);
+    await a.resolve(VALID);
+    await a.invalidate([VALID]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const down = spySql();
+    down.state.mode = "down";
+    const b = new KeyResolver({
+      sql: down.sql,
+      now,
+      settings: settings(),
+      copies: sharedKeyCopies(kv, { secret: () => "sk-master" }),
+    });
+    await expect(b.resolve(VALID)).rejects.toBeInstanceOf(KeyStoreUnavailableError);
   });
 
   it("nothing is shared without a master key", async () => {

@@ -6,7 +6,7 @@ import { bumpKeyVersion, keyVersionCheck } from "./key-version";
 
 describe("keyVersionCheck", () => {
   const kv = new MemoryKv();
-  afterEach(() => kv.del("routeiq:keys:version"));
+  afterEach(() => kv.del("keys:version"));
 
   const counting = () => {
     const resolver = { clears: 0, clear: () => void resolver.clears++ };

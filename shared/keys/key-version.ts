@@ -3,7 +3,7 @@ import type { Kv } from "../store/kv/port";
 import type { KeyResolver } from "./key-resolver";
 
 /** Changes whenever a key change is announced; its value means nothing beyond "not the last one". */
-export const KEY_VERSION_KEY = "routeiq:keys:version";
+export const KEY_VERSION_KEY = "keys:version";
 
 export async function bumpKeyVersion(kv: Kv): Promise<void> {
   await kv.set(KEY_VERSION_KEY, crypto.randomUUID());

@@ -1,5 +1,19 @@
 import type { KvScript, MemoryView } from "../store/kv/script";
 
+/** One request's hold given back: its reservation leaves the sums, its entry the in-flight set. */
+const RELEASE_LUA = `
+local function release(state, inFlight, held, rid)
+  local r = redis.call('HGET', held, rid)
+  if r then
+    local c, t = string.match(r, '^(%S+) (%S+)$')
+    redis.call('HINCRBYFLOAT', state, 'rs', 0 - tonumber(c))
+    redis.call('HINCRBY', state, 'rt', 0 - tonumber(t))
+    redis.call('HDEL', held, rid)
+  end
+  redis.call('ZREM', inFlight, rid)
+end
+`;
+
 /**
  * Limits and budgets for one request in one round trip each way, atomic across replicas.
  *
@@ -35,7 +49,7 @@ import type { KvScript, MemoryView } from "../store/kv/script";
  * Reply: {1}; {0, 1, subject, committedSpend} for a budget; {0, 2, subject, which, retryAfterMs}
  * for a rate limit (which: 1 rpm, 2 tpm, 3 parallel).
  */
-const ADMIT_LUA = `
+const ADMIT_LUA = `${RELEASE_LUA}
 local n = tonumber(ARGV[1])
 local id = ARGV[2]
 local cost = tonumber(ARGV[3])
@@ -49,14 +63,7 @@ for i = 0, n - 1 do
   local state, inFlight, held = KEYS[i * 3 + 1], KEYS[i * 3 + 2], KEYS[i * 3 + 3]
   local a = 6 + i * 6
   for _, rid in ipairs(redis.call('ZRANGEBYSCORE', inFlight, '-inf', now)) do
-    local r = redis.call('HGET', held, rid)
-    if r then
-      local c, t = string.match(r, '^(%S+) (%S+)$')
-      redis.call('HINCRBYFLOAT', state, 'rs', 0 - tonumber(c))
-      redis.call('HINCRBY', state, 'rt', 0 - tonumber(t))
-      redis.call('HDEL', held, rid)
-    end
-    redis.call('ZREM', inFlight, rid)
+    release(state, inFlight, held, rid)
   end
   local count = redis.call('ZCARD', inFlight)
   if count == 0 then redis.call('HSET', state, 'rs', 0, 'rt', 0) end
@@ -223,7 +230,7 @@ export const admitScript: KvScript<AdmitReply> = Object.freeze<KvScript<AdmitRep
  * requestId, actualCost, actualTokens, windowMs. Frees the request's hold (if it has not expired
  * already), adds its real cost to each live spend counter and its tokens to each tpm window.
  */
-const FINISH_LUA = `
+const FINISH_LUA = `${RELEASE_LUA}
 local n = tonumber(ARGV[1])
 local id = ARGV[2]
 local cost = tonumber(ARGV[3])
@@ -233,14 +240,7 @@ local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 for i = 0, n - 1 do
   local state, inFlight, held = KEYS[i * 3 + 1], KEYS[i * 3 + 2], KEYS[i * 3 + 3]
-  local r = redis.call('HGET', held, id)
-  if r then
-    local c, t = string.match(r, '^(%S+) (%S+)$')
-    redis.call('HINCRBYFLOAT', state, 'rs', 0 - tonumber(c))
-    redis.call('HINCRBY', state, 'rt', 0 - tonumber(t))
-    redis.call('HDEL', held, id)
-    redis.call('ZREM', inFlight, id)
-  end
+  release(state, inFlight, held, id)
   if cost > 0 and redis.call('HEXISTS', state, 'bw') == 1 then
     redis.call('HINCRBYFLOAT', state, 'bs', cost)
   end

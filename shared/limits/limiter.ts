@@ -63,8 +63,15 @@ function refusal(
 ): GatewayError {
   const s = subjects[reply.subject] as LimitSubject;
   if (reply.kind === "budget") {
-    const who = s.scope === "key" ? "key" : `${s.scope} "${s.id}"`;
     const resets = s.budgetResetAt === undefined ? "" : `; resets at ${s.budgetResetAt.toISOString()}`;
+    // Every caller shares this budget: its figures are the operator's business, not the caller's.
+    if (s.scope === "proxy") {
+      return forbidden(
+        "budget_exceeded",
+        `the gateway's budget (litellm_settings.max_budget) is spent${resets}`,
+      );
+    }
+    const who = s.scope === "key" ? "key" : `${s.scope} "${s.id}"`;
     return forbidden(
       "budget_exceeded",
       `${who} budget exceeded: spent $${reply.committed.toFixed(6)} of max_budget $${s.maxBudget}${resets}`,
@@ -82,7 +89,7 @@ function refusal(
 }
 
 /**
- * Enforces rpm/tpm/parallel limits and budgets for a request's subjects (key, team, user),
+ * Enforces rpm/tpm/parallel limits and budgets for a request's subjects (key, team, user, proxy),
  * atomically across replicas: one script call to admit, one to finish (see limit-scripts.ts).
  */
 export class Limiter {
@@ -92,7 +99,7 @@ export class Limiter {
 
   constructor(options: LimiterOptions) {
     this.#options = options;
-    this.#prefix = options.prefix ?? "routeiq";
+    this.#prefix = options.prefix ?? "lim";
   }
 
   async admit(subjects: readonly LimitSubject[], reservation: Reservation): Promise<Admission> {
@@ -157,7 +164,7 @@ export class Limiter {
   }
 
   #keys(s: Pick<LimitSubject, "scope" | "id">): [state: string, inFlight: string, held: string] {
-    const base = `${this.#prefix}:lim:${s.scope}:${s.id}`;
+    const base = `${this.#prefix}:${s.scope}:${s.id}`;
     return [base, `${base}:fl`, `${base}:fr`];
   }
 

@@ -1,5 +1,8 @@
-/** Whose limits a request counts against: its virtual key, the key's team, the key's user. */
-export type SubjectScope = "key" | "team" | "user";
+/**
+ * Whose limits a request counts against: its virtual key, the key's team, the key's user, and the
+ * gateway as a whole (`litellm_settings.max_budget`).
+ */
+export type SubjectScope = "key" | "team" | "user" | "proxy";
 
 export interface LimitSubject {
   readonly scope: SubjectScope;

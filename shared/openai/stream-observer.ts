@@ -32,11 +32,13 @@ interface ChunkShape {
       reasoning_content?: unknown;
       refusal?: unknown;
       tool_calls?: Array<{ function?: { name?: unknown; arguments?: unknown } }>;
+      /** The legacy `functions` API's call, which upstreams still stream. */
+      function_call?: { name?: unknown; arguments?: unknown };
     };
   }>;
 }
 
-/** The generated text in one chunk, chat or text completion, tool calls included. */
+/** The generated text in one chunk, chat or text completion, tool and function calls included. */
 function generatedText(chunk: ChunkShape, into: string[]): void {
   for (const choice of chunk.choices ?? []) {
     if (typeof choice.text === "string") into.push(choice.text);
@@ -45,9 +47,9 @@ function generatedText(chunk: ChunkShape, into: string[]): void {
     for (const value of [delta.content, delta.reasoning_content, delta.refusal]) {
       if (typeof value === "string") into.push(value);
     }
-    for (const call of delta.tool_calls ?? []) {
-      if (typeof call.function?.name === "string") into.push(call.function.name);
-      if (typeof call.function?.arguments === "string") into.push(call.function.arguments);
+    for (const call of [...(delta.tool_calls ?? []).map((c) => c.function), delta.function_call]) {
+      if (typeof call?.name === "string") into.push(call.name);
+      if (typeof call?.arguments === "string") into.push(call.arguments);
     }
   }
 }

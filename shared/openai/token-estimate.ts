@@ -9,8 +9,16 @@ export const estimateTokens = (text: string): number => Math.max(1, Math.ceil(te
 const partText = (part: ContentPart): string =>
   part.type === "text" && typeof part.text === "string" ? part.text : "";
 
-export function estimateChatTokens(request: Pick<ChatRequest, "messages">): number {
+/**
+ * Tool definitions (and the legacy `functions`) are prompt as well: the upstream bills them as
+ * input, so a reservation that left them out would let a prompt hide there.
+ */
+export function estimateChatTokens(request: Pick<ChatRequest, "messages" | "tools">): number {
+  const { functions } = request as { functions?: unknown };
   let chars = 0;
+  for (const definitions of [request.tools, functions]) {
+    if (definitions !== undefined && definitions !== null) chars += JSON.stringify(definitions).length;
+  }
   for (const message of request.messages) {
     const content = message.content;
     if (typeof content === "string") chars += content.length;

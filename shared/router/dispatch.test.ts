@@ -176,3 +176,64 @@ describe("route: a request's own choice picks within the requested group, the po
     expect(await cooling()).toBe(2);
   });
 });
+
+describe("route: context-window fallbacks that lead back to a group already tried", () => {
+  // a → b → a: a config may name each as the other's context-window fallback (or a group as its own).
+  const cyclic = loadConfig(
+    JSON.stringify({
+      model_list: [
+        { model_name: "a", litellm_params: { model: "mock/a1" }, model_info: { max_input_tokens: 100 } },
+        { model_name: "b", litellm_params: { model: "mock/b1" }, model_info: { max_input_tokens: 100 } },
+      ],
+      router_settings: { num_retries: 0, context_window_fallbacks: [{ a: ["b", "a"] }, { b: ["a"] }] },
+    }),
+    {},
+  ).config;
+  const deps = () => ({
+    routerState: new MemoryRouterState(),
+    metrics: prometheusMetrics({ defaultMetrics: false }),
+    logger: silentLogger,
+    random: () => 0,
+    sleep: async () => {},
+  });
+
+  it("tries each group once when the upstreams say the prompt is too long, then answers 400", async () => {
+    const called: string[] = [];
+    const routed = route(cyclic, deps(), {
+      modelGroup: "a",
+      estimatedTokens: 1,
+      signal: new AbortController().signal,
+      allows: () => true,
+      call: async (d) => {
+        called.push(d.id);
+        // Without a bound the chain never ends: stop the test instead of the worker.
+        if (called.length > 10) throw new Error("runaway fallback chain");
+        throw new UpstreamError("context_window", 400, "prompt is too long");
+      },
+    });
+    await expect(routed).rejects.toMatchObject({ status: 400 });
+    expect(called).toEqual(["mock/a1", "mock/b1"]);
+  });
+
+  it("answers 400 without calling anyone when the prompt exceeds every group's max_input_tokens", async () => {
+    const called: string[] = [];
+    let checks = 0;
+    const routed = route(cyclic, deps(), {
+      modelGroup: "a",
+      estimatedTokens: 1_000,
+      signal: new AbortController().signal,
+      // This walk never awaits: without a bound it would block the event loop for good.
+      allows: () => {
+        checks += 1;
+        if (checks > 100) throw new Error("runaway fallback chain");
+        return true;
+      },
+      call: async (d) => {
+        called.push(d.id);
+        return "ok";
+      },
+    });
+    await expect(routed).rejects.toMatchObject({ status: 400, code: "context_length_exceeded" });
+    expect(called).toEqual([]);
+  });
+});

@@ -64,9 +64,18 @@ export async function route<T>(
   const { router } = config;
   const strategy = strategies[router.strategy];
   const policy = { allowedFails: router.allowedFails, cooldownMs: router.cooldownMs };
-  const alternatives = (map: ReadonlyMap<string, readonly string[]>, group: string) =>
-    (map.get(group) ?? []).filter(req.allows);
-  let chain: readonly string[] = [req.modelGroup, ...alternatives(config.fallbacks, req.modelGroup)];
+  // `before` followed by `group`'s alternatives it does not hold yet: context-window fallbacks are
+  // followed transitively, and a config whose fallbacks lead back (a → b → a) must not loop for ever.
+  const extended = (
+    before: readonly string[],
+    map: ReadonlyMap<string, readonly string[]>,
+    group: string,
+  ) => {
+    const chain = [...before];
+    for (const g of map.get(group) ?? []) if (req.allows(g) && !chain.includes(g)) chain.push(g);
+    return chain;
+  };
+  let chain: readonly string[] = extended([req.modelGroup], config.fallbacks, req.modelGroup);
   let attempts = 0;
   let lastError: UpstreamError | GatewayError | undefined;
 
@@ -81,7 +90,7 @@ export async function route<T>(
         400,
         `prompt of ~${req.estimatedTokens} tokens exceeds every "${group}" deployment's max_input_tokens`,
       );
-      chain = [...chain.slice(0, g + 1), ...alternatives(config.contextWindowFallbacks, group)];
+      chain = extended(chain.slice(0, g + 1), config.contextWindowFallbacks, group);
       continue;
     }
     const tries = new Map<string, number>();
@@ -187,7 +196,7 @@ export async function route<T>(
         if (cooled && cooling.cooldownMs > 0) deps.metrics.cooldown(group, d.id, true);
         lastError = error;
         if (error.kind === "context_window") {
-          chain = [...chain.slice(0, g + 1), ...alternatives(config.contextWindowFallbacks, group)];
+          chain = extended(chain.slice(0, g + 1), config.contextWindowFallbacks, group);
           break;
         }
         if (!countsAgainst) throw withAttempts(finalError(error), attempts);

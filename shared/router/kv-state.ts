@@ -67,7 +67,7 @@ export class KvRouterState implements RouterState {
 
   constructor(kv: Kv, options: KvRouterStateOptions = {}) {
     this.#kv = kv;
-    this.#prefix = options.prefix ?? "{routeiq:router}";
+    this.#prefix = options.prefix ?? "{router}";
     this.#now = options.now ?? Date.now;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#onKvFailure = options.onKvFailure;

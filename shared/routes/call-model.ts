@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { withoutCacheParam } from "../cache/directives";
 import { cacheIdentityOf } from "../cache/identity";
 import type { CacheRoute } from "../cache/key";
+import type { CachedEndpoint } from "../cache/settings";
 import type { Deployment } from "../config/deployment";
 import { GatewayError } from "../errors";
 import type { GatewayEnv } from "../http/env";
@@ -14,6 +15,7 @@ import { ClientClosedError } from "../router/attempt";
 import { route } from "../router/dispatch";
 import { servingDeployments } from "../router/serving-groups";
 import type { AttemptResult } from "../router/types";
+import { forRequestedModel, resolveModel } from "../router/wildcard-routes";
 import { costOf } from "../spend/cost";
 import { countTokens } from "../tokens/count-tokens";
 import { countPrompt, type PromptParts } from "../tokens/prompt-tokens";
@@ -39,6 +41,8 @@ export interface ModelCall<R> {
   readonly operationName: string;
   /** Which OpenAI operation this is, for the response cache's keys. */
   readonly route: CacheRoute;
+  /** The route the client called, for `cache_params.supported_call_types`. */
+  readonly endpoint: CachedEndpoint;
 }
 
 export type Served = JsonResult | { readonly type: "stream"; readonly body: ReadableStream<Uint8Array> };
@@ -100,11 +104,14 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
   const principal = c.get("principal");
   const allows = modelAccess(principal);
   const model = call.request.model;
-  const group = config.groups.get(model);
-  if (group === undefined) throw modelNotFound(model, [...config.groups.keys()].filter(allows));
-  // Only configured names become metric labels, so unknown ones cannot grow the series without bound.
-  c.set("requestedModel", model);
-  if (!group.some((d) => call.operation(providerFor(d.provider)) !== undefined)) {
+  // A wildcard route serves the name asked for: `resolved.config` has that group's deployments
+  // with the requested model in place, which routing, pricing and spend read from here on.
+  const resolved = resolveModel(config, model);
+  if (resolved === undefined) throw modelNotFound(model, [...config.groups.keys()].filter(allows));
+  // Only configured names (a wildcard's pattern, not the name it matched) become metric labels,
+  // so names clients make up cannot grow the series without bound.
+  c.set("requestedModel", resolved.group);
+  if (!resolved.deployments.some((d) => call.operation(providerFor(d.provider)) !== undefined)) {
     throw new GatewayError({
       status: 400,
       type: "invalid_request_error",
@@ -114,7 +121,7 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
     });
   }
   checkModelAccess(principal, model);
-  const reservation = reservationFor(servingDeployments(config, model, allows), {
+  const reservation = reservationFor(servingDeployments(resolved.config, resolved.group, allows), {
     promptTokens: call.estimatedTokens,
     ...outputOf(call),
   });
@@ -124,6 +131,7 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
   const promptUsage = async () => usageOf(await countPrompt(call.prompt()), 0);
   try {
     const cache = await deps.responseCache.lookup({
+      endpoint: call.endpoint,
       route: call.route,
       modelGroup: model,
       request: call.request,
@@ -138,7 +146,7 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
     }
     const upstreamRequest = withoutCacheParam(call.request);
     const choice = await deps.chooser?.prepare({
-      group: model,
+      group: resolved.group,
       route: call.route,
       request: call.request,
       principal,
@@ -150,9 +158,9 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
       accounting.annotate(choice.metadata);
     }
     const started = Date.now();
-    const routed = await route(config, deps, {
+    const routed = await route(resolved.config, deps, {
       requestId: c.get("requestId"),
-      modelGroup: model,
+      modelGroup: resolved.group,
       estimatedTokens: call.estimatedTokens,
       signal: c.req.raw.signal,
       allows,
@@ -168,7 +176,7 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
           });
         }
         sentTo = d;
-        return operation(upstreamRequest, d, { fetch: deps.fetch, signal });
+        return forRequestedModel(d, operation(upstreamRequest, d, { fetch: deps.fetch, signal }));
       },
     });
     const { deployment: d, result } = routed;
@@ -193,7 +201,10 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
     const body = observeStream(cache.tapStream(result.body), {
       includeUsage: call.request.stream_options?.include_usage === true,
       onFirstChunk: () => deps.metrics.timeToFirstToken(d.modelGroup, d.id, Date.now() - started),
-      onEnd: ({ usage, outcome, delivered }) => {
+      onEnd: ({ usage, outcome: seen, delivered }) => {
+        // Workers end the upstream read first when the client leaves, which looks like an upstream
+        // failure; it is a cancellation, which must neither cool the deployment down nor log 502.
+        const outcome = seen === "failed" && c.req.raw.signal.aborted ? "cancelled" : seen;
         // A stream that ended before the upstream reported usage is charged for the prompt and
         // what was delivered, counted with a tokenizer.
         const counted =
@@ -204,10 +215,12 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
               );
         return counted.then(
           (used) => {
-            routed.settle(used.total_tokens, STREAM_RESULT[outcome]);
-            report(used);
+            // Accounted first: nothing after it (metrics refusing a figure, say) may leave the
+            // request uncharged and its slot held.
             if (outcome === "completed") accounting.succeeded(d, used);
             else accounting.failed(STREAM_STATUS[outcome], d, used);
+            routed.settle(used.total_tokens, STREAM_RESULT[outcome]);
+            report(used);
           },
           (error: unknown) => {
             routed.settle(0, STREAM_RESULT[outcome]);

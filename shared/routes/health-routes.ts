@@ -4,6 +4,7 @@ import type { AppDeps } from "../deps";
 import type { GatewayEnv } from "../http/env";
 import { readinessTracker } from "../http/readiness";
 import { providerFor } from "../providers/registry";
+import { isWildcard } from "../router/wildcard-routes";
 
 /** Kubernetes/ALB probes (`/_health/*`) and LiteLLM's readiness/liveliness: unauthenticated. */
 export function probeRoutes(): Hono<GatewayEnv> {
@@ -39,7 +40,20 @@ export function probeRoutes(): Hono<GatewayEnv> {
 
 const PROBE_TIMEOUT_MS = 10_000;
 
-async function probe(deps: AppDeps, d: Deployment): Promise<string | undefined> {
+/**
+ * A wildcard route's entry has no model of its own: it is probed with its
+ * `model_info.health_check_model` (`openai/gpt-4o-mini`, or a name without the provider), as LiteLLM does.
+ */
+function probedAs(d: Deployment): Deployment | string {
+  if (!isWildcard(d.model)) return d;
+  const model = d.healthCheckModel;
+  if (model === undefined) return "a wildcard route: set model_info.health_check_model to probe it";
+  return { ...d, model: model.startsWith(`${d.provider}/`) ? model.slice(d.provider.length + 1) : model };
+}
+
+async function probe(deps: AppDeps, entry: Deployment): Promise<string | undefined> {
+  const d = probedAs(entry);
+  if (typeof d === "string") return d;
   const provider = providerFor(d.provider);
   const ctx = { fetch: deps.fetch, signal: AbortSignal.timeout(Math.min(PROBE_TIMEOUT_MS, d.timeoutMs)) };
   try {

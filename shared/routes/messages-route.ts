@@ -28,6 +28,7 @@ export function messagesRoute(): Hono<GatewayEnv> {
       operation: (p) => p.chat.bind(p),
       operationName: "messages",
       route: "chat",
+      endpoint: "messages",
     });
     if (served.type === "stream") {
       return c.body(chatStreamToMessages(served.body, anthropicRequest.model), 200, { ...SSE_HEADERS });

@@ -1,9 +1,28 @@
 import type { Principal } from "../auth/principal";
+import { providerOfModel } from "../config/model-catalogue";
 import { forbidden } from "../errors";
+import { compileWildcard, isWildcard } from "../router/wildcard-routes";
 
-/** `models: []` allows every model; otherwise the group must be listed (LiteLLM's semantics). */
+/**
+ * Whether a listed pattern (`*`, `openai/*`) covers a name: the name as asked for, or a
+ * well-known model asked for without its provider (`gpt-4o` under `openai/*`), as LiteLLM checks.
+ */
+function patternAllows(pattern: string, model: string): boolean {
+  const { matcher } = compileWildcard(pattern);
+  if (matcher.test(model)) return true;
+  const provider = providerOfModel(model);
+  return provider !== undefined && matcher.test(`${provider}/${model}`);
+}
+
+/**
+ * `models: []` allows every model; otherwise the name asked for must be listed, or match a listed
+ * pattern (LiteLLM's semantics). A name served by a wildcard route is checked as asked for, never
+ * as the route's pattern: a key allowed `gpt-4o` is not allowed everything `*` serves.
+ */
 const allows = (models: readonly string[], model: string): boolean =>
-  models.length === 0 || models.includes(model) || models.includes("*");
+  models.length === 0 ||
+  models.includes(model) ||
+  models.some((listed) => isWildcard(listed) && patternAllows(listed, model));
 
 const ALL = (): boolean => true;
 
@@ -40,4 +59,10 @@ export function checkModelAccess(principal: Principal, model: string): void {
       );
     }
   }
+}
+
+/** Every concrete name the principal's lists grant (patterns left out): what `/v1/models` adds for it. */
+export function grantedModels(principal: Principal): string[] {
+  const names = restrictions(principal).flatMap(([, models]) => models.filter((m) => !isWildcard(m)));
+  return [...new Set(names)];
 }

@@ -8,9 +8,10 @@ import {
 } from "../openai/request-schemas";
 import { estimateChatTokens, estimateTokens } from "../openai/token-estimate";
 import type { ChatRequest, CompletionRequest, EmbeddingRequest } from "../openai/types";
+import { listedModels, resolveModel } from "../router/wildcard-routes";
 import { chatPrompt, completionPrompt, embeddingPrompt } from "../tokens/prompt-tokens";
 import { callModel } from "./call-model";
-import { modelAccess } from "./model-access";
+import { grantedModels, modelAccess } from "./model-access";
 import { respond } from "./respond";
 
 /** The OpenAI API surface; mounted under `/v1` and at the root, as OpenAI-compatible clients expect both. */
@@ -26,6 +27,7 @@ export function openAIRoutes(): Hono<GatewayEnv> {
       operation: (p) => p.chat.bind(p),
       operationName: "chat completions",
       route: "chat",
+      endpoint: "chat",
     });
     return respond(c, served);
   });
@@ -39,6 +41,7 @@ export function openAIRoutes(): Hono<GatewayEnv> {
       operation: (p) => p.completion?.bind(p),
       operationName: "text completions",
       route: "completion",
+      endpoint: "completions",
     });
     return respond(c, served);
   });
@@ -52,14 +55,19 @@ export function openAIRoutes(): Hono<GatewayEnv> {
       operation: (p) => p.embedding?.bind(p),
       operationName: "embeddings",
       route: "embedding",
+      endpoint: "embeddings",
     });
     return respond(c, served);
   });
 
   app.get("/models", (c) => {
     const config = c.get("deps").config.current();
-    // A key sees only what it may use, as LiteLLM lists a key's models.
-    const data = [...config.groups.keys()].filter(modelAccess(c.get("principal"))).map((id) => ({
+    const principal = c.get("principal");
+    // A key sees only what it may use, as LiteLLM lists a key's models: the configured names and,
+    // through wildcard routes, the models its own list names.
+    const granted = grantedModels(principal).filter((name) => resolveModel(config, name) !== undefined);
+    const names = new Set([...listedModels(config), ...granted]);
+    const data = [...names].filter(modelAccess(principal)).map((id) => ({
       id,
       object: "model",
       created: 0,

@@ -22,10 +22,10 @@ export interface Accounting {
 }
 
 /**
- * Admits a request against its key/team/user limits and budgets, holding `reservation` until it
- * ends, then records what it used: limits and budget counters are settled, and one spend-log row is
- * queued, exactly once, whichever of the three ends it reaches first. The caller must reach one of
- * them on every path (call-model.ts does, in a catch-all).
+ * Admits a request against its key/team/user limits and budgets and the proxy-wide budget, holding
+ * `reservation` until it ends, then records what it used: limits and budget counters are settled,
+ * and one spend-log row is queued, exactly once, whichever of the three ends it reaches first. The
+ * caller must reach one of them on every path (call-model.ts does, in a catch-all).
  */
 export async function openAccounting(
   c: Context<GatewayEnv>,
@@ -36,7 +36,21 @@ export async function openAccounting(
   const principal = c.get("principal");
   const started = new Date();
   const virtual = principal?.kind === "virtual_key" ? principal : undefined;
-  const admission = virtual ? await deps.limiter.admit(virtual.context.subjects, reservation) : NO_ADMISSION;
+  const subjects = [...(virtual?.context.subjects ?? [])];
+  // The master key's requests count toward the proxy-wide budget (the spend writer adds every
+  // request's cost) but are never refused by it, as in LiteLLM: the operator can still get through.
+  const proxyBudget = deps.config.current().proxyBudget;
+  if (proxyBudget !== undefined && principal?.kind !== "master") {
+    subjects.push(await deps.proxyBudget.subject(proxyBudget));
+  }
+  const admission = subjects.length > 0 ? await deps.limiter.admit(subjects, reservation) : NO_ADMISSION;
+  let accounted = () => {};
+  c.set(
+    "accounted",
+    new Promise<void>((resolve) => {
+      accounted = resolve;
+    }),
+  );
   let done = false;
   let extra: Readonly<Record<string, unknown>> = {};
   const log = (status: number, d: Deployment | undefined, usage: Usage | undefined, cacheHit: boolean) => {
@@ -64,6 +78,7 @@ export async function openAccounting(
       endedAt: new Date(),
       metadata: { ...extra, request_id: c.get("requestId") },
     });
+    accounted();
   };
   return {
     succeeded: (d, usage) => log(200, d, usage, false),

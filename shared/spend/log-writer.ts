@@ -24,6 +24,11 @@ export interface SpendLogWriterOptions {
   /** After each committed batch. Must not throw. */
   readonly onWritten?: (count: number, latencyMs: number) => void;
   readonly random?: () => number;
+  /**
+   * Run the background loop (default true). False for runtimes that stop between requests
+   * (Workers), where a timer may never fire: the owner calls `flush` after each request instead.
+   */
+  readonly background?: boolean;
 }
 
 export interface FlushOptions {
@@ -122,7 +127,8 @@ export class SpendLogWriter {
     this.#onDropped = options.onDropped;
     this.#onWritten = options.onWritten;
     this.#random = options.random ?? Math.random;
-    void this.#run();
+    if (options.background ?? true) void this.#run();
+    else this.#closed = true;
   }
 
   /** Entries accepted and not yet written (waiting plus the batch being written). */

@@ -1,4 +1,5 @@
 import type { Sql, SqlExecutor } from "../store/sql/port";
+import { addProxySpend } from "../store/tables/proxy-budget";
 import { insertSpendLogs, type SpendLogRecord } from "../store/tables/spend-logs";
 
 const OWNERS = Object.freeze([
@@ -28,7 +29,8 @@ function newRows(rows: readonly SpendLogRecord[], logged: Set<string>): SpendLog
  * One UPDATE per table for the whole batch rather than one per id: a batch of 500 requests from
  * many keys stays a handful of round trips while the row locks are held. Ids are sorted so that
  * replicas flushing at once tend to lock shared rows in the same order; a deadlock that slips
- * through aborts one transaction, whose batch is simply retried.
+ * through aborts one transaction, whose batch is simply retried. The proxy-wide total comes last:
+ * every replica's batch updates that one row, so it is held for the shortest time.
  */
 async function addSpend(tx: SqlExecutor, rows: readonly SpendLogRecord[]): Promise<void> {
   for (const owner of OWNERS) {
@@ -45,6 +47,8 @@ async function addSpend(tx: SqlExecutor, rows: readonly SpendLogRecord[]): Promi
       [ids, ids.map((id) => totals.get(id))],
     );
   }
+  const total = rows.reduce((sum, row) => sum + row.spend, 0);
+  if (total !== 0) await addProxySpend(tx, total);
 }
 
 export class SpendBatchRaced extends Error {
@@ -56,9 +60,10 @@ export class SpendBatchRaced extends Error {
 
 /**
  * Writes a batch in one transaction: the log rows not yet logged, and their spend added to their
- * key, team and user. Spend is added only for rows this transaction inserts, so a batch retried
- * after an ambiguous failure (committed, but the acknowledgement lost) adds nothing twice: its
- * rows are found already logged. A request id repeated within the batch counts once.
+ * key, team and user, and to the proxy-wide total (whoever made the request, the master key
+ * included). Spend is added only for rows this transaction inserts, so a batch retried after an
+ * ambiguous failure (committed, but the acknowledgement lost) adds nothing twice: its rows are
+ * found already logged. A request id repeated within the batch counts once.
  */
 export function writeSpendBatch(sql: Sql, rows: readonly SpendLogRecord[]): Promise<void> {
   return sql.transaction(async (tx) => {

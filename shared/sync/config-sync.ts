@@ -1,6 +1,11 @@
 import type { ConfigHolder } from "../config/config-holder";
 import { ConfigError, type Env, loadConfig } from "../config/load";
-import { allowsNoMasterKey, masterKeyRemoval, ReloadRefused } from "../config/master-key-rules";
+import {
+  allowsNoMasterKey,
+  allowsSyncedMasterKeyChange,
+  publishRefusal,
+  ReloadRefused,
+} from "../config/master-key-rules";
 import type { RuntimeConfig } from "../config/runtime-config";
 import type { Logger } from "../logging/logger";
 import type { Sql } from "../store/sql/port";
@@ -107,13 +112,13 @@ export class ConfigSync {
     if (!fetched.changed)
       return this.#record(this.#refusal === undefined ? "unchanged" : "invalid", this.#refusal);
     const body = new TextDecoder().decode(fetched.body);
-    const load = () => loadConfig(body, env, source.describe()).config;
+    const load = () => loadConfig(body, env, source.describe());
     const lease = leadership?.currentLease();
     const mayOpen = allowsNoMasterKey(env);
     try {
       if (leadership === undefined && holder !== undefined) holder.reload(source.describe(), load);
       else {
-        const config = load();
+        const { config } = load();
         if (lease !== undefined) await this.#checkPublishable(config, lease, mayOpen);
       }
     } catch (error) {
@@ -161,8 +166,9 @@ export class ConfigSync {
    * Checked against the latest published revision, else against what this gateway serves.
    */
   async #checkPublishable(config: RuntimeConfig, lease: Lease, mayOpen: boolean): Promise<void> {
-    if (mayOpen) return;
     const { sql, env, holder, source } = this.#options;
+    const allowChange = allowsSyncedMasterKeyChange(env);
+    if (mayOpen && allowChange) return;
     const latest = await latestRevision(sql, lease.lockName);
     let baseline = holder?.current();
     if (latest !== undefined) {
@@ -172,7 +178,9 @@ export class ConfigSync {
         // A revision this environment cannot load says nothing about its key; fall back.
       }
     }
-    const removal = baseline === undefined ? undefined : masterKeyRemoval(baseline, config);
-    if (removal !== undefined) throw new ReloadRefused(source.describe(), removal);
+    const refusal = baseline === undefined ? undefined : publishRefusal(baseline, config, allowChange);
+    if (refusal !== undefined && !(mayOpen && refusal.reason === "master_key_removed")) {
+      throw new ReloadRefused(source.describe(), refusal);
+    }
   }
 }

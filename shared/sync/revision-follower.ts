@@ -4,7 +4,7 @@ import type { Logger } from "../logging/logger";
 import type { Sql } from "../store/sql/port";
 import { latestRevision } from "../store/tables/config-revisions";
 
-export const REVISION_CHANNEL = "routeiq:config:revision";
+export const REVISION_CHANNEL = "config:revision";
 
 /**
  * Keeps a replica on the newest published config revision: checks the revision number (one
@@ -47,8 +47,8 @@ export class RevisionFollower {
     try {
       this.#holder.reload(
         `revision ${latest.revision} (${latest.publisher})`,
-        () => loadConfig(latest.body, this.#env, `revision ${latest.revision}`).config,
-        latest.revision,
+        () => loadConfig(latest.body, this.#env, `revision ${latest.revision}`),
+        { revision: latest.revision },
       );
       this.#logger.info("config revision applied", { revision: latest.revision, etag: latest.etag });
     } catch (error) {

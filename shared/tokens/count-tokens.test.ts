@@ -11,6 +11,12 @@ describe("countTokens", () => {
     expect(await countTokens(japanese)).toBeGreaterThan(Math.ceil(japanese.length / 4));
   });
 
+  it("counts a special token's text as the text it is, as upstreams read a prompt", async () => {
+    const text = "a <|endoftext|> b <|im_start|>";
+    expect(await countTokens(text)).toBe(exactCount(text, { disallowedSpecial: new Set() }));
+    expect(await countTokens(text)).toBeGreaterThan(4);
+  });
+
   it("extrapolates past the exactly counted prefix, proportionally", async () => {
     const huge = "The quick brown fox jumps over the lazy dog. ".repeat(20_000); // 900 KB
     const exact = exactCount(huge);

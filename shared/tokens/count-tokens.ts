@@ -1,6 +1,12 @@
 type Counter = (text: string) => number;
 
 /**
+ * Special tokens' text (`<|endoftext|>`) counted as the text it is, as an upstream reads a prompt:
+ * the tokenizer would otherwise throw, and a request whose count fails would be charged nothing.
+ */
+const AS_TEXT = Object.freeze({ disallowedSpecial: new Set<string>() });
+
+/**
  * Text beyond this is not tokenised but extrapolated from what was: counting is CPU spent on the
  * request path of a replica (about 50 µs a KiB), and a 10 MiB prompt must not stall it.
  */
@@ -16,7 +22,9 @@ let counter: Promise<Counter> | undefined;
  * before the upstream said what it used.
  */
 function loadCounter(): Promise<Counter> {
-  counter ??= import("gpt-tokenizer/encoding/o200k_base").then((m) => m.countTokens);
+  counter ??= import("gpt-tokenizer/encoding/o200k_base").then(
+    (m) => (text: string) => m.countTokens(text, AS_TEXT),
+  );
   return counter;
 }
 

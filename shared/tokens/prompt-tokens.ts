@@ -21,7 +21,10 @@ export function chatPrompt(request: Pick<ChatRequest, "messages" | "tools">): Pr
     else if (Array.isArray(message.content)) for (const part of message.content) pieces.push(partText(part));
     for (const call of message.tool_calls ?? []) pieces.push(call.function.name, call.function.arguments);
   }
-  if (request.tools !== undefined) pieces.push(JSON.stringify(request.tools));
+  const { functions } = request as { functions?: unknown };
+  for (const definitions of [request.tools, functions]) {
+    if (definitions !== undefined && definitions !== null) pieces.push(JSON.stringify(definitions));
+  }
   return { text: pieces.join("\n"), tokens: PER_MESSAGE * request.messages.length + REPLY_PRIMING };
 }
 

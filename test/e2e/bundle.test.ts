@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,13 +21,16 @@ let child: ChildProcess | undefined;
 let output = "";
 let exited: Promise<number | null>;
 let url: string;
+let buildStderr: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "routeiq-bundle-"));
   // What `npm run build` runs, into the temp dir (another test may be rebuilding dist/ meanwhile).
-  await promisify(execFile)(process.execPath, ["infra/bundle.mjs", "--outdir", join(dir, "dist")], {
-    cwd: ROOT,
-  });
+  ({ stderr: buildStderr } = await promisify(execFile)(
+    process.execPath,
+    ["infra/bundle.mjs", "--outdir", join(dir, "dist")],
+    { cwd: ROOT },
+  ));
   cpSync(join(ROOT, "config"), join(dir, "config"), { recursive: true });
 
   const env: Record<string, string | undefined> = {
@@ -105,5 +108,41 @@ describe("the built bundle", () => {
     expect(await exited).toBe(0);
     expect(output).toContain('"stopped"');
     expect(output).not.toContain("spend log entries not written before exit");
+  });
+});
+
+describe("npm start's build step (--if-changed)", () => {
+  it("records what the build read and wrote, and skips the next build when nothing changed", async () => {
+    expect(buildStderr).not.toContain("next --if-changed builds again");
+    const record = JSON.parse(readFileSync(join(dir, "dist", ".build-manifest.json"), "utf8")) as {
+      inputs: Record<string, string>;
+      outputs: string[];
+    };
+    for (const input of [
+      "functions/gateway/node.ts",
+      "shared/app.ts",
+      "config/deploy.yaml",
+      "package-lock.json",
+    ])
+      expect(Object.keys(record.inputs)).toContain(input);
+    expect(
+      Object.keys(record.inputs).some((input) => input.endsWith("@electric-sql/pglite/dist/pglite.wasm")),
+    ).toBe(true);
+    for (const output of [
+      "gateway-node.mjs",
+      "lambda/gateway/index.mjs",
+      "lambda/gateway/config/config.yaml",
+    ])
+      expect(record.outputs).toContain(output);
+
+    const bundle = join(dir, "dist", "gateway-node.mjs");
+    const builtAt = statSync(bundle).mtimeMs;
+    const { stderr } = await promisify(execFile)(
+      process.execPath,
+      ["infra/bundle.mjs", "--outdir", join(dir, "dist"), "--if-changed"],
+      { cwd: ROOT },
+    );
+    expect(stderr).toMatch(/dist\/ is up to date/);
+    expect(statSync(bundle).mtimeMs).toBe(builtAt);
   });
 });

@@ -117,7 +117,9 @@ describe("config sync from S3 across replicas", () => {
     };
     await eventually(async () => (await status(await leader())).last_outcome === "invalid");
     const s = await status(await leader());
-    expect(s.last_error).toContain('expected "<provider>/<model>"');
+    expect(s.last_error).toContain(
+      'has no provider and is not a model RouteIQ knows the provider of; write "<provider>/<model>"',
+    );
     for (const g of gateways) expect(await models(g)).toEqual(["first", "second"]);
 
     // A good object again: every replica recovers.

@@ -219,6 +219,8 @@ beforeAll(async () => {
   // The runner's own s3rver, whatever the machine's environment says.
   for (const name of ["CONFIG_S3_BUCKET", "CONFIG_S3_KEY", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"])
     delete env[name];
+  // The runner decides about the AWS SDK's Node version warning, as it does for a user.
+  delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
   const child = spawn(process.execPath, ["--import", "tsx", "infra/local/ha-local.ts"], {
     cwd: ROOT,
     env,
@@ -352,6 +354,12 @@ describe("npm run ha:local", () => {
     );
     measured.config_propagation_from_upload_ms = Date.now() - uploadedAt;
   }, 30_000);
+
+  it("says once which Node the AWS SDK needs, instead of the SDK's warning from each process with an S3 client", () => {
+    expect(lines.filter((l) => JSON.stringify(l).includes("NodeVersionSupportWarning"))).toEqual([]);
+    const notices = events("warning").filter((e) => String(e.message).includes("AWS SDK"));
+    expect(notices).toHaveLength(Number(process.versions.node.split(".")[0]) < 22 ? 1 : 0);
+  });
 
   it("SIGTERM stops everything: the runner exits 0 and no child is left", async () => {
     const pids = events("started").map((e) => e.pid as number);

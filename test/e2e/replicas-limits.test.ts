@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Limiter } from "../../shared/limits/limiter";
 import { silentLogger } from "../../shared/logging/logger";
+import { DEFAULT_KV_PREFIX, prefixedKv } from "../../shared/store/kv/prefixed";
 import { redisKv } from "../../shared/store/kv/redis";
 import { type OpenAIUpstream, startOpenAIUpstream } from "../support/openai-upstream";
 import {
@@ -205,7 +206,13 @@ describe("what a dead replica held", () => {
     // A third replica admits a request for the key and dies before finishing it.
     const kv = redisKv({ url: REDIS_URL });
     try {
-      const dead = new Limiter({ kv, logger: silentLogger, failMode: () => "closed", holdMs: 1_500 });
+      const dead = new Limiter({
+        // Under the live replicas' prefix, as a replica of the same deployment would be.
+        kv: prefixedKv(kv, DEFAULT_KV_PREFIX),
+        logger: silentLogger,
+        failMode: () => "closed",
+        holdMs: 1_500,
+      });
       await dead.admit(
         [
           {

@@ -100,6 +100,25 @@ describe("virtual keys across replicas", () => {
     expect((await chat(a, key, { model: "alpha" })).status).toBe(401);
   });
 
+  it("a key regenerated through one replica is refused under its old secret on the other within a second", async () => {
+    const old = await generateKey(a, { max_budget: 50, rpm_limit: 1000 });
+    // The other replica has the old secret cached (for 5 s) before the change.
+    expect((await chat(b, old, { model: "alpha" })).status).toBe(200);
+    const regenerated = await admin(a, "/key/regenerate", { key: old });
+    expect(regenerated.status).toBe(200);
+    await waitFor(
+      "old secret refused by the other replica",
+      async () => {
+        const answer = await chat(b, old, { model: "alpha" });
+        return answer.status === 401 && answer.code === "invalid_api_key";
+      },
+      1_000,
+    );
+    expect((await chat(a, old, { model: "alpha" })).status).toBe(401);
+    expect((await chat(b, regenerated.body.key, { model: "alpha" })).status).toBe(200);
+    expect(regenerated.body).toMatchObject({ max_budget: 50, rpm_limit: 1000 });
+  });
+
   it("a blocked key is refused with 403 on every replica, and works again once unblocked", async () => {
     const key = await generateKey(a);
     for (const g of [a, b]) expect((await chat(g, key, { model: "alpha" })).status).toBe(200);

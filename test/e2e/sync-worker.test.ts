@@ -83,7 +83,7 @@ describe("npm run sync", () => {
     await upload(stringify({ model_list: [{ model_name: "x", litellm_params: { model: "no-provider" } }] }));
     const third = await runSync();
     expect(third.code).toBe(1);
-    expect(third.output).toContain('expected \\"<provider>/<model>\\"');
+    expect(third.output).toContain('write \\"<provider>/<model>\\"');
     expect((await latestRevision(sql, "config_sync"))?.revision).toBe(published?.revision);
 
     await upload(configWith("alpha", "beta"));

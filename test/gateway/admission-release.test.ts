@@ -108,6 +108,24 @@ describe("a failure after admission releases what the request held", () => {
     await nextIsAdmitted(key, hash, 500);
   });
 
+  it("when recording metrics for a stream's usage throws", async () => {
+    const { key, hash } = await newKey();
+    breakOnce(gateway.deps.metrics, "usage", () => {
+      throw new Error("metrics bug");
+    });
+    const stream = await client(key).chat.completions.create({
+      model: "gpt",
+      max_tokens: MAX_TOKENS,
+      messages: [{ role: "user", content: "go" }],
+      stream: true,
+    });
+    await (async () => {
+      for await (const _chunk of stream);
+    })().catch(() => undefined);
+    for (const restore of restores.splice(0)) restore();
+    await nextIsAdmitted(key, hash, 200);
+  });
+
   it("when the upstream fails", async () => {
     const { key, hash } = await newKey();
     upstream.setBehaviour({ failNext: 1, failStatus: 500 });

@@ -12,6 +12,7 @@ import { admin, chat, waitFor } from "../support/replicas";
 
 const PRICE = 1.5 / 8_000; // USD per output token: n 8 × 1,000 tokens = $1.50 a request
 const BUDGET = 2;
+const TOOLED_INPUT_PRICE = 1e-4; // USD per prompt token: 7,500 tokens of tool definitions = $0.75
 
 let upstream: OpenAIUpstream;
 let gateway: Awaited<ReturnType<typeof startGateway>>;
@@ -21,6 +22,8 @@ beforeAll(async () => {
   // The upstream generates every token it may: n completions of the output limit.
   upstream.setBehaviour({
     delayMs: 300,
+    // Tool definitions are prompt, as OpenAI bills them.
+    promptTokens: (body) => Math.ceil(JSON.stringify([body.messages, body.tools ?? []]).length / 4),
     completionTokens: (body) => (body.n ?? 1) * (body.max_completion_tokens ?? body.max_tokens ?? 1_000),
   });
   const model = (name: string, info: Record<string, unknown> = {}) => ({
@@ -29,7 +32,11 @@ beforeAll(async () => {
     model_info: { input_cost_per_token: 0, output_cost_per_token: PRICE, ...info },
   });
   gateway = await startGateway({
-    model_list: [model("gpt"), model("capped", { max_output_tokens: 1_000 })],
+    model_list: [
+      model("gpt"),
+      model("capped", { max_output_tokens: 1_000 }),
+      model("tooled", { input_cost_per_token: TOOLED_INPUT_PRICE, output_cost_per_token: 0 }),
+    ],
     router_settings: { num_retries: 0 },
   });
 });
@@ -80,5 +87,29 @@ describe("six concurrent n: 8 requests against a $2 budget", () => {
   it("overshoot by at most one request's cost with only the model's max_output_tokens", async () => {
     const { spend } = await burst("capped", {});
     expect(spend).toBeLessThanOrEqual(BUDGET + 1.5 + 1e-9);
+  });
+});
+
+describe("six concurrent requests whose prompt is in their tool definitions, against a $2 budget", () => {
+  it("overshoot by at most one request's cost", async () => {
+    const tools = [
+      {
+        type: "function" as const,
+        function: { name: "lookup", description: "x".repeat(30_000), parameters: { type: "object" } },
+      },
+    ];
+    const { body } = await admin(gateway, "/key/generate", { max_budget: BUDGET });
+    const outcomes = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        chat(gateway, body.key as string, { model: "tooled", max_tokens: 1, tools }),
+      ),
+    );
+    const served = outcomes.filter((o) => o.status === 200);
+    for (const o of outcomes) if (o.status !== 200) expect(o.code).toBe("budget_exceeded");
+    const perRequest = (served[0]?.completion?.usage?.prompt_tokens ?? 0) * TOOLED_INPUT_PRICE;
+    expect(perRequest).toBeGreaterThan(0.7);
+    expect(await spendOf(body.token as string, served.length)).toBeLessThanOrEqual(
+      BUDGET + perRequest + 1e-9,
+    );
   });
 });

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { knownProviders } from "../../shared/config/providers";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -85,7 +86,7 @@ describe("gateway process startup", () => {
   it("exits 1 on an invalid config, listing every problem by path", async () => {
     const run = runEntry({
       model_list: [
-        { model_name: "a", litellm_params: { model: "gpt-4o" } },
+        { model_name: "a", litellm_params: { model: "my-model" } },
         { model_name: "b", litellm_params: { model: "mock/x", rpm: 0 } },
         {
           model_name: "c",
@@ -96,8 +97,8 @@ describe("gateway process startup", () => {
     expect(await run.exited).toBe(1);
     const expected = [
       "model_list[2].litellm_params.api_key: environment variable UNSET_FOR_TEST_API_KEY is not set (referenced as os.environ/UNSET_FOR_TEST_API_KEY)",
-      'model_list[0].litellm_params.model: expected "<provider>/<model>", e.g. "openai/gpt-4o"',
       "model_list[1].litellm_params.rpm: Too small: expected number to be >0",
+      `model_list[0].litellm_params.model: "my-model" has no provider and is not a model RouteIQ knows the provider of; write "<provider>/<model>", e.g. "openai/my-model" or "hosted_vllm/my-model" (providers: ${knownProviders.join(", ")})`,
     ];
     // Human-readable on stderr, one problem a line...
     expect(run.stderr()).toContain("invalid config ");
@@ -141,11 +142,36 @@ describe("gateway process startup", () => {
     expect(refused?.error).toMatch(/PORT: /);
   });
 
-  it("exits 1 when the config file does not exist, naming it", async () => {
+  it("exits 1 when the config file does not exist, naming it and how to choose another", async () => {
     const run = spawnEntry("/nonexistent/routeiq.yaml");
     expect(await run.exited).toBe(1);
     const refused = logLines(run).find((l) => l.message === "refusing to start");
-    expect(refused?.error).toContain("/nonexistent/routeiq.yaml");
+    expect(refused?.error).toBe(
+      "config file /nonexistent/routeiq.yaml does not exist: choose the config file with --config <path> or LITELLM_CONFIG_PATH (default: config/config.yaml)",
+    );
+  });
+
+  it("exits 1 naming DATABASE_URL when it is not a URL, never echoing it", async () => {
+    const run = runEntry({ model_list: [] }, { DATABASE_URL: "notaurl-secret", LITELLM_MASTER_KEY: "sk-m" });
+    expect(await run.exited).toBe(1);
+    const refused = logLines(run).find((l) => l.message === "refusing to start");
+    expect(refused?.error).toBe(
+      "invalid environment:\n  - DATABASE_URL: expected a PostgreSQL URL such as postgresql://user:password@host:5432/routeiq; the value is not a URL",
+    );
+    expect(run.stdout() + run.stderr()).not.toContain("notaurl-secret");
+  });
+
+  it("exits 1 naming general_settings.database_url when that database cannot be reached, never falling back to the embedded one", async () => {
+    const run = runEntry({
+      model_list: [],
+      general_settings: { master_key: "sk-m", database_url: "postgresql://u:db-secret@127.0.0.1:1/routeiq" },
+    });
+    expect(await run.exited).toBe(1);
+    const refused = logLines(run).find((l) => l.message === "refusing to start");
+    expect(refused?.error).toMatch(
+      /^general_settings\.database_url in \S+config\.yaml: cannot use the database at 127\.0\.0\.1:1\/routeiq: connection refused; /,
+    );
+    expect(run.stdout() + run.stderr()).not.toContain("db-secret");
   });
 
   it("exits 1 on an empty config file", async () => {
@@ -178,7 +204,9 @@ describe("gateway process startup", () => {
     const warning = logLines(run).find((l) => String(l.message).includes("NO MASTER KEY"));
     expect(warning?.level).toBe("warn");
     const ignored = logLines(run).find((l) => l.message === "config key ignored");
-    expect(ignored?.detail).toBe("litellm_settings.success_callback: not used by RouteIQ, ignored");
+    expect(ignored?.detail).toMatch(
+      /^litellm_settings\.success_callback: "langfuse" is not available in RouteIQ/,
+    );
 
     const response = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
       method: "POST",

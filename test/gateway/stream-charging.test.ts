@@ -97,6 +97,32 @@ describe("a stream the client leaves before the usage chunk", () => {
     expect(next.code).toBe("tpm_limit_exceeded");
   });
 
+  it("is charged the same when the prompt holds a tokenizer's special-token text", async () => {
+    // "<|endoftext|>" is plain text to an upstream; a tokenizer that refuses it must not make the
+    // request free.
+    const { key, hash } = await newKey({});
+    const client = new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    const controller = new AbortController();
+    const prompt = "tell me <|endoftext|><|im_start|>";
+    const stream = await client.chat.completions.create(
+      { model: "gpt", messages: [{ role: "user", content: prompt }], stream: true },
+      { signal: controller.signal },
+    );
+    let text = "";
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? "";
+      if (chunk.choices[0]?.finish_reason === "stop") break;
+    }
+    controller.abort();
+    expect(text).toBe(REPLY);
+
+    const row = await oneRow(hash);
+    expect(row.status).toBe(499);
+    expect(row.completion_tokens).toBe(countTokens(REPLY));
+    expect(row.prompt_tokens).toBeGreaterThanOrEqual(countTokens("tell me"));
+    expect(row.spend).toBeCloseTo(row.prompt_tokens * INPUT + row.completion_tokens * OUTPUT, 12);
+  });
+
   it("is charged the same through POST /v1/messages", async () => {
     const { key, hash } = await newKey({});
     const client = new Anthropic({ apiKey: key, baseURL: gateway.url, maxRetries: 0 });

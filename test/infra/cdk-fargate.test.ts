@@ -5,7 +5,13 @@ import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { FargateGateway } from "../../infra/constructs/fargate-gateway";
 import { ingressRules } from "./security-group-rules";
-import { migrationRoles, roleSecretId, type SynthesizedRouteIq, synthRouteIq } from "./synth-app";
+import {
+  dataTierGroups,
+  migrationRoles,
+  roleSecretId,
+  type SynthesizedRouteIq,
+  synthRouteIq,
+} from "./synth-app";
 
 const certificateArn = "arn:aws:acm:us-east-1:111111111111:certificate/00000000-0000-0000-0000-000000000000";
 
@@ -156,7 +162,10 @@ describe("gateway (fargate)", () => {
     expect(groups.databaseProxy).toBeUndefined();
     templates.gateway.resourceCountIs("AWS::RDS::DBProxy", 0);
     const database = JSON.stringify({
-      "Fn::GetAtt": [stack.getLogicalId(groups.database.node.defaultChild as never), "GroupId"],
+      "Fn::GetAtt": [
+        stack.getLogicalId(dataTierGroups(routeiq).database.node.defaultChild as never),
+        "GroupId",
+      ],
     });
     const sources = ingressRules(templates.network)
       .filter((rule) => JSON.stringify(rule.group) === database && rule.port === 5432)

@@ -62,4 +62,26 @@ describe("CDK context", () => {
     expect(() => settings({ fargateMinTasks: 4, fargateMaxTasks: 3 })).toThrow(/fargateMaxTasks/);
     expect(() => settings({ databaseMaxConnections: 20 })).toThrow(/databaseMaxConnections/);
   });
+
+  it("refuses a store URL without state=external, which would create RDS and ElastiCache instead", () => {
+    const arn = "arn:aws:secretsmanager:us-east-1:1:secret:routeiq/url-AbCdEf";
+    expect(() => settings({ databaseUrlSecretArn: arn, redisUrlSecretArn: arn })).toThrow(
+      /databaseUrlSecretArn: only with state=external\n {2}- redisUrlSecretArn: only with state=external/,
+    );
+    expect(() => settings({ state: "managed", gatewayDatabaseUrlSecretArn: arn })).toThrow(
+      /gatewayDatabaseUrlSecretArn: only with state=external/,
+    );
+    expect(
+      settings({
+        state: "external",
+        databaseUrlSecretArn: arn,
+        redisUrlSecretArn: arn,
+        syncDatabaseUrlSecretArn: arn,
+      }),
+    ).toMatchObject({
+      state: "external",
+      syncDatabaseUrlSecretArn: arn,
+      gatewayDatabaseUrlSecretArn: undefined,
+    });
+  });
 });

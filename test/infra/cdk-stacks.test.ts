@@ -5,6 +5,8 @@ import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ingressRules } from "./security-group-rules";
 import {
+  dataTierGroups,
+  managedDatabase,
   migrationRoles,
   migrationVariables,
   roleSecretId,
@@ -42,11 +44,11 @@ describe("network", () => {
 
   it("admits PostgreSQL only from the proxy and the migration, the proxy from the gateway and sync", () => {
     const { network: stack, templates } = routeiq;
-    const groups = stack.securityGroups;
+    const groups = { ...stack.securityGroups, ...dataTierGroups(routeiq) };
     const proxy = groups.databaseProxy as NonNullable<typeof groups.databaseProxy>;
     expect(proxy).toBeDefined();
     const rules = ingressRules(templates.network);
-    const sourcesOf = (group: typeof groups.database, port: number) =>
+    const sourcesOf = (group: typeof proxy, port: number) =>
       rules.filter(
         (rule) => JSON.stringify(rule.group) === JSON.stringify(groupId(stack, group)) && rule.port === port,
       );
@@ -115,8 +117,8 @@ describe("data", () => {
       TargetType: "AWS::RDS::DBInstance",
     });
     for (const [role, secret] of [
-      ["routeiq_gateway", routeiq.data.database.roleSecrets.gateway],
-      ["routeiq_sync", routeiq.data.database.roleSecrets.sync],
+      ["routeiq_gateway", managedDatabase(routeiq).roleSecrets.gateway],
+      ["routeiq_sync", managedDatabase(routeiq).roleSecrets.sync],
     ] as const) {
       const id = routeiq.data.getLogicalId(secret.node.defaultChild as never);
       const resource = data.findResources("AWS::SecretsManager::Secret")[id];
@@ -406,7 +408,7 @@ describe("gateway (lambda)", () => {
   it("has the migration, as the master user, create the roles with only the access each uses", () => {
     const variables = migrationVariables(routeiq);
     const owner = routeiq.data.getLogicalId(
-      routeiq.data.database.instance.node.findChild("Secret").node.findChild("Attachment").node
+      managedDatabase(routeiq).instance.node.findChild("Secret").node.findChild("Attachment").node
         .defaultChild as never,
     );
     expect(referencesAll(variables.DATABASE_SECRET_ARN, [owner])).toBe(true);

@@ -18,6 +18,7 @@ import { startBudgetWindow } from "../../shared/store/tables/budget-windows";
 import { latestRevision, publishRevision } from "../../shared/store/tables/config-revisions";
 import { deleteKeys, getKeyByHash, insertKey, listKeys, updateKey } from "../../shared/store/tables/keys";
 import { acquireLease, type Lease, releaseLease, renewLease } from "../../shared/store/tables/leases";
+import { getProxyBudget, startFirstProxyWindow } from "../../shared/store/tables/proxy-budget";
 import { globalSpend, querySpendLogs } from "../../shared/store/tables/spend-logs";
 import { deleteTeams, insertTeam } from "../../shared/store/tables/teams";
 import { deleteUsers, insertUser } from "../../shared/store/tables/users";
@@ -36,6 +37,9 @@ const ROLE = {
   both: `${SCHEMA}_both`,
   deployed: `${SCHEMA}_deployed`,
   train: `${SCHEMA}_train`,
+  operators: `${SCHEMA}_ops`,
+  missing: `${SCHEMA}_missing`,
+  powerful: `${SCHEMA}_powerful`,
 } as const;
 
 const url = (user?: string) => {
@@ -124,6 +128,13 @@ describe("database roles", () => {
     expect(await startBudgetWindow(gateway, "key", "hash-a", resetAt, new Date(Date.now() + 60_000))).toBe(
       true,
     );
+    // The proxy-wide budget: added to by the spend batch above, its windows started and rolled.
+    expect((await getProxyBudget(gateway)).spend).toBe(0.25);
+    const proxyReset = new Date(Date.now() - 1000);
+    expect(await startFirstProxyWindow(gateway, proxyReset)).toBe(true);
+    expect(
+      await startBudgetWindow(gateway, "proxy", "proxy", proxyReset, new Date(Date.now() + 60_000)),
+    ).toBe(true);
     expect(await latestRevision(gateway, "config_sync")).toBeUndefined();
     // Routing models are followed; feedback on learned routing is recorded.
     expect(await latestArtifact(gateway, "routing_model")).toBeUndefined();
@@ -163,6 +174,8 @@ describe("database roles", () => {
     await denied(gateway.query("SELECT * FROM routeiq_migrations"));
     await denied(gateway.query("UPDATE routeiq_spend_logs SET spend = 0"));
     await denied(gateway.query("DELETE FROM routeiq_spend_logs"));
+    await denied(gateway.query("DELETE FROM routeiq_proxy_budget"));
+    await denied(gateway.query("INSERT INTO routeiq_proxy_budget (name) VALUES ('second')"));
     await denied(gateway.query("TRUNCATE routeiq_keys"));
     await denied(gateway.query("DROP TABLE routeiq_keys"));
     await denied(gateway.query("ALTER TABLE routeiq_keys ADD COLUMN stolen text"));
@@ -285,6 +298,77 @@ describe("database roles", () => {
     const deployed = connectAs(ROLE.deployed);
     expect(await getKeyByHash(deployed, "hash-f")).toBeDefined();
     await denied(acquireLease(deployed, "config_sync", "x", 30));
+  });
+
+  it("grants a role the operator made (external stores) its access from its URL, leaving its password", async () => {
+    await owner.query(`CREATE ROLE ${ROLE.operators} LOGIN PASSWORD 'the-operators-own'`);
+    const passwordOf = async () =>
+      (
+        await owner.query<{ rolpassword: string }>("SELECT rolpassword FROM pg_authid WHERE rolname = $1", [
+          ROLE.operators,
+        ])
+      ).rows[0]?.rolpassword;
+    const before = await passwordOf();
+    const gatewayUrl = `postgresql://${ROLE.operators}:the-operators-own@ep-x-pooler.neon.tech/routeiq`;
+    // One URL for both the gateway and the sync: the role gets both accesses, not the last one.
+    const handler = migrateHandler({
+      env: {
+        DATABASE_URL: url(),
+        ROUTEIQ_DATABASE_ROLES: JSON.stringify([
+          { url_secret_arn: "arn:gateway-url", access: ["serve"] },
+          { url_secret_arn: "arn:gateway-url", access: ["publish"] },
+        ]),
+      },
+      secrets: () => ({
+        async read(id: string) {
+          if (id !== "arn:gateway-url") throw new Error(`no secret ${id}`);
+          return gatewayUrl;
+        },
+      }),
+      logger: jsonLogger(() => {}),
+    });
+    expect(await handler()).toEqual({ applied: [] });
+    expect(await passwordOf()).toBe(before);
+    const operators = connectAs(ROLE.operators);
+    expect(await getKeyByHash(operators, "hash-f")).toBeDefined();
+    const lease = (await acquireLease(operators, "operators_sync", "x", 30)) as Lease;
+    expect(await releaseLease(operators, lease)).toBe(true);
+    await denied(operators.query("SELECT * FROM routeiq_migrations"));
+    await denied(operators.query("DROP TABLE routeiq_keys"));
+  });
+
+  it("refuses a role the operator should have made, saying how to make it", async () => {
+    await expect(applyDatabaseRoles(owner, [{ name: ROLE.missing, access: ["serve"] }])).rejects.toThrow(
+      `role ${ROLE.missing} does not exist: create it (CREATE ROLE ${ROLE.missing} LOGIN PASSWORD '...') before deploying`,
+    );
+    const { rowCount } = await owner.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [ROLE.missing]);
+    expect(rowCount).toBe(0);
+  });
+
+  it("refuses the migration's own user, whose access it would take from the schema", async () => {
+    const { rows } = await owner.query<{ user: string }>('SELECT current_user AS "user"');
+    const self = rows[0]?.user as string;
+    await expect(applyDatabaseRoles(owner, [{ name: self, access: ["serve"] }])).rejects.toThrow(
+      `role ${self} is the migration's own user, the schema's owner`,
+    );
+    await expect(applyDatabaseRoles(owner, [role(self, ["serve"])])).rejects.toThrow(/own user/);
+    expect((await owner.query("SELECT * FROM routeiq_migrations")).rowCount).toBeGreaterThan(0);
+  });
+
+  it("refuses a role with powers or memberships its grants cannot bound (a Neon Console role)", async () => {
+    await owner.query(`CREATE ROLE ${ROLE.powerful} LOGIN CREATEROLE IN ROLE pg_read_all_data`);
+    await expect(applyDatabaseRoles(owner, [{ name: ROLE.powerful, access: ["serve"] }])).rejects.toThrow(
+      `role ${ROLE.powerful} has more than its grants (CREATEROLE, member of pg_read_all_data): create it with SQL, as a plain LOGIN role`,
+    );
+    // Nor is a generated password set on one.
+    await expect(applyDatabaseRoles(owner, [role(ROLE.powerful, ["serve"])])).rejects.toThrow(
+      /more than its grants/,
+    );
+    const { rows } = await owner.query<{ granted: boolean }>(
+      "SELECT has_table_privilege($1, 'routeiq_keys', 'INSERT') AS granted",
+      [ROLE.powerful],
+    );
+    expect(rows[0]?.granted).toBe(false);
   });
 
   it("decides every table the migrations create: granted to a role, or the owner's alone", async () => {

@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
+import type { SecurityGroup } from "aws-cdk-lib/aws-ec2";
+import type { Database } from "../../infra/constructs/database";
 import { addRouteIq, type RouteIqStacks } from "../../infra/routeiq";
 import { repoRoot } from "../../infra/settings";
 
@@ -53,9 +55,26 @@ export function synthRouteIq(context: Record<string, unknown> = {}): Synthesized
   };
 }
 
+/** The data stack's RDS database, which every deployment but `state=external` has. */
+export function managedDatabase(routeiq: SynthesizedRouteIq): Database {
+  if (routeiq.data.database === undefined) throw new Error("this deployment has no RDS database");
+  return routeiq.data.database;
+}
+
+/** The security groups of RDS and ElastiCache, which every deployment but `state=external` has. */
+export function dataTierGroups(routeiq: SynthesizedRouteIq): {
+  database: SecurityGroup;
+  redis: SecurityGroup;
+} {
+  const { database, redis } = routeiq.network.securityGroups;
+  if (database === undefined || redis === undefined)
+    throw new Error("this deployment has no data tier groups");
+  return { database, redis };
+}
+
 /** The logical id of a login role's secret in the data stack. */
 export const roleSecretId = (routeiq: SynthesizedRouteIq, role: "gateway" | "sync"): string =>
-  routeiq.data.getLogicalId(routeiq.data.database.roleSecrets[role].node.defaultChild as never);
+  routeiq.data.getLogicalId(managedDatabase(routeiq).roleSecrets[role].node.defaultChild as never);
 
 /** The migration function's environment variables, as synthesized. */
 export function migrationVariables(routeiq: SynthesizedRouteIq): Record<string, unknown> {
@@ -65,13 +84,18 @@ export function migrationVariables(routeiq: SynthesizedRouteIq): Record<string, 
 }
 
 /**
- * ROUTEIQ_DATABASE_ROLES as the migration will parse it, each secret ARN standing as the JSON of
- * its (unresolved) reference, so a test can look for the secret's logical id in it.
+ * ROUTEIQ_DATABASE_ROLES as the migration will parse it, each secret ARN that is a reference
+ * standing as the JSON of that reference, so a test can look for the secret's logical id in it.
  */
-export function migrationRoles(routeiq: SynthesizedRouteIq): { secret_arn: string; access: string[] }[] {
-  const value = migrationVariables(routeiq).ROUTEIQ_DATABASE_ROLES as { "Fn::Join": [string, unknown[]] };
-  const text = value["Fn::Join"][1]
-    .map((part) => (typeof part === "string" ? part : JSON.stringify(part).replaceAll('"', "'")))
-    .join("");
+export function migrationRoles(routeiq: SynthesizedRouteIq): Record<string, unknown>[] {
+  const value = migrationVariables(routeiq).ROUTEIQ_DATABASE_ROLES as
+    | string
+    | { "Fn::Join": [string, unknown[]] };
+  const text =
+    typeof value === "string"
+      ? value
+      : value["Fn::Join"][1]
+          .map((part) => (typeof part === "string" ? part : JSON.stringify(part).replaceAll('"', "'")))
+          .join("");
   return JSON.parse(text);
 }

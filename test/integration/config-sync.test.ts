@@ -149,13 +149,17 @@ describe("config sync with leader election", () => {
     expect(await sync.runOnce()).toBe("published");
     source.put("model_list: [{ model_name: x, litellm_params: { model: nope } }]");
     expect(await sync.runOnce()).toBe("invalid");
-    expect(sync.status.lastError).toContain('expected "<provider>/<model>"');
+    expect(sync.status.lastError).toContain(
+      'has no provider and is not a model RouteIQ knows the provider of; write "<provider>/<model>"',
+    );
     // The bad object is not downloaded again until it changes, and it is still what the bucket
     // holds: not "unchanged", which would read (and count) as a success.
     const fetchesBefore = source.fetches;
     expect(await sync.runOnce()).toBe("invalid");
     expect(source.fetches).toBe(fetchesBefore + 1);
-    expect(sync.status.lastError).toContain('expected "<provider>/<model>"');
+    expect(sync.status.lastError).toContain(
+      'has no provider and is not a model RouteIQ knows the provider of; write "<provider>/<model>"',
+    );
 
     const replica = holderFor(configText("old"));
     await new RevisionFollower({
@@ -264,6 +268,23 @@ describe("config sync never takes the master key away", () => {
     source.put(keyed("good", "more"));
     expect(await sync.runOnce()).toBe("published");
     expect(sync.status.lastError).toBeNull();
+  });
+
+  it("the leader refuses an object naming another master key: bucket write access is not the management API", async () => {
+    const name = lockName();
+    const source = memorySource(keyed("good"));
+    const lease = await acquireLease(sql, name, "gateway-1-aaa", 30);
+    const sync = leaderSync(source, lease);
+    expect(await sync.runOnce()).toBe("published");
+    source.put(keyed("good").replace("sk-integration", "sk-attacker-chosen"));
+    expect(await sync.runOnce()).toBe("invalid");
+    expect(sync.status.lastError).toMatch(
+      /^general_settings\.master_key: differs from the master key in force/,
+    );
+    expect(sync.status.lastError).not.toContain("sk-attacker-chosen");
+    // An operator rotating the key through the bucket says so.
+    const rotating = leaderSync(source, lease, { env: { ROUTEIQ_ALLOW_SYNCED_MASTER_KEY_CHANGE: "true" } });
+    expect(await rotating.runOnce()).toBe("published");
   });
 
   it("refuses an empty object", async () => {

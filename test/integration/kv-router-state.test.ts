@@ -5,9 +5,11 @@ import { KvRouterState } from "../../shared/router/kv-state";
 import { deployment } from "../../shared/router/test-fixtures";
 import type { Outcome, RouterState } from "../../shared/router/types";
 import { MemoryKv } from "../../shared/store/kv/memory";
+import type { Kv } from "../../shared/store/kv/port";
 import { redisKv } from "../../shared/store/kv/redis";
 import { REDIS_URL, requireRedis } from "../support/replicas";
 import { closedPort } from "../support/routing";
+import { testUpstash } from "../support/upstash";
 
 const policy = { allowedFails: 3, cooldownMs: 5_000 };
 const ok = (latencyMs: number, tokens = 0): Outcome => ({ result: "ok", latencyMs, tokens, coolNow: false });
@@ -226,6 +228,37 @@ describe("KvRouterState on Redis", () => {
     state.begin("a");
     await state.stats([a]);
     expect(await raw.pttl(`${prefix}:ttl:f:a`)).toBeGreaterThan(9 * 60_000);
+  });
+});
+
+describe("KvRouterState on Upstash", () => {
+  const prefix = `{routeiq-test:${randomUUID()}}`;
+  const upstash = testUpstash();
+  const raw = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  let clients: [Kv, Kv];
+  let n = 0;
+
+  beforeAll(async () => {
+    clients = [await upstash.open(), await upstash.open()];
+    await raw.connect();
+  });
+
+  afterAll(async () => {
+    const keys = await raw.keys(`${prefix}*`);
+    if (keys.length > 0) await raw.del(...keys);
+    raw.disconnect();
+    await upstash.close();
+  });
+
+  beforeEach(async () => {
+    const left = 60_000 - (Date.now() % 60_000);
+    if (left < 3_000) await new Promise((resolve) => setTimeout(resolve, left + 50));
+  });
+
+  sharedCases(() => {
+    const options = { prefix: `${prefix}:${n++}`, now: Date.now };
+    const [one, two] = clients.map((kv) => new KvRouterState(kv, options)) as [KvRouterState, KvRouterState];
+    return { one, two, now: Date.now };
   });
 });
 

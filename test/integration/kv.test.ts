@@ -2,10 +2,12 @@ import { createHash, randomUUID } from "node:crypto";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startUpstashBridge, type UpstashBridge } from "../../infra/local/upstash-rest-bridge";
 import { MemoryKv } from "../../shared/store/kv/memory";
 import type { Kv } from "../../shared/store/kv/port";
 import { redisKv } from "../../shared/store/kv/redis";
 import type { KvScript } from "../../shared/store/kv/script";
+import { upstashKv } from "../../shared/store/kv/upstash";
 
 // The machine's Redis; these tests fail (never skip) when it is not running.
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -59,12 +61,25 @@ function collect(count: number, ms = 2_000) {
   return { onMessage, received, messages };
 }
 
-const adapters: [string, (onError: (error: unknown) => void) => Kv][] = [
-  ["memory", (onError) => new MemoryKv({ onError })],
-  ["redis", (onError) => redisKv({ url: REDIS_URL, onError })],
+/** Upstash's REST API in front of the same Redis, as the edge reaches it. */
+let bridge: UpstashBridge;
+
+beforeAll(async () => {
+  bridge = await startUpstashBridge({ redisUrl: REDIS_URL, token: `test-${RUN}` });
+});
+
+afterAll(async () => {
+  await bridge?.close();
+});
+
+/** Name, how to open it, and whether it can subscribe (REST cannot hold a subscription open). */
+const adapters: [string, (onError: (error: unknown) => void) => Kv, boolean][] = [
+  ["memory", (onError) => new MemoryKv({ onError }), true],
+  ["redis", (onError) => redisKv({ url: REDIS_URL, onError }), true],
+  ["upstash", () => upstashKv({ url: bridge.url, token: bridge.token }), false],
 ];
 
-describe.each(adapters)("%s kv", (adapter, open) => {
+describe.each(adapters)("%s kv", (adapter, open, pubsub) => {
   let kv: Kv;
   const errors: unknown[] = [];
   const used: string[] = [];
@@ -142,53 +157,68 @@ describe.each(adapters)("%s kv", (adapter, open) => {
     expect(await kv.run(takeScript, [k], [1, 80])).toEqual({ taken: true, count: 1 });
   });
 
-  it("delivers published messages to every subscriber until each unsubscribes", async () => {
-    const channel = key("channel");
-    const first = collect(2);
-    const second = collect(1);
-    const stopFirst = await kv.subscribe(channel, first.onMessage);
-    const stopSecond = await kv.subscribe(channel, second.onMessage);
-    await kv.publish(channel, "a");
-    expect(await second.received).toEqual(["a"]);
-    await stopSecond();
-    await kv.publish(channel, "b");
-    expect(await first.received).toEqual(["a", "b"]);
-    await stopFirst();
-    await kv.publish(channel, "c");
-    await sleep(100);
-    expect(first.messages).toEqual(["a", "b"]);
-    expect(second.messages).toEqual(["a"]);
-    await stopFirst();
-  });
-
-  it("delivers asynchronously, after publish returns control", async () => {
-    const channel = key("async");
-    const inbox = collect(1);
-    let delivered = false;
-    const stop = await kv.subscribe(channel, (message) => {
-      delivered = true;
-      inbox.onMessage(message);
+  if (pubsub) {
+    it("delivers published messages to every subscriber until each unsubscribes", async () => {
+      const channel = key("channel");
+      const first = collect(2);
+      const second = collect(1);
+      const stopFirst = await kv.subscribe(channel, first.onMessage);
+      const stopSecond = await kv.subscribe(channel, second.onMessage);
+      await kv.publish(channel, "a");
+      expect(await second.received).toEqual(["a"]);
+      await stopSecond();
+      await kv.publish(channel, "b");
+      expect(await first.received).toEqual(["a", "b"]);
+      await stopFirst();
+      await kv.publish(channel, "c");
+      await sleep(100);
+      expect(first.messages).toEqual(["a", "b"]);
+      expect(second.messages).toEqual(["a"]);
+      await stopFirst();
     });
-    const published = kv.publish(channel, "x");
-    expect(delivered).toBe(false);
-    await published;
-    expect(await inbox.received).toEqual(["x"]);
-    await stop();
-  });
 
-  it("keeps delivering to others when a subscriber throws", async () => {
-    const channel = key("throwing");
-    const inbox = collect(1);
-    const stopBad = await kv.subscribe(channel, () => {
-      throw new Error("subscriber bug");
+    it("delivers asynchronously, after publish returns control", async () => {
+      const channel = key("async");
+      const inbox = collect(1);
+      let delivered = false;
+      const stop = await kv.subscribe(channel, (message) => {
+        delivered = true;
+        inbox.onMessage(message);
+      });
+      const published = kv.publish(channel, "x");
+      expect(delivered).toBe(false);
+      await published;
+      expect(await inbox.received).toEqual(["x"]);
+      await stop();
     });
-    const stopGood = await kv.subscribe(channel, inbox.onMessage);
-    await kv.publish(channel, "still here");
-    expect(await inbox.received).toEqual(["still here"]);
-    expect(errors).toContainEqual(new Error("subscriber bug"));
-    await stopBad();
-    await stopGood();
-  });
+
+    it("keeps delivering to others when a subscriber throws", async () => {
+      const channel = key("throwing");
+      const inbox = collect(1);
+      const stopBad = await kv.subscribe(channel, () => {
+        throw new Error("subscriber bug");
+      });
+      const stopGood = await kv.subscribe(channel, inbox.onMessage);
+      await kv.publish(channel, "still here");
+      expect(await inbox.received).toEqual(["still here"]);
+      expect(errors).toContainEqual(new Error("subscriber bug"));
+      await stopBad();
+      await stopGood();
+    });
+  } else {
+    it("refuses to subscribe, saying why, while publishing still reaches the others", async () => {
+      await expect(kv.subscribe(key("refused"), () => {})).rejects.toThrow(/cannot subscribe/);
+      const listener = redisKv({ url: REDIS_URL });
+      try {
+        const inbox = collect(1);
+        await listener.subscribe(key("announced"), inbox.onMessage);
+        await kv.publish(key("announced"), "from the edge");
+        expect(await inbox.received).toEqual(["from the edge"]);
+      } finally {
+        await listener.close();
+      }
+    });
+  }
 
   it("answers ping, and refuses an already aborted one", async () => {
     await kv.ping(AbortSignal.timeout(1_000));
@@ -308,6 +338,40 @@ describe("redis kv", () => {
       expect(errors).toHaveLength(1);
     } finally {
       await kv.close();
+    }
+  });
+});
+
+describe("upstash kv", () => {
+  it("is refused with a wrong token, and says so", async () => {
+    const kv = upstashKv({ url: bridge.url, token: "not-the-token" });
+    await expect(kv.get("k")).rejects.toThrow(/Unauthorized/);
+    await expect(kv.ping()).rejects.toThrow(/Unauthorized/);
+  });
+
+  it("fails fast, not retrying, when nothing listens on the port", async () => {
+    const kv = upstashKv({ url: `http://127.0.0.1:${await closedPort()}`, token: "t" });
+    const started = Date.now();
+    await expect(kv.get("k")).rejects.toThrow();
+    await expect(kv.run(takeScript, ["k"], [1, 1])).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it("fails within its command timeout when the server accepts but never answers", async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on("error", () => {});
+    });
+    const port = await listen(silent);
+    const kv = upstashKv({ url: `http://127.0.0.1:${port}`, token: "t", commandTimeoutMs: 300 });
+    try {
+      const started = Date.now();
+      await expect(kv.get("k")).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(1_500);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
     }
   });
 });

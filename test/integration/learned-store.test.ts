@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DecisionRecord, LearnedStore } from "../../shared/learned/serve/learned-store";
 import { MemoryKv } from "../../shared/store/kv/memory";
 import type { Kv } from "../../shared/store/kv/port";
+import { prefixedKv } from "../../shared/store/kv/prefixed";
 import { redisKv } from "../../shared/store/kv/redis";
 import { REDIS_URL, requireRedis, runTag } from "../support/replicas";
 
@@ -95,25 +96,28 @@ describe("LearnedStore on MemoryKv", () => {
 });
 
 describe("LearnedStore on Redis", () => {
+  let redis: Kv;
   let kv: Kv;
   let raw: Redis;
+  // The deployment's prefix (ROUTEIQ_REDIS_PREFIX), as every replica's KV store carries it.
   const prefix = `test-${runTag()}`;
   beforeAll(async () => {
     await requireRedis();
-    kv = redisKv({ url: REDIS_URL });
+    redis = redisKv({ url: REDIS_URL });
+    kv = prefixedKv(redis, prefix);
     raw = new Redis(REDIS_URL);
   });
   afterAll(async () => {
     const keys = await raw.keys(`{${prefix}:learned}:*`);
     if (keys.length > 0) await raw.del(...keys);
     raw.disconnect();
-    await kv?.close();
+    await redis?.close();
   });
 
-  sharedCases(() => ({ store: new LearnedStore(kv, { prefix }), other: new LearnedStore(kv, { prefix }) }));
+  sharedCases(() => ({ store: new LearnedStore(kv), other: new LearnedStore(kv) }));
 
-  it("writes under the configured prefix, with an expiry on every key", async () => {
-    const store = new LearnedStore(kv, { prefix });
+  it("writes under the deployment's prefix, in one hash tag, with an expiry on every key", async () => {
+    const store = new LearnedStore(kv);
     await store.remember("req-prefixed", "open", record, DAY);
     await store.reward("auto", 0, "big", 1);
     const keys = await raw.keys(`{${prefix}:learned}:*`);

@@ -7,6 +7,7 @@ import { MemoryKv } from "../../shared/store/kv/memory";
 import type { Kv } from "../../shared/store/kv/port";
 import { redisKv } from "../../shared/store/kv/redis";
 import { REDIS_URL, requireRedis } from "../support/replicas";
+import { testUpstash } from "../support/upstash";
 
 const run = Math.random().toString(36).slice(2, 8);
 let counter = 0;
@@ -46,11 +47,14 @@ const stores: Array<[string, () => Promise<Kv>]> = [
       return redisKv({ url: REDIS_URL });
     },
   ],
+  ["upstash", () => upstash.open()],
 ];
+const upstash = testUpstash();
 const opened: Kv[] = [];
 
 afterAll(async () => {
   await Promise.all(opened.map((kv) => kv.close()));
+  await upstash.close();
 });
 
 describe.each(stores)("Limiter on %s", (_name, open) => {

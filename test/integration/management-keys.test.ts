@@ -167,3 +167,74 @@ describe("virtual key lifecycle", () => {
     }
   });
 });
+
+describe("/key/regenerate", () => {
+  it("gives a key a new secret that keeps its limits, spend and owner, and announces both hashes", async () => {
+    await h.post("/team/new", { team_id: "t" });
+    const old = (
+      await h.post("/key/generate", { key_alias: "rotating", team_id: "t", max_budget: 10, rpm_limit: 7 })
+    ).body;
+    await h.post("/key/update", { key: old.token, spend: 2.5 });
+    h.changed.length = 0;
+
+    const regenerated = await h.post("/key/regenerate", { key: old.key });
+    expect(regenerated.status).toBe(200);
+    const { key, token, token_id: tokenId } = regenerated.body;
+    expect(key).toMatch(/^sk-[A-Za-z0-9_-]{43}$/);
+    expect(key).not.toBe(old.key);
+    expect(token).toBe(await hashKey(key));
+    expect(tokenId).toBe(token);
+    expect(regenerated.body).toMatchObject({
+      key_name: `sk-...${key.slice(-4)}`,
+      key_alias: "rotating",
+      team_id: "t",
+      max_budget: 10,
+      rpm_limit: 7,
+      spend: 2.5,
+    });
+    expect(h.changed).toEqual([[old.token, token]]);
+
+    expect((await h.get(`/key/info?key=${old.token}`)).status).toBe(404);
+    expect((await h.get("/key/info", { "x-routeiq-key": key })).body.info).toMatchObject({ spend: 2.5 });
+    expect((await h.get("/key/list")).body.keys).toEqual([token]);
+  });
+
+  it("takes the key in the path (LiteLLM's /key/{key}/regenerate), a chosen new key, and key fields to change", async () => {
+    const old = (await h.post("/key/generate", { max_budget: 1 })).body;
+    const byPath = await h.post(`/key/${old.token}/regenerate`, "");
+    expect(byPath.status).toBe(200);
+
+    const chosen = "sk-chosen-by-the-operator-0001";
+    const again = await h.post(`/key/${byPath.body.key}/regenerate`, { new_key: chosen, max_budget: 3 });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ key: chosen, token: await hashKey(chosen), max_budget: 3 });
+    expect((await h.get("/key/list")).body.keys).toEqual([await hashKey(chosen)]);
+  });
+
+  it("refuses what it cannot do, naming the field", async () => {
+    const { key, token } = (await h.post("/key/generate", {})).body;
+    const other = (await h.post("/key/generate", {})).body.key;
+    const cases: [string, unknown, string, number][] = [
+      ["/key/regenerate", {}, "key", 400],
+      [`/key/${token}/regenerate`, { key: token }, "key", 400],
+      ["/key/regenerate", { key: "sk-no-such-key-000000000" }, "key", 404],
+      ["/key/regenerate", { key, new_key: key }, "new_key", 400],
+      ["/key/regenerate", { key, new_key: other }, "new_key", 400],
+      ["/key/regenerate", { key, new_master_key: "sk-new-master" }, "new_master_key", 400],
+      ["/key/regenerate", { key, max_budjet: 1 }, "max_budjet", 400],
+      ["/key/not-a-key/regenerate", "", "key", 400],
+    ];
+    for (const [path, body, param, status] of cases) {
+      const answer = await h.post(path, body);
+      expect({ path, body, status: answer.status, param: answer.body.error?.param }).toEqual({
+        path,
+        body,
+        status,
+        param,
+      });
+    }
+    // Nothing was changed by the refusals.
+    expect((await h.get(`/key/info?key=${token}`)).status).toBe(200);
+    expect(h.changed).toEqual([]);
+  });
+});

@@ -110,3 +110,31 @@ describe("spend routes", () => {
     expect((await h.get("/global/spend/models?limit=1")).body).toEqual([{ model: "claude", total_spend: 2 }]);
   });
 });
+
+describe("/spend/keys and the proxy budget", () => {
+  it("lists every key, highest spend first", async () => {
+    const spender = (await h.post("/key/generate", { key_alias: "spender" })).body.token;
+    const idle = (await h.post("/key/generate", { key_alias: "idle" })).body.token;
+    await h.post("/key/update", { key: spender, spend: 4 });
+    const { status, body } = await h.get("/spend/keys");
+    expect(status).toBe(200);
+    expect(body.map((k: { token: string; spend: number }) => [k.token, k.spend])).toEqual([
+      [spender, 4],
+      [idle, 0],
+    ]);
+    expect(JSON.stringify(body)).not.toMatch(/"key":/);
+    expect((await h.get("/spend/keys?limit=1")).body).toHaveLength(1);
+    await h.post("/key/delete", { keys: [spender, idle] });
+  });
+
+  it("reports the proxy-wide max_budget with global spend", async () => {
+    const budgeted = await managementHarness({
+      config: { proxyBudget: { maxBudget: 50, budgetDuration: "30d" } },
+    });
+    try {
+      expect((await budgeted.get("/global/spend")).body).toEqual({ spend: 0, max_budget: 50 });
+    } finally {
+      await budgeted.close();
+    }
+  });
+});

@@ -135,3 +135,114 @@ describe("users", () => {
     expect((await h.get("/key/list")).body.total_count).toBe(0);
   });
 });
+
+describe("team members", () => {
+  const memberIds = (body: { members_with_roles: { user_id: string }[] }) =>
+    body.members_with_roles.map((m) => m.user_id).sort();
+
+  it("adds existing and new users (by id or email) to a team, then removes them", async () => {
+    await h.post("/team/new", { team_id: "squad" });
+    await h.post("/user/new", { user_id: "known", auto_create_key: false });
+
+    const added = await h.post("/team/member_add", {
+      team_id: "squad",
+      member: [
+        { role: "user", user_id: "known" },
+        { role: "user", user_id: "fresh", user_email: "fresh@example.com" },
+        { user_email: "mailed@example.com" },
+      ],
+    });
+    expect(added.status).toBe(200);
+    expect(added.body).toMatchObject({ team_id: "squad", updated_team_memberships: [] });
+    const created = added.body.updated_users.find(
+      (u: { user_email: string }) => u.user_email === "mailed@example.com",
+    );
+    expect(created.user_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(added.body.updated_users.map((u: { teams: string[] }) => u.teams)).toEqual([
+      ["squad"],
+      ["squad"],
+      ["squad"],
+    ]);
+    expect(memberIds(added.body)).toEqual(["known", "fresh", created.user_id].sort());
+    expect(added.body.members_with_roles).toContainEqual({
+      user_id: "fresh",
+      user_email: "fresh@example.com",
+      role: "user",
+    });
+    expect(
+      (await h.get("/user/info?user_id=fresh")).body.teams.map((t: { team_id: string }) => t.team_id),
+    ).toEqual(["squad"]);
+
+    const byId = await h.post("/team/member_delete", { team_id: "squad", user_id: "known" });
+    expect(byId.status).toBe(200);
+    expect(memberIds(byId.body)).toEqual(["fresh", created.user_id].sort());
+    const byEmail = await h.post("/team/member_delete", {
+      team_id: "squad",
+      user_email: "mailed@example.com",
+    });
+    expect(memberIds(byEmail.body)).toEqual(["fresh"]);
+    expect((await h.get("/user/info?user_id=known")).body.user_info.teams).toEqual([]);
+  });
+
+  it("adds all members or none, and says why", async () => {
+    await h.post("/team/new", { team_id: "squad" });
+    await h.post("/user/new", { user_id: "already", teams: ["squad"], auto_create_key: false });
+    const cases: [unknown, string, number][] = [
+      [{ team_id: "nope", member: { user_id: "x" } }, "team_id", 404],
+      [{ team_id: "squad", member: [{ user_id: "new-one" }, { user_id: "already" }] }, "member[1]", 400],
+      [{ team_id: "squad", member: { role: "admin", user_id: "boss" } }, "member.role", 400],
+      [{ team_id: "squad", member: { role: "user" } }, "member", 400],
+      [{ team_id: "squad", member: { user_id: "x" }, max_budget_in_team: 5 }, "max_budget_in_team", 400],
+    ];
+    for (const [body, param, status] of cases) {
+      const answer = await h.post("/team/member_add", body);
+      expect({ body, status: answer.status, param: answer.body.error?.param }).toEqual({
+        body,
+        status,
+        param,
+      });
+    }
+    // The refused batch created no user and added nobody.
+    expect((await h.get("/user/info?user_id=new-one")).status).toBe(404);
+    expect(
+      (await h.get("/user/list?team=squad")).body.users.map((u: { user_id: string }) => u.user_id),
+    ).toEqual(["already"]);
+
+    const notMember = await h.post("/team/member_delete", { team_id: "squad", user_id: "stranger" });
+    expect(notMember.status).toBe(400);
+    expect(notMember.body.error).toMatchObject({ param: "user_id", code: "member_not_found" });
+    expect((await h.post("/team/member_delete", { team_id: "gone", user_id: "already" })).status).toBe(404);
+  });
+});
+
+describe("/user/list", () => {
+  it("pages users with their key counts, filtered and sorted as LiteLLM's", async () => {
+    await h.post("/team/new", { team_id: "blue" });
+    await h.post("/user/new", { user_id: "ann", user_email: "Ann@Example.com", teams: ["blue"] });
+    await h.post("/user/new", { user_id: "bob", user_email: "bob@other.org", user_role: "proxy_admin" });
+    await h.post("/user/new", { user_id: "cy_1", auto_create_key: false });
+    await h.post("/user/update", { user_id: "bob", spend: 9 });
+
+    const all = await h.get("/user/list");
+    expect(all.status).toBe(200);
+    expect(all.body).toMatchObject({ total: 3, page: 1, page_size: 25, total_pages: 1 });
+    // Newest first by default.
+    expect(all.body.users.map((u: { user_id: string }) => u.user_id)).toEqual(["cy_1", "bob", "ann"]);
+    expect(all.body.users.map((u: { key_count: number }) => u.key_count)).toEqual([0, 1, 1]);
+
+    const ids = async (query: string) =>
+      (await h.get(`/user/list?${query}`)).body.users.map((u: { user_id: string }) => u.user_id);
+    expect(await ids("role=proxy_admin")).toEqual(["bob"]);
+    expect(await ids("user_ids=ann,%20cy_1")).toEqual(["cy_1", "ann"]);
+    expect(await ids("user_email=example.COM")).toEqual(["ann"]);
+    // `_` is a character to match, not a LIKE wildcard.
+    expect(await ids("user_email=_")).toEqual([]);
+    expect(await ids("team=blue")).toEqual(["ann"]);
+    expect(await ids("sort_by=spend&sort_order=desc")).toEqual(["bob", "ann", "cy_1"]);
+    expect(await ids("sort_by=user_id&page=2&page_size=2")).toEqual(["cy_1"]);
+
+    const bad = await h.get("/user/list?sort_by=password");
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.param).toBe("sort_by");
+  });
+});

@@ -4,12 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CacheIdentity } from "../../shared/cache/key";
 import { sseBody } from "../../shared/cache/replay";
 import { type CacheLookup, type CacheRequest, ResponseCache } from "../../shared/cache/response-cache";
-import { type CacheSettings, parseCacheSettings } from "../../shared/cache/settings";
+import { type CachedEndpoint, type CacheSettings, parseCacheSettings } from "../../shared/cache/settings";
 import { SSE_DONE } from "../../shared/openai/sse";
 import { MemoryKv } from "../../shared/store/kv/memory";
+import type { Kv } from "../../shared/store/kv/port";
+import { prefixedKv } from "../../shared/store/kv/prefixed";
 import { redisKv } from "../../shared/store/kv/redis";
 import { REDIS_URL, requireRedis } from "../support/replicas";
 import { closedPort } from "../support/routing";
+import { testUpstash } from "../support/upstash";
 
 const usage = { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 };
 const answer = JSON.stringify({
@@ -38,10 +41,15 @@ interface Ask {
   readonly headers?: Record<string, string>;
   readonly identity?: CacheIdentity;
   readonly settings?: CacheSettings;
+  readonly endpoint?: CachedEndpoint;
 }
 
-function ask(cache: ResponseCache, { body = {}, headers = {}, identity = k1, settings = on }: Ask) {
+function ask(
+  cache: ResponseCache,
+  { body = {}, headers = {}, identity = k1, settings = on, endpoint = "chat" }: Ask,
+) {
   const request: CacheRequest = {
+    endpoint,
     route: "chat",
     modelGroup: "gpt",
     request: { model: "gpt", messages: [{ role: "user", content: "hi" }], ...body },
@@ -182,8 +190,46 @@ describe("ResponseCache on MemoryKv", () => {
   });
 });
 
+describe("ResponseCache: LiteLLM's namespace and supported_call_types", () => {
+  it("keeps entries as <namespace>:<hash> in the store it is given, apart from other namespaces", async () => {
+    const kv = new MemoryKv();
+    const cache = new ResponseCache(prefixedKv(kv, "routeiq"));
+    const named = parseCacheSettings({ cache: true, cache_params: { namespace: "litellm.caching.caching" } });
+    await (await ask(cache, { settings: named })).storeJson(answer);
+    const hit = await ask(cache, { settings: named });
+    const hash = hit.headers["x-litellm-cache-key"];
+    expect(await kv.get(`routeiq:litellm.caching.caching:${hash}`)).toBe(JSON.stringify({ json: answer }));
+    expect((await ask(cache, {})).headers["x-routeiq-cache"]).toBe("miss");
+    await (await ask(cache, {})).storeJson(answer);
+    expect(await kv.get(`routeiq:cache:${hash}`)).not.toBeNull();
+    await kv.close();
+  });
+
+  it("caches only the routes supported_call_types names, by LiteLLM's call type names", async () => {
+    const cache = new ResponseCache(new MemoryKv());
+    const only = (...types: string[]) =>
+      parseCacheSettings({ cache: true, cache_params: { supported_call_types: types } });
+    const embeddingsOnly = only("aembedding", "atranscription");
+    expect((await ask(cache, { settings: embeddingsOnly })).headers).toEqual({});
+    expect((await ask(cache, { settings: embeddingsOnly, endpoint: "embeddings" })).headers).toEqual({
+      "x-routeiq-cache": "miss",
+    });
+    // /v1/messages asks for a chat completion, yet is its own call type, as in LiteLLM.
+    expect((await ask(cache, { settings: only("acompletion"), endpoint: "messages" })).headers).toEqual({});
+    expect(
+      (await ask(cache, { settings: only("anthropic_messages"), endpoint: "messages" })).hit,
+    ).toBeUndefined();
+    await (await ask(cache, { settings: only("acompletion") })).storeJson(answer);
+    expect((await ask(cache, { settings: only("anthropic_messages"), endpoint: "messages" })).hit?.body).toBe(
+      answer,
+    );
+    // LiteLLM's way of keeping the cache for everything but answers.
+    expect((await ask(cache, { settings: only(), endpoint: "chat" })).headers).toEqual({});
+  });
+});
+
 describe("ResponseCache on Redis", () => {
-  const prefix = `routeiq-test:${randomUUID()}`;
+  const prefix = `routeiq-test-${randomUUID()}`;
   const kv = redisKv({ url: REDIS_URL });
   const raw = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   let n = 0;
@@ -200,7 +246,29 @@ describe("ResponseCache on Redis", () => {
     await kv.close();
   });
 
-  cases(() => ({ cache: new ResponseCache(kv, { prefix: `${prefix}:${n++}` }) }));
+  cases(() => ({ cache: new ResponseCache(prefixedKv(kv, `${prefix}-${n++}`)) }));
+});
+
+describe("ResponseCache on Upstash", () => {
+  const prefix = `routeiq-test-${randomUUID()}`;
+  const upstash = testUpstash();
+  const raw = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  let kv: Kv;
+  let n = 0;
+
+  beforeAll(async () => {
+    kv = await upstash.open();
+    await raw.connect();
+  });
+
+  afterAll(async () => {
+    const keys = await raw.keys(`${prefix}*`);
+    if (keys.length > 0) await raw.del(...keys);
+    raw.disconnect();
+    await upstash.close();
+  });
+
+  cases(() => ({ cache: new ResponseCache(prefixedKv(kv, `${prefix}-${n++}`)) }));
 });
 
 describe("ResponseCache with Redis down", () => {

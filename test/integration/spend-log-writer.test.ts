@@ -273,6 +273,15 @@ describe("SpendLogWriter against PostgreSQL", () => {
     expect(logs.lines.map((line) => line.message)).toContain("spend log buffer has room again");
   });
 
+  it("without its background loop writes nothing until flush, then everything (the edge's mode)", async () => {
+    const w = writer({ background: false });
+    for (const i of range(0, 30)) w.record(entry(i));
+    await sleep(100);
+    expect(await loggedIds()).toEqual([]);
+    expect(await w.flush({ timeoutMs: 5_000 })).toBe(0);
+    await expectWritten(range(0, 30));
+  });
+
   it("never makes record() wait for the database", async () => {
     proxy.block();
     const w = writer();

@@ -3,8 +3,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
+import { type PgWsRelay, startPgWsRelay } from "../../infra/local/pg-ws-relay";
 import { migrations } from "../../shared/store/migrations";
 import { migrate } from "../../shared/store/sql/migrate";
+import { neonSql } from "../../shared/store/sql/neon";
 import { pgSql } from "../../shared/store/sql/pg";
 import { pgliteSql } from "../../shared/store/sql/pglite";
 import type { Sql } from "../../shared/store/sql/port";
@@ -31,21 +34,31 @@ const tableExists = async (sql: Sql, table: string) =>
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let admin: Sql;
+/** Neon's driver speaks PostgreSQL over WebSocket: the relay puts the machine's server behind one. */
+let relay: PgWsRelay;
+const SCHEMAS = [SCHEMA, `${SCHEMA}_race`, `${SCHEMA}_neon`];
 
 beforeAll(async () => {
   admin = pgSql({ connectionString: DATABASE_URL });
-  for (const schema of [SCHEMA, `${SCHEMA}_race`]) await admin.query(`CREATE SCHEMA ${schema}`);
+  for (const schema of SCHEMAS) await admin.query(`CREATE SCHEMA ${schema}`);
+  const { hostname, port } = new URL(DATABASE_URL);
+  relay = await startPgWsRelay({ host: hostname, port: Number(port || 5432) });
 });
 
 afterAll(async () => {
-  for (const schema of [SCHEMA, `${SCHEMA}_race`])
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await relay?.close();
+  for (const schema of SCHEMAS) await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   await admin.close();
 });
 
 const adapters: [string, () => Promise<Sql>][] = [
   ["postgres", async () => pgSql({ connectionString: inSchema(SCHEMA), max: 4 })],
   ["pglite", () => pgliteSql({})],
+  [
+    "neon",
+    async () =>
+      neonSql({ connectionString: inSchema(`${SCHEMA}_neon`), wsProxy: relay.url, webSocket: WebSocket }),
+  ],
 ];
 
 describe.each(adapters)("%s sql", (_adapter, open) => {

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import type { RuntimeConfig } from "../../shared/config/runtime-config";
 import type { AppDeps } from "../../shared/deps";
 import type { GatewayEnv } from "../../shared/http/env";
 import { errorHandler } from "../../shared/http/error-handler";
@@ -35,7 +36,7 @@ export interface ManagementHarness {
  * (or `failingKeyEvents`, to see a failed announcement not fail the request).
  */
 export async function managementHarness(
-  options: { failingKeyEvents?: boolean } = {},
+  options: { failingKeyEvents?: boolean; config?: Partial<RuntimeConfig> } = {},
 ): Promise<ManagementHarness> {
   const sql = await pgliteSql();
   await migrate(sql);
@@ -55,7 +56,8 @@ export async function managementHarness(
       spendResets.push(...subjects.map((s) => `${s.scope}:${s.id}`));
     },
   };
-  const deps = { sql, logger, keyEvents, limiter } as unknown as AppDeps;
+  const config = { current: () => ({ proxyBudget: undefined, ...options.config }) };
+  const deps = { sql, logger, keyEvents, limiter, config } as unknown as AppDeps;
   const app = new Hono<GatewayEnv>();
   app.use(async (c, next) => {
     c.set("deps", deps);
@@ -84,6 +86,7 @@ export async function managementHarness(
       ),
     async reset() {
       await sql.query("TRUNCATE routeiq_keys, routeiq_teams, routeiq_users, routeiq_spend_logs");
+      await sql.query("UPDATE routeiq_proxy_budget SET spend = 0, budget_reset_at = NULL");
       changed.length = 0;
       spendResets.length = 0;
       warnings.length = 0;

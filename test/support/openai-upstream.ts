@@ -16,6 +16,9 @@ export interface Behaviour {
   /** The completion tokens to report for a request body, instead of the reply's length. */
   // biome-ignore lint/suspicious/noExplicitAny: request bodies are arbitrary JSON.
   completionTokens?: (body: any) => number;
+  /** The prompt tokens to report for a request body, instead of its messages' length. */
+  // biome-ignore lint/suspicious/noExplicitAny: request bodies are arbitrary JSON.
+  promptTokens?: (body: any) => number;
   /** How many of the next requests fail with `failStatus`. */
   failNext: number;
   failStatus: number;
@@ -139,10 +142,11 @@ export async function startOpenAIUpstream(
     const prompt = JSON.stringify(body?.messages ?? body?.prompt ?? body?.input ?? "");
     const counted = usageFor(prompt, behaviour.reply);
     const completion = behaviour.completionTokens?.(body) ?? counted.completion_tokens;
+    const promptTokens = behaviour.promptTokens?.(body) ?? counted.prompt_tokens;
     const usage = {
-      prompt_tokens: counted.prompt_tokens,
+      prompt_tokens: promptTokens,
       completion_tokens: completion,
-      total_tokens: counted.prompt_tokens + completion,
+      total_tokens: promptTokens + completion,
     };
     const created = Math.floor(Date.now() / 1000);
     if (path.endsWith("/embeddings")) {

@@ -5,7 +5,7 @@ import { sha256Hex } from "../../sync/checksum";
 import { ArtifactError, decodeArtifact } from "../artifact/decode";
 import type { RouterHolder } from "./holder";
 
-export const ARTIFACT_CHANNEL = "routeiq:artifact:revision";
+export const ARTIFACT_CHANNEL = "artifact:revision";
 
 export interface ArtifactLoading {
   readonly holder: RouterHolder;

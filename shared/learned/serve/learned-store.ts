@@ -13,7 +13,10 @@ const READ_CACHE_MS = 250;
 const TIMEOUT_MS = 200;
 
 export interface LearnedStoreOptions {
-  /** Key prefix, the same for every replica (default "routeiq"); keys are `{<prefix>:learned}:...`. */
+  /**
+   * The keys' namespace (default "{learned}"): a hash tag, so one script reaches a cluster's arms
+   * on Redis Cluster. The deployment's own prefix is the KV store's (prefixedKv).
+   */
   readonly prefix?: string;
   readonly timeoutMs?: number;
   /** Each store failure; decisions go on from the training prior, feedback answers 503. */
@@ -44,11 +47,12 @@ export class LearnedStore {
   readonly #onKvFailure: ((error: unknown) => void) | undefined;
   readonly #now: () => number;
   readonly #reads = new Lru<string, { at: number; stats: Promise<ArmStats[]> }>(4_096);
+  /** Writes under way, for `drain`. */
+  readonly #writes = new Set<Promise<void>>();
 
   constructor(kv: Kv, options: LearnedStoreOptions = {}) {
     this.#kv = kv;
-    // One hash tag for every key, so a script can reach all of a cluster's arms on Redis Cluster.
-    this.#base = `{${options.prefix ?? "routeiq"}:learned}`;
+    this.#base = options.prefix ?? "{learned}";
     this.#timeoutMs = options.timeoutMs ?? TIMEOUT_MS;
     this.#onKvFailure = options.onKvFailure;
     this.#now = options.now ?? Date.now;
@@ -93,26 +97,34 @@ export class LearnedStore {
     return stats;
   }
 
+  #write(call: Promise<unknown>): Promise<void> {
+    const write = this.#run(call).then(
+      () => undefined,
+      (error: unknown) => this.#onKvFailure?.(error),
+    );
+    this.#writes.add(write);
+    void write.finally(() => this.#writes.delete(write));
+    return write;
+  }
+
   /** One observation for an arm (feedback, or 0 for an upstream failure). Never throws. */
-  async reward(group: string, cluster: number, candidate: string, reward: number): Promise<void> {
-    await this.#run(
-      this.#kv.run(
-        banditRewardScript,
-        [this.#armKey(group, cluster, candidate)],
-        [reward, BANDIT_WINDOW, BANDIT_TTL_MS],
-      ),
-    ).catch((error: unknown) => this.#onKvFailure?.(error));
+  reward(group: string, cluster: number, candidate: string, reward: number): Promise<void> {
+    const key = this.#armKey(group, cluster, candidate);
+    return this.#write(this.#kv.run(banditRewardScript, [key], [reward, BANDIT_WINDOW, BANDIT_TTL_MS]));
   }
 
   /** Keeps a decision for feedback until `ttlMs` passes; never throws. */
-  async remember(requestId: string, owner: string, record: DecisionRecord, ttlMs: number): Promise<void> {
-    await this.#run(
-      this.#kv.run(
-        rememberScript,
-        [this.#decisionKey(requestId)],
-        [owner, JSON.stringify(record), Math.round(ttlMs)],
-      ),
-    ).catch((error: unknown) => this.#onKvFailure?.(error));
+  remember(requestId: string, owner: string, record: DecisionRecord, ttlMs: number): Promise<void> {
+    const args = [owner, JSON.stringify(record), Math.round(ttlMs)];
+    return this.#write(this.#kv.run(rememberScript, [this.#decisionKey(requestId)], args));
+  }
+
+  /**
+   * Resolves once the writes under way are done: for runtimes that may stop a request's work
+   * after its answer (a Worker, a frozen Lambda container).
+   */
+  async drain(): Promise<void> {
+    await Promise.all([...this.#writes]);
   }
 
   /** Takes the one feedback a decision may get; `owner` "*" may take any. Throws when the store fails. */

@@ -27,8 +27,6 @@ export interface LearnedRoutingOptions {
   readonly fetch: typeof fetch;
   /** LLMROUTER_MODEL_PUBLIC_KEY: when set, only artifacts it signed are served. */
   readonly publicKey?: CryptoKey;
-  /** KV key prefix (default "routeiq"). */
-  readonly prefix?: string;
   /** How this runtime loads `llmrouter-custom` modules; without it they fall back to the group's strategy. */
   readonly loadCustomRouter?: LoadCustomRouter;
 }
@@ -44,13 +42,14 @@ export interface LearnedRouting {
   readonly follower: ArtifactFollower;
   /** Where the leader announces a newly published routing model. */
   readonly channel: string;
+  /** Resolves once its writes under way (decisions kept for feedback, bandit rewards) are done. */
+  drain(): Promise<void>;
 }
 
 export function learnedRouting(options: LearnedRoutingOptions): LearnedRouting {
   const { metrics, logger } = options;
   const holder = new RouterHolder();
   const store = new LearnedStore(options.kv, {
-    prefix: options.prefix,
     onKvFailure: () => metrics.storeFailure("redis", "learned_routing"),
   });
   const embeddings = new EmbeddingFeatures(
@@ -89,5 +88,6 @@ export function learnedRouting(options: LearnedRoutingOptions): LearnedRouting {
     loading,
     follower: new ArtifactFollower({ sql: options.sql, name: ROUTING_MODEL, ...loading }),
     channel: ARTIFACT_CHANNEL,
+    drain: () => store.drain(),
   };
 }

@@ -1,31 +1,15 @@
 import { describe, expect, it } from "vitest";
-import type { Deployment } from "../../config/deployment";
 import { UpstreamError } from "../../errors";
 import type { EmbeddingRequest } from "../../openai/types";
+import { deployment as testDeployment } from "../../router/test-fixtures";
 import { MOCK_EMBEDDING_LIMITS, mockProvider } from "./provider";
 
-const deployment: Deployment = {
-  id: "mock/embed",
+const deployment = testDeployment("mock/embed", {
   modelGroup: "embed",
-  provider: "mock",
   model: "embed",
-  apiBase: undefined,
-  apiKey: undefined,
-  apiVersion: undefined,
-  organization: undefined,
-  rpm: undefined,
-  tpm: undefined,
-  weight: undefined,
   timeoutMs: 10_000,
-  maxRetries: undefined,
-  inputCostPerToken: undefined,
-  outputCostPerToken: undefined,
   mode: "embedding",
-  maxInputTokens: undefined,
-  maxOutputTokens: undefined,
-  extraHeaders: {},
-  params: {},
-};
+});
 
 type Ask = Pick<EmbeddingRequest, "input" | "dimensions">;
 

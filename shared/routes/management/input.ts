@@ -86,5 +86,9 @@ export function parseInput<S extends ObjectSchema>(schema: S, value: unknown): z
 export const readBody = async <S extends ObjectSchema>(c: Context, schema: S): Promise<z.infer<S>> =>
   parseInput(schema, await readJson(c));
 
+/** A body a route may also be called without (LiteLLM's optional request models): none reads as `{}`. */
+export const readOptionalBody = async <S extends ObjectSchema>(c: Context, schema: S): Promise<z.infer<S>> =>
+  parseInput(schema, (await c.req.text()).trim() === "" ? {} : await readJson(c));
+
 export const readQuery = <S extends ObjectSchema>(c: Context, schema: S): z.infer<S> =>
   parseInput(schema, c.req.query());

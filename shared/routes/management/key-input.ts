@@ -55,13 +55,25 @@ const keyFields = {
   blocked: z.boolean().optional(),
 };
 
+/** A key chosen by the caller rather than generated. */
+const chosenKeySchema = z
+  .string()
+  .regex(/^sk-[A-Za-z0-9_-]{16,256}$/, "expected sk- followed by 16 to 256 characters [A-Za-z0-9_-]");
+
 export const generateKeySchema = z.strictObject({
   // Lets keys issued by LiteLLM keep working after a switch: the holder already knows them.
-  key: z
-    .string()
-    .regex(/^sk-[A-Za-z0-9_-]{16,256}$/, "expected sk- followed by 16 to 256 characters [A-Za-z0-9_-]")
-    .optional(),
+  key: chosenKeySchema.optional(),
   ...keyFields,
+});
+
+/** `/key/regenerate`'s body, or `/key/{key}/regenerate`'s optional one: the key fields apply as an update. */
+export const regenerateKeySchema = z.strictObject({
+  key: keyRefSchema.optional(),
+  new_key: chosenKeySchema.optional(),
+  // LiteLLM rotates the master key here; accepted only to be refused with what to do instead.
+  new_master_key: z.unknown().optional(),
+  ...keyFields,
+  spend: spendSchema.optional(),
 });
 
 export const updateKeySchema = z.strictObject({

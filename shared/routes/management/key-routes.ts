@@ -1,5 +1,5 @@
 import { type Context, Hono } from "hono";
-import { badRequest } from "../../errors";
+import { badRequest, forbidden } from "../../errors";
 import type { GatewayEnv } from "../../http/env";
 import { generateKey, hashKey, keyName } from "../../keys/key-material";
 import type { Sql, SqlExecutor } from "../../store/sql/port";
@@ -11,11 +11,12 @@ import {
   type KeyRecord,
   keyHashesForAliases,
   listKeys,
+  rekey,
   updateKey,
 } from "../../store/tables/keys";
 import { announceKeyChanges, resetLiveSpend } from "./announce";
 import { notFound, rethrowConstraint } from "./errors";
-import { readBody, readQuery } from "./input";
+import { readBody, readOptionalBody, readQuery } from "./input";
 import {
   deleteKeysSchema,
   generateKeySchema,
@@ -24,7 +25,9 @@ import {
   keyInfoQuerySchema,
   keyPatch,
   keyRefBodySchema,
+  keyRefSchema,
   listKeysQuerySchema,
+  regenerateKeySchema,
   resolveKeyHash,
   updateKeySchema,
 } from "./key-input";
@@ -58,6 +61,54 @@ async function patchKey(c: Context<GatewayEnv>, ref: string, patch: KeyPatch): P
   return c.json({ key: keyHash, ...keyView(updated) });
 }
 
+/** Where `/key/regenerate` was told which key: in the path, in the body, not both. */
+function regeneratedKey(inPath: string | undefined, inBody: string | undefined): string {
+  if (inPath !== undefined && inBody !== undefined) {
+    throw badRequest("key: name the key either in the path or in the body, not both", "key");
+  }
+  const ref = inPath ?? inBody;
+  if (ref === undefined) throw badRequest("key: required (the key or its hash)", "key");
+  const parsed = keyRefSchema.safeParse(ref);
+  if (!parsed.success) {
+    throw badRequest("key: expected a key (sk-...) or its hash (64 hex characters)", "key");
+  }
+  return parsed.data;
+}
+
+/**
+ * LiteLLM's `/key/regenerate`: a new secret for an existing key, which keeps its limits, spend and
+ * budget window (the body may change them as `/key/update` does). The old secret is refused on
+ * every replica as soon as the change is announced.
+ */
+async function regenerateKey(c: Context<GatewayEnv>, inPath: string | undefined): Promise<Response> {
+  const input =
+    inPath === undefined
+      ? await readBody(c, regenerateKeySchema)
+      : await readOptionalBody(c, regenerateKeySchema);
+  if (input.new_master_key !== undefined) {
+    throw badRequest(
+      "new_master_key: the master key is not rotated through the API here; change general_settings.master_key (or LITELLM_MASTER_KEY) and the config reloads",
+      "new_master_key",
+    );
+  }
+  const oldHash = await resolveKeyHash(regeneratedKey(inPath, input.key));
+  const secret = input.new_key ?? generateKey();
+  const newHash = await hashKey(secret);
+  if (newHash === oldHash) throw badRequest("new_key: must differ from the key it replaces", "new_key");
+  const { sql } = c.get("deps");
+  const patch = keyPatch(input, new Date());
+  await requireTeam(sql, input.team_id);
+  await requireUser(sql, input.user_id);
+  const record = await rekey(sql, oldHash, { keyHash: newHash, keyName: keyName(secret) }, patch).catch(
+    (error: unknown) => rethrowConstraint(error, { ...KEY_CONSTRAINTS, routeiq_keys_pkey: "new_key" }),
+  );
+  if (record === undefined) throw keyNotFound();
+  if (patch.spend !== undefined) await resetLiveSpend(c, [{ scope: "key", id: newHash }]);
+  // The old hash so every replica drops the key it cached; the new one in case it was remembered as unknown.
+  await announceKeyChanges(c, [oldHash, newHash]);
+  return c.json({ key: secret, ...keyView(record), token_id: newHash });
+}
+
 /** Deletes all of the named keys or none: a typo in one must not leave the caller guessing which went. */
 async function deleteNamedKeys(
   sql: Sql,
@@ -87,7 +138,10 @@ async function deleteNamedKeys(
   });
 }
 
-/** LiteLLM's virtual key API: `/key/generate`, `/key/info`, `/key/update`, `/key/delete`, `/key/list`. */
+/**
+ * LiteLLM's virtual key API: `/key/generate`, `/key/info`, `/key/health`, `/key/update`,
+ * `/key/regenerate`, `/key/block`, `/key/unblock`, `/key/delete`, `/key/list`.
+ */
 export function keyRoutes(): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
 
@@ -112,12 +166,33 @@ export function keyRoutes(): Hono<GatewayEnv> {
 
   app.get("/key/info", async (c) => {
     const ref = keyFromHeaderOrQuery(c, readQuery(c, keyInfoQuerySchema).key, "key");
+    const principal = c.get("principal");
+    // A virtual key may read its own info (LiteLLM: no key named means the caller's), and only that.
+    if (principal?.kind === "virtual_key") {
+      if (ref !== undefined && (await resolveKeyHash(ref)) !== principal.keyHash) {
+        throw forbidden(
+          "not_own_key",
+          "a virtual key may read only its own /key/info; other keys need the master key",
+        );
+      }
+      return c.json({
+        key: principal.keyHash,
+        info: keyView(await findKey(c.get("deps").sql, principal.keyHash)),
+      });
+    }
     if (ref === undefined) {
       throw badRequest(`key: required; send it in the ${KEY_HEADER} header (or as ?key=)`, "key");
     }
     const key = await findKey(c.get("deps").sql, ref);
     return c.json({ key: key.keyHash, info: keyView(key) });
   });
+
+  // LiteLLM checks the calling key's logging callbacks; RouteIQ has none per key, so a key that
+  // passed authentication (not blocked, not expired) is healthy.
+  app.post("/key/health", (c) => c.json({ key: "healthy", logging_callbacks: null }));
+
+  app.post("/key/regenerate", (c) => regenerateKey(c, undefined));
+  app.post("/key/:key/regenerate", (c) => regenerateKey(c, c.req.param("key")));
 
   app.post("/key/update", async (c) => {
     const input = await readBody(c, updateKeySchema);

@@ -2,11 +2,12 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { badRequest } from "../../errors";
 import type { GatewayEnv } from "../../http/env";
+import { keysBySpend } from "../../store/tables/keys";
 import { globalSpend, querySpendLogs } from "../../store/tables/spend-logs";
 import { idSchema, queryInt } from "./fields";
 import { readQuery } from "./input";
 import { keyFromHeaderOrQuery, keyRefSchema, resolveKeyHash } from "./key-input";
-import { spendLogView } from "./present";
+import { keyView, spendLogView } from "./present";
 
 const DAY_MS = 86_400_000;
 const DATE_ONLY = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
@@ -50,9 +51,10 @@ const spendLogsQuerySchema = z.strictObject({
   limit: queryInt(10_000).optional(),
 });
 const globalSpendQuerySchema = z.strictObject(rangeFields);
+const spendKeysQuerySchema = z.strictObject({ limit: queryInt(1_000_000).optional() });
 const spendByModelQuerySchema = z.strictObject({ ...rangeFields, limit: queryInt(1000).optional() });
 
-/** LiteLLM's spend reporting: `/spend/logs`, `/global/spend`, `/global/spend/models`. */
+/** LiteLLM's spend reporting: `/spend/logs`, `/spend/keys`, `/global/spend`, `/global/spend/models`. */
 export function spendRoutes(): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
 
@@ -70,10 +72,17 @@ export function spendRoutes(): Hono<GatewayEnv> {
     return c.json(logs.map(spendLogView));
   });
 
+  // Every key, highest spend first; `limit` keeps the answer bounded on a gateway with many keys.
+  app.get("/spend/keys", async (c) => {
+    const { limit } = readQuery(c, spendKeysQuerySchema);
+    return c.json((await keysBySpend(c.get("deps").sql, limit)).map(keyView));
+  });
+
   app.get("/global/spend", async (c) => {
-    const spend = await globalSpend(c.get("deps").sql, dateRange(readQuery(c, globalSpendQuerySchema)));
-    // No proxy-wide budget exists here; LiteLLM answers null when none is configured.
-    return c.json({ spend: spend.total, max_budget: null });
+    const { sql, config } = c.get("deps");
+    const spend = await globalSpend(sql, dateRange(readQuery(c, globalSpendQuerySchema)));
+    // LiteLLM answers its proxy-wide max_budget here, null when none is set.
+    return c.json({ spend: spend.total, max_budget: config.current().proxyBudget?.maxBudget ?? null });
   });
 
   app.get("/global/spend/models", async (c) => {

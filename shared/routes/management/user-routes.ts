@@ -4,10 +4,18 @@ import type { GatewayEnv } from "../../http/env";
 import { generateKey, hashKey, keyName } from "../../keys/key-material";
 import { insertKey, keysOwnedBy } from "../../store/tables/keys";
 import { getTeams } from "../../store/tables/teams";
-import { deleteUsers, getUser, insertUser, type UserPatch, updateUser } from "../../store/tables/users";
+import {
+  deleteUsers,
+  getUser,
+  insertUser,
+  listUsers,
+  SORTABLE,
+  type UserPatch,
+  updateUser,
+} from "../../store/tables/users";
 import { announceKeyChanges, resetLiveSpend } from "./announce";
 import { notFound, rethrowConstraint } from "./errors";
-import { idSchema, limitFields, limitPatch, spendSchema } from "./fields";
+import { idSchema, limitFields, limitPatch, queryInt, spendSchema } from "./fields";
 import { readBody, readQuery } from "./input";
 import { keyView, teamView, userView } from "./present";
 import { requireTeams } from "./references";
@@ -42,6 +50,27 @@ const updateUserSchema = z.strictObject({ user_id: idSchema, ...userFields, spen
 const deleteUsersSchema = z.strictObject({ user_ids: z.array(idSchema).min(1).max(1000) });
 const userInfoQuerySchema = z.strictObject({ user_id: idSchema });
 
+const listUsersQuerySchema = z.strictObject({
+  role: z.enum(USER_ROLES).optional(),
+  // Comma-separated, as LiteLLM takes them.
+  user_ids: z
+    .string()
+    .transform((text) =>
+      text
+        .split(",")
+        .map((id) => id.trim())
+        .filter((id) => id !== ""),
+    )
+    .pipe(z.array(idSchema).max(1000))
+    .optional(),
+  user_email: z.string().min(1).max(320).optional(),
+  team: idSchema.optional(),
+  page: queryInt(1_000_000).optional(),
+  page_size: queryInt(100).optional(),
+  sort_by: z.enum(Object.keys(SORTABLE) as [keyof typeof SORTABLE]).optional(),
+  sort_order: z.enum(["asc", "desc"]).optional(),
+});
+
 const USER_CONSTRAINTS = { routeiq_users_pkey: "user_id" };
 
 const userNotFound = (param = "user_id") => notFound(`${param}: user not found`, param, "user_not_found");
@@ -57,7 +86,7 @@ const userPatch = (
   spend: input.spend,
 });
 
-/** LiteLLM's user API: `/user/new`, `/user/info`, `/user/update`, `/user/delete`. */
+/** LiteLLM's user API: `/user/new`, `/user/info`, `/user/list`, `/user/update`, `/user/delete`. */
 export function userRoutes(): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
 
@@ -98,6 +127,29 @@ export function userRoutes(): Hono<GatewayEnv> {
       user_info: userView(user),
       keys: keys.map(keyView),
       teams: teams.map(teamView),
+    });
+  });
+
+  app.get("/user/list", async (c) => {
+    const query = readQuery(c, listUsersQuerySchema);
+    const page = query.page ?? 1;
+    const size = query.page_size ?? 25;
+    const { users, total } = await listUsers(c.get("deps").sql, {
+      role: query.role,
+      userIds: query.user_ids,
+      emailContains: query.user_email,
+      teamId: query.team,
+      sortBy: query.sort_by,
+      descending: query.sort_order === "desc",
+      page,
+      size,
+    });
+    return c.json({
+      users: users.map((user) => ({ ...userView(user), key_count: user.keyCount })),
+      total,
+      page,
+      page_size: size,
+      total_pages: Math.ceil(total / size),
     });
   });
 

@@ -3,7 +3,9 @@ import type { KvScript } from "./script";
 /**
  * The KV port: what the gateway needs from Redis (response cache, rate-limit counters, router
  * state, invalidation messages). Adapters: a TCP Redis client, Upstash at the edge, and memory.
- * Every read-modify-write goes through a `KvScript`, so it is atomic across replicas.
+ * Every read-modify-write goes through a `KvScript`, so it is atomic across replicas. Names are
+ * relative (`keys:version`): entry points hand out the store wrapped in `prefixedKv`, which puts
+ * every key and channel under the deployment's prefix.
  */
 export interface Kv {
   get(key: string): Promise<string | null>;

@@ -113,6 +113,11 @@ async function disconnect({ client }: Connection): Promise<void> {
 export function redisKv(options: RedisKvOptions): RedisKv {
   const onError = options.onError ?? ((error) => console.error(error));
   const main = connect(options, onError);
+  // Pub/sub ignores SELECT: every database's subscribers hear a channel. Naming the database in
+  // the channel (not on database 0, so its names stay as they were) keeps a Kv's messages within
+  // its database, as its keys are: gateways on databases 5 and 9 never hear each other.
+  const db = main.client.options.db ?? 0;
+  const onWire = (channel: string) => (db === 0 ? channel : `${channel}@db${db}`);
   let subscriber: Connection | undefined;
   let closed = false;
   const channels = new Map<
@@ -169,10 +174,11 @@ export function redisKv(options: RedisKvOptions): RedisKv {
     },
 
     async publish(channel, message) {
-      await (await usable(main)).publish(channel, message);
+      await (await usable(main)).publish(onWire(channel), message);
     },
 
-    async subscribe(channel, onMessage) {
+    async subscribe(name, onMessage) {
+      const channel = onWire(name);
       const connection = openSubscriber();
       const handler: Handler = (message) => onMessage(message);
       let entry = channels.get(channel);

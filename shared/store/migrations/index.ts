@@ -1,7 +1,8 @@
 import keysTeamsUsersSpend from "./0001-keys-teams-users-spend";
 import leasesConfigRevisions from "./0002-leases-config-revisions";
 import artifacts from "./0003-artifacts";
-import routerFeedback from "./0004-router-feedback";
+import proxyBudget from "./0004-proxy-budget";
+import routerFeedback from "./0005-router-feedback";
 
 export interface Migration {
   /** Increasing; recorded in `routeiq_migrations` once applied. */
@@ -18,5 +19,6 @@ export const migrations: readonly Migration[] = Object.freeze([
   { version: 1, name: "keys-teams-users-spend", sql: keysTeamsUsersSpend },
   { version: 2, name: "leases-config-revisions", sql: leasesConfigRevisions },
   { version: 3, name: "artifacts", sql: artifacts },
-  { version: 4, name: "router-feedback", sql: routerFeedback },
+  { version: 4, name: "proxy-budget", sql: proxyBudget },
+  { version: 5, name: "router-feedback", sql: routerFeedback },
 ]);

@@ -4,6 +4,7 @@ const TABLES = Object.freeze({
   key: { table: "routeiq_keys", id: "key_hash" },
   team: { table: "routeiq_teams", id: "team_id" },
   user: { table: "routeiq_users", id: "user_id" },
+  proxy: { table: "routeiq_proxy_budget", id: "name" },
 } as const);
 
 /**

@@ -116,6 +116,29 @@ export async function updateKey(
   return rows[0];
 }
 
+/**
+ * Gives a key a new secret: its hash and shown name change, everything else (limits, spend, budget
+ * window, owner) stays, with `patch` applied on top. Undefined when there is no key `keyHash`.
+ */
+export async function rekey(
+  sql: SqlExecutor,
+  keyHash: string,
+  secret: Pick<KeyRecord, "keyHash" | "keyName">,
+  patch: KeyPatch,
+): Promise<KeyRecord | undefined> {
+  const { text, params } = updateStatement(TABLE, COLUMNS, "key_hash", keyHash, { ...patch, ...secret });
+  const { rows } = await sql.query<KeyRecord>(text, params);
+  return rows[0];
+}
+
+/** Every key, highest spend first (LiteLLM's `/spend/keys`). */
+export async function keysBySpend(sql: SqlExecutor, limit: number | undefined): Promise<KeyRecord[]> {
+  const { rows } = await sql.query<KeyRecord>(`${SELECT} ORDER BY spend DESC, key_hash LIMIT $1`, [
+    limit ?? null,
+  ]);
+  return rows;
+}
+
 /** Deletes the keys that exist among `keyHashes`; returns the hashes actually deleted. */
 export async function deleteKeys(sql: SqlExecutor, keyHashes: readonly string[]): Promise<string[]> {
   const { rows } = await sql.query<{ keyHash: string }>(

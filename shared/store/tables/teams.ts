@@ -39,6 +39,15 @@ export async function getTeam(sql: SqlExecutor, teamId: string): Promise<TeamRec
   return rows[0];
 }
 
+/**
+ * The team, its row share-locked until the transaction ends: run it in one, so the team cannot be
+ * deleted (and its id left in users' team lists) while members are being added.
+ */
+export async function getTeamForShare(sql: SqlExecutor, teamId: string): Promise<TeamRecord | undefined> {
+  const { rows } = await sql.query<TeamRecord>(`${SELECT} WHERE team_id = $1 FOR SHARE`, [teamId]);
+  return rows[0];
+}
+
 /** The teams that exist among `teamIds`, in no particular order. */
 export async function getTeams(sql: SqlExecutor, teamIds: readonly string[]): Promise<TeamRecord[]> {
   const { rows } = await sql.query<TeamRecord>(`${SELECT} WHERE team_id = ANY($1::text[])`, [teamIds]);

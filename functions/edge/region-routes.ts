@@ -1,0 +1,60 @@
+import { type Context, Hono } from "hono";
+import { MANAGEMENT_PATHS } from "../../shared/app";
+import { GatewayError } from "../../shared/errors";
+import type { GatewayEnv } from "../../shared/http/env";
+
+/** Served by the region only: what changes keys and config, and what reports on the sync loop. */
+export const REGION_PATHS = [...MANAGEMENT_PATHS, "/llmrouter/config/sync/*"] as const;
+
+/** Request headers of this hop that must not reach the region as if the client had sent them. */
+const HOP_HEADERS = ["host", "connection", "keep-alive", "transfer-encoding", "upgrade"];
+
+const servedByRegion = (message: string) =>
+  new GatewayError({ status: 404, type: "not_found_error", code: "served_by_region", message });
+
+/** The same request, method, headers and body, sent to the region; its answer comes back as it is. */
+async function forward(c: Context<GatewayEnv>, regionUrl: string, fetcher: typeof fetch): Promise<Response> {
+  const incoming = new URL(c.req.url);
+  const headers = new Headers(c.req.raw.headers);
+  for (const name of HOP_HEADERS) headers.delete(name);
+  const hasBody = c.req.method !== "GET" && c.req.method !== "HEAD";
+  // Appended as text, never resolved: a path such as `//elsewhere/key/x` must not pick the host.
+  const target = `${regionUrl.replace(/\/+$/, "")}${incoming.pathname}${incoming.search}`;
+  const answer = await fetcher(target, {
+    method: c.req.method,
+    headers,
+    body: hasBody ? c.req.raw.body : undefined,
+    redirect: "manual",
+    // Node's fetch needs this to send a streamed body; Workers ignore it.
+    ...(hasBody ? { duplex: "half" } : {}),
+  } as RequestInit);
+  return new Response(answer.body, answer);
+}
+
+/**
+ * What the edge answers for the region's routes: the management API and the sync status are
+ * forwarded to `regionUrl` (refused with an error naming where to go when it is unset). `/metrics`
+ * is refused either way: the edge writes its metrics to Analytics Engine, and the region's
+ * metrics served under the edge's name would mislead a scraper.
+ */
+export function regionRoutes(regionUrl: string | undefined, fetcher: typeof fetch): Hono<GatewayEnv> {
+  const app = new Hono<GatewayEnv>();
+  for (const path of REGION_PATHS) {
+    app.all(path, async function toRegion(c) {
+      if (regionUrl === undefined) {
+        throw servedByRegion(
+          `${c.req.method} ${c.req.path} is served by the region, not the edge, and this edge has no ROUTEIQ_REGION_URL to forward it to: call the region's URL`,
+        );
+      }
+      return forward(c, regionUrl, fetcher);
+    });
+  }
+  app.all("/metrics", function metricsAtRegion(c) {
+    const where =
+      regionUrl === undefined ? "the region's /metrics" : new URL("/metrics", regionUrl).toString();
+    throw servedByRegion(
+      `${c.req.method} ${c.req.path}: the edge writes its metrics to Workers Analytics Engine; Prometheus metrics are served at ${where}`,
+    );
+  });
+  return app;
+}

@@ -1,0 +1,152 @@
+import type { OutboundPolicy } from "../http/outbound-url-policy";
+import { wildcardCount } from "../router/wildcard-routes";
+import { formatIssuePath } from "../validation/issue-path";
+import type { Deployment } from "./deployment";
+import { parseModelString } from "./model-string";
+import { defaultApiKeyEnv, isOpenAICompatible, openAICompatibleHosts } from "./providers";
+import type { ModelEntry } from "./schema";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** How a field read from the environment is named instead of shown: `(value of os.environ/NAME)`. */
+export type FromEnv = (path: readonly PropertyKey[]) => string | undefined;
+
+export interface ModelListCheck {
+  readonly env: Env;
+  readonly outbound: OutboundPolicy;
+  readonly fromEnv: FromEnv;
+  /** Seconds, when neither `litellm_params.timeout` nor a section's setting says. */
+  readonly defaultTimeoutSeconds: number;
+  readonly problems: string[];
+}
+
+/** A `model_list` entry that passed the schema, with its place in the file. */
+export interface IndexedEntry {
+  readonly entry: ModelEntry;
+  readonly index: number;
+}
+
+const DEFAULT_AZURE_API_VERSION = "2024-10-21";
+
+const nonEmpty = (value: string | undefined): string | undefined => (value === "" ? undefined : value);
+
+type MutableDeployment = { -readonly [K in keyof Deployment]: Deployment[K] };
+
+/** The entry's deployment, or undefined (with its problems recorded) when it cannot be served. */
+function toDeployment({ entry, index }: IndexedEntry, check: ModelListCheck): MutableDeployment | undefined {
+  const { problems, fromEnv } = check;
+  const p = entry.litellm_params;
+  const info = entry.model_info ?? {};
+  const at = `model_list[${index}].litellm_params`;
+  const modelPath = ["model_list", index, "litellm_params", "model"];
+  const shownModel = fromEnv(modelPath);
+  const parsed = parseModelString(p.model, p.api_base);
+  if ("problem" in parsed) {
+    problems.push(`${at}.model: ${parsed.problem(shownModel ?? `"${p.model}"`, shownModel === undefined)}`);
+    return undefined;
+  }
+  const { provider, model } = parsed;
+  const templates = wildcardCount(model);
+  const patterns = wildcardCount(entry.model_name);
+  if (templates > 0 && patterns === 0) {
+    problems.push(
+      `${at}.model: a "*" in the model needs one in model_name too (a wildcard route, e.g. model_name: "${provider}/*"); "*" is never sent upstream`,
+    );
+  } else if (templates > 0 && templates !== patterns) {
+    problems.push(
+      `${at}.model: has ${templates} "*" but model_name has ${patterns}; each "*" of the model is filled with what the "*" at the same place in model_name matched`,
+    );
+  }
+  let apiBase = p.api_base;
+  if (isOpenAICompatible(provider)) apiBase ??= openAICompatibleHosts[provider].apiBase;
+  if (apiBase === undefined && (provider === "azure" || isOpenAICompatible(provider))) {
+    problems.push(`${at}.api_base: required for provider "${provider}" (the server's base URL)`);
+  }
+  const refused = apiBase === undefined ? undefined : check.outbound.refuseUrl(apiBase);
+  if (refused !== undefined) {
+    const shown = fromEnv(["model_list", index, "litellm_params", "api_base"]) ?? `"${apiBase}"`;
+    problems.push(`${at}.api_base: ${shown} is refused: ${refused}`);
+  }
+  const keyEnv = defaultApiKeyEnv(provider);
+  return {
+    id: info.id ?? "",
+    modelGroup: entry.model_name,
+    provider,
+    model,
+    apiBase: apiBase?.replace(/\/+$/, ""),
+    apiKey: p.api_key ?? (keyEnv === undefined ? undefined : nonEmpty(check.env[keyEnv])),
+    apiVersion: p.api_version ?? (provider === "azure" ? DEFAULT_AZURE_API_VERSION : undefined),
+    organization: p.organization,
+    rpm: p.rpm,
+    tpm: p.tpm,
+    weight: p.weight,
+    timeoutMs: (p.timeout ?? check.defaultTimeoutSeconds) * 1000,
+    maxRetries: p.max_retries,
+    inputCostPerToken: info.input_cost_per_token,
+    outputCostPerToken: info.output_cost_per_token,
+    mode: info.mode,
+    maxInputTokens: info.max_input_tokens,
+    maxOutputTokens: info.max_output_tokens ?? info.max_tokens,
+    extraHeaders: Object.freeze({ ...(p.extra_headers ?? {}) }),
+    params: Object.freeze(Object.fromEntries(Object.entries(p).filter(([key]) => key.startsWith("mock_")))),
+    ...(info.health_check_model === undefined ? {} : { healthCheckModel: info.health_check_model }),
+  };
+}
+
+/** Ids default to `<provider>/<model>`, suffixed `#2`, `#3`... when a group repeats one. */
+function assignIds(deployments: readonly MutableDeployment[]): void {
+  // Counted across the whole config, not per group: router state is keyed by id, and two entries
+  // with the same model string (say, on two api_bases) must not share cooldowns or usage.
+  const seen = new Map<string, number>();
+  for (const d of deployments) {
+    if (d.id !== "") continue;
+    const base = `${d.provider}/${d.model}`;
+    const count = (seen.get(base) ?? 0) + 1;
+    seen.set(base, count);
+    d.id = count === 1 ? base : `${base}#${count}`;
+  }
+}
+
+function checkUniqueIds(
+  built: readonly { readonly d: Deployment; readonly at: IndexedEntry }[],
+  check: ModelListCheck,
+): void {
+  const seen = new Set<string>();
+  for (const { d, at } of built) {
+    const key = `${d.modelGroup}\u0000${d.id}`;
+    if (seen.has(key)) {
+      // An id not written out is the model string, which may have come from the environment.
+      const source =
+        at.entry.model_info?.id === undefined ? ["litellm_params", "model"] : ["model_info", "id"];
+      const shown = check.fromEnv(["model_list", at.index, ...source]) ?? `"${d.id}"`;
+      check.problems.push(
+        `${formatIssuePath(["model_list", at.index, "model_info", "id"])}: duplicate deployment id ${shown}`,
+      );
+    }
+    seen.add(key);
+  }
+}
+
+/**
+ * The deployments of the entries that can be served, and every problem of the others recorded.
+ * Groups keep config order; a wildcard route's group is named by its pattern.
+ */
+export function deploymentsOf(
+  entries: readonly IndexedEntry[],
+  check: ModelListCheck,
+): { deployments: Deployment[]; groups: ReadonlyMap<string, readonly Deployment[]> } {
+  const built = entries.flatMap((at) => {
+    const d = toDeployment(at, check);
+    return d === undefined ? [] : [{ d, at }];
+  });
+  assignIds(built.map(({ d }) => d));
+  checkUniqueIds(built, check);
+  const deployments = built.map(({ d }) => d);
+  const groups = new Map<string, Deployment[]>();
+  for (const d of deployments) {
+    const list = groups.get(d.modelGroup);
+    if (list === undefined) groups.set(d.modelGroup, [d]);
+    else list.push(d);
+  }
+  return { deployments, groups };
+}

@@ -1,0 +1,27 @@
+import { startUpstashBridge, type UpstashBridge } from "../../infra/local/upstash-rest-bridge";
+import type { Kv } from "../../shared/store/kv/port";
+import { upstashKv } from "../../shared/store/kv/upstash";
+import { REDIS_URL, requireRedis } from "./replicas";
+
+export interface TestUpstash {
+  /** A new Upstash client of the test Redis, through the bridge (started on first use). */
+  open(): Promise<Kv>;
+  close(): Promise<void>;
+}
+
+/** The test Redis behind Upstash's REST API (infra/local/upstash-rest-bridge.ts), as the edge reaches it. */
+export function testUpstash(): TestUpstash {
+  let bridge: Promise<UpstashBridge> | undefined;
+  return {
+    async open() {
+      bridge ??= requireRedis().then(() =>
+        startUpstashBridge({ redisUrl: REDIS_URL, token: `test-${crypto.randomUUID()}` }),
+      );
+      const { url, token } = await bridge;
+      return upstashKv({ url, token });
+    },
+    async close() {
+      await (await bridge)?.close();
+    },
+  };
+}
