@@ -155,4 +155,24 @@ describe("ConfigHolder: ignored keys", () => {
     ).toThrow(ReloadRefused);
     expect(said).toEqual([]);
   });
+
+  it("never lets a synced config let unverified keys through a database outage", () => {
+    const withUnverified = (allow: boolean) =>
+      loadConfig(
+        stringify({
+          model_list: [{ model_name: "a", litellm_params: { model: "mock/x" } }],
+          general_settings: { master_key: "sk-a", allow_requests_on_db_unavailable: allow },
+        }),
+        {},
+      );
+    const { h, refused } = holder("sk-a");
+    const error = refusal(() => h.reload("revision 2", () => withUnverified(true)));
+    expect(error.reason).toBe("unverified_keys");
+    expect(h.current().keyCache.allowUnverified).toBe(false);
+    expect(refused).toEqual(["unverified_keys"]);
+    // The operator's own file may, and a synced config may keep what the process started with.
+    h.reload("edit", () => withUnverified(true), { origin: "file" });
+    h.reload("revision 3", () => withUnverified(true));
+    expect(h.current().keyCache.allowUnverified).toBe(true);
+  });
 });

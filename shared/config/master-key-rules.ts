@@ -20,7 +20,12 @@ export const allowsSyncedMasterKeyChange = (env: Env): boolean =>
   parseEnvWith(z.object(syncedKeyChangeShape), env, "invalid environment")
     .ROUTEIQ_ALLOW_SYNCED_MASTER_KEY_CHANGE ?? false;
 
-export type ReloadRefusalReason = "invalid" | "master_key_removed" | "master_key_changed" | "dev_master_key";
+export type ReloadRefusalReason =
+  | "invalid"
+  | "master_key_removed"
+  | "master_key_changed"
+  | "unverified_keys"
+  | "dev_master_key";
 
 /** Where a reload comes from: the operator's own file, or an object synced from a bucket. */
 export type ReloadOrigin = "file" | "synced";
@@ -79,13 +84,34 @@ export function masterKeyChange(
   };
 }
 
+/**
+ * Why a synced `next` must not replace `current`: it turns on LiteLLM's
+ * `allow_requests_on_db_unavailable`, which lets any key through unchecked while the database is
+ * down. That is for the operator's own config, the one a process starts with, never the bucket's.
+ */
+export function unverifiedKeysAllowed(
+  current: RuntimeConfig,
+  next: RuntimeConfig,
+): ReloadRefusal | undefined {
+  if (current.keyCache.allowUnverified || !next.keyCache.allowUnverified) return undefined;
+  return {
+    reason: "unverified_keys",
+    problem:
+      "general_settings.allow_requests_on_db_unavailable: a config synced from S3 never turns it on; set it in the config the gateway starts with",
+  };
+}
+
 /** What a publisher refuses to publish: what every replica would refuse whatever its listener. */
 export function publishRefusal(
   current: RuntimeConfig,
   next: RuntimeConfig,
   allowChange: boolean,
 ): ReloadRefusal | undefined {
-  return masterKeyRemoval(current, next) ?? masterKeyChange(current, next, allowChange);
+  return (
+    masterKeyRemoval(current, next) ??
+    masterKeyChange(current, next, allowChange) ??
+    unverifiedKeysAllowed(current, next)
+  );
 }
 
 /**
@@ -100,8 +126,9 @@ export function reloadRefusal(
   const removal = masterKeyRemoval(current, next);
   if (removal !== undefined) return removal;
   if (exposure.origin === "synced") {
-    const change = masterKeyChange(current, next, exposure.allowSyncedKeyChange);
-    if (change !== undefined) return change;
+    const weakened =
+      masterKeyChange(current, next, exposure.allowSyncedKeyChange) ?? unverifiedKeysAllowed(current, next);
+    if (weakened !== undefined) return weakened;
   }
   if (!exposure.loopbackOnly && next.masterKey === DEV_MASTER_KEY && current.masterKey !== DEV_MASTER_KEY) {
     return {

@@ -163,9 +163,13 @@ export class Limiter {
     await Promise.all([...this.#finishing]);
   }
 
+  /**
+   * A subject's three keys. Team and user ids are free text: every key ends in a suffix whose last
+   * character the other two lack, so no id (`x:fl`, say) can name another subject's key.
+   */
   #keys(s: Pick<LimitSubject, "scope" | "id">): [state: string, inFlight: string, held: string] {
     const base = `${this.#prefix}:${s.scope}:${s.id}`;
-    return [base, `${base}:fl`, `${base}:fr`];
+    return [`${base}:s`, `${base}:fl`, `${base}:fr`];
   }
 
   #track(call: Promise<void>): Promise<void> {

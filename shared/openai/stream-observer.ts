@@ -1,5 +1,7 @@
+import { generatedText, parseAnswer } from "./generated-text";
 import { encodeSse, parseSse, SSE_DONE } from "./sse";
 import type { Usage } from "./types";
+import { usageFrom } from "./usage";
 
 /** `cancelled`: the client went away, which says nothing about the upstream's health. */
 export type StreamOutcome = "completed" | "failed" | "cancelled";
@@ -21,46 +23,6 @@ export interface StreamHooks {
    * it returns, so whatever wraps the stream sees the request fully accounted for.
    */
   readonly onEnd: (end: StreamEnd) => void | Promise<void>;
-}
-
-interface ChunkShape {
-  usage?: Usage | null;
-  choices?: Array<{
-    text?: unknown;
-    delta?: {
-      content?: unknown;
-      reasoning_content?: unknown;
-      refusal?: unknown;
-      tool_calls?: Array<{ function?: { name?: unknown; arguments?: unknown } }>;
-      /** The legacy `functions` API's call, which upstreams still stream. */
-      function_call?: { name?: unknown; arguments?: unknown };
-    };
-  }>;
-}
-
-/** The generated text in one chunk, chat or text completion, tool and function calls included. */
-function generatedText(chunk: ChunkShape, into: string[]): void {
-  for (const choice of chunk.choices ?? []) {
-    if (typeof choice.text === "string") into.push(choice.text);
-    const delta = choice.delta;
-    if (delta === undefined) continue;
-    for (const value of [delta.content, delta.reasoning_content, delta.refusal]) {
-      if (typeof value === "string") into.push(value);
-    }
-    for (const call of [...(delta.tool_calls ?? []).map((c) => c.function), delta.function_call]) {
-      if (typeof call?.name === "string") into.push(call.name);
-      if (typeof call?.arguments === "string") into.push(call.arguments);
-    }
-  }
-}
-
-function parseChunk(data: string): ChunkShape | undefined {
-  try {
-    const parsed: unknown = JSON.parse(data);
-    return parsed !== null && typeof parsed === "object" ? (parsed as ChunkShape) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -102,9 +64,9 @@ export function observeStream(
             first = false;
             hooks.onFirstChunk();
           }
-          const chunk = parseChunk(value.data);
+          const chunk = parseAnswer(value.data);
           if (chunk?.usage) {
-            usage = chunk.usage;
+            usage = usageFrom(chunk.usage) ?? usage;
             if (!hooks.includeUsage && chunk.choices?.length === 0) continue;
           }
           controller.enqueue(encodeSse(value.data));

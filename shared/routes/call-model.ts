@@ -7,6 +7,7 @@ import type { Deployment } from "../config/deployment";
 import { GatewayError } from "../errors";
 import type { GatewayEnv } from "../http/env";
 import { reservationFor } from "../limits/reservation";
+import { generatedText, parseAnswer } from "../openai/generated-text";
 import { observeStream, type StreamOutcome } from "../openai/stream-observer";
 import type { Usage } from "../openai/types";
 import { providerFor } from "../providers/registry";
@@ -15,10 +16,11 @@ import { ClientClosedError } from "../router/attempt";
 import { route } from "../router/dispatch";
 import { servingDeployments } from "../router/serving-groups";
 import type { AttemptResult } from "../router/types";
-import { forRequestedModel, resolveModel } from "../router/wildcard-routes";
+import { resolveModel } from "../router/wildcard-routes";
 import { costOf } from "../spend/cost";
 import { countTokens } from "../tokens/count-tokens";
 import { countPrompt, type PromptParts } from "../tokens/prompt-tokens";
+import { clientChosen404 } from "./client-chosen-404";
 import { checkModelAccess, modelAccess } from "./model-access";
 import { openAccounting } from "./request-accounting";
 
@@ -86,6 +88,17 @@ const STREAM_RESULT: Readonly<Record<StreamOutcome, AttemptResult>> = {
   cancelled: "released",
 };
 
+const isTimeout = (error: unknown): boolean =>
+  error instanceof GatewayError && error.code === "upstream_timeout";
+
+/** The generated text of a JSON answer (none for embeddings, or for a body that is not JSON). */
+function jsonText(body: string): string {
+  const pieces: string[] = [];
+  const answer = parseAnswer(body);
+  if (answer !== undefined) generatedText(answer, pieces);
+  return pieces.join("");
+}
+
 const usageOf = (prompt: number, completion: number): Usage => ({
   prompt_tokens: prompt,
   completion_tokens: completion,
@@ -104,6 +117,9 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
   const principal = c.get("principal");
   const allows = modelAccess(principal);
   const model = call.request.model;
+  // Before anything about the group: a key gets the same 403 for a name it may not use whether
+  // or not the gateway serves it, so it cannot map the groups it was not given.
+  checkModelAccess(principal, model);
   // A wildcard route serves the name asked for: `resolved.config` has that group's deployments
   // with the requested model in place, which routing, pricing and spend read from here on.
   const resolved = resolveModel(config, model);
@@ -120,7 +136,6 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
       message: `model "${model}" does not support ${call.operationName}`,
     });
   }
-  checkModelAccess(principal, model);
   const reservation = reservationFor(servingDeployments(resolved.config, resolved.group, allows), {
     promptTokens: call.estimatedTokens,
     ...outputOf(call),
@@ -128,7 +143,18 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
   const accounting = await openAccounting(c, model, reservation);
   // The deployment the request was last sent to: once an upstream has the prompt, it is consumed.
   let sentTo: Deployment | undefined;
-  const promptUsage = async () => usageOf(await countPrompt(call.prompt()), 0);
+  // What a request used when its upstream did not say: the prompt and `delivered`, counted with
+  // the tokenizer; if even that fails, estimated, since nothing admitted goes uncharged.
+  const measure = async (delivered: string): Promise<Usage> => {
+    try {
+      return usageOf(await countPrompt(call.prompt()), await countTokens(delivered));
+    } catch (error) {
+      deps.logger.error("could not count a request's tokens; charging the estimate", {
+        error: String(error),
+      });
+      return usageOf(call.estimatedTokens, Math.ceil(delivered.length / 4));
+    }
+  };
   try {
     const cache = await deps.responseCache.lookup({
       endpoint: call.endpoint,
@@ -176,7 +202,7 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
           });
         }
         sentTo = d;
-        return forRequestedModel(d, operation(upstreamRequest, d, { fetch: deps.fetch, signal }));
+        return clientChosen404(d, call.route, operation(upstreamRequest, d, { fetch: deps.fetch, signal }));
       },
     });
     const { deployment: d, result } = routed;
@@ -192,9 +218,10 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
       });
     };
     if (result.type === "json") {
-      routed.settle(result.usage?.total_tokens ?? 0);
-      if (result.usage !== undefined) report(result.usage);
-      accounting.succeeded(d, result.usage);
+      const used = result.usage ?? (await measure(jsonText(result.body)));
+      accounting.succeeded(d, used);
+      routed.settle(used.total_tokens);
+      report(used);
       void cache.storeJson(result.body);
       return result;
     }
@@ -206,28 +233,15 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
         // failure; it is a cancellation, which must neither cool the deployment down nor log 502.
         const outcome = seen === "failed" && c.req.raw.signal.aborted ? "cancelled" : seen;
         // A stream that ended before the upstream reported usage is charged for the prompt and
-        // what was delivered, counted with a tokenizer.
-        const counted =
-          usage !== undefined
-            ? Promise.resolve(usage)
-            : Promise.all([countPrompt(call.prompt()), countTokens(delivered)]).then(([p, o]) =>
-                usageOf(p, o),
-              );
-        return counted.then(
-          (used) => {
-            // Accounted first: nothing after it (metrics refusing a figure, say) may leave the
-            // request uncharged and its slot held.
-            if (outcome === "completed") accounting.succeeded(d, used);
-            else accounting.failed(STREAM_STATUS[outcome], d, used);
-            routed.settle(used.total_tokens, STREAM_RESULT[outcome]);
-            report(used);
-          },
-          (error: unknown) => {
-            routed.settle(0, STREAM_RESULT[outcome]);
-            accounting.failed(STREAM_STATUS[outcome], d);
-            deps.logger.error("could not count a stream's tokens", { error: String(error) });
-          },
-        );
+        // what was delivered.
+        return (usage === undefined ? measure(delivered) : Promise.resolve(usage)).then((used) => {
+          // Accounted first: nothing after it (metrics refusing a figure, say) may leave the
+          // request uncharged and its slot held.
+          if (outcome === "completed") accounting.succeeded(d, used);
+          else accounting.failed(STREAM_STATUS[outcome], d, used);
+          routed.settle(used.total_tokens, STREAM_RESULT[outcome]);
+          report(used);
+        });
       },
     });
     return { type: "stream", body };
@@ -235,12 +249,10 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
     const status =
       error instanceof GatewayError ? error.status : error instanceof ClientClosedError ? 499 : 500;
     const d = sentTo;
-    // The client left while an upstream had the request: the prompt was consumed all the same.
-    if (error instanceof ClientClosedError && d !== undefined) {
-      void promptUsage().then(
-        (used) => accounting.failed(status, d, used),
-        () => accounting.failed(status, d),
-      );
+    // The client left, or the upstream did not answer in time, while it had the request: the
+    // prompt was consumed all the same.
+    if (d !== undefined && (error instanceof ClientClosedError || isTimeout(error))) {
+      void measure("").then((used) => accounting.failed(status, d, used));
     } else accounting.failed(status, d);
     throw error;
   }

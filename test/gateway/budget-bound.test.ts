@@ -22,8 +22,10 @@ beforeAll(async () => {
   // The upstream generates every token it may: n completions of the output limit.
   upstream.setBehaviour({
     delayMs: 300,
-    // Tool definitions are prompt, as OpenAI bills them.
-    promptTokens: (body) => Math.ceil(JSON.stringify([body.messages, body.tools ?? []]).length / 4),
+    // Tool definitions are prompt, as OpenAI bills them, and so is each image (high detail, 765).
+    promptTokens: (body) =>
+      Math.ceil(JSON.stringify([body.messages, body.tools ?? []]).length / 4) +
+      765 * (JSON.stringify(body.messages).split('"image_url"').length - 1),
     completionTokens: (body) => (body.n ?? 1) * (body.max_completion_tokens ?? body.max_tokens ?? 1_000),
   });
   const model = (name: string, info: Record<string, unknown> = {}) => ({
@@ -102,6 +104,35 @@ describe("six concurrent requests whose prompt is in their tool definitions, aga
     const outcomes = await Promise.all(
       Array.from({ length: 6 }, () =>
         chat(gateway, body.key as string, { model: "tooled", max_tokens: 1, tools }),
+      ),
+    );
+    const served = outcomes.filter((o) => o.status === 200);
+    for (const o of outcomes) if (o.status !== 200) expect(o.code).toBe("budget_exceeded");
+    const perRequest = (served[0]?.completion?.usage?.prompt_tokens ?? 0) * TOOLED_INPUT_PRICE;
+    expect(perRequest).toBeGreaterThan(0.7);
+    expect(await spendOf(body.token as string, served.length)).toBeLessThanOrEqual(
+      BUDGET + perRequest + 1e-9,
+    );
+  });
+});
+
+describe("six concurrent requests whose prompt is mostly images, against a $2 budget", () => {
+  it("overshoot by at most one request's cost", async () => {
+    const content = [
+      { type: "text" as const, text: "describe" },
+      ...Array.from({ length: 10 }, () => ({
+        type: "image_url" as const,
+        image_url: { url: "https://example.com/a.png" },
+      })),
+    ];
+    const { body } = await admin(gateway, "/key/generate", { max_budget: BUDGET });
+    const outcomes = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        chat(gateway, body.key as string, {
+          model: "tooled",
+          max_tokens: 1,
+          messages: [{ role: "user", content }],
+        }),
       ),
     );
     const served = outcomes.filter((o) => o.status === 200);

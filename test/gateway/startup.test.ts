@@ -72,7 +72,7 @@ const logLines = (run: Run): Array<Record<string, unknown>> =>
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 
 async function listeningPort(run: Run): Promise<number> {
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + 45_000;
   while (Date.now() < deadline) {
     const line = logLines(run).find((l) => l.message === "gateway listening");
     if (line !== undefined) return line.port as number;

@@ -21,7 +21,7 @@ export interface SpawnedGateway {
 export async function spawnGateway(
   config: Record<string, unknown>,
   env: Record<string, string> = {},
-  { startTimeoutMs = 15_000 }: { readonly startTimeoutMs?: number } = {},
+  { startTimeoutMs = 45_000 }: { readonly startTimeoutMs?: number } = {},
 ): Promise<SpawnedGateway> {
   const dir = mkdtempSync(join(tmpdir(), "routeiq-proc-"));
   const configPath = join(dir, "config.yaml");

@@ -1,5 +1,6 @@
 import type { Deployment } from "../../config/deployment";
 import type { Usage } from "../../openai/types";
+import { usageFrom } from "../../openai/usage";
 import type { JsonResult, Provider, ProviderContext, ProviderResult } from "../types";
 import { readUpstreamText } from "../upstream-body";
 import { postUpstream } from "../upstream-fetch";
@@ -16,7 +17,7 @@ export interface OpenAIWireSpec {
 
 function usageOf(text: string): Usage | undefined {
   try {
-    return (JSON.parse(text) as { usage?: Usage }).usage;
+    return usageFrom((JSON.parse(text) as { usage?: unknown }).usage);
   } catch {
     return undefined;
   }
