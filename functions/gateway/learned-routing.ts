@@ -21,10 +21,13 @@ export async function startLearnedRouting(options: {
 }): Promise<LearnedRoutingRuntime> {
   const { learned, logger } = options;
   if (options.modelPath !== undefined) {
-    await loadArtifact(learned.loading, readFileSync(options.modelPath), {
-      revision: 0,
-      source: `file ${options.modelPath}`,
-    });
+    let body: Uint8Array;
+    try {
+      body = readFileSync(options.modelPath);
+    } catch (error) {
+      throw new Error(`LLMROUTER_MODEL_PATH: cannot read ${options.modelPath} (${(error as Error).message})`);
+    }
+    await loadArtifact(learned.loading, body, { revision: 0, source: `file ${options.modelPath}` });
   }
   const check = () =>
     learned.follower
