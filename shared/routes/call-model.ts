@@ -208,14 +208,19 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
     const { deployment: d, result } = routed;
     c.header("x-routeiq-deployment", d.id);
     c.header("x-routeiq-attempts", String(routed.attempts));
+    // Metrics never fail an answer: a figure the metrics library refuses is logged, not thrown.
     const report = (usage: Usage) => {
-      deps.metrics.usage({
-        modelGroup: d.modelGroup,
-        deployment: d.id,
-        inputTokens: usage.prompt_tokens,
-        outputTokens: usage.completion_tokens,
-        cost: costOf(d, usage),
-      });
+      try {
+        deps.metrics.usage({
+          modelGroup: d.modelGroup,
+          deployment: d.id,
+          inputTokens: usage.prompt_tokens,
+          outputTokens: usage.completion_tokens,
+          cost: costOf(d, usage),
+        });
+      } catch (error) {
+        deps.logger.error("could not record usage metrics", { error: String(error) });
+      }
     };
     if (result.type === "json") {
       const used = result.usage ?? (await measure(jsonText(result.body)));

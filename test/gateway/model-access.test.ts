@@ -81,11 +81,19 @@ describe("what a key is shown", () => {
   });
 
   it("names only those in model_not_found", async () => {
-    const key = await generateKey(gateway, { models: ["c"] });
-    const answer = await chat(gateway, key, { model: "nope" });
+    const key = await generateKey(gateway, { models: ["c", "retired"] });
+    const answer = await chat(gateway, key, { model: "retired" });
     expect(answer.status).toBe(404);
     expect(answer.message).toContain("available models: c");
     expect(answer.message).not.toContain("a,");
+  });
+
+  it("answers a name the key may not use with the same 403 whether the gateway serves it or not", async () => {
+    const key = await generateKey(gateway, { models: ["c"] });
+    const served = await chat(gateway, key, { model: "a" });
+    const unknown = await chat(gateway, key, { model: "nope" });
+    expect([served.status, served.code]).toEqual([403, "model_not_allowed"]);
+    expect([unknown.status, unknown.code]).toEqual([403, "model_not_allowed"]);
   });
 });
 
