@@ -35,7 +35,7 @@ const get = async (gateway: Gateway, path: string) => {
 const models = async (g: Gateway) => ((await get(g, "/v1/models")).data as { id: string }[]).map((m) => m.id);
 const status = (g: Gateway) => get(g, "/llmrouter/config/sync/status");
 
-async function eventually(check: () => Promise<boolean>, timeoutMs = 8_000): Promise<void> {
+async function eventually(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error("condition not met in time");
