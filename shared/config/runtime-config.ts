@@ -2,6 +2,7 @@ import type { CacheSettings } from "../cache/settings";
 import type { RouteFilter } from "../http/allowed-routes";
 import type { KeyCacheSettings } from "../keys/key-cache-settings";
 import type { ProxyBudgetSettings } from "../limits/proxy-budget";
+import type { ResponsesSettings } from "../responses-api/settings";
 import type { StrategyName } from "../router/strategies";
 import type { Deployment } from "./deployment";
 
@@ -36,4 +37,6 @@ export interface RuntimeConfig {
   readonly allowedRoutes: RouteFilter | undefined;
   /** `litellm_settings.max_budget` and `budget_duration`, when a budget is set. */
   readonly proxyBudget: ProxyBudgetSettings | undefined;
+  /** Stored responses of the Responses API: their lifetime and size bounds. */
+  readonly responses: ResponsesSettings;
 }

@@ -3,6 +3,7 @@ import { cacheSettingsSchema } from "../cache/settings";
 import { allowedRouteProblem } from "../http/allowed-routes";
 import { durationSchema } from "../keys/duration";
 import { keyCacheSettingsSchema } from "../keys/key-cache-settings";
+import { responsesSettingsSchema } from "../responses-api/settings";
 import { strategyNames } from "../router/strategies";
 import { knownProviders } from "./providers";
 
@@ -100,6 +101,7 @@ export const generalSettingsSchema = z.looseObject({
   /** When Redis is unreachable: `open` serves without rate limits and budgets (logged, counted); `closed` answers 503. */
   rate_limit_fail_mode: z.enum(["open", "closed"]).default("open"),
   ...keyCacheSettingsSchema.shape,
+  ...responsesSettingsSchema.shape,
   /** The only routes served (LiteLLM's meaning); absent: all. */
   allowed_routes: z
     .array(
