@@ -147,7 +147,14 @@ export function responsesRoutes(): Hono<GatewayEnv> {
       );
     }
     const { store, scope } = storeOf(c);
-    if (keep && !(await store.underQuota(scope).catch(() => true))) {
+    // A store that cannot say how much a key holds does not stop the answer (storing it may then
+    // fail too, which is logged): the quota bounds what a key can fill, not whether it is served.
+    const underQuota = () =>
+      store.underQuota(scope).catch(() => {
+        deps.metrics.storeFailure("redis", "responses_quota");
+        return true;
+      });
+    if (keep && !(await underQuota())) {
       throw new GatewayError({
         status: 429,
         type: "rate_limit_error",
