@@ -1,4 +1,4 @@
-import type { KvScript } from "../store/kv/script";
+import type { KvScript, MemoryView } from "../store/kv/script";
 
 /**
  * Atomic operations on stored responses. A stored value is `<previous response id>\n<JSON>`, so a
@@ -27,11 +27,21 @@ export const previousOf = (value: string): string => {
 
 const siblingBase = (key: string): string => key.slice(0, key.lastIndexOf(":") + 1);
 
+/** INCRBY on a total whose window (its TTL) starts with its first addition, as the Lua does. */
+function addTo(view: MemoryView, total: string, size: number, ttl: number): number {
+  const used = Number(view.get(total) ?? 0) + size;
+  const left = view.pttl(total);
+  view.set(total, String(used), left > 0 ? left : ttl);
+  return used;
+}
+
 /**
- * KEYS[1]: the response to continue from. ARGV: the most turns to follow, the TTL to renew. Replies
- * the stored values newest first, and renews the TTL of every one of them (a conversation lives as
- * long after its last turn as a single response does); or why it cannot: no such response, an
- * earlier turn is gone (expired, evicted or deleted), or more turns than allowed.
+ * KEYS[1]: the response to continue from, KEYS[2]: its key's running total. ARGV: the most turns
+ * to follow, the TTL, the key's quota. Replies the stored values newest first; or why it cannot:
+ * no such response, an earlier turn is gone (expired, evicted or deleted), or more turns than
+ * allowed. While the key is under its quota, every turn's TTL is renewed (a conversation lives as
+ * long after its last turn as a single response does) and what they hold is counted against the
+ * quota again, so every byte a key keeps alive was counted within the last two windows.
  */
 export const conversationScript: KvScript<ConversationReply> = Object.freeze<KvScript<ConversationReply>>({
   name: "responses_conversation",
@@ -55,7 +65,16 @@ while true do
   if previous == "" then break end
   key = base .. previous
 end
-for _, visited in ipairs(keys) do redis.call("PEXPIRE", visited, ARGV[2]) end
+local total = tonumber(redis.call("GET", KEYS[2]) or "0")
+if total < tonumber(ARGV[3]) then
+  local size = 0
+  for i, visited in ipairs(keys) do
+    redis.call("PEXPIRE", visited, ARGV[2])
+    size = size + #values[i]
+  end
+  redis.call("INCRBY", KEYS[2], size)
+  if redis.call("PTTL", KEYS[2]) < 0 then redis.call("PEXPIRE", KEYS[2], ARGV[2]) end
+end
 table.insert(values, 1, ${FOUND})
 return values
 `,
@@ -81,7 +100,13 @@ return values
       if (previous === "") break;
       key = base + previous;
     }
-    for (const k of visited) view.pexpire(k, Number(args[1]));
+    const total = keys[1] as string;
+    const ttl = Number(args[1]);
+    if (Number(view.get(total) ?? 0) < Number(args[2])) {
+      for (const k of visited) view.pexpire(k, ttl);
+      const size = values.reduce((sum, value) => sum + value.length, 0);
+      addTo(view, total, size, ttl);
+    }
     return [FOUND, ...values];
   },
 });
@@ -104,10 +129,7 @@ return used
     const [record, total] = keys as [string, string];
     const ttl = Number(args[1]);
     view.set(record, args[0] as string, ttl);
-    const used = Number(view.get(total) ?? 0) + Number(args[2]);
-    const left = view.pttl(total);
-    view.set(total, String(used), left > 0 ? left : ttl);
-    return used;
+    return addTo(view, total, Number(args[2]), ttl);
   },
 });
 

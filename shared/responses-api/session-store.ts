@@ -46,7 +46,7 @@ const decode = (value: string): StoredResponse =>
  */
 export interface SessionStore {
   get(scope: string, id: string): Promise<StoredResponse | undefined>;
-  /** The conversation ending with `id`, renewing its TTL. */
+  /** The conversation ending with `id`, renewing its TTL (and counting it) while `scope` is under quota. */
   conversation(scope: string, id: string): Promise<Conversation>;
   /** Whether `scope` stored less than its quota in the current window. */
   underQuota(scope: string): Promise<boolean>;
@@ -62,7 +62,11 @@ export function sessionStore(kv: Kv, settings: ResponsesSettings): SessionStore 
     },
 
     async conversation(scope, id) {
-      const reply = await kv.run(conversationScript, [recordKey(scope, id)], [MAX_TURNS, settings.ttlMs]);
+      const reply = await kv.run(
+        conversationScript,
+        [recordKey(scope, id), totalKey(scope)],
+        [MAX_TURNS, settings.ttlMs, settings.quotaChars],
+      );
       if (reply.status !== "found") return reply;
       const turns = reply.values.map(decode).reverse();
       const chars = reply.values.reduce((sum, value) => sum + value.length, 0);

@@ -114,6 +114,15 @@ describe.each(adapters)("stored responses on %s", (adapter, open) => {
     expect(await store.underQuota(quota)).toBe(false);
     expect(await store.underQuota("key.fresh")).toBe(true);
   });
+
+  it("counts a conversation against the quota again each time it is continued", async () => {
+    const small = sessionStore(kv, { ttlMs: TTL_MS, maxConversationChars: 1e9, quotaChars: 3_000 });
+    const renewing = "key.renew";
+    await small.save(renewing, { response: responseOf(id("r1"), "x".repeat(2_000)), input: [] }, undefined);
+    expect(await small.underQuota(renewing)).toBe(true);
+    expect((await small.conversation(renewing, id("r1"))).status).toBe("found");
+    expect(await small.underQuota(renewing)).toBe(false);
+  });
 });
 
 describe("stored responses in Redis", () => {
@@ -130,6 +139,11 @@ describe("stored responses in Redis", () => {
       await store.conversation("master", "resp_b");
       expect(await raw.pttl(first)).toBeGreaterThan(TTL_MS - 5_000);
       expect(await raw.pttl(`{${prefix}:responses:master}:stored`)).toBeGreaterThan(0);
+      // A key over its quota still reads its conversations, but no longer keeps them alive.
+      const full = sessionStore(kv, { ttlMs: TTL_MS, maxConversationChars: 1e9, quotaChars: 1 });
+      await raw.pexpire(first, 1_000);
+      expect((await full.conversation("master", "resp_b")).status).toBe("found");
+      expect(await raw.pttl(first)).toBeLessThanOrEqual(1_000);
     } finally {
       const keys = await raw.keys(`{${prefix}:*`);
       if (keys.length > 0) await raw.del(...keys);
