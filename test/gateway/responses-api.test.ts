@@ -377,3 +377,23 @@ describe("requests the gateway refuses", () => {
     await expect(client.responses.retrieve(response.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
   });
 });
+
+describe("general_settings.allowed_routes: openai_routes", () => {
+  it("includes the Responses API routes, as LiteLLM's group does", async () => {
+    const narrow = await startGateway({
+      model_list: [{ model_name: "demo", litellm_params: { model: "mock/demo", mock_response: "hello" } }],
+      general_settings: { master_key: MASTER_KEY, allowed_routes: ["openai_routes"] },
+    });
+    try {
+      const sdk = new OpenAI({ apiKey: MASTER_KEY, baseURL: narrow.url, maxRetries: 0 });
+      const created = await sdk.responses.create({ model: "demo", input: "hi" });
+      expect(created.output_text).toBe("hello");
+      expect((await sdk.responses.retrieve(created.id)).id).toBe(created.id);
+      expect((await sdk.responses.inputItems.list(created.id)).data).toHaveLength(1);
+      const messages = await fetch(`${narrow.url}/v1/messages`, { method: "POST" });
+      expect(messages.status).toBe(403);
+    } finally {
+      await narrow.shutdown();
+    }
+  });
+});
