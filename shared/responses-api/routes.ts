@@ -93,6 +93,40 @@ async function earlierTurns(
   return { items, chars: conversation.chars };
 }
 
+/**
+ * Refuses a request that would grow its conversation past `responses_max_conversation_mb`, or store
+ * a response for a key past `responses_store_mb_per_key`, before any upstream sees it.
+ */
+async function checkBounds(
+  c: Context<GatewayEnv>,
+  at: { chars: number; keep: boolean; store: SessionStore; scope: string },
+): Promise<void> {
+  const deps = c.get("deps");
+  const { maxConversationChars, quotaChars } = deps.config.current().responses;
+  if (at.chars > maxConversationChars) {
+    throw badRequest(
+      `the conversation would exceed ${maxConversationChars} characters stored (general_settings.responses_max_conversation_mb); start a new one, or send it whole with store: false`,
+      "input",
+      "conversation_too_large",
+    );
+  }
+  if (!at.keep) return;
+  // A store that cannot say how much a key holds does not stop the answer (storing it may then
+  // fail too, which is logged): the quota bounds what a key can fill, not whether it is served.
+  const underQuota = await at.store.underQuota(at.scope).catch(() => {
+    deps.metrics.storeFailure("redis", "responses_quota");
+    return true;
+  });
+  if (!underQuota) {
+    throw new GatewayError({
+      status: 429,
+      type: "rate_limit_error",
+      code: "response_storage_exceeded",
+      message: `this key stored ${quotaChars} characters of responses in the current period (general_settings.responses_store_mb_per_key); send store: false, or wait for stored responses to expire`,
+    });
+  }
+}
+
 const inputItemsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   order: z.enum(["asc", "desc"]).default("desc"),
@@ -138,30 +172,8 @@ export function responsesRoutes(): Hono<GatewayEnv> {
     const previousId = request.previous_response_id ?? undefined;
     const earlier = previousId === undefined ? { items: [], chars: 0 } : await earlierTurns(c, previousId);
     const input = inputItemsOf(request.input);
-    const { maxConversationChars, quotaChars } = config.responses;
-    if (earlier.chars + JSON.stringify(input).length > maxConversationChars) {
-      throw badRequest(
-        `the conversation would exceed ${maxConversationChars} characters stored (general_settings.responses_max_conversation_mb); start a new one, or send it whole with store: false`,
-        "input",
-        "conversation_too_large",
-      );
-    }
     const { store, scope } = storeOf(c);
-    // A store that cannot say how much a key holds does not stop the answer (storing it may then
-    // fail too, which is logged): the quota bounds what a key can fill, not whether it is served.
-    const underQuota = () =>
-      store.underQuota(scope).catch(() => {
-        deps.metrics.storeFailure("redis", "responses_quota");
-        return true;
-      });
-    if (keep && !(await underQuota())) {
-      throw new GatewayError({
-        status: 429,
-        type: "rate_limit_error",
-        code: "response_storage_exceeded",
-        message: `this key stored ${quotaChars} characters of responses in the current period (general_settings.responses_store_mb_per_key); send store: false, or wait for stored responses to expire`,
-      });
-    }
+    await checkBounds(c, { chars: earlier.chars + JSON.stringify(input).length, keep, store, scope });
     const expanded = expandRequest(request, earlier.items);
     const principal = c.get("principal");
     if (config.groups.has(request.model)) checkModelAccess(principal, request.model);
