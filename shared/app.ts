@@ -10,6 +10,7 @@ import type { GatewayEnv } from "./http/env";
 import { errorHandler } from "./http/error-handler";
 import { requestSizeLimit } from "./http/request-size";
 import { requestTracking } from "./http/request-tracking";
+import { responsesRoutes } from "./responses-api/routes";
 import { deploymentHealthRoute, probeRoutes } from "./routes/health-routes";
 import { managementRoutes } from "./routes/management";
 import { messagesRoute } from "./routes/messages-route";
@@ -22,7 +23,15 @@ const API_PREFIXES = ["/v1", ""] as const;
 export const MANAGEMENT_PATHS = ["/key/*", "/team/*", "/user/*", "/spend/*", "/global/*"] as const;
 /** What a virtual key may ask the management API about itself; everything else needs the master key. */
 const SELF_SERVICE = ["GET /key/info", "POST /key/health"] as const;
-const API_PATHS = ["/chat/completions", "/completions", "/embeddings", "/models", "/messages"] as const;
+const API_PATHS = [
+  "/chat/completions",
+  "/completions",
+  "/embeddings",
+  "/models",
+  "/messages",
+  "/responses",
+  "/responses/*",
+] as const;
 
 /** The gateway as one Hono app, built from explicit dependencies; every runtime serves this. */
 export function createApp(deps: AppDeps): Hono<GatewayEnv> {
@@ -70,6 +79,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   const api = new Hono<GatewayEnv>();
   api.route("/", openAIRoutes());
   api.route("/", messagesRoute());
+  api.route("/", responsesRoutes());
   const asApi = (path: string) =>
     app.use(
       path,

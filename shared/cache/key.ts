@@ -1,7 +1,7 @@
 import type { CacheScope } from "./settings";
 
 /** Which OpenAI operation answered: it decides the key and how a cached answer is replayed. */
-export type CacheRoute = "chat" | "completion" | "embedding";
+export type CacheRoute = "chat" | "completion" | "embedding" | "responses";
 
 /** Who is asking, as far as cache sharing goes. */
 export interface CacheIdentity {

@@ -1,5 +1,9 @@
 import { withDeadline } from "../async/deadline";
+import { encodeSse } from "../openai/sse";
 import type { Usage } from "../openai/types";
+import { toChatUsage } from "../responses-api/from-chat";
+import { completesResponse, eventsOfResponse, responseOfEvents } from "../responses-api/replay";
+import { streamOf } from "../responses-api/sse";
 import type { Kv } from "../store/kv/port";
 import { directivesOf } from "./directives";
 import { type CacheIdentity, type CacheRoute, cacheKeyOf, scopeOf } from "./key";
@@ -59,7 +63,8 @@ type Entry = { readonly json: string } | { readonly sse: string[] };
 const passThrough = (body: ReadableStream<Uint8Array>) => body;
 const nothingToStore = () => Promise.resolve();
 
-const OFF: CacheLookup = Object.freeze({
+/** The cache left out of a request altogether. */
+export const CACHE_OFF: CacheLookup = Object.freeze({
   headers: {},
   hit: undefined,
   storeJson: nothingToStore,
@@ -92,7 +97,7 @@ export class ResponseCache {
   }
 
   async lookup(req: CacheRequest): Promise<CacheLookup> {
-    if (!req.settings.enabled || !req.settings.endpoints.includes(req.endpoint)) return OFF;
+    if (!req.settings.enabled || !req.settings.endpoints.includes(req.endpoint)) return CACHE_OFF;
     const directives = directivesOf(req.headers, req.request);
     const key = await cacheKeyOf({
       route: req.route,
@@ -110,7 +115,12 @@ export class ResponseCache {
           storeJson: (body: string) => store({ json: body }),
           // Characters never outnumber bytes, so the tap can stop collecting at the byte bound.
           tapStream: (body: ReadableStream<Uint8Array>) =>
-            tapSse(body, maxEntryBytes, (sse) => void store({ sse })),
+            tapSse(
+              body,
+              maxEntryBytes,
+              (sse) => void store({ sse }),
+              req.route === "responses" ? completesResponse : undefined,
+            ),
         }
       : { storeJson: nothingToStore, tapStream: passThrough };
     if (!directives.read) return { headers: status("bypass"), hit: undefined, ...writer };
@@ -147,10 +157,31 @@ export class ResponseCache {
   }
 }
 
+/** A cached response (Responses API) in the shape this request wants; its stream has no `[DONE]`. */
+function responsesShape(
+  req: CacheRequest,
+  entry: Partial<{ json: string; sse: string[] }>,
+): CachedAnswer | undefined {
+  if (req.request.stream === true) {
+    const payloads =
+      entry.sse ??
+      (entry.json === undefined
+        ? undefined
+        : eventsOfResponse(JSON.parse(entry.json)).map((e) => JSON.stringify(e)));
+    if (payloads === undefined) return undefined;
+    const events = payloads.map((data) => encodeSse(data, (JSON.parse(data) as { type: string }).type));
+    return { type: "stream", body: streamOf(events) };
+  }
+  const response = entry.json !== undefined ? JSON.parse(entry.json) : responseOfEvents(entry.sse ?? []);
+  if (response === undefined) return undefined;
+  return { type: "json", body: JSON.stringify(response), usage: toChatUsage(response.usage) };
+}
+
 /** The cached entry in the shape this request wants; undefined (a miss) if it is unreadable. */
 function shape(req: CacheRequest, raw: string): CachedAnswer | undefined {
   try {
     const entry = JSON.parse(raw) as Partial<{ json: string; sse: string[] }>;
+    if (req.route === "responses") return responsesShape(req, entry);
     const replay = req.route === "embedding" ? undefined : req.route;
     if (req.request.stream === true && replay !== undefined) {
       const options = req.request.stream_options as { include_usage?: unknown } | null | undefined;

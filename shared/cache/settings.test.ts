@@ -7,7 +7,7 @@ const defaults = {
   maxEntryBytes: 4 * 1024 * 1024,
   scope: "key",
   namespace: "cache",
-  endpoints: ["chat", "completions", "embeddings", "messages"],
+  endpoints: ["chat", "completions", "embeddings", "messages", "responses"],
   store: { type: "default" },
 };
 
@@ -76,15 +76,14 @@ describe("parseCacheSettings", () => {
   });
 
   it("maps LiteLLM's supported_call_types to the routes they name; none at all caches nothing", () => {
-    expect(params({}).endpoints).toEqual(["chat", "completions", "embeddings", "messages"]);
+    expect(params({}).endpoints).toEqual(["chat", "completions", "embeddings", "messages", "responses"]);
     expect(
       params({ supported_call_types: ["acompletion", "atext_completion", "aembedding", "atranscription"] })
         .endpoints,
     ).toEqual(["chat", "completions", "embeddings"]);
-    expect(params({ supported_call_types: ["embedding", "anthropic_messages"] }).endpoints).toEqual([
-      "embeddings",
-      "messages",
-    ]);
+    expect(
+      params({ supported_call_types: ["embedding", "anthropic_messages", "aresponses"] }).endpoints,
+    ).toEqual(["embeddings", "messages", "responses"]);
     expect(params({ supported_call_types: [] }).endpoints).toEqual([]);
     expect(() => params({ supported_call_types: ["acompletions"] })).toThrow(/expected one of/);
   });
@@ -96,14 +95,14 @@ describe("parseCacheSettings", () => {
         cache_params: {
           port: 6380,
           password: "pw",
-          supported_call_types: ["acompletion", "arerank", "aresponses"],
+          supported_call_types: ["acompletion", "arerank", "aresponses", "atranscription"],
         },
       }),
     ).toEqual([
       "litellm_settings.cache_params.port: used only with litellm_settings.cache_params.host; without it the cache uses the gateway's own Redis, ignored",
       "litellm_settings.cache_params.password: used only with litellm_settings.cache_params.host; without it the cache uses the gateway's own Redis, ignored",
       'litellm_settings.cache_params.supported_call_types[1]: "arerank" (/rerank) is not a RouteIQ route, ignored',
-      'litellm_settings.cache_params.supported_call_types[2]: "aresponses" (/responses) is not a RouteIQ route, ignored',
+      'litellm_settings.cache_params.supported_call_types[3]: "atranscription" (/audio/transcriptions) is not a RouteIQ route, ignored',
     ]);
     expect(cacheParamsWarnings({ cache: true, cache_params: { type: "local", host: "h" } })).toEqual([
       'litellm_settings.cache_params.host: applies to type "redis" only, ignored',

@@ -5,7 +5,13 @@ export const cacheScopes = ["key", "team", "global"] as const;
 export type CacheScope = (typeof cacheScopes)[number];
 
 /** The routes whose answers can be cached. */
-export const cachedEndpoints = Object.freeze(["chat", "completions", "embeddings", "messages"] as const);
+export const cachedEndpoints = Object.freeze([
+  "chat",
+  "completions",
+  "embeddings",
+  "messages",
+  "responses",
+] as const);
 export type CachedEndpoint = (typeof cachedEndpoints)[number];
 
 /**
@@ -26,8 +32,8 @@ const CALL_TYPES = Object.freeze({
   atranscription: "/audio/transcriptions",
   rerank: "/rerank",
   arerank: "/rerank",
-  responses: "/responses",
-  aresponses: "/responses",
+  responses: "responses",
+  aresponses: "responses",
 } satisfies Record<string, CachedEndpoint | `/${string}`>);
 type CallType = keyof typeof CALL_TYPES;
 const callTypes = Object.keys(CALL_TYPES) as [CallType, ...CallType[]];

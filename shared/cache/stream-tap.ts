@@ -13,13 +13,15 @@ const isError = (data: string): boolean => {
 
 /**
  * Passes an SSE body through untouched while collecting its `data:` payloads, and hands them over
- * only if the stream ended with `[DONE]` and no error event: a stream that failed, was cancelled
- * (no flush then) or outgrew `maxChars` is never cached.
+ * only if the stream ended with `[DONE]` (or, for streams that have no `[DONE]`, a payload that
+ * `completes`) and no error event: a stream that failed, was cancelled (no flush then) or outgrew
+ * `maxChars` is never cached.
  */
 export function tapSse(
   body: ReadableStream<Uint8Array>,
   maxChars: number,
   onComplete: (payloads: string[]) => void,
+  completes: (payload: string) => boolean = () => false,
 ): ReadableStream<Uint8Array> {
   const payloads: string[] = [];
   let size = 0;
@@ -40,6 +42,7 @@ export function tapSse(
         return;
       }
       payloads.push(data);
+      if (completes(data)) done = true;
     },
   });
   return body.pipeThrough(

@@ -5,6 +5,7 @@ import { routeFilter } from "../http/allowed-routes";
 import { OUTBOUND_ALLOWLIST, type OutboundPolicy, outboundPolicy } from "../http/outbound-url-policy";
 import { toKeyCacheSettings } from "../keys/key-cache-settings";
 import { toLearnedRouting } from "../learned/settings";
+import { toResponsesSettings } from "../responses-api/settings";
 import { isWildcard, wildcardRoutes } from "../router/wildcard-routes";
 import { describeIssues, missingIsRequired } from "../validation/describe-issues";
 import { formatIssuePath } from "../validation/issue-path";
@@ -150,6 +151,7 @@ export function loadConfig(text: string, env: Env, source = "config.yaml"): Load
       metricsRequireAuth: file.litellm_settings.require_auth_for_metrics_endpoint,
       cache: parseCacheSettings(file.litellm_settings),
       keyCache: toKeyCacheSettings(file.general_settings),
+      responses: toResponsesSettings(file.general_settings),
       allowedRoutes: ga.allowed_routes === undefined ? undefined : routeFilter(ga.allowed_routes),
       // LiteLLM reads a max_budget of 0 (its default) as no budget.
       proxyBudget:

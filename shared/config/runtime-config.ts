@@ -3,6 +3,7 @@ import type { RouteFilter } from "../http/allowed-routes";
 import type { KeyCacheSettings } from "../keys/key-cache-settings";
 import type { LearnedRoutingSettings } from "../learned/settings";
 import type { ProxyBudgetSettings } from "../limits/proxy-budget";
+import type { ResponsesSettings } from "../responses-api/settings";
 import type { StrategyName } from "../router/strategies";
 import type { WildcardRoute } from "../router/wildcard-routes";
 import type { Deployment } from "./deployment";
@@ -47,4 +48,6 @@ export interface RuntimeConfig {
   readonly databaseUrl: string | undefined;
   /** `learned_routing`: model groups a learned router chooses for; undefined when the section is absent. */
   readonly learnedRouting?: LearnedRoutingSettings;
+  /** Stored responses of the Responses API: their lifetime and size bounds. */
+  readonly responses: ResponsesSettings;
 }

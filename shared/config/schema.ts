@@ -4,6 +4,7 @@ import { allowedRouteProblem } from "../http/allowed-routes";
 import { durationSchema } from "../keys/duration";
 import { keyCacheSettingsSchema } from "../keys/key-cache-settings";
 import { learnedRoutingSchema } from "../learned/settings";
+import { responsesSettingsSchema } from "../responses-api/settings";
 import { strategyNames } from "../router/strategies";
 import { databaseUrlSchema } from "./database-url";
 
@@ -96,6 +97,7 @@ export const generalSettingsSchema = z.looseObject({
   /** When Redis is unreachable: `open` serves without rate limits and budgets (logged, counted); `closed` answers 503. */
   rate_limit_fail_mode: z.enum(["open", "closed"]).default("open"),
   ...keyCacheSettingsSchema.shape,
+  ...responsesSettingsSchema.shape,
   /** The only routes served (LiteLLM's meaning); absent: all. */
   allowed_routes: z
     .array(

@@ -2,10 +2,15 @@ import type { MiddlewareHandler } from "hono";
 import { forbidden } from "../errors";
 import type { GatewayEnv } from "./env";
 
-const openAI = ["/chat/completions", "/completions", "/embeddings", "/models"].flatMap((path) => [
-  path,
-  `/v1${path}`,
-]);
+const openAI = [
+  "/chat/completions",
+  "/completions",
+  "/embeddings",
+  "/models",
+  "/responses",
+  "/responses/{response_id}",
+  "/responses/{response_id}/input_items",
+].flatMap((path) => [path, `/v1${path}`]);
 const anthropic = ["/v1/messages", "/messages"];
 const keyInfo = ["/key/info", "/key/health", "/key/list"];
 const keyManagement = [

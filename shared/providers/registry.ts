@@ -2,7 +2,7 @@ import { isOpenAICompatible } from "../config/providers";
 import { anthropicProvider } from "./anthropic/provider";
 import { azureProvider } from "./azure/provider";
 import { mockProvider } from "./mock/provider";
-import { openAIProvider } from "./openai/provider";
+import { openAICompatibleProvider, openAIProvider } from "./openai/provider";
 import type { Provider } from "./types";
 
 const native: Readonly<Record<string, Provider>> = Object.freeze({
@@ -13,7 +13,8 @@ const native: Readonly<Record<string, Provider>> = Object.freeze({
 
 /** The provider for a deployment's `<provider>/` prefix (validated at config load, so always found). */
 export function providerFor(name: string): Provider {
-  if (isOpenAICompatible(name)) return openAIProvider;
+  if (name === "openai") return openAIProvider;
+  if (isOpenAICompatible(name)) return openAICompatibleProvider;
   const provider = native[name];
   if (provider === undefined) throw new Error(`no provider registered for "${name}"`);
   return provider;

@@ -25,6 +25,13 @@ export interface StreamResult {
 
 export type ProviderResult = JsonResult | StreamResult;
 
+/** A Responses API request body, its conversation spelled out (the upstream keeps no state). */
+export interface ResponsesBody {
+  model: string;
+  stream?: boolean | null;
+  [key: string]: unknown;
+}
+
 /**
  * A provider speaks one upstream wire format. Each operation takes an OpenAI-format request
  * (with `model` already set to the deployment's upstream name) and answers in the OpenAI format.
@@ -39,4 +46,10 @@ export interface Provider {
     ctx: ProviderContext,
   ): Promise<ProviderResult>;
   embedding?(request: EmbeddingRequest, deployment: Deployment, ctx: ProviderContext): Promise<JsonResult>;
+  /**
+   * OpenAI's Responses API spoken natively: answers in its wire format (a Response object, or its
+   * SSE events), with `usage` in the gateway's chat terms. Absent: the gateway translates the
+   * request to `chat` instead.
+   */
+  responses?(request: ResponsesBody, deployment: Deployment, ctx: ProviderContext): Promise<ProviderResult>;
 }

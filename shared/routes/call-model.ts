@@ -2,13 +2,14 @@ import type { Context } from "hono";
 import { withoutCacheParam } from "../cache/directives";
 import { cacheIdentityOf } from "../cache/identity";
 import type { CacheRoute } from "../cache/key";
+import { CACHE_OFF } from "../cache/response-cache";
 import type { CachedEndpoint } from "../cache/settings";
 import type { Deployment } from "../config/deployment";
 import { GatewayError } from "../errors";
 import type { GatewayEnv } from "../http/env";
 import { reservationFor } from "../limits/reservation";
 import { generatedText, parseAnswer } from "../openai/generated-text";
-import { observeStream, type StreamOutcome } from "../openai/stream-observer";
+import { observeStream, type StreamHooks, type StreamOutcome } from "../openai/stream-observer";
 import type { Usage } from "../openai/types";
 import { providerFor } from "../providers/registry";
 import type { JsonResult, Provider, ProviderContext, ProviderResult } from "../providers/types";
@@ -45,6 +46,10 @@ export interface ModelCall<R> {
   readonly route: CacheRoute;
   /** The route the client called, for `cache_params.supported_call_types`. */
   readonly endpoint: CachedEndpoint;
+  /** False: never answered from, nor stored to, the response cache (the answer is state kept apart). */
+  readonly cacheable?: boolean;
+  /** Watches a streamed answer for usage and delivered text; default: OpenAI chat SSE. */
+  readonly observe?: (body: ReadableStream<Uint8Array>, hooks: StreamHooks) => ReadableStream<Uint8Array>;
 }
 
 export type Served = JsonResult | { readonly type: "stream"; readonly body: ReadableStream<Uint8Array> };
@@ -70,10 +75,11 @@ function outputOf(call: Pick<ModelCall<unknown>, "route" | "request">): {
     best_of?: number | null;
     max_tokens?: number | null;
     max_completion_tokens?: number | null;
+    max_output_tokens?: number | null;
   };
   return {
     completions: Math.max(1, r.n ?? 1, r.best_of ?? 1),
-    maxOutputTokens: r.max_completion_tokens ?? r.max_tokens ?? undefined,
+    maxOutputTokens: r.max_completion_tokens ?? r.max_tokens ?? r.max_output_tokens ?? undefined,
   };
 }
 
@@ -156,15 +162,18 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
     }
   };
   try {
-    const cache = await deps.responseCache.lookup({
-      endpoint: call.endpoint,
-      route: call.route,
-      modelGroup: model,
-      request: call.request,
-      headers: c.req.raw.headers,
-      identity: cacheIdentityOf(principal),
-      settings: config.cache,
-    });
+    const cache =
+      call.cacheable === false
+        ? CACHE_OFF
+        : await deps.responseCache.lookup({
+            endpoint: call.endpoint,
+            route: call.route,
+            modelGroup: model,
+            request: call.request,
+            headers: c.req.raw.headers,
+            identity: cacheIdentityOf(principal),
+            settings: config.cache,
+          });
     for (const [name, value] of Object.entries(cache.headers)) c.header(name, value);
     if (cache.hit !== undefined) {
       accounting.cached();
@@ -230,7 +239,7 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
       void cache.storeJson(result.body);
       return result;
     }
-    const body = observeStream(cache.tapStream(result.body), {
+    const body = (call.observe ?? observeStream)(cache.tapStream(result.body), {
       includeUsage: call.request.stream_options?.include_usage === true,
       onFirstChunk: () => deps.metrics.timeToFirstToken(d.modelGroup, d.id, Date.now() - started),
       onEnd: ({ usage, outcome: seen, delivered }) => {

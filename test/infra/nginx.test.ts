@@ -119,7 +119,7 @@ describe("infra/nginx.conf", () => {
 
     // nginx's regex is PCRE; this one is plain enough for JavaScript to read the same way.
     const pattern = new RegExp(bare.args[1] as string);
-    for (const path of ["/chat/completions", "/completions", "/embeddings", "/messages"]) {
+    for (const path of ["/chat/completions", "/completions", "/embeddings", "/messages", "/responses"]) {
       expect(path).toMatch(pattern);
     }
     for (const path of ["/key/generate", "/team/new", "/user/new", "/chat/completions/x", "/messages2"]) {

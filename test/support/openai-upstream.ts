@@ -9,7 +9,7 @@ export interface Behaviour {
   delayMs: number;
   /** Pause between stream chunks. */
   chunkDelayMs: number;
-  /** Pause after the last content chunk, before the usage chunk (a client may leave meanwhile). */
+  /** Pause after the last content chunk, before the usage chunk or `response.completed` (a client may leave meanwhile). */
   usageDelayMs: number;
   /** Ignore `stream_options.include_usage`, as some OpenAI-compatible servers do. */
   omitUsage: boolean;
@@ -89,9 +89,119 @@ const usageFor = (prompt: string, reply: string) => {
   return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens };
 };
 
+/** The Responses API's output for the current behaviour: a message, or a function call. */
+function responsesOutput(behaviour: Behaviour) {
+  const toolCall = behaviour.toolCall;
+  if (toolCall !== undefined) {
+    return [
+      {
+        type: "function_call" as const,
+        id: "fc_upstream_1",
+        call_id: "call_1",
+        name: toolCall.name,
+        arguments: toolCall.arguments,
+        status: "completed",
+      },
+    ];
+  }
+  return [
+    {
+      type: "message" as const,
+      id: "msg_upstream_1",
+      role: "assistant",
+      status: "completed",
+      content: [{ type: "output_text", text: behaviour.reply, annotations: [] }],
+    },
+  ];
+}
+
+/**
+ * `POST /v1/responses` (and Azure's `/openai/v1/responses`) as OpenAI documents it: a Response
+ * object, or its event stream (`response.created` … `response.completed`, numbered from 0).
+ */
+async function answerResponses(
+  // biome-ignore lint/suspicious/noExplicitAny: request bodies are arbitrary JSON.
+  body: any,
+  res: ServerResponse,
+  behaviour: Behaviour,
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number },
+  onAborted: () => void,
+): Promise<void> {
+  const output = responsesOutput(behaviour);
+  const response = {
+    id: "resp_upstream_1",
+    object: "response",
+    created_at: Math.floor(Date.now() / 1000),
+    status: "completed",
+    error: null,
+    incomplete_details: null,
+    instructions: body.instructions ?? null,
+    model: body.model,
+    output,
+    store: body.store ?? true,
+    usage: {
+      input_tokens: usage.prompt_tokens,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: usage.completion_tokens,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: usage.total_tokens,
+    },
+  };
+  if (!body.stream) {
+    json(res, 200, response);
+    return;
+  }
+  res.writeHead(200, { "content-type": "text/event-stream" });
+  let finished = false;
+  res.on("close", () => {
+    if (!finished) onAborted();
+  });
+  let sequence = 0;
+  const send = (type: string, data: Record<string, unknown>) =>
+    res.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence++, ...data })}\n\n`);
+  const inProgress = { ...response, status: "in_progress", output: [], usage: null };
+  send("response.created", { response: inProgress });
+  send("response.in_progress", { response: inProgress });
+  for (const [index, item] of output.entries()) {
+    if (item.type === "message") {
+      send("response.output_item.added", {
+        output_index: index,
+        item: { ...item, status: "in_progress", content: [] },
+      });
+      const at = { item_id: item.id, output_index: index, content_index: 0 };
+      send("response.content_part.added", {
+        ...at,
+        part: { type: "output_text", text: "", annotations: [] },
+      });
+      for (const piece of behaviour.reply.split(/(?<= )/)) {
+        if (behaviour.chunkDelayMs > 0) await sleep(behaviour.chunkDelayMs);
+        if (res.destroyed) return;
+        send("response.output_text.delta", { ...at, delta: piece, logprobs: [] });
+      }
+      send("response.output_text.done", { ...at, text: behaviour.reply, logprobs: [] });
+      send("response.content_part.done", {
+        ...at,
+        part: { type: "output_text", text: behaviour.reply, annotations: [] },
+      });
+    } else {
+      send("response.output_item.added", { output_index: index, item: { ...item, arguments: "" } });
+      const at = { item_id: item.id, output_index: index };
+      send("response.function_call_arguments.delta", { ...at, delta: item.arguments });
+      send("response.function_call_arguments.done", { ...at, arguments: item.arguments, name: item.name });
+    }
+    send("response.output_item.done", { output_index: index, item });
+  }
+  if (behaviour.usageDelayMs > 0) await sleep(behaviour.usageDelayMs);
+  if (res.destroyed) return;
+  send("response.completed", { response });
+  finished = true;
+  res.end();
+}
+
 /**
  * A loopback server speaking the OpenAI wire format (`/v1/chat/completions`, `/v1/completions`,
- * `/v1/embeddings`, and Azure's `/openai/deployments/<name>/...`), streaming included.
+ * `/v1/embeddings`, `/v1/responses`, and Azure's `/openai/deployments/<name>/...` and
+ * `/openai/v1/responses`), streaming included.
  */
 export async function startOpenAIUpstream(
   options: { name?: string; apiKey?: string } = {},
@@ -149,6 +259,12 @@ export async function startOpenAIUpstream(
       total_tokens: promptTokens + completion,
     };
     const created = Math.floor(Date.now() / 1000);
+    if (path.endsWith("/responses")) {
+      await answerResponses(body, res, behaviour, usage, () => {
+        abortedStreams += 1;
+      });
+      return;
+    }
     if (path.endsWith("/embeddings")) {
       const inputs = Array.isArray(body.input) ? body.input : [body.input];
       json(res, 200, {

@@ -3,6 +3,7 @@ import { UpstreamError } from "../../errors";
 import type { Provider, ProviderContext } from "../types";
 import { readUpstreamText } from "../upstream-body";
 import { postUpstream } from "../upstream-fetch";
+import { requestedSchema } from "./json-tool";
 import { toAnthropicRequest } from "./request";
 import { toChatCompletion } from "./response";
 import { toChatChunkStream } from "./stream";
@@ -44,6 +45,7 @@ async function readMessage(response: Response, ctx: ProviderContext) {
 export const anthropicProvider: Provider = {
   name: NAME,
   async chat(request, deployment, ctx) {
+    const structured = requestedSchema(request) !== undefined;
     const body = JSON.stringify(toAnthropicRequest(request, deployment));
     const response = await postUpstream(
       messagesUrl(deployment.apiBase),
@@ -55,9 +57,9 @@ export const anthropicProvider: Provider = {
     if (request.stream) {
       if (response.body === null)
         throw new UpstreamError("network", 502, `${NAME}: stream response had no body`);
-      return { type: "stream", body: toChatChunkStream(response.body) };
+      return { type: "stream", body: toChatChunkStream(response.body, structured) };
     }
-    const completion = toChatCompletion(await readMessage(response, ctx));
+    const completion = toChatCompletion(await readMessage(response, ctx), structured);
     return { type: "json", body: JSON.stringify(completion), usage: completion.usage };
   },
 };

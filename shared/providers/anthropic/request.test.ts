@@ -29,13 +29,33 @@ describe("toAnthropicRequest", () => {
       presence_penalty: 1,
       logprobs: true,
       seed: 7,
-      response_format: { type: "json_object" },
     });
     expect(body).toEqual({
       model: "claude-test",
       max_tokens: 4096,
       messages: [{ role: "user", content: [{ type: "text", text: "hi" }] }],
     });
+  });
+
+  it("asks for structured output with a forced tool whose input schema is the one requested", () => {
+    const schema = { type: "object", properties: { city: { type: "string" } }, required: ["city"] };
+    const body = translate({
+      response_format: { type: "json_schema", json_schema: { name: "place", schema, strict: true } },
+    });
+    expect(body.tools).toEqual([
+      { name: "json_tool_call", description: "Respond with JSON in this shape.", input_schema: schema },
+    ]);
+    expect(body.tool_choice).toEqual({ type: "tool", name: "json_tool_call" });
+    expect(translate({ response_format: { type: "json_object" } }).tools[0].input_schema).toEqual({
+      type: "object",
+    });
+    // With tools of its own the model may call them first: the JSON tool is offered, not forced.
+    const withTools = translate({
+      response_format: { type: "json_schema", json_schema: { name: "place", schema } },
+      tools: [{ type: "function", function: { name: "lookup", parameters: { type: "object" } } }],
+    });
+    expect(withTools.tools.map((t: { name: string }) => t.name)).toEqual(["lookup", "json_tool_call"]);
+    expect(withTools.tool_choice).toBeUndefined();
   });
 
   it("takes max_completion_tokens, then max_tokens, then the deployment's maxOutputTokens", () => {

@@ -1,5 +1,6 @@
 import type { Deployment } from "../../config/deployment";
 import type { ChatMessage, ChatRequest, ContentPart, ToolCall, ToolChoice } from "../../openai/types";
+import { JSON_TOOL, requestedSchema } from "./json-tool";
 
 type Block = Record<string, unknown>;
 
@@ -23,6 +24,22 @@ export function toAnthropicRequest(req: ChatRequest, deployment: Deployment): Re
     .map((message) => textOf(message.content))
     .filter((text) => text !== "")
     .join("\n\n");
+  const schema = requestedSchema(req);
+  const tools = req.tools?.length
+    ? req.tools.map(({ function: fn }) => ({
+        name: fn.name,
+        description: fn.description,
+        input_schema: fn.parameters ?? { type: "object", properties: {} },
+      }))
+    : [];
+  if (schema !== undefined) {
+    tools.push({ name: JSON_TOOL, description: "Respond with JSON in this shape.", input_schema: schema });
+  }
+  // The answer must come through the JSON tool, unless the caller's own tools may be called first.
+  const toolChoice =
+    schema !== undefined && (req.tools?.length ?? 0) === 0
+      ? { type: "tool", name: JSON_TOOL }
+      : toToolChoice(req.tool_choice);
   return {
     model: deployment.model,
     system: system === "" ? undefined : system,
@@ -33,14 +50,8 @@ export function toAnthropicRequest(req: ChatRequest, deployment: Deployment): Re
     temperature: req.temperature ?? undefined,
     top_p: req.top_p ?? undefined,
     metadata: req.user ? { user_id: req.user } : undefined,
-    tools: req.tools?.length
-      ? req.tools.map(({ function: fn }) => ({
-          name: fn.name,
-          description: fn.description,
-          input_schema: fn.parameters ?? { type: "object", properties: {} },
-        }))
-      : undefined,
-    tool_choice: toToolChoice(req.tool_choice),
+    tools: tools.length > 0 ? tools : undefined,
+    tool_choice: toolChoice,
     stream: req.stream ? true : undefined,
   };
 }

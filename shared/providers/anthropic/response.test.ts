@@ -52,6 +52,19 @@ describe("toChatCompletion", () => {
     });
   });
 
+  it("answers the JSON tool's input as text when the request asked for structured output", () => {
+    const answered = message({
+      content: [{ type: "tool_use", id: "toolu_1", name: "json_tool_call", input: { city: "Paris" } }],
+      stop_reason: "tool_use",
+    });
+    expect(toChatCompletion(answered, true).choices[0]).toMatchObject({
+      message: { content: '{"city":"Paris"}' },
+      finish_reason: "stop",
+    });
+    expect(toChatCompletion(answered, true).choices[0]?.message).not.toHaveProperty("tool_calls");
+    expect(toChatCompletion(answered).choices[0]?.finish_reason).toBe("tool_calls");
+  });
+
   it("has null content when there is no text", () => {
     const completion = toChatCompletion(
       message({

@@ -1,4 +1,5 @@
 import type { ChatCompletion, FinishReason, ToolCall, Usage } from "../../openai/types";
+import { JSON_TOOL } from "./json-tool";
 import type { AnthropicMessage, AnthropicUsage } from "./wire";
 
 // A Map, not an object literal, so an upstream value like "constructor" cannot hit the prototype.
@@ -26,12 +27,20 @@ export function toUsage(usage: AnthropicUsage): Usage {
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
 
-export function toChatCompletion(message: AnthropicMessage): ChatCompletion {
+/**
+ * `structured`: the request asked for JSON, which comes back as the JSON tool's input (see
+ * json-tool.ts) and is answered as the message's text.
+ */
+export function toChatCompletion(message: AnthropicMessage, structured = false): ChatCompletion {
   const texts: string[] = [];
   const toolCalls: ToolCall[] = [];
+  let answered = false;
   for (const block of message.content) {
     if (block?.type === "text") texts.push(block.text);
-    if (block?.type === "tool_use") {
+    if (block?.type === "tool_use" && structured && block.name === JSON_TOOL) {
+      texts.push(JSON.stringify(block.input ?? {}));
+      answered = true;
+    } else if (block?.type === "tool_use") {
       const args = JSON.stringify(block.input ?? {});
       toolCalls.push({ id: block.id, type: "function", function: { name: block.name, arguments: args } });
     }
@@ -49,7 +58,10 @@ export function toChatCompletion(message: AnthropicMessage): ChatCompletion {
           content: texts.length > 0 ? texts.join("") : null,
           ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
         },
-        finish_reason: toFinishReason(message.stop_reason),
+        finish_reason:
+          answered && toolCalls.length === 0 && message.stop_reason === "tool_use"
+            ? "stop"
+            : toFinishReason(message.stop_reason),
         logprobs: null,
       },
     ],

@@ -89,6 +89,34 @@ describe("toChatChunkStream", () => {
     });
   });
 
+  it("streams the JSON tool's input as content when the request asked for structured output", async () => {
+    const events: Event[] = [
+      start,
+      [
+        "content_block_start",
+        { index: 0, content_block: { type: "tool_use", id: "toolu_1", name: "json_tool_call", input: {} } },
+      ],
+      ["content_block_delta", { index: 0, delta: { type: "input_json_delta", partial_json: '{"city":' } }],
+      ["content_block_delta", { index: 0, delta: { type: "input_json_delta", partial_json: '"Paris"}' } }],
+      ["content_block_stop", { index: 0 }],
+      ...end("tool_use"),
+    ];
+    const chunks = (await collect(toChatChunkStream(sseBody(events), true)))
+      .slice(0, -1)
+      .map((frame) => JSON.parse(frame) as ChatCompletionChunk);
+    expect(chunks.map((chunk) => chunk.choices[0]?.delta)).toEqual([
+      { role: "assistant", content: "" },
+      { content: '{"city":' },
+      { content: '"Paris"}' },
+      {},
+      undefined,
+    ]);
+    expect(chunks[3]?.choices[0]?.finish_reason).toBe("stop");
+    // A request that did not ask for JSON gets a tool of that name as a tool call.
+    const plain = await collect(toChatChunkStream(sseBody(events)));
+    expect(plain.join("")).toContain('"tool_calls"');
+  });
+
   it("streams tool calls numbered among tool_use blocks only", async () => {
     const frames = await collect(
       toChatChunkStream(

@@ -1,6 +1,7 @@
 import { UpstreamError } from "../../errors";
 import { encodeSse, parseSse, SSE_DONE } from "../../openai/sse";
 import type { ChatCompletionChunk, FinishReason } from "../../openai/types";
+import { JSON_TOOL } from "./json-tool";
 import { toFinishReason, toUsage } from "./response";
 import { type AnthropicStreamEvent, type AnthropicUsage, anthropicStreamEventSchema } from "./wire";
 
@@ -21,10 +22,14 @@ const ERROR_STATUS = new Map([
 /**
  * Turns an Anthropic Messages event stream into OpenAI chat.completion.chunk events, ending with
  * the finish chunk, a usage-only chunk and `[DONE]`. Cancelling the result cancels `body`.
+ * `structured`: the request asked for JSON, whose JSON tool input streams as content.
  */
-export function toChatChunkStream(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+export function toChatChunkStream(
+  body: ReadableStream<Uint8Array>,
+  structured = false,
+): ReadableStream<Uint8Array> {
   const events = parseSse(body).getReader();
-  const translate = createTranslator();
+  const translate = createTranslator(structured);
   const release = (reason?: unknown) => events.cancel(reason).catch(() => undefined);
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -72,7 +77,7 @@ function parseEvent(data: string): AnthropicStreamEvent | undefined {
 }
 
 /** A stateful event -> chunks function for one stream; throws an UpstreamError on an `error` event. */
-function createTranslator(): (event: AnthropicStreamEvent) => ChatCompletionChunk[] {
+function createTranslator(structured: boolean): (event: AnthropicStreamEvent) => ChatCompletionChunk[] {
   const created = Math.floor(Date.now() / 1000);
   let id = "";
   let model = "";
@@ -80,6 +85,8 @@ function createTranslator(): (event: AnthropicStreamEvent) => ChatCompletionChun
   let stopReason: string | null | undefined;
   // OpenAI numbers tool calls among themselves; Anthropic numbers all content blocks.
   const toolIndexByBlock = new Map<number, number>();
+  // The block holding the JSON tool's input, which is the answer's text.
+  let answerBlock: number | undefined;
 
   const chunk = (delta: Delta, finishReason: FinishReason = null): ChatCompletionChunk => ({
     id,
@@ -100,6 +107,10 @@ function createTranslator(): (event: AnthropicStreamEvent) => ChatCompletionChun
         const block = event.content_block;
         if (block?.type === "text") return block.text === "" ? [] : [chunk({ content: block.text })];
         if (block?.type !== "tool_use") return [];
+        if (structured && block.name === JSON_TOOL) {
+          answerBlock = event.index;
+          return [];
+        }
         const index = toolIndexByBlock.size;
         toolIndexByBlock.set(event.index, index);
         const call = {
@@ -113,6 +124,9 @@ function createTranslator(): (event: AnthropicStreamEvent) => ChatCompletionChun
       case "content_block_delta": {
         const delta = event.delta;
         if (delta?.type === "text_delta") return [chunk({ content: delta.text })];
+        if (delta?.type === "input_json_delta" && event.index === answerBlock) {
+          return delta.partial_json === "" ? [] : [chunk({ content: delta.partial_json })];
+        }
         const index = toolIndexByBlock.get(event.index);
         if (delta?.type !== "input_json_delta" || index === undefined || delta.partial_json === "") return [];
         return [chunk({ tool_calls: [{ index, function: { arguments: delta.partial_json } }] })];
@@ -128,8 +142,12 @@ function createTranslator(): (event: AnthropicStreamEvent) => ChatCompletionChun
           cache_read_input_tokens: event.usage?.cache_read_input_tokens ?? usage.cache_read_input_tokens,
         };
         return [];
-      case "message_stop":
-        return [chunk({}, toFinishReason(stopReason)), { ...chunk({}), choices: [], usage: toUsage(usage) }];
+      case "message_stop": {
+        const answered =
+          answerBlock !== undefined && toolIndexByBlock.size === 0 && stopReason === "tool_use";
+        const finish = answered ? "stop" : toFinishReason(stopReason);
+        return [chunk({}, finish), { ...chunk({}), choices: [], usage: toUsage(usage) }];
+      }
       case "error": {
         const status = ERROR_STATUS.get(event.error?.type ?? "") ?? 500;
         throw new UpstreamError(

@@ -6,4 +6,7 @@ export const azureProvider = openAIWireProvider({
   url: (d, path) =>
     `${d.apiBase}/openai/deployments/${encodeURIComponent(d.model)}${path}?api-version=${encodeURIComponent(d.apiVersion ?? "")}`,
   authHeaders: (d): Record<string, string> => (d.apiKey === undefined ? {} : { "api-key": d.apiKey }),
+  // Azure serves the Responses API only on its v1 surface: no deployment in the path (the body's
+  // model names it) and no api-version.
+  responsesUrl: (d) => `${d.apiBase}/openai/v1/responses`,
 });
