@@ -30,7 +30,9 @@ async function modelUrl(d: Deployment, publisher: "google" | "anthropic"): Promi
       : `https://${location}-aiplatform.googleapis.com`;
   const base = (d.apiBase ?? host).replace(/\/+$/, "").replace(/\/v1(beta1)?$/, "");
   const project = encodeURIComponent(await projectFor(d));
-  return `${base}/v1/projects/${project}/locations/${location}/publishers/${publisher}/models/${encodeURIComponent(d.model)}`;
+  // Vertex names versions with `@` (claude-sonnet-4-5@20250929), which stays as written.
+  const model = encodeURIComponent(d.model).replaceAll("%40", "@");
+  return `${base}/v1/projects/${project}/locations/${location}/publishers/${publisher}/models/${model}`;
 }
 
 async function headers(d: Deployment): Promise<Record<string, string>> {
