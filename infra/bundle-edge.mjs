@@ -17,6 +17,7 @@ const NODE_ONLY = [
   "prom-client",
   "undici",
   "@aws-sdk",
+  "google-auth-library",
   "@hono/node-server",
 ];
 
