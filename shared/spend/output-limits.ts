@@ -1,4 +1,4 @@
-import { lookupModel } from "./price-table";
+import { lookupHostedModel } from "./price-table";
 
 /**
  * The most output tokens a well-known model produces for one completion, from the providers'
@@ -40,5 +40,5 @@ export const OUTPUT_LIMITS: Readonly<Record<string, number>> = Object.freeze({
   "llama-3.1-8b-instant": 131_072,
 });
 
-/** Output limit of an upstream model name, as `lookupModel` resolves it. */
-export const outputLimitOf = (model: string): number | undefined => lookupModel(OUTPUT_LIMITS, model);
+/** Output limit of an upstream model name, as `lookupHostedModel` resolves it. */
+export const outputLimitOf = (model: string): number | undefined => lookupHostedModel(OUTPUT_LIMITS, model);

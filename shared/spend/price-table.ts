@@ -87,11 +87,10 @@ const HOSTED_NAME =
 const makerName = (model: string): string => model.replace(HOSTED_NAME, "");
 
 /**
- * The entry of `table` for an upstream model name, as its maker names it: exact, else the longest
- * known name it is a dated version of. Shared by every per-model table (prices, output limits).
+ * The entry of `table` for a model name: exact, else the longest known name it is a dated version
+ * of. Shared by every per-model table (prices, output limits, the provider catalogue).
  */
-export function lookupModel<V>(table: Readonly<Record<string, V>>, hosted: string): V | undefined {
-  const model = makerName(hosted);
+export function lookupModel<V>(table: Readonly<Record<string, V>>, model: string): V | undefined {
   // Own keys only: a model named `constructor` must not find Object.prototype's.
   if (Object.hasOwn(table, model)) return table[model];
   for (const known of longestFirst(table)) {
@@ -111,7 +110,15 @@ function longestFirst(table: object): readonly string[] {
   return names;
 }
 
-/** The list price of an upstream model name (see `lookupModel`). */
+/**
+ * `lookupModel` for the name a deployment sends upstream, read as its maker names it: what a price
+ * or a limit depends on. (Which provider serves a bare name is another question: see
+ * config/model-catalogue.ts, which reads names as written.)
+ */
+export const lookupHostedModel = <V>(table: Readonly<Record<string, V>>, hosted: string): V | undefined =>
+  lookupModel(table, makerName(hosted));
+
+/** The list price of an upstream model name (see `lookupHostedModel`). */
 export function priceOf(model: string): Price | undefined {
-  return lookupModel<Price>(PRICE_TABLE, model);
+  return lookupHostedModel<Price>(PRICE_TABLE, model);
 }
