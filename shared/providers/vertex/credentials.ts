@@ -23,6 +23,8 @@ export function vertexCredentials(d: Deployment): Promise<VertexCredentials> {
   if (credentials === undefined) {
     const serviceAccount = parseServiceAccount(d.params.vertex_credentials);
     credentials = import("./google-auth").then((m) => m.googleCredentials(serviceAccount));
+    // A failed load is not kept: the next request tries again.
+    credentials.catch(() => cache.delete(d));
     cache.set(d, credentials);
   }
   return credentials;
