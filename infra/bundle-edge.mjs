@@ -3,7 +3,7 @@
 // uploads as they are. The build fails when a Node built-in or a Node-only driver reaches it:
 // workerd has neither, and the Worker would fail at its first request instead of here.
 import { builtinModules } from "node:module";
-import { resolve } from "node:path";
+import { dirname, relative, resolve, sep } from "node:path";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
 
@@ -17,8 +17,29 @@ const NODE_ONLY = [
   "prom-client",
   "undici",
   "@aws-sdk",
+  "google-auth-library",
   "@hono/node-server",
 ];
+
+/**
+ * The modules that hold a provider's Node-only SDK, each swapped for one that says the edge does
+ * not serve that provider (the region does): the edge's choice of adapters, made at build time.
+ */
+const EDGE_STAND_INS = new Map([
+  ["shared/providers/bedrock/sdk-runtime", "functions/edge/bedrock-absent.ts"],
+  ["shared/providers/vertex/google-auth", "functions/edge/vertex-auth-absent.ts"],
+]);
+
+const edgeStandIns = {
+  name: "edge-stand-ins",
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\// }, (args) => {
+      const module = relative(root, resolve(dirname(args.importer), args.path)).replace(/\.ts$/, "");
+      const standIn = EDGE_STAND_INS.get(module.split(sep).join("/"));
+      return standIn === undefined ? undefined : { path: resolve(root, standIn) };
+    });
+  },
+};
 
 const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
 
@@ -57,7 +78,7 @@ export async function buildEdge(outdir, entry = "functions/edge/worker.ts", onMe
     loader: { ".yaml": "text" },
     metafile: true,
     logLevel: "warning",
-    plugins: [noNodeBuiltins],
+    plugins: [edgeStandIns, noNodeBuiltins],
   });
   const leaked = Object.keys(metafile.inputs).filter((input) =>
     NODE_ONLY.some((name) => input.includes(`node_modules/${name}/`)),

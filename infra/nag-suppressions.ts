@@ -98,6 +98,21 @@ export function applyNagSuppressions({
     acknowledge(fn, LAMBDA_BASIC, "AWS's minimal policy for writing the function's own CloudWatch logs.");
     acknowledge(fn, LAMBDA_VPC, "AWS's minimal policy for managing the ENIs of a function in a VPC.");
   }
+  const gatewayRole =
+    "function" in gateway.gateway ? gateway.gateway.function : gateway.gateway.taskDefinition;
+  if (gateway.bedrock.kind === "all") {
+    for (const resource of [
+      "arn:<AWS::Partition>:bedrock:*::foundation-model/*",
+      "arn:<AWS::Partition>:bedrock:*:<AWS::AccountId>:inference-profile/*",
+      "arn:<AWS::Partition>:bedrock:*:<AWS::AccountId>:application-inference-profile/*",
+    ]) {
+      acknowledge(
+        gatewayRole,
+        `AwsSolutions-IAM5[Resource::${resource}]`,
+        "Invoke only, on models and this account's inference profiles: which models a config names is not known at deploy time, and a cross-region profile invokes the model in several regions. bedrockModelArns narrows it to listed ARNs.",
+      );
+    }
+  }
   if ("taskDefinition" in gateway.gateway) {
     const task = gateway.gateway.taskDefinition;
     acknowledge(

@@ -1,9 +1,10 @@
 import { type App, Tags } from "aws-cdk-lib";
 import { connectionBudget } from "./connection-budget";
+import type { BedrockAccess } from "./constructs/bedrock-access";
 import { DATABASE_NAME } from "./constructs/database";
 import type { StatefulResources } from "./constructs/stateful-resources";
 import { applyNagSuppressions } from "./nag-suppressions";
-import { lambdaAssetDir, readSettings, repoRoot } from "./settings";
+import { type DeploymentSettings, lambdaAssetDir, readSettings, repoRoot } from "./settings";
 import { DataStack } from "./stacks/data-stack";
 import { GatewayStack } from "./stacks/gateway-stack";
 import { NetworkStack } from "./stacks/network-stack";
@@ -32,6 +33,11 @@ function storesOf(data: DataStack): StatefulResources["state"] {
     redisPort: data.redis.port,
     redisAuthSecret: data.redis.authSecret,
   };
+}
+
+function bedrockAccess(arns: DeploymentSettings["bedrockModelArns"]): BedrockAccess {
+  if (arns === undefined) return { kind: "all" };
+  return arns === "none" ? { kind: "none" } : { kind: "models", arns };
 }
 
 export interface RouteIqStacks {
@@ -125,6 +131,7 @@ export function addRouteIq(app: App): RouteIqStacks {
       ? { rateLimit: settings.wafRateLimit, managementRateLimit: settings.wafManagementRateLimit }
       : undefined,
     syncRateMinutes: settings.syncRateMinutes,
+    bedrock: bedrockAccess(settings.bedrockModelArns),
     alarmEmail: settings.alarmEmail,
   });
 

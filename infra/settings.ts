@@ -89,6 +89,25 @@ const settingsSchema = z.object({
   syncDatabaseUrlSecretArn: optionalString,
   /** With `state=external`: ARN of the secret holding the Redis URL (`rediss://...`). */
   redisUrlSecretArn: optionalString,
+  /**
+   * The Bedrock models (and inference profiles) the gateway may invoke, as ARNs; `none` grants no
+   * Bedrock access. Default: every foundation model and this account's inference profiles.
+   */
+  bedrockModelArns: z
+    .union([
+      z.literal("none"),
+      stringList.pipe(
+        z.array(
+          z
+            .string()
+            .regex(
+              /^arn:aws[a-z-]*:bedrock:[a-z0-9-]*:(\d{12})?:(foundation-model|inference-profile|application-inference-profile|provisioned-model|custom-model|imported-model)\/\S+$/,
+              { message: "expected a Bedrock model or inference profile ARN" },
+            ),
+        ),
+      ),
+    ])
+    .optional(),
 });
 
 /** Settings that name external stores: required or optional with `state=external`, refused without. */

@@ -5,6 +5,7 @@ import * as ecs from "aws-cdk-lib/aws-ecs";
 import * as elbv2 from "aws-cdk-lib/aws-elasticloadbalancingv2";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { type BedrockAccess, grantBedrockInvoke } from "./bedrock-access";
 import { READY_PATH } from "./lambda-gateway";
 import { GATEWAY_PORT } from "./security-groups";
 import {
@@ -27,6 +28,8 @@ export interface FargateGatewayProps {
   /** At least two, spread across AZs. */
   readonly minTasks: number;
   readonly maxTasks: number;
+  /** Which Bedrock models the task role may invoke. */
+  readonly bedrock: BedrockAccess;
 }
 
 /**
@@ -108,6 +111,7 @@ export class FargateGateway extends Construct {
       { sourceVolume: "data", containerPath: "/app/data", readOnly: false },
     );
     grantStoreAccess(stores, task.taskRole, "gateway");
+    grantBedrockInvoke(this, task.taskRole, props.bedrock);
 
     this.service = new ecs.FargateService(this, "Service", {
       cluster,

@@ -5,6 +5,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { Construct } from "constructs";
 import { LAMBDA_POOL_MAX } from "../connection-budget";
+import { type BedrockAccess, grantBedrockInvoke } from "./bedrock-access";
 import {
   grantStoreAccess,
   lambdaSecretEnvironment,
@@ -27,6 +28,8 @@ export interface LambdaGatewayProps {
    * none reserved, the account's unreserved concurrency bounds it).
    */
   readonly reservedConcurrency?: number;
+  /** Which Bedrock models the function's role may invoke. */
+  readonly bedrock: BedrockAccess;
 }
 
 /** The readiness probe: 503 while a configured dependency (PostgreSQL, Redis) fails its check. */
@@ -61,6 +64,7 @@ export class LambdaGateway extends Construct {
       reservedConcurrentExecutions: props.reservedConcurrency,
     });
     grantStoreAccess(props.stores, this.function, "gateway");
+    grantBedrockInvoke(this, this.function, props.bedrock);
 
     // The invoke permission names the target group it is for, so no other target group (in this
     // account or another) can send the function events. The group is named up front: its ARN

@@ -3,6 +3,7 @@ import type * as ec2 from "aws-cdk-lib/aws-ec2";
 import type * as elbv2 from "aws-cdk-lib/aws-elasticloadbalancingv2";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type { Construct } from "constructs";
+import type { BedrockAccess } from "../constructs/bedrock-access";
 import { ConfigSyncSchedule } from "../constructs/config-sync-schedule";
 import { DatabaseMigration } from "../constructs/database-migration";
 import { DatabaseProxy, type DatabaseProxyProps } from "../constructs/database-proxy";
@@ -49,6 +50,8 @@ export interface GatewayStackProps extends StackProps {
   readonly waf?: { readonly rateLimit: number; readonly managementRateLimit: number };
   readonly syncRateMinutes: number;
   readonly alarmEmail?: string;
+  /** Which Bedrock models the gateway may invoke (its role's only Bedrock permissions). */
+  readonly bedrock: BedrockAccess;
 }
 
 /**
@@ -66,10 +69,13 @@ export class GatewayStack extends Stack {
   public readonly sync: ConfigSyncSchedule;
   public readonly migration: DatabaseMigration;
   public readonly alarms: GatewayAlarms;
+  /** What the gateway's role may invoke on Bedrock. */
+  public readonly bedrock: BedrockAccess;
 
   constructor(scope: Construct, id: string, props: GatewayStackProps) {
     super(scope, id, props);
     const { vpc, securityGroups, stores, compute } = props;
+    this.bedrock = props.bedrock;
     this.loadBalancer = new LoadBalancer(this, "LoadBalancer", {
       vpc,
       securityGroup: securityGroups.loadBalancer,
@@ -114,6 +120,7 @@ export class GatewayStack extends Stack {
         assetDir: props.assets.gateway,
         memoryMiB: compute.memoryMiB,
         reservedConcurrency: compute.reservedConcurrency,
+        bedrock: props.bedrock,
       });
       this.gateway = lambdaGateway;
       gatewayFunction = lambdaGateway.function;
@@ -129,6 +136,7 @@ export class GatewayStack extends Stack {
         memoryMiB: compute.memoryMiB,
         minTasks: compute.minTasks,
         maxTasks: compute.maxTasks,
+        bedrock: props.bedrock,
       });
       this.gateway = fargateGateway;
       this.targetGroup = fargateGateway.targetGroup;

@@ -27,7 +27,7 @@ export interface Deployment {
   readonly maxInputTokens: number | undefined;
   readonly maxOutputTokens: number | undefined;
   readonly extraHeaders: Readonly<Record<string, string>>;
-  /** The `mock_*` settings of `litellm_params`, read by the mock provider. */
+  /** The `mock_*`, `aws_*` and `vertex_*` settings of `litellm_params`, read by their providers. */
   readonly params: Readonly<Record<string, unknown>>;
   /** `model_info.health_check_model`: what `GET /health` probes a wildcard route with. */
   readonly healthCheckModel?: string;

@@ -58,6 +58,11 @@ const GUARDED_EXEMPTIONS: Readonly<Record<string, (root: unknown) => string | un
   "litellm_settings.cache_params.password": gatewayRedisOnly,
 });
 
+/** LiteLLM's Bedrock settings, which LiteLLM configs often fill from the gateway's own AWS_* variables. */
+const AWS_PARAM = /\.litellm_params\.aws_[a-z_]+$/;
+const BEDROCK_CREDENTIALS_HINT =
+  "; for Bedrock, leave this setting out and the gateway calls it with its own role and region (the default credential chain, AWS_REGION), or put another account's values in variables not named AWS_* and list them in ROUTEIQ_CONFIG_ENV_ALLOWLIST";
+
 /** Provider settings, referable without listing: keys, and the bases and versions configs put beside them. */
 const PROVIDER_SETTING = /_API_(KEY|BASE|VERSION)$/;
 
@@ -84,7 +89,7 @@ function refusal(name: string, at: string, allowed: ReadonlySet<string>, root: u
   const exempt: readonly string[] | undefined = (FIELD_EXEMPTIONS as Record<string, readonly string[]>)[at];
   if (exempt?.includes(name)) return GUARDED_EXEMPTIONS[at]?.(root);
   if (isOffLimits(name))
-    return `os.environ/${name} is never resolved: AWS_*, DATABASE_*, REDIS_*, LITELLM_MASTER_KEY and LITELLM_SALT_KEY are the gateway's own credentials`;
+    return `os.environ/${name} is never resolved: AWS_*, DATABASE_*, REDIS_*, LITELLM_MASTER_KEY and LITELLM_SALT_KEY are the gateway's own credentials${AWS_PARAM.test(at) ? BEDROCK_CREDENTIALS_HINT : ""}`;
   if (PROVIDER_SETTING.test(name) || allowed.has(name)) return undefined;
   return `os.environ/${name} is not allowed: add ${name} to ${CONFIG_ENV_ALLOWLIST} (names ending in _API_KEY, _API_BASE or _API_VERSION need not be listed)`;
 }

@@ -27,6 +27,8 @@ export interface IndexedEntry {
 }
 
 const DEFAULT_AZURE_API_VERSION = "2024-10-21";
+/** The `litellm_params` a provider reads itself: the mock's settings, Bedrock's and Vertex AI's. */
+const PROVIDER_PARAM_PREFIXES = Object.freeze(["mock_", "aws_", "vertex_"]);
 
 const nonEmpty = (value: string | undefined): string | undefined => (value === "" ? undefined : value);
 
@@ -57,15 +59,20 @@ function toDeployment({ entry, index }: IndexedEntry, check: ModelListCheck): Mu
       `${at}.model: has ${templates} "*" but model_name has ${patterns}; each "*" of the model is filled with what the "*" at the same place in model_name matched`,
     );
   }
-  let apiBase = p.api_base;
+  // Bedrock's endpoint is LiteLLM's aws_bedrock_runtime_endpoint or api_base: either is checked as api_base is.
+  const baseField =
+    p.api_base === undefined && provider === "bedrock" && p.aws_bedrock_runtime_endpoint !== undefined
+      ? "aws_bedrock_runtime_endpoint"
+      : "api_base";
+  let apiBase = baseField === "api_base" ? p.api_base : p.aws_bedrock_runtime_endpoint;
   if (isOpenAICompatible(provider)) apiBase ??= openAICompatibleHosts[provider].apiBase;
   if (apiBase === undefined && (provider === "azure" || isOpenAICompatible(provider))) {
     problems.push(`${at}.api_base: required for provider "${provider}" (the server's base URL)`);
   }
   const refused = apiBase === undefined ? undefined : check.outbound.refuseUrl(apiBase);
   if (refused !== undefined) {
-    const shown = fromEnv(["model_list", index, "litellm_params", "api_base"]) ?? `"${apiBase}"`;
-    problems.push(`${at}.api_base: ${shown} is refused: ${refused}`);
+    const shown = fromEnv(["model_list", index, "litellm_params", baseField]) ?? `"${apiBase}"`;
+    problems.push(`${at}.${baseField}: ${shown} is refused: ${refused}`);
   }
   const keyEnv = defaultApiKeyEnv(provider);
   return {
@@ -88,7 +95,11 @@ function toDeployment({ entry, index }: IndexedEntry, check: ModelListCheck): Mu
     maxInputTokens: info.max_input_tokens,
     maxOutputTokens: info.max_output_tokens ?? info.max_tokens,
     extraHeaders: Object.freeze({ ...(p.extra_headers ?? {}) }),
-    params: Object.freeze(Object.fromEntries(Object.entries(p).filter(([key]) => key.startsWith("mock_")))),
+    params: Object.freeze(
+      Object.fromEntries(
+        Object.entries(p).filter(([key]) => PROVIDER_PARAM_PREFIXES.some((prefix) => key.startsWith(prefix))),
+      ),
+    ),
     ...(info.health_check_model === undefined ? {} : { healthCheckModel: info.health_check_model }),
   };
 }

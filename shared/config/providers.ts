@@ -29,7 +29,14 @@ export const openAICompatibleHosts = Object.freeze({
 export type OpenAICompatibleName = keyof typeof openAICompatibleHosts;
 
 /** Providers with a wire format of their own. */
-export const nativeProviders = Object.freeze(["azure", "anthropic", "mock"] as const);
+export const nativeProviders = Object.freeze([
+  "azure",
+  "anthropic",
+  "bedrock",
+  "gemini",
+  "vertex_ai",
+  "mock",
+] as const);
 
 export const knownProviders: readonly string[] = Object.freeze([
   ...Object.keys(openAICompatibleHosts),
@@ -45,5 +52,6 @@ export function defaultApiKeyEnv(provider: string): string | undefined {
   if (isOpenAICompatible(provider)) return openAICompatibleHosts[provider].apiKeyEnv;
   if (provider === "azure") return "AZURE_API_KEY";
   if (provider === "anthropic") return "ANTHROPIC_API_KEY";
+  if (provider === "gemini") return "GEMINI_API_KEY";
   return undefined;
 }

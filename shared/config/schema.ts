@@ -6,6 +6,7 @@ import { keyCacheSettingsSchema } from "../keys/key-cache-settings";
 import { learnedRoutingSchema } from "../learned/settings";
 import { responsesSettingsSchema } from "../responses-api/settings";
 import { strategyNames } from "../router/strategies";
+import { cloudParamsShape } from "./cloud-params";
 import { databaseUrlSchema } from "./database-url";
 
 /**
@@ -52,6 +53,7 @@ export const litellmParamsSchema = z.looseObject({
   mock_chunk_latency_ms: mockMilliseconds.optional(),
   mock_failure_rate: z.number().min(0).max(1).optional(),
   mock_failure_status: z.number().int().min(400).max(599).optional(),
+  ...cloudParamsShape,
 });
 
 export const modelInfoSchema = z.looseObject({

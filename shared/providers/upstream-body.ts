@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import { UpstreamError } from "../errors";
 import type { ProviderContext } from "./types";
 
@@ -18,4 +19,23 @@ export async function readUpstreamText(
     if (ctx.signal.aborted && reason instanceof UpstreamError) throw reason;
     throw new UpstreamError("network", 502, `${providerName}: could not read the response body`);
   }
+}
+
+/** An upstream's JSON answer, checked against `schema`; anything else is the upstream's failure. */
+export async function readUpstreamJson<T>(
+  response: Response,
+  ctx: ProviderContext,
+  providerName: string,
+  schema: z.ZodType<T>,
+): Promise<T> {
+  const text = await readUpstreamText(response, ctx, providerName);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new UpstreamError("http", 502, `${providerName}: response body is not JSON`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new UpstreamError("http", 502, `${providerName}: unexpected response shape`);
+  return parsed.data;
 }

@@ -7,6 +7,9 @@ const CONTEXT_WINDOW_HINTS = [
   "maximum context",
   "prompt is too long",
   "too many tokens",
+  // Gemini's "input token count (…) exceeds the maximum number of tokens allowed", Bedrock's "Input is too long".
+  "input token count",
+  "input is too long",
 ];
 
 /** `retry-after` as seconds or an HTTP date, and `retry-after-ms` (OpenAI), in milliseconds. */
@@ -47,6 +50,8 @@ export async function postUpstream(
   body: string,
   ctx: ProviderContext,
   providerName: string,
+  /** Where an upstream says how long to wait in its error body (Google's RetryInfo), not in a header. */
+  retryAfterFromBody: (body: string) => number | undefined = () => undefined,
 ): Promise<Response> {
   let response: Response;
   try {
@@ -83,5 +88,10 @@ export async function postUpstream(
   if (response.status === 400 && CONTEXT_WINDOW_HINTS.some((hint) => lower.includes(hint))) {
     throw new UpstreamError("context_window", 400, message);
   }
-  throw new UpstreamError("http", response.status, message, parseRetryAfter(response.headers));
+  throw new UpstreamError(
+    "http",
+    response.status,
+    message,
+    parseRetryAfter(response.headers) ?? retryAfterFromBody(text),
+  );
 }

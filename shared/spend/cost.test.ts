@@ -57,6 +57,35 @@ describe("priceOf", () => {
     }
   });
 
+  it.each([
+    ["anthropic.claude-3-5-sonnet-20240620-v1:0", "claude-3-5-sonnet"],
+    ["us.anthropic.claude-3-5-haiku-20241022-v1:0", "claude-3-5-haiku"],
+    ["global.anthropic.claude-sonnet-4-5-20250929-v1:0", "claude-sonnet-4-5"],
+    ["converse/eu.anthropic.claude-sonnet-4-20250514-v1:0", "claude-sonnet-4"],
+    [
+      "arn:aws:bedrock:us-east-1:111111111111:inference-profile/us.anthropic.claude-3-7-sonnet-20250219-v1:0",
+      "claude-3-7-sonnet",
+    ],
+    ["us.amazon.nova-pro-v1:0", "nova-pro"],
+    ["amazon.titan-embed-text-v2:0", "titan-embed-text-v2"],
+    ["claude-sonnet-4-5@20250929", "claude-sonnet-4-5"],
+    ["models/gemini-2.5-flash", "gemini-2.5-flash"],
+    ["gemini-2.5-pro-002", "gemini-2.5-pro"],
+  ] as const)("prices the hosted model id %s as %s", (hosted, base) => {
+    expect(priceOf(hosted)).toBe(PRICE_TABLE[base]);
+  });
+
+  it("leaves other makers' models on Bedrock unpriced: Bedrock's prices are not their makers'", () => {
+    for (const model of [
+      "mistral.mistral-large-2402-v1:0",
+      "meta.llama3-1-70b-instruct-v1:0",
+      "arn:aws:bedrock:us-east-1:111111111111:application-inference-profile/abc123",
+      "gemini-2.5-flash-preview-05-20",
+    ]) {
+      expect(priceOf(model), model).toBeUndefined();
+    }
+  });
+
   it("is frozen", () => {
     expect(Object.isFrozen(PRICE_TABLE)).toBe(true);
   });

@@ -1,4 +1,4 @@
-import { lookupModel } from "./price-table";
+import { lookupHostedModel } from "./price-table";
 
 /**
  * The most output tokens a well-known model produces for one completion, from the providers'
@@ -27,10 +27,18 @@ export const OUTPUT_LIMITS: Readonly<Record<string, number>> = Object.freeze({
   "claude-opus-4": 32_000,
   "claude-opus-4-1": 32_000,
   "claude-opus-4-5": 64_000,
+  // Google Gemini
+  "gemini-2.5-pro": 65_536,
+  "gemini-2.5-flash": 65_536,
+  "gemini-2.5-flash-lite": 65_536,
+  // Amazon on Bedrock
+  "nova-micro": 10_000,
+  "nova-lite": 10_000,
+  "nova-pro": 10_000,
   // Groq
   "llama-3.3-70b-versatile": 32_768,
   "llama-3.1-8b-instant": 131_072,
 });
 
-/** Output limit of an upstream model name, as `lookupModel` resolves it. */
-export const outputLimitOf = (model: string): number | undefined => lookupModel(OUTPUT_LIMITS, model);
+/** Output limit of an upstream model name, as `lookupHostedModel` resolves it. */
+export const outputLimitOf = (model: string): number | undefined => lookupHostedModel(OUTPUT_LIMITS, model);

@@ -43,6 +43,16 @@ export const PRICE_TABLE = Object.freeze({
   "claude-opus-4": perMillion(15, 75),
   "claude-opus-4-1": perMillion(15, 75),
   "claude-opus-4-5": perMillion(5, 25),
+  // Google Gemini (Gemini API and Vertex AI list the 2.5 family alike; prompts up to 200k tokens)
+  "gemini-2.5-pro": perMillion(1.25, 10),
+  "gemini-2.5-flash": perMillion(0.3, 2.5),
+  "gemini-2.5-flash-lite": perMillion(0.1, 0.4),
+  "gemini-embedding-001": perMillion(0.15, 0),
+  // Amazon on Bedrock (Claude on Bedrock is priced as Anthropic lists it, under the names above)
+  "nova-micro": perMillion(0.035, 0.14),
+  "nova-lite": perMillion(0.06, 0.24),
+  "nova-pro": perMillion(0.8, 3.2),
+  "titan-embed-text-v2": perMillion(0.02, 0),
   // Mistral
   "mistral-large": perMillion(2, 6),
   "mistral-small": perMillion(0.1, 0.3),
@@ -58,13 +68,27 @@ export const PRICE_TABLE = Object.freeze({
 export type KnownModel = keyof typeof PRICE_TABLE;
 
 // What may follow a known name and still be the same model: dates (`-2024-08-06`, `-20241022`,
-// Vertex's `@20240620`), four-digit snapshots (`-0125`, Mistral's `-2411`), `-latest`, and Bedrock's
-// `-v1:0`. Anything else (`-mini`, `-pro`, `-4-5`) is a different model with its own price.
-const VERSION_SUFFIX = /^(?:-\d{4}-\d{2}-\d{2}|[-@]\d{8}|-\d{4}|-latest|-v\d+(?::\d+)?)+$/;
+// Vertex's `@20240620`), four-digit snapshots (`-0125`, Mistral's `-2411`), Google's three-digit
+// ones (`-002`), `-latest`, and Bedrock's `-v1:0` and `:0`. Anything else (`-mini`, `-pro`,
+// `-4-5`) is a different model with its own price.
+const VERSION_SUFFIX = /^(?:-\d{4}-\d{2}-\d{2}|[-@]\d{8}|-\d{4}|-\d{3}|-latest|-v\d+(?::\d+)?|:\d+)+$/;
 
 /**
- * The entry of `table` for an upstream model name: exact, else the longest known name it is a
- * dated version of. Shared by every per-model table (prices, output limits).
+ * How a cloud names a model it hosts, down to the maker's name: Bedrock's API choice
+ * (`converse/`, `invoke/`), an ARN's resource path, a cross-region inference profile's geography
+ * (`us.`, `eu.`, `apac.`, `global.`...), and the maker prefixes whose models are priced as their
+ * maker lists them (`anthropic.`, Amazon's own `amazon.`); the Gemini API's `models/`. Other
+ * makers' models on Bedrock (`meta.`, `mistral.`) are priced by Bedrock, not by their makers, so
+ * they keep their prefix and stay unpriced unless `model_info` prices them.
+ */
+const HOSTED_NAME =
+  /^(?:(?:converse|invoke)\/)?(?:arn:[^/]+\/)?(?:(?:us|eu|apac|us-gov|jp|au|ca|global)\.)?(?:anthropic\.|amazon\.)?(?:models\/)?/;
+
+const makerName = (model: string): string => model.replace(HOSTED_NAME, "");
+
+/**
+ * The entry of `table` for a model name: exact, else the longest known name it is a dated version
+ * of. Shared by every per-model table (prices, output limits, the provider catalogue).
  */
 export function lookupModel<V>(table: Readonly<Record<string, V>>, model: string): V | undefined {
   // Own keys only: a model named `constructor` must not find Object.prototype's.
@@ -86,7 +110,15 @@ function longestFirst(table: object): readonly string[] {
   return names;
 }
 
-/** The list price of an upstream model name (see `lookupModel`). */
+/**
+ * `lookupModel` for the name a deployment sends upstream, read as its maker names it: what a price
+ * or a limit depends on. (Which provider serves a bare name is another question: see
+ * config/model-catalogue.ts, which reads names as written.)
+ */
+export const lookupHostedModel = <V>(table: Readonly<Record<string, V>>, hosted: string): V | undefined =>
+  lookupModel(table, makerName(hosted));
+
+/** The list price of an upstream model name (see `lookupHostedModel`). */
 export function priceOf(model: string): Price | undefined {
-  return lookupModel<Price>(PRICE_TABLE, model);
+  return lookupHostedModel<Price>(PRICE_TABLE, model);
 }

@@ -34,6 +34,15 @@ describe("the edge bundle", () => {
     expect(main?.bytes).toBeLessThan(tokenizer?.bytes ?? 0);
   });
 
+  it("holds neither the AWS SDK nor Google's auth library: Bedrock and Vertex AI answer that the region serves them", async () => {
+    const code = (await Promise.all(files.map(({ file }) => readFile(file, "utf8")))).join("\n");
+    const has = (text: string) => code.includes(text);
+    expect(has("Bedrock deployments are served by the region gateway, not the edge")).toBe(true);
+    expect(has("Vertex AI deployments are served by the region gateway, not the edge")).toBe(true);
+    expect(has("BedrockRuntimeClient")).toBe(false);
+    expect(has("useJWTAccessWithScope")).toBe(false);
+  });
+
   it("refuses a Node built-in, naming it, such as the TCP Redis adapter would bring", async () => {
     const entry = join(dir, "leaky.ts");
     await writeFile(
