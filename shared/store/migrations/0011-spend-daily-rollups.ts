@@ -3,7 +3,7 @@
  * requests, tokens and spend per UTC day, kept by the spend writer in the same transaction as the
  * log rows, so reports read a row per subject and day instead of scanning logs. They outlive the
  * log's retention: dropping old partitions keeps the history of spend. Seeded from the rows
- * logged so far.
+ * logged so far. Also indexes keys by spend, for the report of the top spenders.
  */
 export default /* sql */ `
 CREATE TABLE routeiq_spend_daily (
@@ -18,6 +18,9 @@ CREATE TABLE routeiq_spend_daily (
   PRIMARY KEY (kind, subject, day)
 );
 CREATE INDEX routeiq_spend_daily_day ON routeiq_spend_daily (kind, day);
+
+-- /spend/keys: the top keys by spend without sorting them all.
+CREATE INDEX routeiq_keys_spend ON routeiq_keys (spend DESC, key_hash);
 
 INSERT INTO routeiq_spend_daily (kind, subject, day, requests, prompt_tokens, completion_tokens, total_tokens, spend)
 SELECT d.kind, d.subject, (l.started_at AT TIME ZONE 'UTC')::date, count(*),
