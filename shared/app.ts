@@ -11,6 +11,7 @@ import { errorHandler } from "./http/error-handler";
 import { requestSizeLimit } from "./http/request-size";
 import { requestTracking } from "./http/request-tracking";
 import { responsesRoutes } from "./responses-api/routes";
+import { deploymentsRoute } from "./routes/deployments-route";
 import { deploymentHealthRoute, probeRoutes } from "./routes/health-routes";
 import { managementRoutes } from "./routes/management";
 import { messagesRoute } from "./routes/messages-route";
@@ -66,6 +67,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   app.use("/health", masterKeyAuth(masterKey));
   app.route("/", deploymentHealthRoute());
   app.route("/", syncStatusRoute(masterKey));
+  app.route("/", deploymentsRoute(masterKey));
 
   const limitRequestSize = requestSizeLimit(() => config().maxRequestBytes);
   const managementAuth = adminAuth({
