@@ -40,13 +40,28 @@ function totals(rows: readonly ReportRow[]) {
     .sort((a, b) => b.spend - a.spend || b.tokens - a.tokens);
 }
 
+/** Every period start (UTC; weeks from Monday, as PostgreSQL's date_trunc) from `start` to now, in epoch seconds. */
+function periods(start: string, period: Period): number[] {
+  const at = new Date(`${start}T00:00:00Z`);
+  if (period === "week") at.setUTCDate(at.getUTCDate() - ((at.getUTCDay() + 6) % 7));
+  if (period === "month") at.setUTCDate(1);
+  const times: number[] = [];
+  while (at.getTime() <= Date.now()) {
+    times.push(at.getTime() / 1000);
+    if (period === "day") at.setUTCDate(at.getUTCDate() + 1);
+    else if (period === "week") at.setUTCDate(at.getUTCDate() + 7);
+    else at.setUTCMonth(at.getUTCMonth() + 1);
+  }
+  return times;
+}
+
 function chartData(
   rows: readonly ReportRow[],
   groups: readonly (string | null)[],
   measure: Measure,
   grouping: Grouping,
+  times: readonly number[],
 ) {
-  const times = [...new Set(rows.map((r) => Date.parse(r.period) / 1000))].sort((a, b) => a - b);
   const series: Series[] = groups.map((group) => ({
     label: label(grouping, group),
     values: times.map((t) => {
@@ -93,8 +108,9 @@ export function SpendPage() {
         ranked.slice(0, SHOWN_GROUPS).map((r) => r.group),
         measure,
         grouping,
+        periods(start, period),
       ),
-    [rows, ranked, measure, grouping],
+    [rows, ranked, measure, grouping, start, period],
   );
   return html`<section>
     <${Title}>Spend<//>
