@@ -129,11 +129,12 @@ describe("console API", () => {
     expect(stale.status).toBe(401);
     expect(await stale.text()).toContain("expired");
     expect((await app.request("/ui/api/key/list", { headers: { cookie: forged } })).status).toBe(401);
-    for (const headers of [
+    const crossSite: Record<string, string>[] = [
       { "sec-fetch-site": "cross-site" },
       { "sec-fetch-site": "same-site" },
       { origin: "https://evil.example" },
-    ]) {
+    ];
+    for (const headers of crossSite) {
       const answer = await app.request("/ui/api/key/generate", {
         method: "POST",
         headers: { cookie: valid, ...headers },
