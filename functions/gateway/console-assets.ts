@@ -22,7 +22,12 @@ const HASHED = /-[A-Z0-9]{8,}\.[a-z]+$/;
 export function consoleDir(configured: string | undefined): string | undefined {
   const candidates =
     configured === undefined
-      ? [fileURLToPath(new URL("console/", import.meta.url)), resolve("dist", "console")]
+      ? // Beside the entry, or one level up when this code lands in a shared chunk (dist/chunks).
+        [
+          fileURLToPath(new URL("console/", import.meta.url)),
+          fileURLToPath(new URL("../console/", import.meta.url)),
+          resolve("dist", "console"),
+        ]
       : [resolve(configured)];
   return candidates.find((dir) => existsSync(join(dir, "index.html")));
 }
