@@ -211,7 +211,6 @@ describe("operator console in a browser", () => {
     await expect
       .poll(() => page.getByRole("article", { name: "readiness" }).textContent())
       .toContain("ready");
-    await docShot("ha");
   });
 
   it("is usable at phone width", async () => {
