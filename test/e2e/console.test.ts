@@ -213,6 +213,39 @@ describe("operator console in a browser", () => {
       .toContain("ready");
   });
 
+  it("creates, edits, blocks and deletes a team, and creates and deletes a user", async () => {
+    await open("teams");
+    await page.getByRole("button", { name: "Create team" }).click();
+    const create = page.getByRole("form", { name: "create team" });
+    await create.getByLabel("Team id (optional)").fill("console-team");
+    await create.getByLabel("Alias").fill("Console team");
+    await create.getByRole("button", { name: "Create team" }).click();
+    const row = page.locator("tr", { hasText: "console-team" });
+    await expect.poll(() => row.textContent()).toContain("Console team");
+    await row.getByRole("button", { name: "Edit" }).click();
+    const edit = page.getByRole("form", { name: "edit team" });
+    await edit.getByLabel("Max budget ($)").fill("12");
+    await edit.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => row.textContent()).toContain("$12.00");
+    await row.getByRole("button", { name: "Block" }).click();
+    await expect.poll(() => row.textContent()).toContain("blocked");
+    page.once("dialog", (dialog) => void dialog.accept());
+    await row.getByRole("button", { name: "Delete" }).click();
+    await expect.poll(() => row.count()).toBe(0);
+
+    await open("users");
+    await page.getByRole("button", { name: "Create user" }).click();
+    const user = page.getByRole("form", { name: "create user" });
+    await user.getByLabel("User id (optional)").fill("console-user");
+    await user.getByLabel("Email").fill("ops@example.com");
+    await user.getByRole("button", { name: "Create user" }).click();
+    const userRow = page.locator("tr", { hasText: "console-user" });
+    await expect.poll(() => userRow.textContent()).toContain("ops@example.com");
+    page.once("dialog", (dialog) => void dialog.accept());
+    await userRow.getByRole("button", { name: "Delete" }).click();
+    await expect.poll(() => userRow.count()).toBe(0);
+  });
+
   it("is usable at phone width", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await open("keys");
