@@ -24,7 +24,9 @@ export function apiProxyRoutes(gateway: GatewayFetch, now: () => number): Hono<G
     const masterKey = await sessionMasterKey(c, now());
     const url = new URL(c.req.url);
     const path = url.pathname.slice("/ui/api".length);
-    if (!REACHABLE.some((pattern) => pattern.test(path))) {
+    // A dot segment would be resolved away below, onto a path the patterns never saw.
+    const dotted = path.split("/").some((segment) => segment === "." || segment === "..");
+    if (dotted || !REACHABLE.some((pattern) => pattern.test(path))) {
       throw new GatewayError({
         status: 404,
         type: "not_found_error",
