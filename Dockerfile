@@ -23,7 +23,7 @@ COPY . .
 RUN npm run build \
   && mkdir /out \
   && cp -r dist/gateway-node.mjs* dist/migrate-node.mjs* dist/sync-loop.mjs* dist/sync-node.mjs* \
-    dist/chunks /out/
+    dist/chunks dist/console /out/
 
 # The RDS certificate authorities, for `sslmode=verify-full` via NODE_EXTRA_CA_CERTS (the CDK's
 # Fargate gateway builds with RDS_CA_BUNDLE_URL set). A stage of its own, so neither a code change

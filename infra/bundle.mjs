@@ -1,5 +1,6 @@
 // Bundles each deployable entry point into one self-contained ES module: the Node entries as
-// <outdir>/*.mjs (with PGlite's files beside them), the Lambda functions as asset dirs
+// <outdir>/*.mjs (with PGlite's files beside them), the operator console as <outdir>/console (see
+// bundle-console.mjs), the Lambda functions as asset dirs
 // <outdir>/lambda/<name>/ whose handler is `index.handler`, the Worker as <outdir>/edge (see
 // bundle-edge.mjs). `--outdir DIR` (default dist) lets tests build into a temp dir without racing
 // each other. `--if-changed` (npm start, ha:local, the bench) skips the build when no input changed
@@ -32,6 +33,7 @@ if (values["if-changed"]) {
 // Imported only when building: the up-to-date path above stays a few file reads.
 const { build } = await import("esbuild");
 const { buildEdge } = await import("./bundle-edge.mjs");
+const { buildConsole } = await import("./bundle-console.mjs");
 forgetBuild(outdir);
 const startedAt = Date.now();
 // Everything the build reads and writes, for the build record.
@@ -149,6 +151,7 @@ await Promise.all([
   nodeBuilds,
   ...lambdaBuilds,
   gatewayConfig,
+  buildConsole(join(outdir, "console"), recordMetafile),
   buildEdge(join(outdir, "edge"), undefined, (metafile) => {
     for (const input of Object.keys(metafile.inputs)) inputs.push(resolve(root, input));
     for (const output of Object.keys(metafile.outputs)) outputs.push(resolve(root, output));

@@ -10,6 +10,7 @@ import { errorHandler, routeNotFound } from "./http/error-handler";
 import { requestSizeLimit } from "./http/request-size";
 import { requestTracking } from "./http/request-tracking";
 import { responsesRoutes } from "./responses-api/routes";
+import { deploymentsRoute } from "./routes/deployments-route";
 import { deploymentHealthRoute, probeRoutes } from "./routes/health-routes";
 import { managementRoutes } from "./routes/management";
 import { messagesRoute } from "./routes/messages-route";
@@ -58,6 +59,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   app.use("/health", masterKeyAuth(masterKey));
   app.route("/", deploymentHealthRoute());
   app.route("/", syncStatusRoute(masterKey));
+  app.route("/", deploymentsRoute(masterKey));
 
   const limitRequestSize = requestSizeLimit(() => config().maxRequestBytes);
   const managementAuth = adminAuth({

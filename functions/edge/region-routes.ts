@@ -3,8 +3,17 @@ import { MANAGEMENT_PATHS } from "../../shared/app";
 import { GatewayError } from "../../shared/errors";
 import type { GatewayEnv } from "../../shared/http/env";
 
-/** Served by the region only: what changes keys and config, and what reports on the sync loop. */
-export const REGION_PATHS = [...MANAGEMENT_PATHS, "/llmrouter/config/sync/*"] as const;
+/**
+ * Served by the region only: what changes keys and config, what reports on the sync loop and the
+ * router's deployments, and the operator console (`/ui`), which calls all of these.
+ */
+export const REGION_PATHS = [
+  ...MANAGEMENT_PATHS,
+  "/llmrouter/config/sync/*",
+  "/llmrouter/deployments",
+  "/ui",
+  "/ui/*",
+] as const;
 
 /** Request headers of this hop that must not reach the region as if the client had sent them. */
 const HOP_HEADERS = ["host", "connection", "keep-alive", "transfer-encoding", "upgrade"];

@@ -24,6 +24,8 @@ export const nodeEnvSchema = z.object({
   // Every key and channel a gateway writes sits under it: deployments sharing a Redis stay apart.
   ROUTEIQ_REDIS_PREFIX: redisPrefixEnv,
   ROUTEIQ_DATA_DIR: unsetIfBlank(z.string()),
+  // The built operator console served at /ui (default: dist/console, where npm run build puts it).
+  ROUTEIQ_CONSOLE_DIR: unsetIfBlank(z.string()),
   // The embedded KV store's bound (no Redis): cache entries are evicted past it, limiter state never.
   ROUTEIQ_MEMORY_KV_MAX_MB: z.coerce.number().positive().default(64),
   LITELLM_RUN_DB_MIGRATIONS: unsetIfBlank(z.stringbool()),

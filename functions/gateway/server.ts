@@ -7,6 +7,7 @@ import { createApp } from "../../shared/app";
 import { ConfigHolder } from "../../shared/config/config-holder";
 import { configWarningsOnce } from "../../shared/config/config-warnings";
 import { allowsSyncedMasterKeyChange } from "../../shared/config/master-key-rules";
+import { consoleModule } from "../../shared/console/module";
 import type { AppDeps } from "../../shared/deps";
 import { OUTBOUND_ALLOWLIST, outboundPolicy } from "../../shared/http/outbound-url-policy";
 import { routerPublicKey } from "../../shared/learned/artifact/public-key-env";
@@ -18,6 +19,7 @@ import { holderId } from "../../shared/sync/election-settings";
 import { readConfigFile } from "./config-file";
 import { SYNC_DISABLED, type SyncRuntime, startConfigSync } from "./config-sync";
 import { watchConfigFile } from "./config-watch";
+import { consoleDir, readConsoleAssets } from "./console-assets";
 import { customRouterFiles } from "./custom-router";
 import { chooseDatabase, warnOnDatabaseChange, withDatabase } from "./database-choice";
 import { buildNodeDeps } from "./deps";
@@ -120,7 +122,11 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
   // With S3 sync the published revisions are the config; the local file is only the first one.
   const stopWatching =
     sync === undefined ? watchConfigFile(options.configPath, env, holder, logger) : () => {};
-  const app = createApp(deps);
+  const operatorConsole = consoleModule({
+    assets: readConsoleAssets(consoleDir(options.nodeEnv.ROUTEIQ_CONSOLE_DIR)),
+    gateway: (request) => app.fetch(request),
+  });
+  const app = createApp({ ...deps, modules: [...(deps.modules ?? []), operatorConsole] });
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, port: options.nodeEnv.PORT, hostname }, () => resolve(s as Server));
   });

@@ -39,7 +39,7 @@ describe(".ci/run", () => {
     const result = step("declare -F | awk '{ print $3 }'");
     expect(result.status, result.stderr).toBe(0);
     const defined = result.stdout.split("\n");
-    for (const name of ["install_nginx", "ensure_postgres", "ensure_redis", "main"]) {
+    for (const name of ["install_nginx", "install_chromium", "ensure_postgres", "ensure_redis", "main"]) {
       expect(defined).toContain(name);
     }
     expect(result.stdout).not.toContain("== npm");

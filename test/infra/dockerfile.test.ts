@@ -40,6 +40,8 @@ describe("Dockerfile", () => {
     for (const entry of ["gateway-node", "migrate-node", "sync-loop", "sync-node"]) {
       expect(build).toContain(`dist/${entry}.mjs`);
     }
+    // The operator console the gateway serves at /ui, read from console/ beside its bundle.
+    expect(build).toContain("dist/console");
   });
 
   it("fetches the RDS CA bundle only when RDS_CA_BUNDLE_URL is given, with node (no curl), into /app/certs", () => {

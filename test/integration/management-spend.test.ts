@@ -102,6 +102,40 @@ describe("spend routes", () => {
     expect(ids((await h.get("/spend/logs?limit=1")).body)).toEqual(["r3"]);
   });
 
+  it("filters logs by the model asked for and by outcome", async () => {
+    expect(ids((await h.get("/spend/logs?model=claude")).body)).toEqual(["r2"]);
+    expect(ids((await h.get("/spend/logs?status=failure")).body)).toEqual(["r3"]);
+    expect(ids((await h.get("/spend/logs?status=success&model=gpt-4o")).body)).toEqual(["r1"]);
+    const bad = await h.get("/spend/logs?status=broken");
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain("status");
+  });
+
+  it("reports spend, tokens and requests per period and group, for charts", async () => {
+    const byModel = await h.get("/spend/report?group_by=model&period=month");
+    expect(byModel.status).toBe(200);
+    expect(byModel.body).toEqual([
+      { period: "2024-06-01T00:00:00.000Z", group: "claude", spend: 2, total_tokens: 120, requests: 1 },
+      { period: "2024-06-01T00:00:00.000Z", group: "gpt-4o", spend: 0.5, total_tokens: 120, requests: 1 },
+      { period: "2024-07-01T00:00:00.000Z", group: "gpt-4o", spend: 0, total_tokens: 120, requests: 1 },
+    ]);
+    // Weeks start on Monday (2024-06-10 is one); a day bucket is the UTC day.
+    const byTeam = await h.get("/spend/report?group_by=team&period=week&end_date=2024-06-29");
+    expect(byTeam.body).toEqual([
+      { period: "2024-06-10T00:00:00.000Z", group: "t1", spend: 0.5, total_tokens: 120, requests: 1 },
+    ]);
+    const byKey = await h.get("/spend/report?group_by=key&period=day&start_date=2024-06-30");
+    expect(
+      byKey.body.map((row: { period: string; group: string | null }) => [row.period, row.group]),
+    ).toEqual([
+      ["2024-06-30T00:00:00.000Z", keyHash],
+      ["2024-07-01T00:00:00.000Z", null],
+    ]);
+    const bad = await h.get("/spend/report?group_by=region");
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain("group_by");
+  });
+
   it("reports global spend, in total and per model", async () => {
     expect((await h.get("/global/spend")).body).toEqual({ spend: 2.5, max_budget: null });
     expect((await h.get("/global/spend?end_date=2024-06-29")).body).toEqual({ spend: 0.5, max_budget: null });

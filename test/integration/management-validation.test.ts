@@ -77,7 +77,7 @@ const badInputs: readonly Case[] = [
   ["GET", "/spend/logs?start_date=2024-06-02&end_date=2024-06-01", undefined, "end_date"],
   ["GET", "/spend/logs?limit=0", undefined, "limit"],
   ["GET", "/spend/logs?api_key=abc", undefined, "api_key"],
-  ["GET", "/spend/logs?model=gpt-4o", undefined, "model"],
+  ["GET", "/spend/logs?status=ok", undefined, "status"],
   ["GET", "/global/spend?start_date=x", undefined, "start_date"],
   ["GET", "/global/spend?foo=1", undefined, "foo"],
   ["GET", "/global/spend/models?limit=-1", undefined, "limit"],

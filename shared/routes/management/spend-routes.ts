@@ -4,7 +4,7 @@ import { badRequest } from "../../errors";
 import type { GatewayEnv } from "../../http/env";
 import { globalSpend } from "../../spend/global-spend";
 import { keysBySpend } from "../../store/tables/keys";
-import { querySpendLogs } from "../../store/tables/spend-logs";
+import { querySpendLogs, spendReport } from "../../store/tables/spend-logs";
 import { idSchema, queryInt } from "./fields";
 import { readQuery } from "./input";
 import { keyFromHeaderOrQuery, keyRefSchema, resolveKeyHash } from "./key-input";
@@ -48,8 +48,15 @@ const spendLogsQuerySchema = z.strictObject({
   team_id: idSchema.optional(),
   user_id: idSchema.optional(),
   request_id: idSchema.optional(),
+  model: idSchema.optional(),
+  status: z.enum(["success", "failure"]).optional(),
   ...rangeFields,
   limit: queryInt(10_000).optional(),
+});
+const spendReportQuerySchema = z.strictObject({
+  group_by: z.enum(["key", "team", "user", "model"]).default("model"),
+  period: z.enum(["day", "week", "month"]).default("day"),
+  ...rangeFields,
 });
 const globalSpendQuerySchema = z.strictObject(rangeFields);
 const spendKeysQuerySchema = z.strictObject({ limit: queryInt(1_000_000).optional() });
@@ -67,6 +74,8 @@ export function spendRoutes(): Hono<GatewayEnv> {
       teamId: query.team_id,
       userId: query.user_id,
       requestId: query.request_id,
+      model: query.model,
+      outcome: query.status,
       ...dateRange(query),
       limit: query.limit ?? 100,
     });
@@ -77,6 +86,25 @@ export function spendRoutes(): Hono<GatewayEnv> {
   app.get("/spend/keys", async (c) => {
     const { limit } = readQuery(c, spendKeysQuerySchema);
     return c.json((await keysBySpend(c.get("deps").sql, limit)).map(keyView));
+  });
+
+  // For charts: spend and tokens over time, per key (its hash), team, user or model.
+  app.get("/spend/report", async (c) => {
+    const query = readQuery(c, spendReportQuerySchema);
+    const rows = await spendReport(c.get("deps").sql, {
+      groupBy: query.group_by,
+      period: query.period,
+      ...dateRange(query),
+    });
+    return c.json(
+      rows.map((row) => ({
+        period: row.period.toISOString(),
+        group: row.group,
+        spend: row.spend,
+        total_tokens: row.totalTokens,
+        requests: row.requests,
+      })),
+    );
   });
 
   app.get("/global/spend", async (c) => {

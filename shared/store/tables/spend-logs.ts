@@ -29,6 +29,10 @@ export interface SpendLogQuery {
   teamId?: string;
   userId?: string;
   requestId?: string;
+  /** The model name the client asked for. */
+  model?: string;
+  /** Answered below 400 (`success`) or not (`failure`). */
+  outcome?: "success" | "failure";
   /** Inclusive. */
   startDate?: Date;
   /** Exclusive. */
@@ -115,6 +119,11 @@ export async function querySpendLogs(sql: SqlExecutor, query: SpendLogQuery): Pr
       ["team_id = ?", query.teamId],
       ["user_id = ?", query.userId],
       ["request_id = ?", query.requestId],
+      ["model_group = ?", query.model],
+      [
+        query.outcome === "failure" ? "status >= ?" : "status < ?",
+        query.outcome === undefined ? undefined : 400,
+      ],
       ["started_at >= ?", query.startDate],
       ["started_at < ?", query.endDate],
     ],
@@ -147,4 +156,47 @@ export async function globalSpend(
     params,
   );
   return { total: rows.reduce((sum, row) => sum + row.spend, 0), perModel: rows };
+}
+
+export type SpendGrouping = "key" | "team" | "user" | "model";
+export type SpendPeriod = "day" | "week" | "month";
+
+/** Spend and tokens of one group (a key hash, team, user or model; null when unset) in one period. */
+export interface SpendReportRow {
+  /** Start of the period (UTC). */
+  period: Date;
+  group: string | null;
+  spend: number;
+  totalTokens: number;
+  requests: number;
+}
+
+const GROUP_COLUMNS: Readonly<Record<SpendGrouping, string>> = Object.freeze({
+  key: "key_hash",
+  team: "team_id",
+  user: "user_id",
+  model: "model_group",
+});
+
+/** Spend, tokens and requests per period and group over requests started in the range, oldest first. */
+export async function spendReport(
+  sql: SqlExecutor,
+  query: { groupBy: SpendGrouping; period: SpendPeriod; startDate?: Date; endDate?: Date },
+): Promise<SpendReportRow[]> {
+  const params: unknown[] = [query.period];
+  const where = whereClause(
+    [
+      ["started_at >= ?", query.startDate],
+      ["started_at < ?", query.endDate],
+    ],
+    params,
+  );
+  const column = GROUP_COLUMNS[query.groupBy];
+  const { rows } = await sql.query<SpendReportRow>(
+    `SELECT date_trunc($1, started_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS period, ${column} AS "group",
+       sum(spend)::float8 AS spend, sum(total_tokens)::float8 AS "totalTokens", count(*)::float8 AS requests
+     FROM ${TABLE}${where} GROUP BY 1, 2 ORDER BY 1, spend DESC`,
+    params,
+  );
+  return rows.map((row) => ({ ...row, period: new Date(row.period) }));
 }

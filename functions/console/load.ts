@@ -1,0 +1,37 @@
+import { useCallback, useEffect, useState } from "preact/hooks";
+
+export interface Loaded<T> {
+  readonly data: T | undefined;
+  readonly error: string | undefined;
+  readonly reload: () => void;
+}
+
+/** Runs `load` now, again whenever `keys` change, and on `reload()`; every `refreshMs` when given. */
+export function useLoad<T>(load: () => Promise<T>, keys: readonly unknown[], refreshMs?: number): Loaded<T> {
+  const [data, setData] = useState<T>();
+  const [error, setError] = useState<string>();
+  const [tick, setTick] = useState(0);
+  const reload = useCallback(() => setTick((n) => n + 1), []);
+  useEffect(() => {
+    let current = true;
+    load().then(
+      (value) => {
+        if (!current) return;
+        setData(value);
+        setError(undefined);
+      },
+      (failure: unknown) => {
+        if (current) setError(failure instanceof Error ? failure.message : String(failure));
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [...keys, tick]);
+  useEffect(() => {
+    if (refreshMs === undefined) return;
+    const timer = setInterval(reload, refreshMs);
+    return () => clearInterval(timer);
+  }, [refreshMs, reload]);
+  return { data, error, reload };
+}
