@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import { type LoadRequest, type LoadResult, runLoad } from "./load";
+import { processTree, rssMb } from "./process-stats";
 
 /**
  * The memory soak: a gateway under the mixed load operators see (a virtual key with limits, the
@@ -19,34 +19,6 @@ export interface SoakResult {
   readonly lastMb: number;
   /** Least-squares slope over the samples after the first quarter (warm-up), in MB per minute. */
   readonly trendMbPerMin: number;
-}
-
-/** Resident set of `pids` together (a cluster's primary and workers), in MB; NaN once all are gone. */
-export function rssMb(pids: readonly number[]): number {
-  let kb = 0;
-  let found = false;
-  for (const pid of pids) {
-    try {
-      const value = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
-      if (value !== undefined) {
-        kb += Number(value);
-        found = true;
-      }
-    } catch {
-      // Gone between listing and reading: it holds no memory any more.
-    }
-  }
-  return found ? kb / 1024 : Number.NaN;
-}
-
-/** `pid` and its children (cluster workers), read from /proc. */
-export function processTree(pid: number): number[] {
-  try {
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/);
-    return [pid, ...children.filter((c) => c !== "").flatMap((c) => processTree(Number(c)))];
-  } catch {
-    return [pid];
-  }
 }
 
 function slopePerMinute(samples: readonly RssSample[]): number {
