@@ -458,7 +458,12 @@ async function main(): Promise<void> {
     console.log(`\nworkers (Postgres + Redis, master key, ${connections} connections, ${duration}s each):`);
     const one = await measure("NUM_WORKERS=1", viaShared, connections, duration, sharedGateway.child);
     await stopGateway(sharedGateway);
-    const pair = await startGateway("gateway-2-workers", configPath, shared, { NUM_WORKERS: "2" });
+    const pair = await startGateway(
+      "gateway-2-workers",
+      configPath,
+      { ...shared, redisPrefix: `${shared.redisPrefix}w2` },
+      { NUM_WORKERS: "2" },
+    );
     const two = await measure(
       "NUM_WORKERS=2",
       requestFor(pair.url, MASTER_KEY),
