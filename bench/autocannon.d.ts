@@ -10,6 +10,15 @@ declare module "autocannon" {
     connections?: number;
     duration?: number;
     timeout?: number;
+    /** Per-request overrides; `setupRequest` may rewrite each request before it is sent. */
+    requests?: Array<{ setupRequest?: (request: RequestSpec) => RequestSpec }>;
+  }
+
+  export interface RequestSpec {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string;
   }
 
   export interface Histogram {

@@ -4,6 +4,8 @@ export interface LoadRequest {
   readonly url: string;
   readonly headers: Record<string, string>;
   readonly body: string;
+  /** A fresh body for each request (the soak's mixed load); `body` when unset. */
+  readonly nextBody?: () => string;
 }
 
 export interface LoadResult {
@@ -42,6 +44,11 @@ export async function runLoad(
     body: request.body,
     connections,
     duration: durationSeconds,
+    ...(request.nextBody === undefined
+      ? {}
+      : {
+          requests: [{ setupRequest: (spec) => ({ ...spec, body: (request.nextBody as () => string)() }) }],
+        }),
   });
   current = instance;
   instance.on("response", (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {

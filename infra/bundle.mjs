@@ -83,7 +83,7 @@ const common = {
 const withoutPglite = {
   name: "without-pglite",
   setup(build) {
-    build.onResolve({ filter: /\/store\/sql\/pglite$/ }, () => ({
+    build.onResolve({ filter: /\/store\/sql\/pglite(-thread)?$/ }, () => ({
       path: join(root, "functions/aws/pglite-absent.ts"),
     }));
   },

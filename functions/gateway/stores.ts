@@ -7,7 +7,7 @@ import { type RedisKv, type RedisKvOptions, redisKv } from "../../shared/store/k
 import { evictionRisk } from "../../shared/store/kv/redis-memory";
 import { migrate } from "../../shared/store/sql/migrate";
 import { pgSql } from "../../shared/store/sql/pg";
-import { pgliteSql } from "../../shared/store/sql/pglite";
+import { pgliteThreadSql } from "../../shared/store/sql/pglite-thread";
 import type { Sql } from "../../shared/store/sql/port";
 import { missingMigrations, schemaBehindMessage } from "../../shared/store/sql/schema-version";
 import { databaseError } from "./database-errors";
@@ -78,7 +78,8 @@ export async function openSql(env: StoreEnv, logger: Logger, choice = chooseSql(
           max: env.DATABASE_POOL_MAX,
           onError: reportTo(logger, "database"),
         })
-      : await pgliteSql({ dataDir: choice.dataDir }).catch((error: unknown) => {
+      : // Its own thread: the embedded database's work (spend batches) stays off the request loop.
+        await pgliteThreadSql({ dataDir: choice.dataDir }).catch((error: unknown) => {
           throw databaseError(error, choice);
         });
   if (env.LITELLM_RUN_DB_MIGRATIONS === false) return sql;

@@ -52,7 +52,14 @@ beforeAll(async () => {
     Number(process.versions.node.split(".")[0]) >= 23 ? "--permission" : "--experimental-permission";
   child = spawn(
     process.execPath,
-    [permission, `--allow-fs-read=${dir}`, `--allow-fs-write=${dir}`, "dist/gateway-node.mjs"],
+    // --allow-worker: the embedded database runs on a thread of its own (pglite-thread.ts).
+    [
+      permission,
+      `--allow-fs-read=${dir}`,
+      `--allow-fs-write=${dir}`,
+      "--allow-worker",
+      "dist/gateway-node.mjs",
+    ],
     { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] },
   );
   const collect = (chunk: Buffer) => {

@@ -61,6 +61,9 @@ function clientOptions(options: RedisKvOptions): RedisOptions {
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
     // RESP2 replies, so scripts' replies look alike here, over Upstash's REST, and in memory.
     protocol: 2,
+    // Commands issued in the same tick (a request's limit, budget and cache calls; concurrent
+    // requests' ones) leave in one write instead of a syscall each; order and replies are unchanged.
+    enableAutoPipelining: true,
   };
 }
 

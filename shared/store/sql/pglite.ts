@@ -22,7 +22,7 @@ function toResult<Row>(result: Results | undefined): QueryResult<Row> {
  * Mirrors `pg`: a statement without parameters goes over the simple protocol (several statements
  * allowed, the last one's result returned), one with parameters over the extended protocol.
  */
-function executor(target: Queryable): SqlExecutor {
+export function executor(target: Queryable): SqlExecutor {
   return {
     async query<Row>(text: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
       if (params.length === 0) {
@@ -34,17 +34,22 @@ function executor(target: Queryable): SqlExecutor {
   };
 }
 
+/** A PGlite database as the Sql adapters expect it, its directory made when missing. */
+export async function openPglite(options: PgliteSqlOptions): Promise<PGlite> {
+  // PGlite creates the data directory itself, but not its parents.
+  if (options.dataDir !== undefined) await mkdir(options.dataDir, { recursive: true });
+  return PGlite.create(options.dataDir, {
+    // `pg` returns int8 (count(*), bigserial) as strings, since they can exceed 2^53; so must we.
+    parsers: { [types.INT8]: (value: string) => value },
+  });
+}
+
 /**
  * The embedded default: real PostgreSQL compiled to WASM, in this process. It has one connection,
  * so PGlite queues every query behind a running transaction; transactions never interleave.
  */
 export async function pgliteSql(options: PgliteSqlOptions = {}): Promise<Sql> {
-  // PGlite creates the data directory itself, but not its parents.
-  if (options.dataDir !== undefined) await mkdir(options.dataDir, { recursive: true });
-  const db = await PGlite.create(options.dataDir, {
-    // `pg` returns int8 (count(*), bigserial) as strings, since they can exceed 2^53; so must we.
-    parsers: { [types.INT8]: (value: string) => value },
-  });
+  const db = await openPglite(options);
   return {
     ...executor(db),
     transaction: (work) => db.transaction((tx) => work(executor(tx))),
