@@ -1,3 +1,4 @@
+import { a2aGateway } from "../../shared/a2a/module";
 import type { ConfigSource } from "../../shared/deps";
 import type { OutboundPolicy } from "../../shared/http/outbound-url-policy";
 import type { ReadinessCheck } from "../../shared/http/readiness";
@@ -12,6 +13,7 @@ import { guardedFetch } from "./guarded-fetch";
 /** MCP_GATEWAY_ENABLED, A2A_GATEWAY_ENABLED and what they need from the environment. */
 export interface AgentGatewaySettings {
   readonly mcp: boolean;
+  readonly a2a: boolean;
   /** The policy for registered URLs (registeredUrlPolicy): checked at registration and at connect. */
   readonly outbound: OutboundPolicy;
   /** LITELLM_SALT_KEY: what upstream credentials are sealed under; unset, the master key. */
@@ -39,11 +41,14 @@ export function agentGateways(
   if (settings.mcp) {
     gateways.push(mcpGateway({ ...shared, fetch, outbound: settings.outbound, credentialSecret }));
   }
+  const a2a = settings.a2a
+    ? [a2aGateway({ ...shared, fetch, outbound: settings.outbound, credentialSecret })]
+    : [];
   return {
-    modules: gateways.map((g) => g.module),
+    modules: [...gateways, ...a2a].map((g) => g.module),
     readiness: gateways.map((g) => g.readiness),
     async listen() {
-      const stops = await Promise.all(gateways.map((g) => g.listen()));
+      const stops = await Promise.all([...gateways, ...a2a].map((g) => g.listen()));
       return async () => {
         await Promise.all(stops.map((stop) => stop()));
       };

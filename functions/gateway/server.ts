@@ -91,6 +91,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     database,
     agentGateways: {
       mcp: options.nodeEnv.MCP_GATEWAY_ENABLED ?? false,
+      a2a: options.nodeEnv.A2A_GATEWAY_ENABLED ?? false,
       outbound: registeredUrlPolicy(options.env),
       saltKey: options.env.LITELLM_SALT_KEY,
     },

@@ -4,6 +4,7 @@ import artifacts from "./0003-artifacts";
 import proxyBudget from "./0004-proxy-budget";
 import routerFeedback from "./0005-router-feedback";
 import mcpServers from "./0008-mcp-servers";
+import a2aAgents from "./0009-a2a-agents";
 
 export interface Migration {
   /** Increasing; recorded in `routeiq_migrations` once applied. */
@@ -23,4 +24,5 @@ export const migrations: readonly Migration[] = Object.freeze([
   { version: 4, name: "proxy-budget", sql: proxyBudget },
   { version: 5, name: "router-feedback", sql: routerFeedback },
   { version: 8, name: "mcp-servers", sql: mcpServers },
+  { version: 9, name: "a2a-agents", sql: a2aAgents },
 ]);
