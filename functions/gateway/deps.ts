@@ -17,6 +17,7 @@ import { KvRouterState } from "../../shared/router/kv-state";
 import { MemoryRouterState } from "../../shared/router/memory-state";
 import { SpendLogWriter } from "../../shared/spend/log-writer";
 import { prefixedKv } from "../../shared/store/kv/prefixed";
+import { type AgentGatewaySettings, agentGateways } from "./agent-gateways";
 import { chooseCacheStore, openCacheStore, warnOnCacheStoreChange } from "./cache-store";
 import type { NodeEnv } from "./env";
 import { chooseKv, openStores, type SqlChoice } from "./stores";
@@ -60,6 +61,8 @@ export async function buildNodeDeps(options: {
   readonly routerPublicKey?: CryptoKey;
   /** How `llmrouter-custom` modules are loaded (files beside the config). */
   readonly loadCustomRouter?: LoadCustomRouter;
+  /** The MCP and A2A gateways, when enabled. */
+  readonly agentGateways?: AgentGatewaySettings;
 }): Promise<NodeDeps> {
   const { logger, metrics, nodeEnv } = options;
   const config = warnOnCacheStoreChange(options.config, logger);
@@ -120,13 +123,18 @@ export async function buildNodeDeps(options: {
     publicKey: options.routerPublicKey,
     loadCustomRouter: options.loadCustomRouter,
   });
+  const agents =
+    options.agentGateways === undefined
+      ? undefined
+      : agentGateways(options.agentGateways, { config: { current: config }, sql: stores.sql, kv, logger });
+  const stopAgents = (await agents?.listen()) ?? (async () => {});
   const deps: AppDeps = {
     config: { current: config },
     routerState,
     metrics,
     logger,
     lifecycle: new Lifecycle(),
-    readiness: [...stores.readiness, ...cacheStore.readiness],
+    readiness: [...stores.readiness, ...cacheStore.readiness, ...(agents?.readiness ?? [])],
     fetch: options.upstream.fetch,
     random: Math.random,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
@@ -148,7 +156,7 @@ export async function buildNodeDeps(options: {
       onKvFailure: () => metrics.storeFailure("redis", "cache"),
     }),
     chooser: learned.chooser,
-    modules: [learned.module],
+    modules: [learned.module, ...(agents?.modules ?? [])],
   };
   return {
     deps,
@@ -172,6 +180,8 @@ export async function buildNodeDeps(options: {
       const left = await spendLog.close({ timeoutMs });
       if (left > 0) logger.error("spend log entries not written before exit", { count: left });
       await stopListening();
+      await stopAgents();
+      await agents?.close();
       await options.upstream.close();
       await cacheStore.close();
       await stores.close();

@@ -32,6 +32,9 @@ export const nodeEnvSchema = z.object({
   // Learned routing: a routing model from a local file, and how often published ones are polled for.
   LLMROUTER_MODEL_PATH: unsetIfBlank(z.string()),
   LLMROUTER_MODEL_POLL_SECONDS: unsetIfBlank(z.coerce.number().positive()),
+  // The MCP and A2A gateways (docs/mcp-a2a.md).
+  MCP_GATEWAY_ENABLED: unsetIfBlank(z.stringbool()),
+  A2A_GATEWAY_ENABLED: unsetIfBlank(z.stringbool()),
   ...masterKeyOptOutShape,
 });
 

@@ -9,7 +9,11 @@ import { configWarningsOnce } from "../../shared/config/config-warnings";
 import { allowsSyncedMasterKeyChange } from "../../shared/config/master-key-rules";
 import { consoleModule } from "../../shared/console/module";
 import type { AppDeps } from "../../shared/deps";
-import { OUTBOUND_ALLOWLIST, outboundPolicy } from "../../shared/http/outbound-url-policy";
+import {
+  OUTBOUND_ALLOWLIST,
+  outboundPolicy,
+  registeredUrlPolicy,
+} from "../../shared/http/outbound-url-policy";
 import { routerPublicKey } from "../../shared/learned/artifact/public-key-env";
 import { type Logger, processLogger } from "../../shared/logging/logger";
 import type { GatewayMetrics } from "../../shared/metrics/port";
@@ -90,6 +94,12 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     routerPublicKey: await routerPublicKey(options.env),
     loadCustomRouter: customRouterFiles(dirname(resolve(options.configPath))),
     database,
+    agentGateways: {
+      mcp: options.nodeEnv.MCP_GATEWAY_ENABLED ?? false,
+      a2a: options.nodeEnv.A2A_GATEWAY_ENABLED ?? false,
+      outbound: registeredUrlPolicy(options.env),
+      saltKey: options.env.LITELLM_SALT_KEY,
+    },
   });
   const { lifecycle } = deps;
   sync = await startConfigSync({

@@ -23,7 +23,7 @@ export const ACCESS = Object.freeze({
    * management API, spend added and logged, spend logs queried, config revisions and routing
    * models followed, the proxy-wide budget read, added to and its window rolled (its one row is the
    * migration's), feedback on learned routing recorded (never changed; INSERT ... ON CONFLICT needs
-   * SELECT to find the conflict).
+   * SELECT to find the conflict), MCP servers and A2A agents registered by the management API.
    */
   serve: {
     tables: {
@@ -36,6 +36,8 @@ export const ACCESS = Object.freeze({
       routeiq_config_revisions: ["SELECT"],
       routeiq_artifacts: ["SELECT"],
       routeiq_router_feedback: ["SELECT", "INSERT"],
+      routeiq_mcp_servers: READ_WRITE,
+      routeiq_a2a_agents: READ_WRITE,
     },
     sequences: [],
   },

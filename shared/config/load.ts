@@ -2,9 +2,15 @@ import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { cacheParamsWarnings, parseCacheSettings } from "../cache/settings";
 import { routeFilter } from "../http/allowed-routes";
-import { OUTBOUND_ALLOWLIST, type OutboundPolicy, outboundPolicy } from "../http/outbound-url-policy";
+import {
+  OUTBOUND_ALLOWLIST,
+  type OutboundPolicy,
+  outboundPolicy,
+  registeredUrlPolicy,
+} from "../http/outbound-url-policy";
 import { toKeyCacheSettings } from "../keys/key-cache-settings";
 import { toLearnedRouting } from "../learned/settings";
+import { configMcpServers } from "../mcp/config-servers";
 import { toResponsesSettings } from "../responses-api/settings";
 import { isWildcard, wildcardRoutes } from "../router/wildcard-routes";
 import { describeIssues, missingIsRequired } from "../validation/describe-issues";
@@ -85,8 +91,10 @@ export function loadConfig(text: string, env: Env, source = "config.yaml"): Load
   const fromEnv: FromEnv = (path) => fromEnvField(formatIssuePath(path));
   const problems = resolved.problems.map((p) => `${formatIssuePath(p.path)}: ${p.message}`);
   let outbound: OutboundPolicy = outboundPolicy(undefined);
+  let registered: OutboundPolicy = outboundPolicy(undefined, { refusePrivate: true });
   try {
     outbound = outboundPolicy(env[OUTBOUND_ALLOWLIST]);
+    registered = registeredUrlPolicy(env);
   } catch (error) {
     problems.push(error instanceof Error ? error.message : String(error));
   }
@@ -123,6 +131,7 @@ export function loadConfig(text: string, env: Env, source = "config.yaml"): Load
   const learnedRouting = parsed.success
     ? toLearnedRouting(parsed.data.learned_routing, groups, problems)
     : undefined;
+  const mcpServers = parsed.success ? configMcpServers(parsed.data.mcp_servers, registered, problems) : [];
   if (!parsed.success || problems.length > 0) throw new ConfigError(source, problems);
 
   const file = parsed.data;
@@ -161,6 +170,7 @@ export function loadConfig(text: string, env: Env, source = "config.yaml"): Load
       databaseUrl: ga.database_url,
       spendLogRetention: ga.maximum_spend_logs_retention_period,
       learnedRouting,
+      mcpServers,
     },
     warnings: [...unknownKeyWarnings(raw, knownKeys), ...cacheParamsWarnings(file.litellm_settings)],
   };

@@ -3,6 +3,7 @@ import type { RouteFilter } from "../http/allowed-routes";
 import type { KeyCacheSettings } from "../keys/key-cache-settings";
 import type { LearnedRoutingSettings } from "../learned/settings";
 import type { ProxyBudgetSettings } from "../limits/proxy-budget";
+import type { McpServer } from "../mcp/server-spec";
 import type { ResponsesSettings } from "../responses-api/settings";
 import type { StrategyName } from "../router/strategies";
 import type { WildcardRoute } from "../router/wildcard-routes";
@@ -52,4 +53,6 @@ export interface RuntimeConfig {
   readonly spendLogRetention?: string;
   /** Stored responses of the Responses API: their lifetime and size bounds. */
   readonly responses: ResponsesSettings;
+  /** config.yaml's `mcp_servers` (servers registered at runtime live in the database). */
+  readonly mcpServers?: readonly McpServer[];
 }

@@ -4,6 +4,7 @@ import { allowedRouteProblem } from "../http/allowed-routes";
 import { durationSchema } from "../keys/duration";
 import { keyCacheSettingsSchema } from "../keys/key-cache-settings";
 import { learnedRoutingSchema } from "../learned/settings";
+import { mcpServersConfigSchema } from "../mcp/server-spec";
 import { responsesSettingsSchema } from "../responses-api/settings";
 import { strategyNames } from "../router/strategies";
 import { cloudParamsShape } from "./cloud-params";
@@ -136,6 +137,8 @@ export const configSchema = z.looseObject({
   general_settings: generalSettingsSchema.default(() => generalSettingsSchema.parse({})),
   /** RouteIQ's own: learned routers per model group (docs/learned-routing.md). */
   learned_routing: learnedRoutingSchema.optional(),
+  /** Upstream MCP servers the MCP gateway serves (LiteLLM's shape; docs/mcp-a2a.md). */
+  mcp_servers: mcpServersConfigSchema.optional(),
 });
 
 export type GatewayConfigFile = z.infer<typeof configSchema>;

@@ -87,3 +87,48 @@ describe("outboundPolicy: connections to resolved addresses", () => {
     expect(allowing.refuseConnection("other.example.com", "169.254.169.254")).toBeDefined();
   });
 });
+
+describe("outboundPolicy with refusePrivate: URLs registered at runtime", () => {
+  const strict = outboundPolicy(undefined, { refusePrivate: true });
+
+  it.each([
+    "http://127.0.0.1:8000/mcp",
+    "http://2130706433/mcp",
+    "http://0x7f000001/mcp",
+    "http://0177.0.0.1/mcp",
+    "http://127.1/mcp",
+    "http://[::1]/mcp",
+    "http://[::ffff:127.0.0.1]/mcp",
+    "http://[::ffff:7f00:1]/mcp",
+    "http://localhost:3000/mcp",
+    "http://api.localhost/mcp",
+    "http://10.0.3.7/mcp",
+    "http://172.16.0.9/mcp",
+    "http://192.168.1.20/mcp",
+    "http://100.64.0.1/mcp",
+    "http://[fd12:3456::1]/mcp",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://metadata.google.internal/",
+  ])("refuses %s", (url) => {
+    expect(strict.refuseUrl(url)).toMatch(/ROUTEIQ_OUTBOUND_ALLOWLIST$/);
+  });
+
+  it("refuses a public name that resolves to a private or loopback address", () => {
+    for (const address of ["127.0.0.1", "10.1.2.3", "::1", "::ffff:192.168.0.1", "fd00::1"]) {
+      expect(strict.refuseConnection("innocent.example.com", address)).toBeDefined();
+    }
+    expect(strict.refuseConnection("innocent.example.com", "93.184.216.34")).toBeUndefined();
+  });
+
+  it("lets through what the allow list names, as hosts, URLs or CIDRs", () => {
+    const allowing = outboundPolicy("127.0.0.1, https://mcp.internal.example:8443/mcp, 10.0.0.0/8", {
+      refusePrivate: true,
+    });
+    expect(allowing.refuseUrl("http://127.0.0.1:9000/mcp")).toBeUndefined();
+    expect(allowing.refuseConnection("mcp.internal.example", "10.9.9.9")).toBeUndefined();
+    expect(allowing.refuseConnection("mcp.internal.example", "192.168.0.1")).toBeUndefined();
+    expect(allowing.refuseUrl("http://10.2.3.4/mcp")).toBeUndefined();
+    expect(allowing.refuseUrl("http://192.168.1.1/mcp")).toMatch(/private/);
+    expect(allowing.refuseUrl("http://[::1]/mcp")).toMatch(/loopback/);
+  });
+});

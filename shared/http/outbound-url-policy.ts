@@ -22,9 +22,36 @@ const REFUSED_RANGES = Object.freeze(
 
 const REFUSED_HOSTS: ReadonlySet<string> = new Set(["metadata.google.internal", "metadata"]);
 
+/**
+ * Refused as well for URLs registered at runtime (MCP servers, A2A agents): whoever may register
+ * one must not reach the gateway's own host or the network behind it through it.
+ */
+const PRIVATE_RANGES = Object.freeze(
+  (
+    [
+      ["127.0.0.0/8", "loopback"],
+      ["10.0.0.0/8", "a private address"],
+      ["172.16.0.0/12", "a private address"],
+      ["192.168.0.0/16", "a private address"],
+      ["100.64.0.0/10", "a carrier-grade NAT address"],
+      ["::1/128", "loopback"],
+      ["fc00::/7", "a unique-local address"],
+    ] as const
+  ).map(([cidr, why]) => Object.freeze({ range: ipaddr.parseCIDR(cidr), why })),
+);
+
+const isLocalhostName = (host: string): boolean => host === "localhost" || host.endsWith(".localhost");
+
 const ALLOWED_PROTOCOLS: ReadonlySet<string> = new Set(["http:", "https:"]);
 
 export const OUTBOUND_ALLOWLIST = "ROUTEIQ_OUTBOUND_ALLOWLIST";
+/** `true`: URLs registered at runtime may reach loopback and private ranges (metadata stays refused). */
+export const OUTBOUND_ALLOW_PRIVATE = "LLMROUTER_OUTBOUND_ALLOW_PRIVATE";
+
+export interface OutboundPolicyOptions {
+  /** Refuse loopback, private, CGNAT and unique-local addresses and `localhost` too (default false). */
+  readonly refusePrivate?: boolean;
+}
 
 export interface OutboundPolicy {
   /** Why `url` may not be called (its scheme, or a host written as a refused name or address), else undefined. */
@@ -60,17 +87,28 @@ const inRange = (address: Address, [network, bits]: [Address, number]): boolean 
   address.kind() === network.kind() && address.match(network, bits);
 
 /**
- * The outbound policy for URLs taken from configs (`api_base`, later MCP and A2A servers), with
- * `allowlist` (ROUTEIQ_OUTBOUND_ALLOWLIST: comma-separated hosts, addresses or CIDRs) let through.
- * Addresses are compared as numbers, so decimal, hex, octal and IPv4-mapped spellings of a refused
- * address are refused too. Throws on an allow-list entry that is not a host, address or CIDR.
+ * The outbound policy for URLs taken from configs (`api_base`) and registered at runtime (MCP
+ * servers, A2A agents: `refusePrivate`), with `allowlist` (ROUTEIQ_OUTBOUND_ALLOWLIST:
+ * comma-separated hosts, URLs, addresses or CIDRs) let through. Addresses are compared as numbers,
+ * so decimal, hex, octal and IPv4-mapped spellings of a refused address are refused too. Throws on
+ * an allow-list entry that is not a host, URL, address or CIDR.
  */
-export function outboundPolicy(allowlist: string | undefined): OutboundPolicy {
+export function outboundPolicy(
+  allowlist: string | undefined,
+  { refusePrivate = false }: OutboundPolicyOptions = {},
+): OutboundPolicy {
+  const refused = refusePrivate ? [...REFUSED_RANGES, ...PRIVATE_RANGES] : REFUSED_RANGES;
   const hosts = new Set<string>();
   const ranges: [Address, number][] = [];
   for (const entry of (allowlist ?? "").split(",").map((e) => e.trim())) {
     if (entry === "") continue;
-    if (entry.includes("/")) {
+    if (entry.includes("://")) {
+      const host = URL.canParse(entry) ? new URL(entry).hostname : "";
+      if (host === "") throw new Error(`${OUTBOUND_ALLOWLIST}: "${entry}" is not a valid URL`);
+      const address = parseAddress(host);
+      if (address !== undefined) ranges.push([address, address.kind() === "ipv4" ? 32 : 128]);
+      else hosts.add(bareHost(host));
+    } else if (entry.includes("/")) {
       if (!ipaddr.isValidCIDR(entry))
         throw new Error(`${OUTBOUND_ALLOWLIST}: "${entry}" is not a valid CIDR`);
       ranges.push(ipaddr.parseCIDR(entry));
@@ -84,12 +122,13 @@ export function outboundPolicy(allowlist: string | undefined): OutboundPolicy {
   const refuseAddress = (text: string): string | undefined => {
     const address = parseAddress(text);
     if (address === undefined || ranges.some((range) => inRange(address, range))) return undefined;
-    return REFUSED_RANGES.find(({ range }) => inRange(address, range))?.why;
+    return refused.find(({ range }) => inRange(address, range))?.why;
   };
   const refuseHost = (host: string): string | undefined => {
     const bare = bareHost(host);
     if (hosts.has(bare)) return undefined;
     if (REFUSED_HOSTS.has(bare)) return "a cloud metadata host name";
+    if (refusePrivate && isLocalhostName(bare)) return "loopback";
     return refuseAddress(bare);
   };
   const allowHint = `; allow it with ${OUTBOUND_ALLOWLIST}`;
@@ -112,4 +151,13 @@ export function outboundPolicy(allowlist: string | undefined): OutboundPolicy {
       return why === undefined ? undefined : `the upstream's address is ${why}${allowHint}`;
     },
   };
+}
+
+/**
+ * The policy for URLs registered at runtime (MCP servers, A2A agents), from the environment:
+ * private ranges refused unless LLMROUTER_OUTBOUND_ALLOW_PRIVATE=true, the allow list honoured.
+ */
+export function registeredUrlPolicy(env: Readonly<Record<string, string | undefined>>): OutboundPolicy {
+  const allowPrivate = env[OUTBOUND_ALLOW_PRIVATE]?.trim().toLowerCase() === "true";
+  return outboundPolicy(env[OUTBOUND_ALLOWLIST], { refusePrivate: !allowPrivate });
 }

@@ -4,6 +4,7 @@ import type { KeyRecord } from "../store/tables/keys";
 import type { TeamRecord } from "../store/tables/teams";
 import type { UserRecord } from "../store/tables/users";
 import { type KeyContext, keyContext } from "./key-context";
+import { objectPermissionSchema } from "./object-permission";
 import { SealedBox } from "./sealed-box";
 
 /** A key's context as Postgres answered it, and when (epoch ms): the stale window runs from then. */
@@ -41,6 +42,7 @@ const limitFields = {
   tpmLimit: z.number().nullable(),
   maxParallelRequests: z.number().nullable(),
   metadata: z.record(z.string(), z.unknown()),
+  objectPermission: objectPermissionSchema.default({}),
   createdAt: date,
   updatedAt: date,
 };

@@ -26,6 +26,7 @@ export function unverifiedKey(keyHash: string, now: number): KeyContext {
       tpmLimit: null,
       maxParallelRequests: null,
       metadata: {},
+      objectPermission: {},
       createdAt: at,
       updatedAt: at,
     },

@@ -82,6 +82,13 @@ export function analyticsEngineMetrics(dataset: DataPointSink | undefined, logge
       ),
     routerArtifact: (stage, outcome, revision) =>
       write("router_artifact", "", [stage, outcome], [revision ?? -1]),
+    upstreamCall: (call) =>
+      write(
+        "upstream_call",
+        call.upstream,
+        [call.gateway, call.upstream, call.method, call.outcome],
+        [call.latencyMs],
+      ),
     routerFeedback: (group, router, outcome) =>
       write("router_feedback", group, [group, router, outcome], [1]),
     // The edge follows published revisions and never leads a sync: the region reports these.

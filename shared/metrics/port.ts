@@ -26,6 +26,17 @@ export interface LearnedDecision {
   readonly outcome: "chosen" | "fallback";
 }
 
+/** One call through the MCP or A2A gateway. */
+export interface UpstreamCall {
+  readonly gateway: "mcp" | "a2a";
+  /** The MCP server or A2A agent, as registered. */
+  readonly upstream: string;
+  /** `tools/call`, `message/send`, ... */
+  readonly method: string;
+  readonly outcome: string;
+  readonly latencyMs: number;
+}
+
 export interface GatewayMetrics {
   requestStarted(): void;
   requestFinished(route: string, model: string, status: number, latencyMs: number): void;
@@ -57,5 +68,10 @@ export interface GatewayMetrics {
   routerArtifact(stage: "publish" | "load", outcome: string, revision?: number): void;
   /** Feedback on a learned-routing decision: recorded, duplicate, or not found. */
   routerFeedback(modelGroup: string, router: string, outcome: string): void;
+  /**
+   * A call through the MCP or A2A gateway (`tools/call`, `message/send`, ...) to a registered
+   * upstream, with its outcome (ok, error, refused, rate_limited) and how long it took.
+   */
+  upstreamCall(call: UpstreamCall): void;
   render(): Promise<{ contentType: string; body: string }>;
 }

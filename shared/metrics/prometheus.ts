@@ -194,6 +194,19 @@ export function prometheusMetrics(options: { defaultMetrics?: boolean } = {}): G
     help: "Routing-model revision this replica serves (0: a local file)",
     registers,
   });
+  const upstreamCalls = new Counter({
+    name: "routeiq_upstream_calls_total",
+    help: "Calls through the MCP and A2A gateways, by gateway, server or agent, method and outcome",
+    labelNames: ["gateway", "upstream", "method", "outcome"] as const,
+    registers,
+  });
+  const upstreamLatency = new Histogram({
+    name: "routeiq_upstream_call_seconds",
+    help: "Time calls through the MCP and A2A gateways took, seconds",
+    labelNames: ["gateway", "upstream", "method"] as const,
+    buckets: [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers,
+  });
   const feedback = new Counter({
     name: "routeiq_router_feedback_total",
     help: "Feedback on learned-routing decisions by outcome (recorded, duplicate, not_found)",
@@ -215,6 +228,11 @@ export function prometheusMetrics(options: { defaultMetrics?: boolean } = {}): G
     routerArtifact(stage, outcome, revision) {
       artifacts.inc({ stage, outcome });
       if (stage === "load" && outcome === "loaded" && revision !== undefined) artifactRevision.set(revision);
+    },
+    upstreamCall(call) {
+      const labels = { gateway: call.gateway, upstream: call.upstream, method: call.method };
+      upstreamCalls.inc({ ...labels, outcome: call.outcome });
+      upstreamLatency.observe(labels, call.latencyMs / 1000);
     },
     routerFeedback: (modelGroup, router, outcome) =>
       feedback.inc({ model_group: modelGroup, router, outcome }),

@@ -124,9 +124,7 @@ beforeAll(async () => {
     LLMROUTER_CONFIG_SYNC_RENEW_INTERVAL_SECONDS: String(RENEW_SECONDS),
   };
   // Started together, as replicas of one deployment are; migrations serialize on an advisory lock.
-  const started = await Promise.allSettled(
-    [0, 1, 2].map(() => spawnGateway(configWith("local"), env)),
-  );
+  const started = await Promise.allSettled([0, 1, 2].map(() => spawnGateway(configWith("local"), env)));
   for (const result of started) if (result.status === "fulfilled") gateways.push(result.value);
   const failed = started.find((result) => result.status === "rejected");
   if (failed !== undefined) throw failed.reason;

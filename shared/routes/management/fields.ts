@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { durationSchema, nextReset } from "../../keys/duration";
+import { objectPermissionSchema } from "../../keys/object-permission";
 import type { LimitFields } from "../../store/tables/limits";
 
 // The limit columns are PostgreSQL `integer`; larger values would fail in the database instead.
@@ -19,6 +20,7 @@ export const limitFields = {
   tpm_limit: positiveInt.nullable().optional(),
   max_parallel_requests: positiveInt.nullable().optional(),
   metadata: z.record(z.string(), z.unknown()).optional(),
+  object_permission: objectPermissionSchema.optional(),
 };
 
 const limitInput = z.object(limitFields);
@@ -39,6 +41,7 @@ export function limitPatch(input: LimitInput, now: Date): Partial<LimitFields> {
     tpmLimit: input.tpm_limit,
     maxParallelRequests: input.max_parallel_requests,
     metadata: input.metadata,
+    objectPermission: input.object_permission,
   };
 }
 

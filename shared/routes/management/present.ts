@@ -15,6 +15,7 @@ const limitView = (record: LimitFields) => ({
   tpm_limit: record.tpmLimit,
   max_parallel_requests: record.maxParallelRequests,
   metadata: record.metadata,
+  object_permission: record.objectPermission,
 });
 
 /** A key without its secret: `token` is the hash it is managed by. */

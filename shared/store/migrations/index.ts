@@ -3,6 +3,8 @@ import leasesConfigRevisions from "./0002-leases-config-revisions";
 import artifacts from "./0003-artifacts";
 import proxyBudget from "./0004-proxy-budget";
 import routerFeedback from "./0005-router-feedback";
+import mcpServers from "./0008-mcp-servers";
+import a2aAgents from "./0009-a2a-agents";
 import partitionedSpendLogs from "./0010-partitioned-spend-logs";
 import spendDailyRollups from "./0011-spend-daily-rollups";
 
@@ -23,6 +25,8 @@ export const migrations: readonly Migration[] = Object.freeze([
   { version: 3, name: "artifacts", sql: artifacts },
   { version: 4, name: "proxy-budget", sql: proxyBudget },
   { version: 5, name: "router-feedback", sql: routerFeedback },
+  { version: 8, name: "mcp-servers", sql: mcpServers },
+  { version: 9, name: "a2a-agents", sql: a2aAgents },
   { version: 10, name: "partitioned-spend-logs", sql: partitionedSpendLogs },
   { version: 11, name: "spend-daily-rollups", sql: spendDailyRollups },
 ]);

@@ -1,3 +1,4 @@
+import type { ObjectPermission } from "../../keys/object-permission";
 import type { ColumnMap } from "./columns";
 
 /** The budget and rate-limit columns keys, teams and users share. */
@@ -11,6 +12,8 @@ export interface LimitFields {
   tpmLimit: number | null;
   maxParallelRequests: number | null;
   metadata: Record<string, unknown>;
+  /** Which MCP servers, tools and A2A agents may be used (LiteLLM's `object_permission`). */
+  objectPermission: ObjectPermission;
 }
 
 export const LIMIT_COLUMNS: ColumnMap<LimitFields> = {
@@ -23,6 +26,7 @@ export const LIMIT_COLUMNS: ColumnMap<LimitFields> = {
   tpmLimit: "tpm_limit",
   maxParallelRequests: "max_parallel_requests",
   metadata: "metadata",
+  objectPermission: "object_permission",
 };
 
 /** Fields the database stamps itself. */

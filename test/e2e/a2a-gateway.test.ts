@@ -1,0 +1,169 @@
+import { type Message, Role, type Task, TaskState } from "@a2a-js/sdk";
+import {
+  type Client,
+  ClientFactory,
+  ClientFactoryOptions,
+  JsonRpcTransportFactory,
+} from "@a2a-js/sdk/client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type A2aAgentServer, startA2aAgent } from "../support/a2a-agent";
+import { MASTER_KEY, startGateway } from "../support/gateway";
+import { createTestSchema, type TestSchema } from "../support/postgres";
+import {
+  admin,
+  type Gateway,
+  generateKey,
+  metricTotal,
+  REDIS_URL,
+  requireRedis,
+  waitFor,
+} from "../support/replicas";
+
+/**
+ * The A2A gateway on two replicas, an @a2a-js/sdk agent on loopback behind them and the SDK's
+ * client in front: send, stream, get and cancel, scoped by key.
+ */
+
+const AGENT_SECRET = "agent-token-never-shown";
+let agent: A2aAgentServer;
+let schema: TestSchema;
+const gateways: Gateway[] = [];
+
+beforeAll(async () => {
+  await requireRedis();
+  agent = await startA2aAgent("echo");
+  schema = await createTestSchema("a2a");
+  const env = {
+    DATABASE_URL: schema.url,
+    REDIS_URL,
+    A2A_GATEWAY_ENABLED: "true",
+    ROUTEIQ_OUTBOUND_ALLOWLIST: "127.0.0.1",
+  };
+  gateways.push(await startGateway({}, env));
+  gateways.push(await startGateway({}, env));
+});
+
+afterAll(async () => {
+  await Promise.allSettled(gateways.map((g) => g.shutdown()));
+  await schema?.drop();
+  await agent?.close();
+});
+
+async function clientFor(gateway: Gateway, key: string): Promise<Client> {
+  const withKey: typeof fetch = (input, init = {}) => {
+    const headers = new Headers(init.headers);
+    headers.set("authorization", `Bearer ${key}`);
+    return fetch(input, { ...init, headers });
+  };
+  const factory = new ClientFactory(
+    ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
+      transports: [new JsonRpcTransportFactory({ fetchImpl: withKey })],
+    }),
+  );
+  const card = await (await withKey(`${gateway.url}/a2a/echo/.well-known/agent-card.json`)).json();
+  return factory.createFromAgentCard(card);
+}
+
+const message = (text: string): Message =>
+  ({
+    messageId: crypto.randomUUID(),
+    contextId: "",
+    taskId: "",
+    role: Role.ROLE_USER,
+    parts: [{ content: { $case: "text", value: text } }],
+    metadata: undefined,
+    extensions: [],
+    referenceTaskIds: [],
+  }) as unknown as Message;
+
+const request = (text: string) => ({ message: message(text) }) as never;
+
+describe("A2A gateway across replicas", () => {
+  it("proxies send, stream, get and cancel to an agent registered through the other replica", async () => {
+    const [a, b] = gateways as [Gateway, Gateway];
+    const created = await admin(a, "/v1/agents", {
+      agent_name: "echo",
+      url: agent.url,
+      auth_type: "bearer_token",
+      auth_value: AGENT_SECRET,
+    });
+    expect(created.status).toBe(200);
+    expect(JSON.stringify(created.body)).not.toContain(AGENT_SECRET);
+    await waitFor(
+      "replica B sees echo",
+      async () => (await admin(b, "/v1/agents")).body.length === 1,
+      20_000,
+    );
+
+    const card = await (
+      await fetch(`${b.url}/a2a/echo/.well-known/agent-card.json`, {
+        headers: { authorization: `Bearer ${MASTER_KEY}` },
+      })
+    ).json();
+    expect(card.supportedInterfaces[0].url).toBe(`${b.url}/a2a/echo`);
+
+    const client = await clientFor(b, MASTER_KEY);
+    const sent = (await client.sendMessage(request("hello"))) as Task;
+    expect(JSON.stringify(sent)).toContain("echo: hello");
+    expect(agent.authorizations.at(-1)).toBe(`Bearer ${AGENT_SECRET}`);
+
+    const events: unknown[] = [];
+    for await (const event of client.sendMessageStream(request("streamed"))) events.push(event);
+    expect(JSON.stringify(events)).toContain("echo: streamed");
+
+    const taskId = (sent as { id?: string }).id ?? JSON.parse(JSON.stringify(sent)).task?.id;
+    const got = await client.getTask({ id: taskId } as never);
+    expect(got.id).toBe(taskId);
+
+    let waiting: string | undefined;
+    for await (const event of client.sendMessageStream(request("wait"))) {
+      waiting =
+        JSON.parse(JSON.stringify(event)).payload?.value?.id ?? JSON.parse(JSON.stringify(event)).task?.id;
+      if (waiting !== undefined) break;
+    }
+    expect(waiting).toBeDefined();
+    const cancelled = await client.cancelTask({ id: waiting } as never);
+    expect(cancelled.status?.state).toBe(TaskState.TASK_STATE_CANCELED);
+
+    expect(
+      await metricTotal(b, "routeiq_upstream_calls_total", { gateway: "a2a", upstream: "echo" }),
+    ).toBeGreaterThanOrEqual(4);
+  });
+
+  it("lists and serves an agent only to keys allowed to use it", async () => {
+    const [a, b] = gateways as [Gateway, Gateway];
+    const none = await generateKey(a);
+    const headers = { authorization: `Bearer ${none}` };
+    const gatewayCard = await (await fetch(`${b.url}/a2a/.well-known/agent-card.json`, { headers })).json();
+    expect(gatewayCard.skills).toEqual([]);
+    expect((await fetch(`${b.url}/a2a/echo/.well-known/agent-card.json`, { headers })).status).toBe(404);
+    const call = await fetch(`${b.url}/a2a/echo`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "GetTask", params: { id: "x" } }),
+    });
+    expect(call.status).toBe(404);
+
+    const allowed = await generateKey(a, { object_permission: { agents: ["echo"] } });
+    const listed = await (
+      await fetch(`${b.url}/a2a/.well-known/agent-card.json`, {
+        headers: { authorization: `Bearer ${allowed}` },
+      })
+    ).json();
+    expect(listed.skills.map((s: { id: string }) => s.id)).toEqual(["echo"]);
+    const client = await clientFor(b, allowed);
+    expect(JSON.stringify(await client.sendMessage(request("hi")))).toContain("echo: hi");
+  });
+
+  it("refuses hostile agent URLs", async () => {
+    const [a] = gateways as [Gateway];
+    for (const url of [
+      "http://169.254.169.254/",
+      "http://localhost/",
+      "http://[::1]/",
+      "http://192.168.0.1/",
+    ]) {
+      expect((await admin(a, "/v1/agents", { agent_name: "bad", url })).status, url).toBe(400);
+    }
+  });
+});
