@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { ResponseCache } from "../../shared/cache/response-cache";
+import type { Env } from "../../shared/config/load";
 import type { RuntimeConfig } from "../../shared/config/runtime-config";
+import { type DatabaseModels, databaseModels } from "../../shared/db-models/module";
 import type { AppDeps } from "../../shared/deps";
 import { Lifecycle } from "../../shared/http/lifecycle";
 import { noKeyCopies, sharedKeyCopies } from "../../shared/keys/key-copies";
@@ -31,6 +33,8 @@ export interface NodeDeps {
   readonly deps: AppDeps;
   /** Learned routing: its routing model is loaded and followed by the entry point. */
   readonly learned: LearnedRouting;
+  /** Models in the database: followed by the entry point when STORE_MODEL_IN_DB is on. */
+  readonly models: DatabaseModels;
   /**
    * Writes what finished requests left queued (response cache stores, router counts, spend rows), keeping
    * everything open; resolves to the spend rows still unwritten. For runtimes that freeze the
@@ -60,6 +64,8 @@ export async function buildNodeDeps(options: {
   readonly routerPublicKey?: CryptoKey;
   /** How `llmrouter-custom` modules are loaded (files beside the config). */
   readonly loadCustomRouter?: LoadCustomRouter;
+  /** STORE_MODEL_IN_DB: LITELLM_SALT_KEY (undefined: off) and the environment models read. */
+  readonly databaseModels?: { readonly saltKey: string | undefined; readonly env: Env };
 }): Promise<NodeDeps> {
   const { logger, metrics, nodeEnv } = options;
   const config = warnOnCacheStoreChange(options.config, logger);
@@ -73,6 +79,14 @@ export async function buildNodeDeps(options: {
     },
     options.database,
   );
+  const models = databaseModels({
+    sql: stores.sql,
+    logger,
+    fileConfig: config,
+    env: options.databaseModels?.env ?? {},
+    saltKey: options.databaseModels?.saltKey,
+  });
+  const served = models.config;
   // Everything below reads and writes under the deployment's prefix, announcements included.
   const kv = prefixedKv(stores.kv, nodeEnv.ROUTEIQ_REDIS_PREFIX);
   const cacheStore = openCacheStore(chooseCacheStore(config().cache.store, nodeEnv, chooseKv(nodeEnv)), {
@@ -108,7 +122,7 @@ export async function buildNodeDeps(options: {
   const routerState =
     sharedRouterState === undefined ? new MemoryRouterState() : new CachedRouterState(sharedRouterState);
   const learned = learnedRouting({
-    config: { current: config },
+    config: { current: served },
     kv,
     sql: stores.sql,
     metrics,
@@ -121,7 +135,7 @@ export async function buildNodeDeps(options: {
     loadCustomRouter: options.loadCustomRouter,
   });
   const deps: AppDeps = {
-    config: { current: config },
+    config: { current: served },
     routerState,
     metrics,
     logger,
@@ -148,11 +162,12 @@ export async function buildNodeDeps(options: {
       onKvFailure: () => metrics.storeFailure("redis", "cache"),
     }),
     chooser: learned.chooser,
-    modules: [learned.module],
+    modules: [learned.module, models.module],
   };
   return {
     deps,
     learned,
+    models,
     async flush(timeoutMs) {
       await Promise.all([
         deps.responseCache.drain(),

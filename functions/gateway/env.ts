@@ -30,6 +30,9 @@ export const nodeEnvSchema = z.object({
   // Learned routing: a routing model from a local file, and how often published ones are polled for.
   LLMROUTER_MODEL_PATH: unsetIfBlank(z.string()),
   LLMROUTER_MODEL_POLL_SECONDS: unsetIfBlank(z.coerce.number().positive()),
+  // Models added through the API, stored in the database with their credentials sealed under the salt key.
+  STORE_MODEL_IN_DB: unsetIfBlank(z.stringbool()),
+  LITELLM_SALT_KEY: unsetIfBlank(z.string()),
   ...masterKeyOptOutShape,
 });
 

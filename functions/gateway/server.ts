@@ -17,6 +17,7 @@ import { SYNC_DISABLED, type SyncRuntime, startConfigSync } from "./config-sync"
 import { watchConfigFile } from "./config-watch";
 import { customRouterFiles } from "./custom-router";
 import { chooseDatabase, warnOnDatabaseChange, withDatabase } from "./database-choice";
+import { followDatabaseModels, modelSaltKey } from "./database-models";
 import { buildNodeDeps } from "./deps";
 import type { NodeEnv } from "./env";
 import { startLearnedRouting } from "./learned-routing";
@@ -51,6 +52,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     source: options.configPath,
     logger,
   });
+  const saltKey = modelSaltKey(options.nodeEnv);
   const hostname = listenHost(options.nodeEnv.HOST, config.masterKey);
   const database = chooseDatabase({
     nodeEnv: options.nodeEnv,
@@ -68,7 +70,12 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     onSwap: warnOnDatabaseChange(logger),
   });
   let sync: SyncRuntime | undefined;
-  const { deps, learned, close } = await buildNodeDeps({
+  const {
+    deps,
+    learned,
+    models: databaseModels,
+    close,
+  } = await buildNodeDeps({
     config: () => holder.current(),
     configSyncStatus: () => {
       const status: Record<string, unknown> = sync?.status() ?? SYNC_DISABLED;
@@ -85,6 +92,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     routerPublicKey: await routerPublicKey(options.env),
     loadCustomRouter: customRouterFiles(dirname(resolve(options.configPath))),
     database,
+    databaseModels: { saltKey, env },
   });
   const { lifecycle } = deps;
   sync = await startConfigSync({
@@ -107,6 +115,10 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     pollSeconds: options.nodeEnv.LLMROUTER_MODEL_POLL_SECONDS ?? 5,
     logger,
   });
+  const stopModels =
+    databaseModels.follower === undefined
+      ? async () => {}
+      : await followDatabaseModels({ follower: databaseModels.follower, kv: deps.kv, env, logger });
   // With S3 sync the published revisions are the config; the local file is only the first one.
   const stopWatching =
     sync === undefined ? watchConfigFile(options.configPath, env, holder, logger) : () => {};
@@ -119,7 +131,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
   logger.info("gateway listening", {
     host: hostname,
     port,
-    models: [...holder.current().groups.keys()],
+    models: [...deps.config.current().groups.keys()],
     config: options.configPath,
   });
 
@@ -147,6 +159,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
         logger.warn("drain timeout passed; closing remaining connections", { in_flight: lifecycle.inFlight });
       server.closeAllConnections();
       await models.stop();
+      await stopModels();
       await sync?.stop();
       await close(5_000);
       logger.info("stopped");

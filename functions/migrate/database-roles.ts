@@ -21,7 +21,7 @@ export const ACCESS = Object.freeze({
    * management API, spend added and logged, spend logs queried, config revisions and routing
    * models followed, the proxy-wide budget read, added to and its window rolled (its one row is the
    * migration's), feedback on learned routing recorded (never changed; INSERT ... ON CONFLICT needs
-   * SELECT to find the conflict).
+   * SELECT to find the conflict), models added through the API stored with one audit row each.
    */
   serve: {
     tables: {
@@ -33,8 +33,10 @@ export const ACCESS = Object.freeze({
       routeiq_config_revisions: ["SELECT"],
       routeiq_artifacts: ["SELECT"],
       routeiq_router_feedback: ["SELECT", "INSERT"],
+      routeiq_models: READ_WRITE,
+      routeiq_model_audit: ["SELECT", "INSERT"],
     },
-    sequences: [],
+    sequences: ["routeiq_model_audit_change_id_seq"],
   },
   /** The config sync (the sync function, or a Node gateway that runs it): lease, then publish. */
   publish: {

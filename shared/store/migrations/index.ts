@@ -3,6 +3,8 @@ import leasesConfigRevisions from "./0002-leases-config-revisions";
 import artifacts from "./0003-artifacts";
 import proxyBudget from "./0004-proxy-budget";
 import routerFeedback from "./0005-router-feedback";
+import models from "./0006-models";
+import modelAudit from "./0007-model-audit";
 
 export interface Migration {
   /** Increasing; recorded in `routeiq_migrations` once applied. */
@@ -21,4 +23,6 @@ export const migrations: readonly Migration[] = Object.freeze([
   { version: 3, name: "artifacts", sql: artifacts },
   { version: 4, name: "proxy-budget", sql: proxyBudget },
   { version: 5, name: "router-feedback", sql: routerFeedback },
+  { version: 6, name: "models", sql: models },
+  { version: 7, name: "model-audit", sql: modelAudit },
 ]);
