@@ -14,6 +14,7 @@ import { Limiter } from "../../shared/limits/limiter";
 import { ProxyBudget } from "../../shared/limits/proxy-budget";
 import type { Logger } from "../../shared/logging/logger";
 import type { GatewayMetrics } from "../../shared/metrics/port";
+import { openApiModule } from "../../shared/openapi/module";
 import { CachedRouterState } from "../../shared/router/cached-state";
 import { KvRouterState } from "../../shared/router/kv-state";
 import { MemoryRouterState } from "../../shared/router/memory-state";
@@ -21,6 +22,7 @@ import { SpendLogWriter } from "../../shared/spend/log-writer";
 import { prefixedKv } from "../../shared/store/kv/prefixed";
 import { chooseCacheStore, openCacheStore, warnOnCacheStoreChange } from "./cache-store";
 import type { NodeEnv } from "./env";
+import { scalarScript } from "./scalar-script";
 import { chooseKv, openStores, type SqlChoice } from "./stores";
 
 /** How upstream providers are called, and how that client is closed at shutdown. */
@@ -162,7 +164,7 @@ export async function buildNodeDeps(options: {
       onKvFailure: () => metrics.storeFailure("redis", "cache"),
     }),
     chooser: learned.chooser,
-    modules: [learned.module, models.module],
+    modules: [learned.module, models.module, openApiModule({ scalarScript: scalarScript() })],
   };
   return {
     deps,
