@@ -47,6 +47,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   const config = () => deps.config.current();
 
   app.use(requestId({ limitLength: 200 }));
+  if (deps.requestTracing !== undefined) app.use(deps.requestTracing);
   app.use(async function injectDeps(c, next) {
     c.set("deps", deps);
     await next();

@@ -68,6 +68,8 @@ export async function buildNodeDeps(options: {
   readonly loadCustomRouter?: LoadCustomRouter;
   /** STORE_MODEL_IN_DB: LITELLM_SALT_KEY (undefined: off) and the environment models read. */
   readonly databaseModels?: { readonly saltKey: string | undefined; readonly env: Env };
+  /** OpenTelemetry's server span per request, when tracing is on. */
+  readonly requestTracing?: AppDeps["requestTracing"];
 }): Promise<NodeDeps> {
   const { logger, metrics, nodeEnv } = options;
   const config = warnOnCacheStoreChange(options.config, logger);
@@ -164,6 +166,7 @@ export async function buildNodeDeps(options: {
       onKvFailure: () => metrics.storeFailure("redis", "cache"),
     }),
     chooser: learned.chooser,
+    requestTracing: options.requestTracing,
     modules: [learned.module, models.module, openApiModule({ scalarScript: scalarScript() })],
   };
   return {

@@ -23,6 +23,7 @@ import type { NodeEnv } from "./env";
 import { startLearnedRouting } from "./learned-routing";
 import { isLoopback, listenHost } from "./listen-host";
 import { requireMasterKey } from "./master-key";
+import { otelSettings } from "./otel-env";
 import { undiciUpstream } from "./undici-fetch";
 
 export interface NodeGatewayOptions {
@@ -69,6 +70,13 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     warnings,
     onSwap: warnOnDatabaseChange(logger),
   });
+  // The SDK is loaded only when OTEL_* turns tracing on: off, it costs nothing at all.
+  const otel = otelSettings(options.env);
+  const tracing = otel === undefined ? undefined : (await import("./tracing")).nodeTracing(otel);
+  const upstream = undiciUpstream({
+    connections: options.nodeEnv.ROUTEIQ_UPSTREAM_CONNECTIONS,
+    outbound: outboundPolicy(options.env[OUTBOUND_ALLOWLIST]),
+  });
   let sync: SyncRuntime | undefined;
   const {
     deps,
@@ -85,10 +93,11 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     nodeEnv: options.nodeEnv,
     logger,
     metrics,
-    upstream: undiciUpstream({
-      connections: options.nodeEnv.ROUTEIQ_UPSTREAM_CONNECTIONS,
-      outbound: outboundPolicy(options.env[OUTBOUND_ALLOWLIST]),
-    }),
+    upstream:
+      tracing === undefined
+        ? upstream
+        : { fetch: tracing.traced(upstream.fetch), close: () => upstream.close() },
+    requestTracing: tracing?.middleware,
     routerPublicKey: await routerPublicKey(options.env),
     loadCustomRouter: customRouterFiles(dirname(resolve(options.configPath))),
     database,
@@ -162,6 +171,9 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
       await stopModels();
       await sync?.stop();
       await close(5_000);
+      await tracing
+        ?.shutdown()
+        .catch((error: unknown) => logger.warn("traces not exported before exit", { error: String(error) }));
       logger.info("stopped");
     })();
     return closing;
