@@ -1,7 +1,6 @@
 import {
   type Attributes,
   ROOT_CONTEXT,
-  type Span,
   SpanKind,
   SpanStatusCode,
   type TextMapGetter,
