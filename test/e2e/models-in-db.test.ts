@@ -1,5 +1,8 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeModelChange } from "../../shared/db-models/models-table";
+import { paramsBox } from "../../shared/db-models/sealed-params";
+import { pgSql } from "../../shared/store/sql/pg";
 import { MASTER_KEY, startGateway } from "../support/gateway";
 import { type OpenAIUpstream, startOpenAIUpstream } from "../support/openai-upstream";
 import { createTestSchema, type TestSchema } from "../support/postgres";
@@ -174,6 +177,34 @@ describe("models in the database across replicas", () => {
     expect(audit[1]?.fields).toEqual(["litellm_params.mock_response"]);
     expect(audit[2]?.fields).toEqual(["model_name"]);
     expect((await call(a, "POST", "/model/delete", { id })).status).toBe(404);
+  });
+});
+
+describe("without the announcement", () => {
+  it("reaches every replica by polling when no message arrives", async () => {
+    // Written as the API writes it, but never announced on pub/sub: only the poll can find it.
+    const sql = pgSql({ connectionString: schema.url, max: 1 });
+    const id = `polled-${runTag()}`;
+    try {
+      await writeModelChange(
+        sql,
+        { action: "create", modelId: id, actor: "test", requestId: undefined, fields: ["model_name"] },
+        {
+          modelId: id,
+          modelName: "db-polled",
+          litellmParamsSealed: await paramsBox(SALT).seal(id, {
+            model: "mock/polled",
+            mock_response: "polled",
+          }),
+          modelInfo: {},
+        },
+      );
+    } finally {
+      await sql.close();
+    }
+    // The poll runs every ROUTEIQ_CONFIG_REVISION_POLL_SECONDS (5 by default): well within the bound.
+    await waitFor("a serves the unannounced model", served(a, "db-polled"), SYNC_BOUND_MS);
+    await waitFor("b serves the unannounced model", served(b, "db-polled"), SYNC_BOUND_MS);
   });
 });
 
