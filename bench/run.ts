@@ -10,6 +10,7 @@ import { edgeBundleSize, formatEdgeBundle, measureEdgeStartup, publishConfig } f
 import { formatDecisions, measureDecisions } from "./learned-decision";
 import { type LoadRequest, type LoadResult, runLoad, stopLoad } from "./load";
 import { BENCH_REDIS_URL, createBenchSchema, createLimitedKey } from "./shared-state";
+import { formatSpendWriter, measureSpendWriter } from "./spend-writer";
 
 /**
  * `npm run bench`: direct upstream vs a bare undici keep-alive proxy vs the gateway, each in its
@@ -443,6 +444,9 @@ async function main(): Promise<void> {
   const learnedDecisions = await measureDecisions(root, Math.round(envNumber("BENCH_DECISIONS", 2_000)));
   console.log(`\n${formatDecisions(learnedDecisions)}`);
 
+  const spendWriter = await measureSpendWriter(Math.round(envNumber("BENCH_SPEND_ROWS", 50_000)));
+  console.log(`\n${formatSpendWriter(spendWriter)}`);
+
   const resultsPath = join(root, "bench", "results", "latest.json");
   mkdirSync(dirname(resultsPath), { recursive: true });
   writeFileSync(
@@ -462,6 +466,7 @@ async function main(): Promise<void> {
         edgeBundle,
         edgeStartup,
         learnedDecisions,
+        spendWriter,
       },
       null,
       2,

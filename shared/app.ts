@@ -2,12 +2,11 @@ import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { authenticate, resolveVirtualKey } from "./auth/authenticate";
 import type { AppDeps } from "./deps";
-import { GatewayError } from "./errors";
 import { admission } from "./http/admission";
 import { allowedRoutes } from "./http/allowed-routes";
 import { adminAuth, masterKeyAuth } from "./http/auth";
 import type { GatewayEnv } from "./http/env";
-import { errorHandler } from "./http/error-handler";
+import { errorHandler, routeNotFound } from "./http/error-handler";
 import { requestSizeLimit } from "./http/request-size";
 import { requestTracking } from "./http/request-tracking";
 import { responsesRoutes } from "./responses-api/routes";
@@ -53,14 +52,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
     await next();
   });
   app.onError(errorHandler(deps.logger));
-  app.notFound((c) => {
-    throw new GatewayError({
-      status: 404,
-      type: "not_found_error",
-      code: "route_not_found",
-      message: `no route for ${c.req.method} ${c.req.path}`,
-    });
-  });
+  app.notFound(routeNotFound);
 
   app.route("/", probeRoutes());
   app.route(

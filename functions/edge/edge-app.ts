@@ -1,9 +1,8 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { createApp } from "../../shared/app";
 import type { AppDeps } from "../../shared/deps";
-import { GatewayError } from "../../shared/errors";
 import type { GatewayEnv } from "../../shared/http/env";
-import { errorHandler } from "../../shared/http/error-handler";
+import { errorHandler, routeNotFound } from "../../shared/http/error-handler";
 import { regionRoutes } from "./region-routes";
 
 /**
@@ -53,14 +52,7 @@ export function edgeApp(
 ): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
   app.onError(errorHandler(deps.logger));
-  app.notFound((c) => {
-    throw new GatewayError({
-      status: 404,
-      type: "not_found_error",
-      code: "route_not_found",
-      message: `no route for ${c.req.method} ${c.req.path}`,
-    });
-  });
+  app.notFound(routeNotFound);
   app.use(
     settleAfterAnswer(options.flush, (count) =>
       deps.logger.warn("spend log rows not written yet; a later request retries them", { count }),

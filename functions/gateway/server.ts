@@ -1,5 +1,6 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { hostname as osHostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { serve } from "@hono/node-server";
 import { createApp } from "../../shared/app";
@@ -12,6 +13,8 @@ import { routerPublicKey } from "../../shared/learned/artifact/public-key-env";
 import { type Logger, processLogger } from "../../shared/logging/logger";
 import type { GatewayMetrics } from "../../shared/metrics/port";
 import { prometheusMetrics } from "../../shared/metrics/prometheus";
+import { startSpendLogMaintenance } from "../../shared/spend/maintenance-loop";
+import { holderId } from "../../shared/sync/election-settings";
 import { readConfigFile } from "./config-file";
 import { SYNC_DISABLED, type SyncRuntime, startConfigSync } from "./config-sync";
 import { watchConfigFile } from "./config-watch";
@@ -117,6 +120,13 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     },
     onModelPublished: () => void learned.follower.check().catch(() => {}),
   });
+  // Every replica competes for the maintenance lease; one at a time creates and drops partitions.
+  const maintenance = startSpendLogMaintenance({
+    sql: deps.sql,
+    holderId: holderId(osHostname()),
+    retention: () => holder.current().spendLogRetention,
+    logger,
+  });
   const models = await startLearnedRouting({
     learned,
     kv: deps.kv,
@@ -170,6 +180,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
       await models.stop();
       await stopModels();
       await sync?.stop();
+      await maintenance.stop();
       await close(5_000);
       await tracing
         ?.shutdown()

@@ -7,6 +7,8 @@ interface Grants {
   readonly tables: Readonly<Record<string, readonly Privilege[]>>;
   /** Sequences behind `bigserial` columns the role inserts into. */
   readonly sequences: readonly string[];
+  /** Functions the role calls, by signature (their EXECUTE is revoked from PUBLIC by the migration). */
+  readonly functions?: readonly string[];
 }
 
 const READ_WRITE: readonly Privilege[] = Object.freeze(["SELECT", "INSERT", "UPDATE", "DELETE"]);
@@ -29,6 +31,7 @@ export const ACCESS = Object.freeze({
       routeiq_teams: READ_WRITE,
       routeiq_users: READ_WRITE,
       routeiq_spend_logs: ["SELECT", "INSERT"],
+      routeiq_spend_daily: ["SELECT", "INSERT", "UPDATE"],
       routeiq_proxy_budget: ["SELECT", "UPDATE"],
       routeiq_config_revisions: ["SELECT"],
       routeiq_artifacts: ["SELECT"],
@@ -38,7 +41,10 @@ export const ACCESS = Object.freeze({
     },
     sequences: ["routeiq_model_audit_change_id_seq"],
   },
-  /** The config sync (the sync function, or a Node gateway that runs it): lease, then publish. */
+  /**
+   * The config sync (the sync function, or a Node gateway that runs it): lease, then publish; and,
+   * under a lease of its own, the spend log's partitions made ahead and dropped past retention.
+   */
   publish: {
     tables: {
       routeiq_leases: ["SELECT", "INSERT", "UPDATE"],
@@ -46,6 +52,10 @@ export const ACCESS = Object.freeze({
       routeiq_artifacts: ["SELECT", "INSERT"],
     },
     sequences: ["routeiq_config_revisions_revision_seq", "routeiq_artifacts_revision_seq"],
+    functions: [
+      "routeiq_spend_log_partition_create(date)",
+      "routeiq_spend_log_partitions_drop_before(timestamptz)",
+    ],
   },
   /** Retraining routers on the gateway's traffic (`router:train --spend-log`): reads only. */
   train: {
@@ -90,9 +100,11 @@ function quoted(name: string): string {
 function grantsFor(access: readonly Access[]): {
   tables: Map<string, Set<Privilege>>;
   sequences: Set<string>;
+  functions: Set<string>;
 } {
   const tables = new Map<string, Set<Privilege>>();
   const sequences = new Set<string>();
+  const functions = new Set<string>();
   for (const name of access) {
     const grants: Grants = ACCESS[name];
     for (const [table, privileges] of Object.entries(grants.tables)) {
@@ -101,8 +113,9 @@ function grantsFor(access: readonly Access[]): {
       tables.set(table, set);
     }
     for (const sequence of grants.sequences) sequences.add(sequence);
+    for (const fn of grants.functions ?? []) functions.add(fn);
   }
-  return { tables, sequences };
+  return { tables, sequences, functions };
 }
 
 /**
@@ -162,15 +175,17 @@ async function applyRole(tx: SqlExecutor, schema: string, role: LoginRole): Prom
   // From scratch every run, so access a release no longer lists is taken back.
   await tx.query(`REVOKE ALL ON ALL TABLES IN SCHEMA ${schema} FROM ${name}`);
   await tx.query(`REVOKE ALL ON ALL SEQUENCES IN SCHEMA ${schema} FROM ${name}`);
+  await tx.query(`REVOKE ALL ON ALL FUNCTIONS IN SCHEMA ${schema} FROM ${name}`);
   await tx.query(`REVOKE ALL ON SCHEMA ${schema} FROM ${name}`);
   await tx.query(`GRANT USAGE ON SCHEMA ${schema} TO ${name}`);
-  const { tables, sequences } = grantsFor(role.access);
+  const { tables, sequences, functions } = grantsFor(role.access);
   for (const [table, privileges] of tables) {
     await tx.query(`GRANT ${[...privileges].join(", ")} ON TABLE ${schema}.${quoted(table)} TO ${name}`);
   }
   for (const sequence of sequences) {
     await tx.query(`GRANT USAGE ON SEQUENCE ${schema}.${quoted(sequence)} TO ${name}`);
   }
+  for (const fn of functions) await tx.query(`GRANT EXECUTE ON FUNCTION ${schema}.${fn} TO ${name}`);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { processLogger } from "../../shared/logging/logger";
+import { startSpendLogMaintenance } from "../../shared/spend/maintenance-loop";
 import { latestRevision } from "../../shared/store/tables/config-revisions";
 import { ConfigSync } from "../../shared/sync/config-sync";
 import { holderId, parseElectionSettings } from "../../shared/sync/election-settings";
@@ -7,6 +8,7 @@ import { LeaderElection } from "../../shared/sync/leader-election";
 import { REVISION_CHANNEL } from "../../shared/sync/revision-follower";
 import { seconds } from "../gateway/config-sync";
 import { routingModelSync } from "./model-sync";
+import { latestRetention } from "./retention";
 import { configSourceFromEnv } from "./s3-env";
 import { openSyncStores } from "./stores";
 
@@ -59,12 +61,20 @@ try {
     source: source.describe(),
   });
   election.start();
+  let retention = await latestRetention(stores.sql, settings.lockName, env);
+  const maintenance = startSpendLogMaintenance({
+    sql: stores.sql,
+    holderId: id,
+    retention: () => retention,
+    logger,
+  });
 
   let timer: ReturnType<typeof setTimeout> | undefined;
   const run = async () => {
     try {
       await sync.runOnce();
       await models?.runOnce();
+      retention = await latestRetention(stores.sql, settings.lockName, env);
     } catch (error) {
       logger.error("config sync run failed", {
         error: error instanceof Error ? error.message : String(error),
@@ -78,6 +88,7 @@ try {
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, async () => {
       clearTimeout(timer);
+      await maintenance.stop();
       await election.stop();
       await stores.close();
       process.exit(0);

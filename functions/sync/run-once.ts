@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import type { Env } from "../../shared/config/load";
 import type { Logger } from "../../shared/logging/logger";
+import { maintainSpendLogs } from "../../shared/spend/log-maintenance";
 import type { Kv } from "../../shared/store/kv/port";
 import type { Sql } from "../../shared/store/sql/port";
 import { latestRevision } from "../../shared/store/tables/config-revisions";
@@ -9,6 +10,7 @@ import { ConfigSync, type SyncOutcome } from "../../shared/sync/config-sync";
 import { holderId, parseElectionSettings } from "../../shared/sync/election-settings";
 import { REVISION_CHANNEL } from "../../shared/sync/revision-follower";
 import { routingModelSync } from "./model-sync";
+import { latestRetention } from "./retention";
 import { configSourceFromEnv } from "./s3-env";
 
 export interface SyncStores {
@@ -35,6 +37,7 @@ export async function syncOnce(
   const lease = await acquireLease(stores.sql, settings.lockName, holder, settings.leaseSeconds);
   if (lease === undefined) {
     logger.info("config sync skipped: another replica holds the lease", { lock: settings.lockName });
+    await maintainAfterSync(env, stores, logger, holder, settings.lockName);
     return { outcome: "skipped", lease };
   }
   const latest = await latestRevision(stores.sql, settings.lockName);
@@ -65,5 +68,25 @@ export async function syncOnce(
         logger.warn("could not announce config revision; replicas poll for it", { error: String(error) }),
       );
   }
+  await maintainAfterSync(env, stores, logger, holder, settings.lockName);
   return { outcome, lease };
+}
+
+/** The spend log's partitions, under their own lease, with the retention of the latest published config. */
+async function maintainAfterSync(
+  env: Env,
+  stores: SyncStores,
+  logger: Logger,
+  holder: string,
+  lockName: string,
+): Promise<void> {
+  try {
+    const retention = await latestRetention(stores.sql, lockName, env);
+    const result = await maintainSpendLogs({ sql: stores.sql, holderId: holder, retention });
+    logger.info("spend log maintenance finished", { ...result });
+  } catch (error) {
+    logger.warn("spend log maintenance failed; the next run tries again", {
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
 }

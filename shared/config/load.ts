@@ -159,6 +159,7 @@ export function loadConfig(text: string, env: Env, source = "config.yaml"): Load
           ? { maxBudget: ls.max_budget, budgetDuration: ls.budget_duration }
           : undefined,
       databaseUrl: ga.database_url,
+      spendLogRetention: ga.maximum_spend_logs_retention_period,
       learnedRouting,
     },
     warnings: [...unknownKeyWarnings(raw, knownKeys), ...cacheParamsWarnings(file.litellm_settings)],

@@ -48,6 +48,8 @@ export interface RuntimeConfig {
   readonly databaseUrl: string | undefined;
   /** `learned_routing`: model groups a learned router chooses for; undefined when the section is absent. */
   readonly learnedRouting?: LearnedRoutingSettings;
+  /** `general_settings.maximum_spend_logs_retention_period`: how long spend log rows are kept. */
+  readonly spendLogRetention?: string;
   /** Stored responses of the Responses API: their lifetime and size bounds. */
   readonly responses: ResponsesSettings;
 }

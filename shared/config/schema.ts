@@ -98,6 +98,8 @@ export const generalSettingsSchema = z.looseObject({
   global_max_parallel_requests: positiveInt.optional(),
   /** When Redis is unreachable: `open` serves without rate limits and budgets (logged, counted); `closed` answers 503. */
   rate_limit_fail_mode: z.enum(["open", "closed"]).default("open"),
+  /** How long spend log rows are kept (`30d`); whole days past it are dropped. Absent: kept for ever. */
+  maximum_spend_logs_retention_period: durationSchema.optional(),
   ...keyCacheSettingsSchema.shape,
   ...responsesSettingsSchema.shape,
   /** The only routes served (LiteLLM's meaning); absent: all. */

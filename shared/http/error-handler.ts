@@ -1,4 +1,4 @@
-import type { ErrorHandler } from "hono";
+import type { ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { GatewayError } from "../errors";
@@ -71,3 +71,13 @@ export const errorHandler = (logger: Logger): ErrorHandler =>
       gatewayError.status as ContentfulStatusCode,
     );
   };
+
+/** A path no route serves: the same error shape as every other, naming what was asked. */
+export const routeNotFound: NotFoundHandler = function routeNotFound(c) {
+  throw new GatewayError({
+    status: 404,
+    type: "not_found_error",
+    code: "route_not_found",
+    message: `no route for ${c.req.method} ${c.req.path}`,
+  });
+};

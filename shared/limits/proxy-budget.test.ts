@@ -5,7 +5,7 @@ import { migrations } from "../store/migrations";
 import { migrate } from "../store/sql/migrate";
 import { pgliteSql } from "../store/sql/pglite";
 import type { Sql } from "../store/sql/port";
-import { insertSpendLogs, type SpendLogRecord } from "../store/tables/spend-logs";
+import type { SpendLogRecord } from "../store/tables/spend-logs";
 import { ProxyBudget } from "./proxy-budget";
 
 const T0 = Date.parse("2030-01-01T00:00:00Z");
@@ -41,7 +41,11 @@ beforeAll(async () => {
     sql,
     migrations.filter((m) => m.version < 4),
   );
-  await insertSpendLogs(sql, [row("before-1", 1.5), row("before-2", 0.25)]);
+  // Written as that schema's table took them (before migration 10 partitioned it).
+  await sql.query(
+    `INSERT INTO routeiq_spend_logs (request_id, model_group, status, spend, started_at, ended_at)
+     VALUES ('before-1', 'gpt-4o', 200, 1.5, now(), now()), ('before-2', 'gpt-4o', 200, 0.25, now(), now())`,
+  );
   await migrate(sql);
 });
 afterAll(() => sql.close());

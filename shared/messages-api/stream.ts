@@ -1,4 +1,5 @@
-import { encodeSse, parseSse, SSE_DONE } from "../openai/sse";
+import { translateChatStream } from "../openai/chat-stream-translation";
+import { encodeSse } from "../openai/sse";
 import type { ChatCompletionChunk, FinishReason, Usage } from "../openai/types";
 import { type MessagesResponse, toMessageId, toStopReason } from "./from-chat";
 
@@ -114,13 +115,6 @@ class MessageEvents {
   }
 }
 
-/** OpenAI reports a failure inside a stream as a data line holding an error object. */
-function parseChunk(data: string): ChatCompletionChunk {
-  const parsed = JSON.parse(data) as ChatCompletionChunk | { error: { message?: string } };
-  if ("error" in parsed) throw new Error(parsed.error.message ?? "upstream stream error");
-  return parsed;
-}
-
 const errorEvent = (error: unknown): Uint8Array =>
   encodeSse(
     JSON.stringify({
@@ -130,14 +124,6 @@ const errorEvent = (error: unknown): Uint8Array =>
     "error",
   );
 
-async function drain(reader: ReadableStreamDefaultReader<unknown>): Promise<void> {
-  try {
-    while (!(await reader.read()).done);
-  } catch {
-    // The client already has the whole message.
-  }
-}
-
 /**
  * Re-encodes an OpenAI chat completion SSE stream as an Anthropic Messages SSE stream. Cancelling
  * the result cancels `openaiSse`, so a client that goes away stops the upstream request.
@@ -146,46 +132,9 @@ export function chatStreamToMessages(
   openaiSse: ReadableStream<Uint8Array>,
   model: string,
 ): ReadableStream<Uint8Array> {
-  const reader = parseSse(openaiSse).getReader();
-  let emitted = 0;
-  // A cancel resolves the pending upstream read as done; the closed output must not be written to then.
-  let cancelled = false;
-  let output: ReadableStreamDefaultController<Uint8Array> | undefined;
-  const events = new MessageEvents(model, (event, data) => {
-    emitted++;
-    output?.enqueue(encodeSse(JSON.stringify(data), event));
-  });
-  const release = (reason: unknown) => reader.cancel(reason).catch(() => undefined);
-
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      output = controller;
-    },
-    async pull(controller) {
-      // A pull that enqueues nothing is not repeated, so skip chunks that produce no events (role-only deltas).
-      const before = emitted;
-      try {
-        while (emitted === before) {
-          const { done, value } = await reader.read();
-          if (cancelled) return;
-          if (done || value.data === SSE_DONE) {
-            events.finish();
-            controller.close();
-            // Reading to the end instead of cancelling lets the upstream connection finish cleanly.
-            if (!done) void drain(reader);
-            return;
-          }
-          events.chunk(parseChunk(value.data));
-        }
-      } catch (error) {
-        controller.enqueue(errorEvent(error));
-        controller.close();
-        await release(error);
-      }
-    },
-    cancel(reason) {
-      cancelled = true;
-      return release(reason);
-    },
-  });
+  return translateChatStream(
+    openaiSse,
+    (emit) => new MessageEvents(model, (event, data) => emit(encodeSse(JSON.stringify(data), event))),
+    errorEvent,
+  );
 }

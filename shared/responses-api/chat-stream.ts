@@ -1,4 +1,4 @@
-import { parseSse, SSE_DONE } from "../openai/sse";
+import { translateChatStream } from "../openai/chat-stream-translation";
 import type { ChatCompletionChunk, FinishReason, Usage } from "../openai/types";
 import { emptyResponse, statusOf, toResponsesUsage } from "./from-chat";
 import { newId } from "./items";
@@ -179,64 +179,11 @@ class ResponseEvents {
   }
 }
 
-/** OpenAI reports a failure inside a stream as a data line holding an error object. */
-function parseChunk(data: string): ChatCompletionChunk {
-  const parsed = JSON.parse(data) as ChatCompletionChunk | { error: { message?: string } };
-  if ("error" in parsed) throw new Error(parsed.error.message ?? "upstream stream error");
-  return parsed;
-}
-
-async function drain(reader: ReadableStreamDefaultReader<unknown>): Promise<void> {
-  try {
-    while (!(await reader.read()).done);
-  } catch {
-    // The client already has the whole response.
-  }
-}
-
 /**
  * Re-encodes an OpenAI chat completion SSE stream as a Responses SSE stream. A failure of the
  * chat stream fails this one (whoever reads it reports the error and charges what was used);
  * cancelling it cancels `chatSse`, so a client that goes away stops the upstream request.
  */
 export function chatStreamToResponses(chatSse: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-  const reader = parseSse(chatSse).getReader();
-  let emitted = 0;
-  let cancelled = false;
-  let output: ReadableStreamDefaultController<Uint8Array> | undefined;
-  const events = new ResponseEvents((event) => {
-    emitted++;
-    output?.enqueue(encodeEvent(event));
-  });
-
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      output = controller;
-    },
-    async pull(controller) {
-      // A pull that enqueues nothing is not repeated, so chunks that produce no event are skipped.
-      const before = emitted;
-      try {
-        while (emitted === before) {
-          const { done, value } = await reader.read();
-          if (cancelled) return;
-          if (done || value.data === SSE_DONE) {
-            events.finish();
-            controller.close();
-            // Reading to the end instead of cancelling lets the upstream connection finish cleanly.
-            if (!done) void drain(reader);
-            return;
-          }
-          events.chunk(parseChunk(value.data));
-        }
-      } catch (error) {
-        controller.error(error);
-        await reader.cancel(error).catch(() => undefined);
-      }
-    },
-    cancel(reason) {
-      cancelled = true;
-      return reader.cancel(reason).catch(() => undefined);
-    },
-  });
+  return translateChatStream(chatSse, (emit) => new ResponseEvents((event) => emit(encodeEvent(event))));
 }

@@ -1,5 +1,6 @@
 import type { Sql, SqlExecutor } from "../store/sql/port";
 import { addProxySpend } from "../store/tables/proxy-budget";
+import { addDailyRollups } from "../store/tables/spend-daily";
 import { insertSpendLogs, type SpendLogRecord } from "../store/tables/spend-logs";
 
 const OWNERS = Object.freeze([
@@ -8,12 +9,20 @@ const OWNERS = Object.freeze([
   { table: "routeiq_users", id: "user_id", of: (row: SpendLogRecord) => row.userId },
 ] as const);
 
-async function loggedAlready(tx: SqlExecutor, requestIds: readonly string[]): Promise<Set<string>> {
-  const { rows } = await tx.query<{ request_id: string }>(
-    "SELECT request_id FROM routeiq_spend_logs WHERE request_id = ANY($1::text[])",
-    [requestIds],
+// The batch's time span lets PostgreSQL look only in the partitions of the days it covers.
+async function loggedAlready(tx: SqlExecutor, rows: readonly SpendLogRecord[]): Promise<Set<string>> {
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const row of rows) {
+    first = Math.min(first, row.startedAt.getTime());
+    last = Math.max(last, row.startedAt.getTime());
+  }
+  const { rows: logged } = await tx.query<{ request_id: string }>(
+    `SELECT request_id FROM routeiq_spend_logs
+      WHERE request_id = ANY($1::text[]) AND started_at >= $2 AND started_at <= $3`,
+    [rows.map((row) => row.requestId), new Date(first), new Date(last)],
   );
-  return new Set(rows.map((row) => row.request_id));
+  return new Set(logged.map((row) => row.request_id));
 }
 
 function newRows(rows: readonly SpendLogRecord[], logged: Set<string>): SpendLogRecord[] {
@@ -59,23 +68,22 @@ export class SpendBatchRaced extends Error {
 }
 
 /**
- * Writes a batch in one transaction: the log rows not yet logged, and their spend added to their
- * key, team and user, and to the proxy-wide total (whoever made the request, the master key
+ * Writes a batch in one transaction: the log rows not yet logged, their spend added to their
+ * key, team and user and to their daily rollups (spend-daily.ts), and to the proxy-wide total (whoever made the request, the master key
  * included). Spend is added only for rows this transaction inserts, so a batch retried after an
  * ambiguous failure (committed, but the acknowledgement lost) adds nothing twice: its rows are
  * found already logged. A request id repeated within the batch counts once.
  */
 export function writeSpendBatch(sql: Sql, rows: readonly SpendLogRecord[]): Promise<void> {
   return sql.transaction(async (tx) => {
-    const logged = await loggedAlready(
-      tx,
-      rows.map((row) => row.requestId),
-    );
+    if (rows.length === 0) return;
+    const logged = await loggedAlready(tx, rows);
     const fresh = newRows(rows, logged);
     if (fresh.length === 0) return;
     // Fewer inserted than expected means another transaction (the lost attempt itself, still
     // committing) logged some meanwhile: roll back and let the retry see its rows.
     if ((await insertSpendLogs(tx, fresh)) !== fresh.length) throw new SpendBatchRaced();
     await addSpend(tx, fresh);
+    await addDailyRollups(tx, fresh);
   });
 }

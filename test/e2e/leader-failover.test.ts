@@ -125,7 +125,7 @@ beforeAll(async () => {
   };
   // Started together, as replicas of one deployment are; migrations serialize on an advisory lock.
   const started = await Promise.allSettled(
-    [0, 1, 2].map(() => spawnGateway(configWith("local"), env, { startTimeoutMs: 30_000 })),
+    [0, 1, 2].map(() => spawnGateway(configWith("local"), env)),
   );
   for (const result of started) if (result.status === "fulfilled") gateways.push(result.value);
   const failed = started.find((result) => result.status === "rejected");

@@ -9,6 +9,7 @@ import { migrateHandler } from "../../functions/migrate/lambda";
 import { scramVerifier } from "../../functions/migrate/scram-verifier";
 import { insertFeedback, trafficRows } from "../../shared/learned/feedback-table";
 import { jsonLogger } from "../../shared/logging/logger";
+import { maintainSpendLogs } from "../../shared/spend/log-maintenance";
 import { writeSpendBatch } from "../../shared/spend/spend-sql";
 import { migrate } from "../../shared/store/sql/migrate";
 import { pgSql } from "../../shared/store/sql/pg";
@@ -181,6 +182,7 @@ describe("database roles", () => {
     await denied(gateway.query("ALTER TABLE routeiq_keys ADD COLUMN stolen text"));
     await denied(gateway.query("CREATE INDEX stolen ON routeiq_keys (key_name)"));
     await denied(gateway.query(`CREATE TABLE ${SCHEMA}.stolen (id int)`));
+    await denied(gateway.query("SELECT routeiq_spend_log_partitions_drop_before(now())"));
     await denied(gateway.query(`CREATE ROLE ${SCHEMA}_stolen LOGIN`));
     await denied(gateway.query(`ALTER ROLE ${ROLE.gateway} SUPERUSER`));
   });
@@ -200,6 +202,10 @@ describe("database roles", () => {
     const artifact = { name: "router", etag: null, checksum: "c", body: new Uint8Array([1, 2]) };
     expect(await publishArtifact(sync, lease, artifact)).toBeDefined();
     expect(await releaseLease(sync, lease)).toBe(true);
+    // The spend log's partitions, through the owner's functions only.
+    expect(await maintainSpendLogs({ sql: sync, holderId: "sync-1", retention: "30d" })).toMatchObject({
+      outcome: "done",
+    });
 
     await denied(sync.query("SELECT * FROM routeiq_keys"));
     await denied(sync.query("SELECT * FROM routeiq_spend_logs"));
@@ -372,8 +378,10 @@ describe("database roles", () => {
   });
 
   it("decides every table the migrations create: granted to a role, or the owner's alone", async () => {
+    // A partition is reached through its parent, whose grants are the ones checked.
     const { rows } = await owner.query<{ name: string }>(
-      "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1",
+      `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition`,
       [SCHEMA],
     );
     const granted = Object.values(ACCESS).flatMap((grants) => Object.keys(grants.tables));

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashKey } from "../../shared/keys/key-material";
-import { insertSpendLogs, type SpendLogRecord } from "../../shared/store/tables/spend-logs";
+import { writeSpendBatch } from "../../shared/spend/spend-sql";
+import type { SpendLogRecord } from "../../shared/store/tables/spend-logs";
 import { type ManagementHarness, managementHarness } from "../support/management";
 
 let h: ManagementHarness;
@@ -30,7 +31,8 @@ const log = (requestId: string, fields: Partial<SpendLogRecord>): SpendLogRecord
 beforeAll(async () => {
   h = await managementHarness();
   keyHash = await hashKey(KEY);
-  await insertSpendLogs(h.sql, [
+  // As the spend writer logs them: rows and their daily rollups in one transaction.
+  await writeSpendBatch(h.sql, [
     log("r1", { keyHash, teamId: "t1", userId: "u1", spend: 0.5 }),
     log("r2", {
       keyHash,

@@ -62,7 +62,11 @@ function ask(
 
 const text = (lookup: CacheLookup) => new Response(lookup.hit?.body).text();
 
-function cases(setup: () => { cache: ResponseCache; advance?: (ms: number) => Promise<void> }) {
+/**
+ * `ttl` is the short lifetime the expiry cases use, in seconds: on a real store it must outlast
+ * two round trips on a loaded machine, on a clock the test advances it can be anything.
+ */
+function cases(setup: () => { cache: ResponseCache; advance?: (ms: number) => Promise<void>; ttl?: number }) {
   it("misses, stores a JSON answer, then hits with LiteLLM's key header", async () => {
     const { cache } = setup();
     const miss = await ask(cache, {});
@@ -127,23 +131,23 @@ function cases(setup: () => { cache: ResponseCache; advance?: (ms: number) => Pr
   });
 
   it("expires answers after the configured or requested ttl", async () => {
-    const { cache, advance } = setup();
-    const short = parseCacheSettings({ cache: true, cache_params: { ttl: 0.2 } });
+    const { cache, advance, ttl = 0.2 } = setup();
+    const short = parseCacheSettings({ cache: true, cache_params: { ttl } });
     await (await ask(cache, { settings: short })).storeJson(answer);
-    await (await ask(cache, { body: { temperature: 0, cache: { ttl: 0.2 } } })).storeJson(answer);
+    await (await ask(cache, { body: { temperature: 0, cache: { ttl } } })).storeJson(answer);
     expect((await ask(cache, { settings: short })).hit).toBeDefined();
-    await (advance ?? sleep)(250);
+    await (advance ?? sleep)(ttl * 1000 + 250);
     expect((await ask(cache, { settings: short })).hit).toBeUndefined();
     expect((await ask(cache, { body: { temperature: 0 } })).hit).toBeUndefined();
   });
 
   it("keeps no answer longer than max_ttl, whatever ttl the request asks for", async () => {
-    const { cache, advance } = setup();
-    const bounded = parseCacheSettings({ cache: true, cache_params: { ttl: 60, max_ttl: 0.2 } });
+    const { cache, advance, ttl = 0.2 } = setup();
+    const bounded = parseCacheSettings({ cache: true, cache_params: { ttl: 60, max_ttl: ttl } });
     // LiteLLM's body param, asking for 31 years.
     await (await ask(cache, { settings: bounded, body: { cache: { ttl: 1e9 } } })).storeJson(answer);
     expect((await ask(cache, { settings: bounded })).hit).toBeDefined();
-    await (advance ?? sleep)(250);
+    await (advance ?? sleep)(ttl * 1000 + 250);
     expect((await ask(cache, { settings: bounded })).hit).toBeUndefined();
   });
 
@@ -246,7 +250,7 @@ describe("ResponseCache on Redis", () => {
     await kv.close();
   });
 
-  cases(() => ({ cache: new ResponseCache(prefixedKv(kv, `${prefix}-${n++}`)) }));
+  cases(() => ({ cache: new ResponseCache(prefixedKv(kv, `${prefix}-${n++}`)), ttl: 2 }));
 });
 
 describe("ResponseCache on Upstash", () => {
@@ -268,7 +272,7 @@ describe("ResponseCache on Upstash", () => {
     await upstash.close();
   });
 
-  cases(() => ({ cache: new ResponseCache(prefixedKv(kv, `${prefix}-${n++}`)) }));
+  cases(() => ({ cache: new ResponseCache(prefixedKv(kv, `${prefix}-${n++}`)), ttl: 2 }));
 });
 
 describe("ResponseCache with Redis down", () => {

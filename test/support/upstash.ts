@@ -18,7 +18,9 @@ export function testUpstash(): TestUpstash {
         startUpstashBridge({ redisUrl: REDIS_URL, token: `test-${crypto.randomUUID()}` }),
       );
       const { url, token } = await bridge;
-      return upstashKv({ url, token });
+      // A bound on hangs, not the production 1 s: on a loaded machine one REST round trip through
+      // the bridge can take longer, and a timed-out script fails open, which the tests refuse.
+      return upstashKv({ url, token, commandTimeoutMs: 10_000 });
     },
     async close() {
       await (await bridge)?.close();

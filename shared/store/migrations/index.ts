@@ -5,6 +5,8 @@ import proxyBudget from "./0004-proxy-budget";
 import routerFeedback from "./0005-router-feedback";
 import models from "./0006-models";
 import modelAudit from "./0007-model-audit";
+import partitionedSpendLogs from "./0010-partitioned-spend-logs";
+import spendDailyRollups from "./0011-spend-daily-rollups";
 
 export interface Migration {
   /** Increasing; recorded in `routeiq_migrations` once applied. */
@@ -25,4 +27,6 @@ export const migrations: readonly Migration[] = Object.freeze([
   { version: 5, name: "router-feedback", sql: routerFeedback },
   { version: 6, name: "models", sql: models },
   { version: 7, name: "model-audit", sql: modelAudit },
+  { version: 10, name: "partitioned-spend-logs", sql: partitionedSpendLogs },
+  { version: 11, name: "spend-daily-rollups", sql: spendDailyRollups },
 ]);

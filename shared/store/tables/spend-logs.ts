@@ -70,8 +70,9 @@ const toParam = (row: SpendLogRecord, field: keyof SpendLogRecord): unknown =>
   field === "metadata" ? JSON.stringify(row.metadata) : row[field];
 
 /**
- * Writes a batch as one multi-row INSERT (split only past the parameter limit). A request id
- * already logged is skipped, so a batch retried after a lost acknowledgement writes nothing twice.
+ * Writes a batch as one multi-row INSERT (split only past the parameter limit). A row already
+ * logged (same request id and start, the partitioned table's key) is skipped, so a batch retried
+ * after a lost acknowledgement writes nothing twice.
  * Returns how many rows were new.
  */
 export async function insertSpendLogs(sql: SqlExecutor, rows: readonly SpendLogRecord[]): Promise<number> {
@@ -87,7 +88,7 @@ export async function insertSpendLogs(sql: SqlExecutor, rows: readonly SpendLogR
       return `(${placeholders.join(", ")})`;
     });
     const result = await sql.query(
-      `INSERT INTO ${TABLE} (${COLUMN_LIST}) VALUES ${tuples.join(", ")} ON CONFLICT (request_id) DO NOTHING`,
+      `INSERT INTO ${TABLE} (${COLUMN_LIST}) VALUES ${tuples.join(", ")} ON CONFLICT (request_id, started_at) DO NOTHING`,
       params,
     );
     inserted += result.rowCount;
