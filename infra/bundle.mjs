@@ -117,6 +117,20 @@ const nodeBuilds = (async () => {
   );
 })();
 
+// The reference page at /docs loads Scalar's standalone script from the gateway itself (no CDN).
+const scalarScript = (async () => {
+  const from = join(
+    dirname(createRequire(import.meta.url).resolve("@scalar/api-reference")),
+    "browser",
+    "standalone.js",
+  );
+  const to = join(outdir, "scalar-standalone.js");
+  inputs.push(from);
+  outputs.push(to);
+  await mkdir(outdir, { recursive: true });
+  await copyFile(from, to);
+})();
+
 const lambdaBuilds = Object.entries(lambdaEntries).map(async ([name, entry]) => {
   const { metafile } = await build({
     ...common,
@@ -149,6 +163,7 @@ const gatewayConfig = (async () => {
 
 await Promise.all([
   nodeBuilds,
+  scalarScript,
   ...lambdaBuilds,
   gatewayConfig,
   buildConsole(join(outdir, "console"), recordMetafile),

@@ -20,7 +20,15 @@ import { syncStatusRoute } from "./routes/sync-status-route";
 
 const API_PREFIXES = ["/v1", ""] as const;
 /** The management API, behind the master key; the edge forwards these to the region. */
-export const MANAGEMENT_PATHS = ["/key/*", "/team/*", "/user/*", "/spend/*", "/global/*"] as const;
+export const MANAGEMENT_PATHS = [
+  "/key/*",
+  "/team/*",
+  "/user/*",
+  "/spend/*",
+  "/global/*",
+  "/model/*",
+  "/v1/model/*",
+] as const;
 /** What a virtual key may ask the management API about itself; everything else needs the master key. */
 const SELF_SERVICE = ["GET /key/info", "POST /key/health"] as const;
 const API_PATHS = [
@@ -39,6 +47,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   const config = () => deps.config.current();
 
   app.use(requestId({ limitLength: 200 }));
+  if (deps.requestTracing !== undefined) app.use(deps.requestTracing);
   app.use(async function injectDeps(c, next) {
     c.set("deps", deps);
     await next();

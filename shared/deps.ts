@@ -1,5 +1,7 @@
+import type { MiddlewareHandler } from "hono";
 import type { ResponseCache } from "./cache/response-cache";
 import type { RuntimeConfig } from "./config/runtime-config";
+import type { GatewayEnv } from "./http/env";
 import type { Lifecycle } from "./http/lifecycle";
 import type { ReadinessCheck } from "./http/readiness";
 import type { KeyEvents } from "./keys/key-events";
@@ -56,6 +58,8 @@ export interface AppDeps {
   readonly configSyncStatus: () => Readonly<Record<string, unknown>>;
   /** Chooses the deployment per request for the groups it serves (learned routing). */
   readonly chooser?: Chooser;
+  /** Traces each request (OpenTelemetry, chosen by the entry); absent, tracing costs nothing. */
+  readonly requestTracing?: MiddlewareHandler<GatewayEnv>;
   /** Capabilities mounted beside the core routes, each with its own routes (shared/module.ts). */
   readonly modules?: readonly GatewayModule[];
 }

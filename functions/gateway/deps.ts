@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { ResponseCache } from "../../shared/cache/response-cache";
+import type { Env } from "../../shared/config/load";
 import type { RuntimeConfig } from "../../shared/config/runtime-config";
+import { type DatabaseModels, databaseModels } from "../../shared/db-models/module";
 import type { AppDeps } from "../../shared/deps";
 import { Lifecycle } from "../../shared/http/lifecycle";
 import { noKeyCopies, sharedKeyCopies } from "../../shared/keys/key-copies";
@@ -12,6 +14,7 @@ import { Limiter } from "../../shared/limits/limiter";
 import { ProxyBudget } from "../../shared/limits/proxy-budget";
 import type { Logger } from "../../shared/logging/logger";
 import type { GatewayMetrics } from "../../shared/metrics/port";
+import { openApiModule } from "../../shared/openapi/module";
 import { CachedRouterState } from "../../shared/router/cached-state";
 import { KvRouterState } from "../../shared/router/kv-state";
 import { MemoryRouterState } from "../../shared/router/memory-state";
@@ -20,6 +23,7 @@ import { prefixedKv } from "../../shared/store/kv/prefixed";
 import { type AgentGatewaySettings, agentGateways } from "./agent-gateways";
 import { chooseCacheStore, openCacheStore, warnOnCacheStoreChange } from "./cache-store";
 import type { NodeEnv } from "./env";
+import { scalarScript } from "./scalar-script";
 import { chooseKv, openStores, type SqlChoice } from "./stores";
 
 /** How upstream providers are called, and how that client is closed at shutdown. */
@@ -32,6 +36,8 @@ export interface NodeDeps {
   readonly deps: AppDeps;
   /** Learned routing: its routing model is loaded and followed by the entry point. */
   readonly learned: LearnedRouting;
+  /** Models in the database: followed by the entry point when STORE_MODEL_IN_DB is on. */
+  readonly models: DatabaseModels;
   /**
    * Writes what finished requests left queued (response cache stores, router counts, spend rows), keeping
    * everything open; resolves to the spend rows still unwritten. For runtimes that freeze the
@@ -63,6 +69,10 @@ export async function buildNodeDeps(options: {
   readonly loadCustomRouter?: LoadCustomRouter;
   /** The MCP and A2A gateways, when enabled. */
   readonly agentGateways?: AgentGatewaySettings;
+  /** STORE_MODEL_IN_DB: LITELLM_SALT_KEY (undefined: off) and the environment models read. */
+  readonly databaseModels?: { readonly saltKey: string | undefined; readonly env: Env };
+  /** OpenTelemetry's server span per request, when tracing is on. */
+  readonly requestTracing?: AppDeps["requestTracing"];
 }): Promise<NodeDeps> {
   const { logger, metrics, nodeEnv } = options;
   const config = warnOnCacheStoreChange(options.config, logger);
@@ -76,6 +86,14 @@ export async function buildNodeDeps(options: {
     },
     options.database,
   );
+  const models = databaseModels({
+    sql: stores.sql,
+    logger,
+    fileConfig: config,
+    env: options.databaseModels?.env ?? {},
+    saltKey: options.databaseModels?.saltKey,
+  });
+  const served = models.config;
   // Everything below reads and writes under the deployment's prefix, announcements included.
   const kv = prefixedKv(stores.kv, nodeEnv.ROUTEIQ_REDIS_PREFIX);
   const cacheStore = openCacheStore(chooseCacheStore(config().cache.store, nodeEnv, chooseKv(nodeEnv)), {
@@ -111,7 +129,7 @@ export async function buildNodeDeps(options: {
   const routerState =
     sharedRouterState === undefined ? new MemoryRouterState() : new CachedRouterState(sharedRouterState);
   const learned = learnedRouting({
-    config: { current: config },
+    config: { current: served },
     kv,
     sql: stores.sql,
     metrics,
@@ -129,7 +147,7 @@ export async function buildNodeDeps(options: {
       : agentGateways(options.agentGateways, { config: { current: config }, sql: stores.sql, kv, logger });
   const stopAgents = (await agents?.listen()) ?? (async () => {});
   const deps: AppDeps = {
-    config: { current: config },
+    config: { current: served },
     routerState,
     metrics,
     logger,
@@ -156,11 +174,18 @@ export async function buildNodeDeps(options: {
       onKvFailure: () => metrics.storeFailure("redis", "cache"),
     }),
     chooser: learned.chooser,
-    modules: [learned.module, ...(agents?.modules ?? [])],
+    requestTracing: options.requestTracing,
+    modules: [
+      learned.module,
+      models.module,
+      openApiModule({ scalarScript: scalarScript() }),
+      ...(agents?.modules ?? []),
+    ],
   };
   return {
     deps,
     learned,
+    models,
     async flush(timeoutMs) {
       await Promise.all([
         deps.responseCache.drain(),

@@ -26,11 +26,13 @@ import { watchConfigFile } from "./config-watch";
 import { consoleDir, readConsoleAssets } from "./console-assets";
 import { customRouterFiles } from "./custom-router";
 import { chooseDatabase, warnOnDatabaseChange, withDatabase } from "./database-choice";
+import { followDatabaseModels, modelSaltKey } from "./database-models";
 import { buildNodeDeps } from "./deps";
 import type { NodeEnv } from "./env";
 import { startLearnedRouting } from "./learned-routing";
 import { isLoopback, listenHost } from "./listen-host";
 import { requireMasterKey } from "./master-key";
+import { otelSettings } from "./otel-env";
 import { undiciUpstream } from "./undici-fetch";
 
 export interface NodeGatewayOptions {
@@ -60,6 +62,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     source: options.configPath,
     logger,
   });
+  const saltKey = modelSaltKey(options.nodeEnv);
   const hostname = listenHost(options.nodeEnv.HOST, config.masterKey);
   const database = chooseDatabase({
     nodeEnv: options.nodeEnv,
@@ -76,8 +79,20 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     warnings,
     onSwap: warnOnDatabaseChange(logger),
   });
+  // The SDK is loaded only when OTEL_* turns tracing on: off, it costs nothing at all.
+  const otel = otelSettings(options.env);
+  const tracing = otel === undefined ? undefined : (await import("./tracing")).nodeTracing(otel);
+  const upstream = undiciUpstream({
+    connections: options.nodeEnv.ROUTEIQ_UPSTREAM_CONNECTIONS,
+    outbound: outboundPolicy(options.env[OUTBOUND_ALLOWLIST]),
+  });
   let sync: SyncRuntime | undefined;
-  const { deps, learned, close } = await buildNodeDeps({
+  const {
+    deps,
+    learned,
+    models: databaseModels,
+    close,
+  } = await buildNodeDeps({
     config: () => holder.current(),
     configSyncStatus: () => {
       const status: Record<string, unknown> = sync?.status() ?? SYNC_DISABLED;
@@ -87,10 +102,11 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     nodeEnv: options.nodeEnv,
     logger,
     metrics,
-    upstream: undiciUpstream({
-      connections: options.nodeEnv.ROUTEIQ_UPSTREAM_CONNECTIONS,
-      outbound: outboundPolicy(options.env[OUTBOUND_ALLOWLIST]),
-    }),
+    upstream:
+      tracing === undefined
+        ? upstream
+        : { fetch: tracing.traced(upstream.fetch), close: () => upstream.close() },
+    requestTracing: tracing?.middleware,
     routerPublicKey: await routerPublicKey(options.env),
     loadCustomRouter: customRouterFiles(dirname(resolve(options.configPath))),
     database,
@@ -100,6 +116,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
       outbound: registeredUrlPolicy(options.env),
       saltKey: options.env.LITELLM_SALT_KEY,
     },
+    databaseModels: { saltKey, env },
   });
   const { lifecycle } = deps;
   sync = await startConfigSync({
@@ -129,6 +146,10 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     pollSeconds: options.nodeEnv.LLMROUTER_MODEL_POLL_SECONDS ?? 5,
     logger,
   });
+  const stopModels =
+    databaseModels.follower === undefined
+      ? async () => {}
+      : await followDatabaseModels({ follower: databaseModels.follower, kv: deps.kv, env, logger });
   // With S3 sync the published revisions are the config; the local file is only the first one.
   const stopWatching =
     sync === undefined ? watchConfigFile(options.configPath, env, holder, logger) : () => {};
@@ -145,7 +166,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
   logger.info("gateway listening", {
     host: hostname,
     port,
-    models: [...holder.current().groups.keys()],
+    models: [...deps.config.current().groups.keys()],
     config: options.configPath,
   });
 
@@ -173,9 +194,13 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
         logger.warn("drain timeout passed; closing remaining connections", { in_flight: lifecycle.inFlight });
       server.closeAllConnections();
       await models.stop();
+      await stopModels();
       await sync?.stop();
       await maintenance.stop();
       await close(5_000);
+      await tracing
+        ?.shutdown()
+        .catch((error: unknown) => logger.warn("traces not exported before exit", { error: String(error) }));
       logger.info("stopped");
     })();
     return closing;

@@ -23,7 +23,8 @@ export const ACCESS = Object.freeze({
    * management API, spend added and logged, spend logs queried, config revisions and routing
    * models followed, the proxy-wide budget read, added to and its window rolled (its one row is the
    * migration's), feedback on learned routing recorded (never changed; INSERT ... ON CONFLICT needs
-   * SELECT to find the conflict), MCP servers and A2A agents registered by the management API.
+   * SELECT to find the conflict), models added through the API stored with one audit row each,
+   * MCP servers and A2A agents registered by the management API.
    */
   serve: {
     tables: {
@@ -38,8 +39,10 @@ export const ACCESS = Object.freeze({
       routeiq_router_feedback: ["SELECT", "INSERT"],
       routeiq_mcp_servers: READ_WRITE,
       routeiq_a2a_agents: READ_WRITE,
+      routeiq_models: READ_WRITE,
+      routeiq_model_audit: ["SELECT", "INSERT"],
     },
-    sequences: [],
+    sequences: ["routeiq_model_audit_change_id_seq"],
   },
   /**
    * The config sync (the sync function, or a Node gateway that runs it): lease, then publish; and,

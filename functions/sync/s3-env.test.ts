@@ -97,4 +97,19 @@ describe("parseS3Env", () => {
     expect(() => parseS3Env({ AWS_ENDPOINT_URL_S3: "not a url" })).toThrow(/AWS_ENDPOINT_URL_S3/);
     expect(() => parseS3Env({ AWS_S3_FORCE_PATH_STYLE: "yes please" })).toThrow(/AWS_S3_FORCE_PATH_STYLE/);
   });
+
+  it("reads gs:// sources, and refuses a bad URI or two sources for one object", () => {
+    expect(configSourceFromEnv({ CONFIG_GCS_URI: "gs://cfg/gateway.yaml" })?.describe()).toBe(
+      "gs://cfg/gateway.yaml",
+    );
+    expect(modelSourceFromEnv({ LLMROUTER_MODEL_GCS_URI: "gs://models/router.json" })?.describe()).toBe(
+      "gs://models/router.json",
+    );
+    expect(() => parseS3Env({ CONFIG_GCS_URI: "gs://bucket-only" })).toThrow(
+      /CONFIG_GCS_URI: expected gs:\/\/bucket\/object/,
+    );
+    expect(() =>
+      parseS3Env({ CONFIG_GCS_URI: "gs://cfg/a.yaml", CONFIG_S3_BUCKET: "cfg", CONFIG_S3_KEY: "a.yaml" }),
+    ).toThrow(/CONFIG_GCS_URI and CONFIG_S3_BUCKET are both set/);
+  });
 });

@@ -1,5 +1,6 @@
 import type { OutboundPolicy } from "../http/outbound-url-policy";
 import { wildcardCount } from "../router/wildcard-routes";
+import { contextWindowOf } from "../spend/price-table";
 import { formatIssuePath } from "../validation/issue-path";
 import type { Deployment } from "./deployment";
 import { parseModelString } from "./model-string";
@@ -92,7 +93,8 @@ function toDeployment({ entry, index }: IndexedEntry, check: ModelListCheck): Mu
     inputCostPerToken: info.input_cost_per_token,
     outputCostPerToken: info.output_cost_per_token,
     mode: info.mode,
-    maxInputTokens: info.max_input_tokens,
+    // A wildcard route's template names no model; each request's is checked as sent.
+    maxInputTokens: info.max_input_tokens ?? (templates > 0 ? undefined : contextWindowOf(model, provider)),
     maxOutputTokens: info.max_output_tokens ?? info.max_tokens,
     extraHeaders: Object.freeze({ ...(p.extra_headers ?? {}) }),
     params: Object.freeze(

@@ -127,7 +127,7 @@ async function checkBounds(
   }
 }
 
-const inputItemsQuery = z.object({
+export const inputItemsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   order: z.enum(["asc", "desc"]).default("desc"),
   after: z.string().optional(),

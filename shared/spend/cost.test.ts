@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { Price } from "./catalogue";
 import { costOf, deploymentPrice } from "./cost";
-import { PRICE_TABLE, priceOf } from "./price-table";
+import { contextWindowOf, priceOf } from "./price-table";
 
 const usage = (prompt: number, completion: number) => ({
   prompt_tokens: prompt,
@@ -12,82 +13,57 @@ const deployment = (model: string, input?: number, output?: number) => ({
   outputCostPerToken: output,
 });
 
-describe("priceOf", () => {
-  it("finds exact names", () => {
-    expect(priceOf("gpt-4o")).toEqual({ input: 2.5e-6, output: 10e-6 });
-    expect(priceOf("claude-3-5-sonnet")).toEqual({ input: 3e-6, output: 15e-6 });
-    expect(priceOf("llama-3.3-70b-versatile")).toBe(PRICE_TABLE["llama-3.3-70b-versatile"]);
+const perMillion = (input: number, output: number, cacheRead?: number) => ({
+  input: input / 1e6,
+  output: output / 1e6,
+  ...(cacheRead === undefined ? {} : { cacheRead: cacheRead / 1e6 }),
+});
+
+/** Compares prices to the catalogue's per-million figures without float noise. */
+const inMillions = (price: Price | undefined) =>
+  price === undefined
+    ? undefined
+    : Object.fromEntries(Object.entries(price).map(([k, v]) => [k, Math.round(v * 1e6 * 1e6) / 1e6]));
+
+describe("priceOf (the @pydantic/genai-prices catalogue)", () => {
+  it.each([
+    ["gpt-4o", undefined, perMillion(2.5, 10, 1.25)],
+    // A snapshot priced apart from its base name has its own price in the catalogue.
+    ["gpt-4o-2024-05-13", undefined, perMillion(5, 15)],
+    ["gpt-4o-mini-2024-07-18", undefined, perMillion(0.15, 0.6, 0.075)],
+    ["claude-3-5-sonnet-20241022", undefined, perMillion(3, 15, 0.3)],
+    ["claude-sonnet-4-5-20250929", "anthropic", perMillion(3, 15, 0.3)],
+    ["claude-haiku-4-5", undefined, perMillion(1, 5, 0.1)],
+    ["claude-opus-4-5", undefined, perMillion(5, 25, 0.5)],
+    ["gemini-2.5-flash-lite", "gemini", perMillion(0.1, 0.4, 0.01)],
+    ["gemini-2.5-pro-002", "vertex_ai", perMillion(1.25, 10)],
+    ["claude-sonnet-4-5@20250929", "vertex_ai", perMillion(3, 15, 0.3)],
+    ["mistral-large-2411", "mistral", perMillion(2, 6)],
+    ["llama-3.3-70b-versatile", "groq", perMillion(0.59, 0.79)],
+    ["text-embedding-3-small", "openai", perMillion(0.02, 0)],
+  ] as const)("prices %s (provider %s) as the catalogue lists it", (model, provider, price) => {
+    expect(inMillions(priceOf(model, provider))).toMatchObject(inMillions(price) ?? {});
   });
 
   it.each([
-    ["gpt-4o-2024-08-06", "gpt-4o"],
-    ["gpt-4o-mini-2024-07-18", "gpt-4o-mini"],
-    ["gpt-4.1-mini-2025-04-14", "gpt-4.1-mini"],
-    ["o3-mini-2025-01-31", "o3-mini"],
-    ["o1-2024-12-17", "o1"],
-    ["gpt-3.5-turbo-0125", "gpt-3.5-turbo"],
-    ["claude-3-5-sonnet-20241022", "claude-3-5-sonnet"],
-    ["claude-3-5-sonnet-latest", "claude-3-5-sonnet"],
-    ["claude-3-5-sonnet@20240620", "claude-3-5-sonnet"],
-    ["claude-3-haiku-20240307-v1:0", "claude-3-haiku"],
-    ["claude-sonnet-4-20250514", "claude-sonnet-4"],
-    ["claude-opus-4-1-20250805", "claude-opus-4-1"],
-    ["claude-opus-4-5-20251101", "claude-opus-4-5"],
-    ["mistral-large-2411", "mistral-large"],
-    ["mistral-small-latest", "mistral-small"],
-  ] as const)("prices the dated variant %s as %s", (variant, base) => {
-    expect(priceOf(variant)).toBe(PRICE_TABLE[base]);
+    ["us.amazon.nova-pro-v1:0", perMillion(0.8, 3.2)],
+    ["anthropic.claude-3-5-sonnet-20240620-v1:0", perMillion(3, 15)],
+    ["us.anthropic.claude-sonnet-4-20250514-v1:0", perMillion(3, 15)],
+    ["converse/eu.anthropic.claude-sonnet-4-20250514-v1:0", perMillion(3, 15)],
+  ] as const)("prices the Bedrock model id %s as Bedrock lists it", (hosted, price) => {
+    expect(inMillions(priceOf(hosted, "bedrock"))).toMatchObject(inMillions(price) ?? {});
   });
 
-  it("prefers a snapshot's own entry over its base name", () => {
-    expect(priceOf("gpt-4o-2024-05-13")).toEqual({ input: 5e-6, output: 15e-6 });
-    expect(priceOf("mistral-small-2409")).toBe(PRICE_TABLE["mistral-small-2409"]);
-  });
-
-  it("does not stretch a known name over a different model", () => {
-    for (const model of [
-      "o1-pro",
-      "gpt-4o-realtime-preview",
-      "claude-opus-4-6",
-      "gpt-4",
-      "constructor",
-      "",
-    ]) {
+  it("knows nothing of names it does not list", () => {
+    for (const model of ["my-finetune", "constructor", "", "gpt-x", "mock-model"]) {
       expect(priceOf(model), model).toBeUndefined();
     }
   });
 
-  it.each([
-    ["anthropic.claude-3-5-sonnet-20240620-v1:0", "claude-3-5-sonnet"],
-    ["us.anthropic.claude-3-5-haiku-20241022-v1:0", "claude-3-5-haiku"],
-    ["global.anthropic.claude-sonnet-4-5-20250929-v1:0", "claude-sonnet-4-5"],
-    ["converse/eu.anthropic.claude-sonnet-4-20250514-v1:0", "claude-sonnet-4"],
-    [
-      "arn:aws:bedrock:us-east-1:111111111111:inference-profile/us.anthropic.claude-3-7-sonnet-20250219-v1:0",
-      "claude-3-7-sonnet",
-    ],
-    ["us.amazon.nova-pro-v1:0", "nova-pro"],
-    ["amazon.titan-embed-text-v2:0", "titan-embed-text-v2"],
-    ["claude-sonnet-4-5@20250929", "claude-sonnet-4-5"],
-    ["models/gemini-2.5-flash", "gemini-2.5-flash"],
-    ["gemini-2.5-pro-002", "gemini-2.5-pro"],
-  ] as const)("prices the hosted model id %s as %s", (hosted, base) => {
-    expect(priceOf(hosted)).toBe(PRICE_TABLE[base]);
-  });
-
-  it("leaves other makers' models on Bedrock unpriced: Bedrock's prices are not their makers'", () => {
-    for (const model of [
-      "mistral.mistral-large-2402-v1:0",
-      "meta.llama3-1-70b-instruct-v1:0",
-      "arn:aws:bedrock:us-east-1:111111111111:application-inference-profile/abc123",
-      "gemini-2.5-flash-preview-05-20",
-    ]) {
-      expect(priceOf(model), model).toBeUndefined();
-    }
-  });
-
-  it("is frozen", () => {
-    expect(Object.isFrozen(PRICE_TABLE)).toBe(true);
+  it("gives context windows for model_info.max_input_tokens to default to", () => {
+    expect(contextWindowOf("gpt-4o", "openai")).toBe(128_000);
+    expect(contextWindowOf("claude-sonnet-4-5", "anthropic")).toBe(200_000);
+    expect(contextWindowOf("my-finetune", "openai")).toBeUndefined();
   });
 });
 
@@ -106,13 +82,25 @@ describe("costOf", () => {
     expect(costOf(deployment("claude-3-5-haiku-20241022"), usage(2000, 500))).toBeCloseTo(0.0036, 12);
   });
 
+  it("prices prompt tokens the provider's cache served at the cache-read price", () => {
+    const cachedUsage = { ...usage(1_000_000, 0), prompt_tokens_details: { cached_tokens: 400_000 } };
+    // gpt-4o: 600k at $2.50/M, 400k cached at $1.25/M.
+    expect(costOf(deployment("gpt-4o"), cachedUsage)).toBeCloseTo(1.5 + 0.5, 9);
+    // model_info prices name no cache price: every prompt token is charged alike.
+    expect(costOf(deployment("gpt-4o", 1e-6, 0), cachedUsage)).toBeCloseTo(1, 9);
+  });
+
   it("costs 0 for an unknown model", () => {
     expect(costOf(deployment("my-finetune"), usage(1000, 1000))).toBe(0);
   });
 
   it("counts missing or malformed token counts as 0", () => {
     const embedding = { prompt_tokens: 1000 } as unknown as ReturnType<typeof usage>;
-    expect(costOf(deployment("text-embedding-3-small"), embedding)).toBeCloseTo(20e-6, 15);
+    // The catalogue lists OpenAI's embedding models under OpenAI only: the deployment names its provider.
+    expect(costOf({ ...deployment("text-embedding-3-small"), provider: "openai" }, embedding)).toBeCloseTo(
+      20e-6,
+      15,
+    );
     expect(costOf(deployment("gpt-4o"), usage(Number.NaN, -5))).toBe(0);
   });
 });

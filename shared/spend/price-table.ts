@@ -1,71 +1,6 @@
-/** USD per token. */
-export interface Price {
-  readonly input: number;
-  readonly output: number;
-}
+import { catalogueEntry, type Price } from "./catalogue";
 
-// Providers publish prices per million tokens; writing them that way keeps the table checkable
-// against the price pages at a glance.
-const perMillion = (input: number, output: number): Price => ({ input: input / 1e6, output: output / 1e6 });
-
-/**
- * Published list prices as of 2025 (standard tier, no caching or batch discounts) of well-known models, keyed
- * by the model name sent upstream. Frozen: a model missing here costs 0 unless its deployment sets
- * `model_info.input_cost_per_token` / `output_cost_per_token`, which always win.
- *
- * Dated snapshots resolve to their base name (see `priceOf`), so a snapshot priced differently from
- * its base name needs its own entry, as does any newer model whose name extends an older one.
- */
-export const PRICE_TABLE = Object.freeze({
-  // OpenAI
-  "gpt-4o": perMillion(2.5, 10),
-  "gpt-4o-2024-05-13": perMillion(5, 15),
-  "gpt-4o-mini": perMillion(0.15, 0.6),
-  "gpt-4.1": perMillion(2, 8),
-  "gpt-4.1-mini": perMillion(0.4, 1.6),
-  "gpt-4.1-nano": perMillion(0.1, 0.4),
-  o1: perMillion(15, 60),
-  "o1-mini": perMillion(1.1, 4.4),
-  "o3-mini": perMillion(1.1, 4.4),
-  "gpt-3.5-turbo": perMillion(0.5, 1.5),
-  "gpt-3.5-turbo-1106": perMillion(1, 2),
-  "text-embedding-3-small": perMillion(0.02, 0),
-  "text-embedding-3-large": perMillion(0.13, 0),
-  "text-embedding-ada-002": perMillion(0.1, 0),
-  // Anthropic
-  "claude-3-haiku": perMillion(0.25, 1.25),
-  "claude-3-5-haiku": perMillion(0.8, 4),
-  "claude-3-5-sonnet": perMillion(3, 15),
-  "claude-3-7-sonnet": perMillion(3, 15),
-  "claude-sonnet-4": perMillion(3, 15),
-  "claude-sonnet-4-5": perMillion(3, 15),
-  "claude-haiku-4-5": perMillion(1, 5),
-  "claude-opus-4": perMillion(15, 75),
-  "claude-opus-4-1": perMillion(15, 75),
-  "claude-opus-4-5": perMillion(5, 25),
-  // Google Gemini (Gemini API and Vertex AI list the 2.5 family alike; prompts up to 200k tokens)
-  "gemini-2.5-pro": perMillion(1.25, 10),
-  "gemini-2.5-flash": perMillion(0.3, 2.5),
-  "gemini-2.5-flash-lite": perMillion(0.1, 0.4),
-  "gemini-embedding-001": perMillion(0.15, 0),
-  // Amazon on Bedrock (Claude on Bedrock is priced as Anthropic lists it, under the names above)
-  "nova-micro": perMillion(0.035, 0.14),
-  "nova-lite": perMillion(0.06, 0.24),
-  "nova-pro": perMillion(0.8, 3.2),
-  "titan-embed-text-v2": perMillion(0.02, 0),
-  // Mistral
-  "mistral-large": perMillion(2, 6),
-  "mistral-small": perMillion(0.1, 0.3),
-  "mistral-small-2409": perMillion(0.2, 0.6),
-  // Groq
-  "llama-3.3-70b-versatile": perMillion(0.59, 0.79),
-  "llama-3.1-70b-versatile": perMillion(0.59, 0.79),
-  "llama-3.1-8b-instant": perMillion(0.05, 0.08),
-  "llama3-70b-8192": perMillion(0.59, 0.79),
-  "llama3-8b-8192": perMillion(0.05, 0.08),
-} satisfies Record<string, Price>);
-
-export type KnownModel = keyof typeof PRICE_TABLE;
+export type { Price } from "./catalogue";
 
 // What may follow a known name and still be the same model: dates (`-2024-08-06`, `-20241022`,
 // Vertex's `@20240620`), four-digit snapshots (`-0125`, Mistral's `-2411`), Google's three-digit
@@ -118,7 +53,19 @@ function longestFirst(table: object): readonly string[] {
 export const lookupHostedModel = <V>(table: Readonly<Record<string, V>>, hosted: string): V | undefined =>
   lookupModel(table, makerName(hosted));
 
-/** The list price of an upstream model name (see `lookupHostedModel`). */
-export function priceOf(model: string): Price | undefined {
-  return lookupHostedModel<Price>(PRICE_TABLE, model);
+/**
+ * The list price of a model sent upstream, from the maintained catalogue (catalogue.ts): as the
+ * provider that serves it lists it when it is known, else as the name alone says, the name read
+ * as written first and then as its maker names it (see `lookupHostedModel`).
+ */
+export function priceOf(model: string, provider?: string): Price | undefined {
+  return catalogueEntry(model, provider)?.price ?? catalogueEntry(makerName(model), provider)?.price;
+}
+
+/** The context window of a model sent upstream, as `priceOf` finds it. */
+export function contextWindowOf(model: string, provider?: string): number | undefined {
+  return (
+    catalogueEntry(model, provider)?.contextWindow ??
+    catalogueEntry(makerName(model), provider)?.contextWindow
+  );
 }

@@ -15,7 +15,7 @@ export const FEEDBACK_PATH = "/llmrouter/feedback";
 /** A feedback body is a request id and a number: anything near this size is not one. */
 const MAX_FEEDBACK_BYTES = 4_096;
 
-const feedbackSchema = z.strictObject({
+export const feedbackSchema = z.strictObject({
   /** The `x-request-id` of the response the feedback is about. */
   request_id: z.string().regex(/^[\w\-=]{1,200}$/, { message: "expected the x-request-id of a response" }),
   /** How good the answer was, 0 (bad) to 1 (good). */

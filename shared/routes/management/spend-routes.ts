@@ -43,7 +43,7 @@ function dateRange(query: { start_date?: string | undefined; end_date?: string |
   return { startDate, endDate };
 }
 
-const spendLogsQuerySchema = z.strictObject({
+export const spendLogsQuerySchema = z.strictObject({
   api_key: keyRefSchema.optional(),
   team_id: idSchema.optional(),
   user_id: idSchema.optional(),
@@ -53,14 +53,14 @@ const spendLogsQuerySchema = z.strictObject({
   ...rangeFields,
   limit: queryInt(10_000).optional(),
 });
-const spendReportQuerySchema = z.strictObject({
+export const spendReportQuerySchema = z.strictObject({
   group_by: z.enum(["key", "team", "user", "model"]).default("model"),
   period: z.enum(["day", "week", "month"]).default("day"),
   ...rangeFields,
 });
-const globalSpendQuerySchema = z.strictObject(rangeFields);
-const spendKeysQuerySchema = z.strictObject({ limit: queryInt(1_000_000).optional() });
-const spendByModelQuerySchema = z.strictObject({ ...rangeFields, limit: queryInt(1000).optional() });
+export const globalSpendQuerySchema = z.strictObject(rangeFields);
+export const spendKeysQuerySchema = z.strictObject({ limit: queryInt(1_000_000).optional() });
+export const spendByModelQuerySchema = z.strictObject({ ...rangeFields, limit: queryInt(1000).optional() });
 
 /** LiteLLM's spend reporting: `/spend/logs`, `/spend/keys`, `/global/spend`, `/global/spend/models`. */
 export function spendRoutes(): Hono<GatewayEnv> {

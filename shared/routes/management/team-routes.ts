@@ -34,11 +34,11 @@ const teamFields = {
   ...limitFields,
   blocked: z.boolean().optional(),
 };
-const newTeamSchema = z.strictObject({ team_id: idSchema.optional(), ...teamFields });
-const updateTeamSchema = z.strictObject({ team_id: idSchema, ...teamFields });
-const deleteTeamsSchema = z.strictObject({ team_ids: z.array(idSchema).min(1).max(1000) });
-const teamInfoQuerySchema = z.strictObject({ team_id: idSchema });
-const emptyQuerySchema = z.strictObject({});
+export const newTeamSchema = z.strictObject({ team_id: idSchema.optional(), ...teamFields });
+export const updateTeamSchema = z.strictObject({ team_id: idSchema, ...teamFields });
+export const deleteTeamsSchema = z.strictObject({ team_ids: z.array(idSchema).min(1).max(1000) });
+export const teamInfoQuerySchema = z.strictObject({ team_id: idSchema });
+export const emptyQuerySchema = z.strictObject({});
 
 const emailSchema = z
   .string()
@@ -49,13 +49,13 @@ const memberSchema = z.strictObject({
   user_id: idSchema.optional(),
   user_email: emailSchema.optional(),
 });
-const memberAddSchema = z.strictObject({
+export const memberAddSchema = z.strictObject({
   team_id: idSchema,
   member: z.union([memberSchema, z.array(memberSchema).min(1).max(1000)]),
   // LiteLLM's per-member budget inside a team; accepted only to be refused with what to do instead.
   max_budget_in_team: z.unknown().optional(),
 });
-const memberDeleteSchema = z.strictObject({
+export const memberDeleteSchema = z.strictObject({
   team_id: idSchema,
   user_id: idSchema.optional(),
   user_email: emailSchema.optional(),

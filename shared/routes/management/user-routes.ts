@@ -41,16 +41,20 @@ const userFields = {
   teams: z.array(idSchema).max(1000).optional(),
   ...limitFields,
 };
-const newUserSchema = z.strictObject({
+export const newUserSchema = z.strictObject({
   user_id: idSchema.optional(),
   ...userFields,
   auto_create_key: z.boolean().optional(),
 });
-const updateUserSchema = z.strictObject({ user_id: idSchema, ...userFields, spend: spendSchema.optional() });
-const deleteUsersSchema = z.strictObject({ user_ids: z.array(idSchema).min(1).max(1000) });
-const userInfoQuerySchema = z.strictObject({ user_id: idSchema });
+export const updateUserSchema = z.strictObject({
+  user_id: idSchema,
+  ...userFields,
+  spend: spendSchema.optional(),
+});
+export const deleteUsersSchema = z.strictObject({ user_ids: z.array(idSchema).min(1).max(1000) });
+export const userInfoQuerySchema = z.strictObject({ user_id: idSchema });
 
-const listUsersQuerySchema = z.strictObject({
+export const listUsersQuerySchema = z.strictObject({
   role: z.enum(USER_ROLES).optional(),
   // Comma-separated, as LiteLLM takes them.
   user_ids: z
