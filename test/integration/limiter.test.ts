@@ -6,10 +6,13 @@ import { silentLogger } from "../../shared/logging/logger";
 import { MemoryKv } from "../../shared/store/kv/memory";
 import type { Kv } from "../../shared/store/kv/port";
 import { redisKv } from "../../shared/store/kv/redis";
+import { deleteTestKeys, testKeyPrefix } from "../support/redis-keys";
 import { REDIS_URL, requireRedis } from "../support/replicas";
 import { testUpstash } from "../support/upstash";
 
 const run = Math.random().toString(36).slice(2, 8);
+// The limiter's keys never expire: this run's are deleted at its end, or swept by a later run.
+const PREFIX = testKeyPrefix("limiter");
 let counter = 0;
 
 function subject(overrides: Partial<LimitSubject> = {}): LimitSubject {
@@ -55,6 +58,7 @@ const opened: Kv[] = [];
 afterAll(async () => {
   await Promise.all(opened.map((kv) => kv.close()));
   await upstash.close();
+  await deleteTestKeys(REDIS_URL, PREFIX);
 });
 
 describe.each(stores)("Limiter on %s", (_name, open) => {
@@ -72,6 +76,7 @@ describe.each(stores)("Limiter on %s", (_name, open) => {
       logger: silentLogger,
       failMode: () => options.failMode ?? "open",
       holdMs: options.holdMs,
+      prefix: PREFIX,
       onKvFailure: (error) => storeFailures.push(error),
     });
   };

@@ -24,7 +24,12 @@ export async function deleteKeys(
   pattern: string,
   doomed: (key: string) => boolean = () => true,
 ): Promise<number> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 5_000,
+    retryStrategy: () => null,
+  });
   await redis.connect();
   let deleted = 0;
   try {
