@@ -49,7 +49,7 @@ async function mutate(target: MutationTarget): Promise<Score> {
     coverageAnalysis: "perTest",
     concurrency: Number(process.env.MUTATE_CONCURRENCY ?? 2),
     timeoutMS: 30_000,
-    reporters: ["clear-text", "json"],
+    reporters: ["progress-append-only", "clear-text", "json"],
     clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: false },
     jsonReporter: { fileName: `reports/mutation/${target.name}.json` },
     plugins: ["@stryker-mutator/vitest-runner", "@stryker-mutator/typescript-checker"],

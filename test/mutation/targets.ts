@@ -24,7 +24,7 @@ export const targets: readonly MutationTarget[] = Object.freeze([
   {
     name: "dispatch",
     file: "shared/router/dispatch.ts",
-    tests: ["shared/router/dispatch.test.ts"],
+    tests: ["shared/router/dispatch.test.ts", "shared/router/dispatch-policy.test.ts"],
   },
   {
     name: "leases",
