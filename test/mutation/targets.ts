@@ -14,12 +14,20 @@ export const targets: readonly MutationTarget[] = Object.freeze([
   {
     name: "limiter",
     file: "shared/limits/limiter.ts",
-    tests: ["test/integration/limiter.test.ts", "test/integration/limit-scripts-differential.test.ts"],
+    tests: [
+      "shared/limits/limiter.test.ts",
+      "test/integration/limiter.test.ts",
+      "test/integration/limit-scripts-differential.test.ts",
+    ],
   },
   {
     name: "limit-scripts",
     file: "shared/limits/limit-scripts.ts",
-    tests: ["test/integration/limiter.test.ts", "test/integration/limit-scripts-differential.test.ts"],
+    tests: [
+      "shared/limits/limiter.test.ts",
+      "test/integration/limiter.test.ts",
+      "test/integration/limit-scripts-differential.test.ts",
+    ],
   },
   {
     name: "dispatch",
