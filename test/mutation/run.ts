@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { Stryker } from "@stryker-mutator/core";
 import { type MutationTarget, targets } from "./targets";
 
@@ -11,6 +11,7 @@ import { type MutationTarget, targets } from "./targets";
 type MutantResult = Awaited<ReturnType<Stryker["runMutationTest"]>>[number];
 
 const THRESHOLD = 85;
+const TSCONFIG = "test/mutation/tsconfig.json";
 const DETECTED = new Set(["Killed", "Timeout"]);
 const UNDETECTED = new Set(["Survived", "NoCoverage"]);
 
@@ -45,7 +46,7 @@ async function mutate(target: MutationTarget): Promise<Score> {
     testRunner: "vitest",
     vitest: { configFile: "test/mutation/vitest.config.ts", related: false },
     checkers: ["typescript"],
-    tsconfigFile: "tsconfig.json",
+    tsconfigFile: TSCONFIG,
     coverageAnalysis: "perTest",
     concurrency: Number(process.env.MUTATE_CONCURRENCY ?? 2),
     timeoutMS: 30_000,
@@ -64,6 +65,10 @@ const unknown = wanted.filter((w) => !targets.some((t) => t.name === w));
 if (unknown.length > 0) {
   throw new Error(`unknown target(s) ${unknown.join(", ")}; known: ${targets.map((t) => t.name).join(", ")}`);
 }
+const checked: string[] = JSON.parse(await readFile(TSCONFIG, "utf8")).files;
+const unchecked = targets.filter((t) => !checked.includes(`../../${t.file}`));
+if (unchecked.length > 0)
+  throw new Error(`add ${unchecked.map((t) => t.file).join(", ")} to ${TSCONFIG}'s files`);
 await mkdir("reports/mutation", { recursive: true });
 const scores: Score[] = [];
 for (const target of targets.filter((t) => wanted.length === 0 || wanted.includes(t.name))) {
