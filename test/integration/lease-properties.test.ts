@@ -113,12 +113,15 @@ describe("lease SQL under random sequences from several holders", () => {
             const leases = await Promise.all(
               pools.map((sql, h) => acquireLease(sql, lock, holderId(h), s.leaseMs / 1000)),
             );
-            const winners = leases.filter((l) => l !== undefined);
-            expect(winners.length, "holders granted the lease at once").toBeLessThanOrEqual(1);
+            // Usually one wins; a contender held up past the winner's short lease may take it over
+            // legitimately, so each takeover is checked in the order the database granted them.
+            const winners = leases
+              .filter((l) => l !== undefined)
+              .sort((x, y) => x.expiresAt.getTime() - y.expiresAt.getTime());
             leases.forEach((lease, h) => {
               believed[h] = lease;
             });
-            if (winners[0] !== undefined) granted(winners[0], s.leaseMs);
+            for (const winner of winners) granted(winner, s.leaseMs);
           }
         }
         const row = await readLease(pools[0] as Sql, lock);
