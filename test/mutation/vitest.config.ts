@@ -8,5 +8,6 @@ if (tests.length === 0)
 
 export default defineConfig({
   ...baseConfig,
-  test: { ...baseConfig.test, include: tests },
+  // Instrumented code on a busy machine: PGlite's start and migrations alone can outlast a minute.
+  test: { ...baseConfig.test, include: tests, hookTimeout: 300_000, testTimeout: 300_000 },
 });
