@@ -227,6 +227,54 @@ describe("what the model API refuses", () => {
     }
   });
 
+  it("never lends a model it adds the gateway's own provider keys or cloud identity", async () => {
+    const gatewayKey = `sk-gateway-own-${runTag()}`;
+    const lender = await startGateway(
+      { model_list: [FILE_MODEL] },
+      { ...storeEnv(schema.url), OPENAI_API_KEY: gatewayKey, PARTNER_API_KEY: "sk-partner" },
+    );
+    try {
+      const name = `borrower-${runTag()}`;
+      const added = await call(lender, "POST", "/model/new", {
+        model_name: name,
+        litellm_params: { model: "openai/gpt-4o", api_base: `${upstream.url}/v1` },
+      });
+      expect(added.status).toBe(200);
+      const before = upstream.requests.length;
+      await chat(lender, MASTER_KEY, { model: name });
+      const sent = upstream.requests.slice(before).map((r) => r.headers.authorization ?? "");
+      expect(sent.length).toBeGreaterThan(0);
+      expect(sent.some((header) => header.includes(gatewayKey))).toBe(false);
+
+      for (const [body, param] of [
+        [
+          { model_name: "x", litellm_params: { model: "openai/x", api_key: "os.environ/OPENAI_API_KEY" } },
+          "litellm_params.api_key",
+        ],
+        [
+          { model_name: "x", litellm_params: { model: "openai/x", api_key: "os.environ/PARTNER_API_KEY" } },
+          "litellm_params.api_key",
+        ],
+        [
+          {
+            model_name: "x",
+            litellm_params: {
+              model: "vertex_ai/gemini-1.5-pro",
+              vertex_project: "p",
+              api_base: "https://evil.example",
+            },
+          },
+          "litellm_params.api_base",
+        ],
+      ] as const) {
+        const refused = await call(lender, "POST", "/model/new", body);
+        expect({ status: refused.status, param: refused.body.error.param }).toEqual({ status: 400, param });
+      }
+    } finally {
+      await lender.shutdown();
+    }
+  });
+
   it("keeps the config file's models read-only", async () => {
     const update = await call(a, "POST", "/model/update", {
       model_name: "y",
