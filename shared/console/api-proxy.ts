@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { GatewayError } from "../errors";
 import type { GatewayEnv } from "../http/env";
+import { requestSizeLimit } from "../http/request-size";
 import { sameSiteOnly } from "./same-site";
 import { sessionMasterKey } from "./session-routes";
 
@@ -11,6 +12,9 @@ const REACHABLE = [
   /^\/_health\/ready$/,
 ];
 
+/** The console sends key, team, user and model edits: small bodies, read whole before they go on. */
+const CONSOLE_MAX_BYTES = 1024 * 1024;
+
 /** Sends a request to the gateway itself, through every middleware a CLI call passes. */
 export type GatewayFetch = (request: Request) => Response | Promise<Response>;
 
@@ -20,38 +24,43 @@ export type GatewayFetch = (request: Request) => Response | Promise<Response>;
  */
 export function apiProxyRoutes(gateway: GatewayFetch, now: () => number): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
-  app.all("/ui/api/*", sameSiteOnly(), async (c) => {
-    const masterKey = await sessionMasterKey(c, now());
-    const url = new URL(c.req.url);
-    const path = url.pathname.slice("/ui/api".length);
-    // A dot segment would be resolved away below, onto a path the patterns never saw.
-    const dotted = path.split("/").some((segment) => segment === "." || segment === "..");
-    if (dotted || !REACHABLE.some((pattern) => pattern.test(path))) {
-      throw new GatewayError({
-        status: 404,
-        type: "not_found_error",
-        code: "route_not_found",
-        message: `the console does not call ${c.req.method} ${path}`,
+  app.all(
+    "/ui/api/*",
+    sameSiteOnly(),
+    requestSizeLimit(() => CONSOLE_MAX_BYTES),
+    async (c) => {
+      const masterKey = await sessionMasterKey(c, now());
+      const url = new URL(c.req.url);
+      const path = url.pathname.slice("/ui/api".length);
+      // A dot segment would be resolved away below, onto a path the patterns never saw.
+      const dotted = path.split("/").some((segment) => segment === "." || segment === "..");
+      if (dotted || !REACHABLE.some((pattern) => pattern.test(path))) {
+        throw new GatewayError({
+          status: 404,
+          type: "not_found_error",
+          code: "route_not_found",
+          message: `the console does not call ${c.req.method} ${path}`,
+        });
+      }
+      const headers = new Headers({ authorization: `Bearer ${masterKey}` });
+      const contentType = c.req.header("content-type");
+      if (contentType !== undefined) headers.set("content-type", contentType);
+      const hasBody = c.req.method !== "GET" && c.req.method !== "HEAD";
+      const answer = await gateway(
+        new Request(new URL(`${path}${url.search}`, url.origin), {
+          method: c.req.method,
+          headers,
+          body: hasBody ? await c.req.arrayBuffer() : undefined,
+        }),
+      );
+      return new Response(answer.body, {
+        status: answer.status,
+        headers: {
+          "content-type": answer.headers.get("content-type") ?? "application/json",
+          "cache-control": "no-store",
+        },
       });
-    }
-    const headers = new Headers({ authorization: `Bearer ${masterKey}` });
-    const contentType = c.req.header("content-type");
-    if (contentType !== undefined) headers.set("content-type", contentType);
-    const hasBody = c.req.method !== "GET" && c.req.method !== "HEAD";
-    const answer = await gateway(
-      new Request(new URL(`${path}${url.search}`, url.origin), {
-        method: c.req.method,
-        headers,
-        body: hasBody ? await c.req.arrayBuffer() : undefined,
-      }),
-    );
-    return new Response(answer.body, {
-      status: answer.status,
-      headers: {
-        "content-type": answer.headers.get("content-type") ?? "application/json",
-        "cache-control": "no-store",
-      },
-    });
-  });
+    },
+  );
   return app;
 }

@@ -77,6 +77,29 @@ describe("console assets", () => {
 });
 
 describe("console sign-in", () => {
+  it("reads no more than a few kilobytes before anyone has signed in", async () => {
+    const { app } = setup();
+    const answer = await app.request("/ui/session", {
+      method: "POST",
+      headers: { "content-type": "application/json", "sec-fetch-site": "same-origin" },
+      body: JSON.stringify({ master_key: "x".repeat(64 * 1024) }),
+    });
+    expect(answer.status).toBe(413);
+  });
+
+  it("marks the cookie Secure unless the console is opened on loopback itself", async () => {
+    const { app } = setup();
+    const remote = await app.request("http://gateway.internal/ui/session", {
+      method: "POST",
+      headers: { "content-type": "application/json", "sec-fetch-site": "same-origin" },
+      body: JSON.stringify({ master_key: MASTER_KEY }),
+    });
+    expect(remote.headers.get("set-cookie")).toContain("Secure");
+    const local = await signIn(app, MASTER_KEY);
+    expect(local.status).toBe(200);
+    expect(local.headers.get("set-cookie")).not.toContain("Secure");
+  });
+
   it("trades the master key for an HttpOnly, SameSite=Strict cookie on /ui that does not hold the key", async () => {
     const { app } = setup();
     const answer = await signIn(app, MASTER_KEY);

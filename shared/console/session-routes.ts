@@ -4,8 +4,12 @@ import { z } from "zod";
 import { badRequest, forbidden, GatewayError, unauthorized } from "../errors";
 import { constantTimeEqual } from "../http/auth";
 import type { GatewayEnv } from "../http/env";
+import { requestSizeLimit } from "../http/request-size";
 import { sameSiteOnly } from "./same-site";
 import { checkSession, mintSession } from "./session";
+
+const SIGN_IN_MAX_BYTES = 8 * 1024;
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 export const SESSION_COOKIE = "routeiq_console";
 const SESSION_SECONDS = 3600;
@@ -49,7 +53,12 @@ export async function sessionMasterKey(c: Context<GatewayEnv>, now: number): Pro
  */
 export function sessionRoutes(now: () => number): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
-  app.use("/ui/session", sameSiteOnly());
+  // Read before anyone is known to be signed in: a few bytes hold a master key, never more.
+  app.use(
+    "/ui/session",
+    sameSiteOnly(),
+    requestSizeLimit(() => SIGN_IN_MAX_BYTES),
+  );
 
   app.post("/ui/session", async (c) => {
     const masterKey = masterKeyOf(c);
@@ -63,7 +72,9 @@ export function sessionRoutes(now: () => number): Hono<GatewayEnv> {
       sameSite: "Strict",
       path: "/ui",
       maxAge: SESSION_SECONDS,
-      secure: new URL(c.req.url).protocol === "https:" || c.req.header("x-forwarded-proto") === "https",
+      // Behind a TLS terminator that does not say so, the cookie must still never travel in clear:
+      // only a console opened on loopback itself goes without Secure.
+      secure: !LOOPBACK_HOSTS.has(new URL(c.req.url).hostname),
     });
     return c.json({ signed_in: true, expires_at: new Date(expiresAt).toISOString() });
   });
