@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { Deployment } from "../config/deployment";
+import { displayUrl } from "../config/display-url";
 import { masterKeyAuth } from "../http/auth";
 import type { GatewayEnv } from "../http/env";
 import type { DeploymentStats } from "../router/types";
@@ -8,7 +9,7 @@ const view = (d: Deployment, stats: DeploymentStats | undefined, now: number) =>
   id: d.id,
   provider: d.provider,
   model: d.model,
-  api_base: d.apiBase ?? null,
+  api_base: (d.apiBase === undefined ? undefined : displayUrl(d.apiBase)) ?? null,
   mode: d.mode ?? null,
   rpm_limit: d.rpm ?? null,
   tpm_limit: d.tpm ?? null,

@@ -118,7 +118,14 @@ describe("models in the database across replicas", () => {
   it("lists file and database models on every replica, secrets removed", async () => {
     const added = await call(a, "POST", "/model/new", {
       model_name: "db-listed",
-      litellm_params: { model: "mock/listed", mock_response: "listed", api_key: "sk-never-shown" },
+      litellm_params: {
+        model: "mock/listed",
+        mock_response: "listed",
+        api_key: "sk-never-shown",
+        extra_headers: { authorization: "Bearer sk-header-never-shown" },
+        azure_ad_token: "token-never-shown",
+      },
+      model_info: { note: "info-never-shown" },
     });
     expect(added.status).toBe(200);
     const id = added.body.model_id as string;
@@ -137,10 +144,21 @@ describe("models in the database across replicas", () => {
     const listed = info.body.data.find((m: { model_info: { id: string } }) => m.model_info.id === id);
     expect(listed).toMatchObject({
       model_name: "db-listed",
-      litellm_params: { model: "mock/listed", mock_response: "listed" },
+      litellm_params: {
+        model: "mock/listed",
+        mock_response: "listed",
+        extra_headers: { authorization: "(hidden)" },
+      },
       model_info: { id, db_model: true, created_by: "master_key" },
     });
-    expect(JSON.stringify(info.body)).not.toContain("sk-never-shown");
+    for (const secret of [
+      "sk-never-shown",
+      "sk-header-never-shown",
+      "token-never-shown",
+      "info-never-shown",
+    ]) {
+      expect(JSON.stringify(info.body)).not.toContain(secret);
+    }
     expect(JSON.stringify(info.body)).not.toContain(UPSTREAM_KEY);
   });
 
