@@ -42,6 +42,14 @@ export class ModelFollower {
     return this.#checking;
   }
 
+  /**
+   * Until this replica serves `revision` or newer: a check already under way may have read before
+   * that change committed, so one more is started after it (two suffice; a third bounds a failure).
+   */
+  async checkAtLeast(revision: number): Promise<void> {
+    for (let attempt = 0; attempt < 3 && this.#layer.revision < revision; attempt++) await this.check();
+  }
+
   async #check(): Promise<void> {
     // The revision first: rows read after it are at least as new, so no change is ever skipped.
     const revision = await modelsRevision(this.#sql);

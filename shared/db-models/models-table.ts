@@ -54,7 +54,13 @@ export async function modelsRevision(sql: SqlExecutor): Promise<number> {
   return Number(rows[0]?.revision ?? 0);
 }
 
-type Upsert = Pick<ModelRow, "modelId" | "modelName" | "litellmParamsSealed" | "modelInfo">;
+type Upsert = Pick<ModelRow, "modelId" | "modelName" | "litellmParamsSealed" | "modelInfo"> & {
+  /**
+   * For an update: the sealed params it was computed from. Every seal is unique (a fresh IV), so
+   * the update applies only if no other change landed since that read.
+   */
+  readonly replaces?: string;
+};
 
 /**
  * Applies one change and its audit row in one transaction; resolves to the new revision, or
@@ -95,8 +101,9 @@ async function applyChange(tx: SqlExecutor, change: ModelChange, row: Upsert | u
   }
   const { rowCount } = await tx.query(
     `UPDATE routeiq_models SET model_name = $2, litellm_params_sealed = $3, model_info = $4::jsonb,
-       updated_at = now(), updated_by = $5 WHERE model_id = $1`,
-    [row.modelId, row.modelName, row.litellmParamsSealed, info, change.actor],
+       updated_at = now(), updated_by = $5
+     WHERE model_id = $1 AND ($6::text IS NULL OR litellm_params_sealed = $6)`,
+    [row.modelId, row.modelName, row.litellmParamsSealed, info, change.actor, row.replaces ?? null],
   );
   return rowCount > 0;
 }

@@ -62,6 +62,9 @@ const changedFields = (patch: ModelPatch): string[] => [
     .map((key) => `model_info.${key}`),
 ];
 
+/** How often an update is recomputed when other writers keep changing the same model. */
+const UPDATE_ATTEMPTS = 5;
+
 /**
  * LiteLLM's model management API. Writes need STORE_MODEL_IN_DB; each is validated like a config
  * entry, stored sealed with its audit row, applied on this replica before the answer, and
@@ -86,15 +89,19 @@ export function modelRoutes(options: {
     store: ModelStore,
     change: Omit<ModelChange, "actor" | "requestId">,
     row: Parameters<typeof writeModelChange>[2],
-  ) => {
+    { missing = "not_found" }: { readonly missing?: "not_found" | "retry" } = {},
+  ): Promise<number | undefined> => {
     const { sql, kv, logger } = c.get("deps");
     const revision = await writeModelChange(
       sql,
       { ...change, actor: ACTOR, requestId: c.get("requestId") },
       row,
     ).catch((error: unknown) => rethrowConstraint(error, { routeiq_models_pkey: "model_info.id" }));
-    if (revision === undefined) throw modelNotFound(change.modelId, "id");
-    await store.follower.check();
+    if (revision === undefined) {
+      if (missing === "retry") return undefined;
+      throw modelNotFound(change.modelId, "id");
+    }
+    await store.follower.checkAtLeast(revision);
     await kv.publish(MODELS_CHANNEL, String(revision)).catch((error: unknown) =>
       logger.warn("could not announce a model change; replicas pick it up by polling", {
         error: String(error),
@@ -141,28 +148,40 @@ export function modelRoutes(options: {
     const store = requireStore();
     if (isFileModel(id)) throw readOnly(id, param);
     const { sql } = c.get("deps");
-    const row = await getModelRow(sql, id);
-    if (row === undefined) throw modelNotFound(id, param);
-    // A box sealed under a rotated key does not open: the update must then bring every param again.
-    const params = (await store.box.open(id, row.litellmParamsSealed)) ?? {};
-    const next = {
-      model_name: patch.model_name ?? row.modelName,
-      litellm_params: merged(params, patch.litellm_params),
-      model_info: { ...merged(row.modelInfo, patch.model_info), id },
-    };
-    const { entry } = toDeployment(next, id, store.env);
-    await commit(
-      c,
-      store,
-      { action: "update", modelId: id, fields: changedFields(patch) },
-      {
-        modelId: id,
-        modelName: entry.model_name,
-        litellmParamsSealed: await store.box.seal(id, entry.litellm_params),
-        modelInfo: { ...entry.model_info, id },
-      },
-    );
-    return c.json({ model_id: id, ...viewOf(store, id) });
+    // Read, merge, write if nothing changed since the read; another writer in between means again.
+    for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+      const row = await getModelRow(sql, id);
+      if (row === undefined) throw modelNotFound(id, param);
+      // A box sealed under a rotated key does not open: the update must then bring every param again.
+      const params = (await store.box.open(id, row.litellmParamsSealed)) ?? {};
+      const next = {
+        model_name: patch.model_name ?? row.modelName,
+        litellm_params: merged(params, patch.litellm_params),
+        model_info: { ...merged(row.modelInfo, patch.model_info), id },
+      };
+      const { entry } = toDeployment(next, id, store.env);
+      const written = await commit(
+        c,
+        store,
+        { action: "update", modelId: id, fields: changedFields(patch) },
+        {
+          modelId: id,
+          modelName: entry.model_name,
+          litellmParamsSealed: await store.box.seal(id, entry.litellm_params),
+          modelInfo: { ...entry.model_info, id },
+          replaces: row.litellmParamsSealed,
+        },
+        { missing: "retry" },
+      );
+      if (written !== undefined) return c.json({ model_id: id, ...viewOf(store, id) });
+    }
+    throw new GatewayError({
+      status: 409,
+      type: "invalid_request_error",
+      code: "model_changed_concurrently",
+      param,
+      message: `model ${id} kept changing while this update was applied; send it again`,
+    });
   };
 
   app.post("/model/update", async (c) => {

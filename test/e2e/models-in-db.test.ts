@@ -198,6 +198,29 @@ describe("models in the database across replicas", () => {
   });
 });
 
+describe("concurrent changes", () => {
+  it("keeps every field of updates racing on one model, each answered with its own change applied", async () => {
+    const added = await call(a, "POST", "/model/new", {
+      model_name: `racing-${runTag()}`,
+      litellm_params: { model: "mock/racing", mock_response: "racing" },
+    });
+    expect(added.status).toBe(200);
+    const id = added.body.model_id as string;
+    const patches = [{ rpm: 11 }, { tpm: 22 }, { weight: 3 }, { max_retries: 4 }, { timeout: 55 }];
+    const answers = await Promise.all(
+      patches.map((litellm_params, i) =>
+        call(i % 2 === 0 ? a : b, "PATCH", `/model/${id}/update`, { litellm_params }),
+      ),
+    );
+    for (const [i, answer] of answers.entries()) {
+      expect(answer.status).toBe(200);
+      expect(answer.body.litellm_params).toMatchObject(patches[i] as Record<string, number>);
+    }
+    const info = await call(a, "GET", `/v1/model/info?litellm_model_id=${id}`);
+    expect(info.body.data[0].litellm_params).toMatchObject(Object.assign({}, ...patches));
+  });
+});
+
 describe("without the announcement", () => {
   it("reaches every replica by polling when no message arrives", async () => {
     // Written as the API writes it, but never announced on pub/sub: only the poll can find it.
