@@ -18,6 +18,8 @@ export interface AgentGatewaySettings {
   readonly outbound: OutboundPolicy;
   /** LITELLM_SALT_KEY: what upstream credentials are sealed under; unset, the master key. */
   readonly saltKey: string | undefined;
+  /** PROXY_BASE_URL: the gateway's public address for agent cards; unset, the request's origin. */
+  readonly publicUrl?: string | undefined;
 }
 
 export interface AgentGateways {
@@ -42,7 +44,15 @@ export function agentGateways(
     gateways.push(mcpGateway({ ...shared, fetch, outbound: settings.outbound, credentialSecret }));
   }
   const a2a = settings.a2a
-    ? [a2aGateway({ ...shared, fetch, outbound: settings.outbound, credentialSecret })]
+    ? [
+        a2aGateway({
+          ...shared,
+          fetch,
+          outbound: settings.outbound,
+          credentialSecret,
+          publicUrl: settings.publicUrl,
+        }),
+      ]
     : [];
   return {
     modules: [...gateways, ...a2a].map((g) => g.module),

@@ -35,6 +35,8 @@ export const nodeEnvSchema = z.object({
   // The MCP and A2A gateways (docs/mcp-a2a.md).
   MCP_GATEWAY_ENABLED: unsetIfBlank(z.stringbool()),
   A2A_GATEWAY_ENABLED: unsetIfBlank(z.stringbool()),
+  // LiteLLM's name for the gateway's public address: what agent cards point clients at.
+  PROXY_BASE_URL: unsetIfBlank(z.url({ protocol: /^https?$/ })),
   // Models added through the API, stored in the database with their credentials sealed under the salt key.
   STORE_MODEL_IN_DB: unsetIfBlank(z.stringbool()),
   LITELLM_SALT_KEY: unsetIfBlank(z.string()),

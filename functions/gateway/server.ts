@@ -113,6 +113,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     agentGateways: {
       mcp: options.nodeEnv.MCP_GATEWAY_ENABLED ?? false,
       a2a: options.nodeEnv.A2A_GATEWAY_ENABLED ?? false,
+      publicUrl: options.nodeEnv.PROXY_BASE_URL,
       outbound: registeredUrlPolicy(options.env),
       saltKey: options.env.LITELLM_SALT_KEY,
     },

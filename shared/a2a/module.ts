@@ -22,6 +22,8 @@ export interface A2aGatewayOptions {
   readonly fetch: typeof fetch;
   readonly outbound: OutboundPolicy;
   readonly credentialSecret: () => string | undefined;
+  /** The gateway's public address, for the endpoints cards name; unset, each request's origin. */
+  readonly publicUrl?: string | undefined;
 }
 
 /** The A2A gateway (A2A_GATEWAY_ENABLED): `/a2a/<agent>` and `/v1/agents`. */
@@ -41,6 +43,6 @@ export function a2aGateway(options: A2aGatewayOptions): {
     );
   }
   routes.route("/", a2aAdminRoutes({ sql: options.sql, registry, seal, outbound: options.outbound }));
-  routes.route("/", a2aRoutes(registry, options.fetch));
+  routes.route("/", a2aRoutes(registry, options.fetch, options.publicUrl));
   return { module: { routes, apiPaths: A2A_PATHS }, listen: () => registry.listen() };
 }

@@ -88,9 +88,15 @@ function watched(
  * gateway's own card listing the agents the caller may use, and a JSON-RPC proxy per agent
  * (`message/send`, `message/stream` as SSE, `tasks/get`, `tasks/cancel`, and their A2A 1.0 names).
  */
-export function a2aRoutes(registry: A2aRegistry, upstream: typeof fetch): Hono<GatewayEnv> {
+export function a2aRoutes(
+  registry: A2aRegistry,
+  upstream: typeof fetch,
+  publicUrl: string | undefined,
+): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
-  const base = (c: Context<GatewayEnv>, name: string) => `${new URL(c.req.url).origin}/a2a/${name}`;
+  // Behind a proxy the request's Host is whatever the client sent: a configured address wins.
+  const origin = (c: Context<GatewayEnv>) => (publicUrl ?? new URL(c.req.url).origin).replace(/\/+$/, "");
+  const base = (c: Context<GatewayEnv>, name: string) => `${origin(c)}/a2a/${name}`;
 
   app.get(`/a2a${CARD_PATH}`, (c) => {
     const visible = upstreamAccess(c.get("principal"), (p) => p.agents);
@@ -109,7 +115,7 @@ export function a2aRoutes(registry: A2aRegistry, upstream: typeof fetch): Hono<G
       capabilities: { streaming: true },
       defaultInputModes: ["text/plain"],
       defaultOutputModes: ["text/plain"],
-      url: `${new URL(c.req.url).origin}/a2a`,
+      url: `${origin(c)}/a2a`,
     });
   });
 

@@ -206,7 +206,13 @@ describe("concurrent changes", () => {
     });
     expect(added.status).toBe(200);
     const id = added.body.model_id as string;
-    const patches = [{ rpm: 11 }, { tpm: 22 }, { weight: 3 }, { max_retries: 4 }, { timeout: 55 }];
+    const patches: Record<string, number>[] = [
+      { rpm: 11 },
+      { tpm: 22 },
+      { weight: 3 },
+      { max_retries: 4 },
+      { timeout: 55 },
+    ];
     const answers = await Promise.all(
       patches.map((litellm_params, i) =>
         call(i % 2 === 0 ? a : b, "PATCH", `/model/${id}/update`, { litellm_params }),
@@ -214,7 +220,7 @@ describe("concurrent changes", () => {
     );
     for (const [i, answer] of answers.entries()) {
       expect(answer.status).toBe(200);
-      expect(answer.body.litellm_params).toMatchObject(patches[i] as Record<string, number>);
+      expect(answer.body.litellm_params).toMatchObject(patches[i] ?? {});
     }
     const info = await call(a, "GET", `/v1/model/info?litellm_model_id=${id}`);
     expect(info.body.data[0].litellm_params).toMatchObject(Object.assign({}, ...patches));
