@@ -29,6 +29,7 @@ import {
   spendByModelQuerySchema,
   spendKeysQuerySchema,
   spendLogsQuerySchema,
+  spendReportQuerySchema,
 } from "../routes/management/spend-routes";
 import {
   deleteTeamsSchema,
@@ -138,6 +139,9 @@ export const OPERATIONS: readonly Operation[] = Object.freeze([
   op("post", "/user/delete", "Management", "master", "Delete users", { body: deleteUsersSchema }),
   op("get", "/spend/logs", "Management", "master", "Request and spend log", { query: spendLogsQuerySchema }),
   op("get", "/spend/keys", "Management", "master", "Spend per key", { query: spendKeysQuerySchema }),
+  op("get", "/spend/report", "Management", "master", "Spend, tokens and requests per period and group", {
+    query: spendReportQuerySchema,
+  }),
   op("get", "/global/spend", "Management", "master", "Spend over a period", {
     query: globalSpendQuerySchema,
   }),
@@ -180,4 +184,19 @@ export const OPERATIONS: readonly Operation[] = Object.freeze([
   op("get", "/openapi.json", "Operations", "public", "This document"),
   op("get", "/docs", "Operations", "public", "The interactive reference"),
   op("get", "/docs/scalar.js", "Operations", "public", "The reference page's script"),
+  op("get", "/docs/init.js", "Operations", "public", "The reference page's settings"),
+  op(
+    "get",
+    "/llmrouter/config/sync/lease",
+    "Operations",
+    "master",
+    "Who leads config sync, until when, and its fencing token",
+  ),
+  op(
+    "get",
+    "/llmrouter/deployments",
+    "Operations",
+    "master",
+    "Every deployment with the router's live state",
+  ),
 ]);

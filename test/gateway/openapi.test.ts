@@ -65,7 +65,11 @@ describe("GET /docs", () => {
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain('src="/docs/scalar.js"');
-    expect(html).toContain('url: "/openapi.json"');
+    expect(html).toContain('src="/docs/init.js"');
+    expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
+    const init = await (await fetch(`${gateway.url}/docs/init.js`)).text();
+    expect(init).toContain('"url":"/openapi.json"');
+    expect(init).toContain('"withDefaultFonts":false');
     expect(html).not.toMatch(/https?:\/\//);
     const script = await fetch(`${gateway.url}/docs/scalar.js`, {
       headers: { authorization: `Bearer ${MASTER_KEY}` },
