@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from "preact/hooks";
+import { api } from "./api";
 
 export interface Loaded<T> {
   readonly data: T | undefined;
@@ -34,4 +35,26 @@ export function useLoad<T>(load: () => Promise<T>, keys: readonly unknown[], ref
     return () => clearInterval(timer);
   }, [refreshMs, reload]);
   return { data, error, reload };
+}
+
+export interface Action {
+  /** Posts `body` to the management API at `path`, then reloads what the page shows. */
+  readonly act: (path: string, body: unknown) => Promise<void>;
+  /** Why the last action failed, in the API's words; cleared by the next one. */
+  readonly error: string | undefined;
+}
+
+/** A page's writes: each goes through the management API and reloads `loaded` once it is done. */
+export function useAction(loaded: Pick<Loaded<unknown>, "reload">): Action {
+  const [error, setError] = useState<string>();
+  const act = async (path: string, body: unknown) => {
+    setError(undefined);
+    try {
+      await api(path, { body });
+      loaded.reload();
+    } catch (failure) {
+      setError((failure as Error).message);
+    }
+  };
+  return { act, error };
 }

@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import { api, query } from "../api";
 import { money, short, when } from "../format";
 import { html } from "../html";
-import { useLoad } from "../load";
+import { useAction, useLoad } from "../load";
 import { Field, Notice, Pager, SecretOnce, Title } from "../widgets";
 import { type Limits, LimitsFields, limitsBody, limitsText, useForm } from "./limits-form";
 
@@ -86,21 +86,12 @@ export function KeysPage() {
   const [applied, setApplied] = useState(search);
   const [form, setForm] = useState<{ editing: Key | undefined } | undefined>();
   const [created, setCreated] = useState<string>();
-  const [actionError, setActionError] = useState<string>();
   const keys = useLoad(
     () =>
       api<KeyPage>(`/key/list${query({ ...applied, page, size: PAGE_SIZE, return_full_object: "true" })}`),
     [page, applied],
   );
-  const act = async (path: string, body: unknown) => {
-    setActionError(undefined);
-    try {
-      await api(path, { body });
-      keys.reload();
-    } catch (failure) {
-      setActionError((failure as Error).message);
-    }
-  };
+  const { act, error: actionError } = useAction(keys);
   const remove = (key: Key) => {
     if (
       window.confirm(`Delete key ${key.key_alias ?? short(key.token)}? Clients using it are refused at once.`)

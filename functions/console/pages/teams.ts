@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import { api } from "../api";
 import { money } from "../format";
 import { html } from "../html";
-import { useLoad } from "../load";
+import { useAction, useLoad } from "../load";
 import { Field, Notice, Title } from "../widgets";
 import { type Limits, LimitsFields, limitsBody, limitsText, useForm } from "./limits-form";
 
@@ -58,16 +58,7 @@ export function TeamsPage() {
   const teams = useLoad(() => api<Team[]>("/team/list"), []);
   const [search, setSearch] = useState("");
   const [form, setForm] = useState<{ editing: Team | undefined } | undefined>();
-  const [actionError, setActionError] = useState<string>();
-  const act = async (path: string, body: unknown) => {
-    setActionError(undefined);
-    try {
-      await api(path, { body });
-      teams.reload();
-    } catch (failure) {
-      setActionError((failure as Error).message);
-    }
-  };
+  const { act, error: actionError } = useAction(teams);
   const needle = search.trim().toLowerCase();
   const shown = (teams.data ?? []).filter(
     (t) =>
