@@ -180,18 +180,25 @@ describe("routing models synced from S3", () => {
     const workers = Array.from({ length: 4 }, async (_, w) => {
       while (loading) seen.push(await ask(gateways[w % gateways.length] as Gateway));
     });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await s3.put(MODEL_KEY, decode(await signer.sign(tinyArtifact(routerTypes, 5))));
-    await waitFor(
-      "every replica on the new model",
-      async () => (await Promise.all(gateways.map(serving))).every((r) => r > before),
-      15_000,
-    );
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    loading = false;
-    await Promise.all(workers);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await s3.put(MODEL_KEY, decode(await signer.sign(tinyArtifact(routerTypes, 5))));
+      await waitFor(
+        "every replica on the new model",
+        async () => (await Promise.all(gateways.map(serving))).every((r) => r > before),
+        30_000,
+      ).catch(async (error: Error) => {
+        // What each replica saw, so a slow swap on a loaded machine says where it stalled.
+        const states = await Promise.all(gateways.map(async (g) => JSON.stringify(await status(g))));
+        throw new Error(`${error.message}; replicas: ${states.join(" | ")}`);
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    } finally {
+      loading = false;
+      await Promise.allSettled(workers);
+    }
     const after = await serving(gateways[0] as Gateway);
     expect(seen.filter((r) => r.status !== 200)).toEqual([]);
     expect(new Set(seen.map((r) => r.artifact))).toEqual(new Set([String(before), String(after)]));
-  });
+  }, 45_000);
 });
