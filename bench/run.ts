@@ -17,7 +17,8 @@ import { formatSpendWriter, measureSpendWriter } from "./spend-writer";
 /**
  * `npm run bench`: a bare undici keep-alive proxy and the gateway (embedded, and on PostgreSQL +
  * Redis with the master key and with a limited virtual key) in front of one trivial upstream, each
- * in its own process, loaded by autocannon from this one; every figure of docs/performance.md is
+ * in its own process, loaded by autocannon from this one, and once more with OpenTelemetry tracing on
+ * (otlp-sink.ts); every figure of docs/performance.md is
  * printed with its goal beside it. Knobs (seconds / counts):
  * BENCH_DURATION=10, BENCH_CONNECTIONS=50, BENCH_WARMUP=2 (seconds per warm-up slice, repeated until
  * BENCH_WARMUP_REQUESTS=2000 were served, at most 30 s), BENCH_LATENCY_DURATION=5;
@@ -355,11 +356,14 @@ async function startGateway(
   return { url, child };
 }
 
-async function stopGateway(gateway: Gateway): Promise<void> {
-  const index = children.indexOf(gateway.child);
+/** Stops a child on purpose: its exit no longer fails the run. */
+async function retire(child: Child): Promise<void> {
+  const index = children.indexOf(child);
   if (index >= 0) children.splice(index, 1);
-  await stopChild(gateway.child.proc);
+  await stopChild(child.proc);
 }
+
+const stopGateway = (gateway: Gateway) => retire(gateway.child);
 
 async function main(): Promise<void> {
   await buildIfChanged();
@@ -445,6 +449,46 @@ async function main(): Promise<void> {
       sharedGateway.child,
     ),
   };
+  // Tracing on (every request sampled, exported over OTLP/HTTP to a sink) against the same stores,
+  // beside the untraced figures above; the untraced gateway is the default, so "off" is those.
+  const sinkPort = await freePort();
+  const sinkUrl = `http://127.0.0.1:${sinkPort}`;
+  const sink = startChild("otlp-sink", ["--import", "tsx", "bench/otlp-sink.ts"], { PORT: String(sinkPort) });
+  await waitFor("OTLP sink", async () => (await fetch(sinkUrl)).ok);
+  const traced = await startGateway(
+    "gateway-traced",
+    configPath,
+    { ...shared, redisPrefix: `${shared.redisPrefix}otel` },
+    {
+      OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl,
+      OTEL_SERVICE_NAME: "routeiq-bench",
+      OTEL_TRACES_SAMPLER: "always_on",
+    },
+  );
+  const viaTraced = requestFor(traced.url, MASTER_KEY);
+  await checkAnswers("gateway (traced)", viaTraced);
+  console.log(`
+tracing on (OTLP/HTTP to a loopback sink, every request sampled):`);
+  const tracing = {
+    loaded: await measure(
+      "gateway, PG + Redis, master key, traced",
+      viaTraced,
+      connections,
+      duration,
+      traced.child,
+    ),
+    single: await measure(
+      "gateway, PG + Redis, master key, traced",
+      viaTraced,
+      1,
+      latencyDuration,
+      traced.child,
+    ),
+  };
+  await stopGateway(traced);
+  const exported = (await (await fetch(sinkUrl)).json()) as { exports: number; bytes: number };
+  await retire(sink);
+
   // The spend log is written off the request path; give it a moment, then count what arrived.
   await new Promise((r) => setTimeout(r, 3_000));
   const spendRows = await schema.countSpendRows();
@@ -536,6 +580,9 @@ async function main(): Promise<void> {
     sharedVsBareProxyCpu: cpuRatio(loaded.shared),
     virtualKeyVsBareProxyCpu: cpuRatio(loaded.virtualKey),
     workerScaling: workers === undefined ? Number.NaN : workers.two.rps / workers.one.rps,
+    tracedVsUntracedThroughput: tracing.loaded.rps / loaded.shared.rps,
+    tracedVsUntracedCpu: loaded.shared.cpuUsPerRequest / tracing.loaded.cpuUsPerRequest,
+    tracingAddedP50Ms: tracing.single.fineLatencyMs.p50 - single.shared.fineLatencyMs.p50,
   };
 
   console.log(
@@ -563,6 +610,9 @@ async function main(): Promise<void> {
   console.log(`bare proxy / direct throughput  ${fmt(figures.bareProxyVsDirectThroughput)}x`);
   console.log(`bare proxy added p50            ${fmt(figures.bareProxyAddedP50Ms, 3)} ms over direct`);
   console.log(`spend-log rows in Postgres      ${spendRows} (warm-ups and checks included)`);
+  console.log(
+    `tracing on / off (PG + Redis)    throughput ${fmt(figures.tracedVsUntracedThroughput)}x, by CPU per request ${fmt(figures.tracedVsUntracedCpu)}x, added p50 at 1 conn ${fmt(figures.tracingAddedP50Ms, 3)} ms; ${exported.exports} OTLP exports, ${fmt(exported.bytes / 1024 / 1024, 1)} MiB`,
+  );
   console.log(
     `peak RSS after the runs above   embedded ${fmt(embeddedPeakRssMb, 0)} MB, Postgres + Redis ${fmt(sharedPeakRssMb, 0)} MB`,
   );
@@ -731,6 +781,7 @@ async function main(): Promise<void> {
         loaded: { bareProxy: proxyBefore, ...loaded },
         singleConnection: single,
         workers,
+        tracing: { ...tracing, exported },
         soaks,
         figures,
         goals,

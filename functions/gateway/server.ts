@@ -81,11 +81,12 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
   });
   // The SDK is loaded only when OTEL_* turns tracing on: off, it costs nothing at all.
   const otel = otelSettings(options.env);
-  const tracing = otel === undefined ? undefined : (await import("./tracing")).nodeTracing(otel);
   const upstream = undiciUpstream({
     connections: options.nodeEnv.ROUTEIQ_UPSTREAM_CONNECTIONS,
     outbound: outboundPolicy(options.env[OUTBOUND_ALLOWLIST]),
   });
+  const tracing =
+    otel === undefined ? undefined : (await import("./tracing")).nodeTracing(otel, upstream.fetch);
   let sync: SyncRuntime | undefined;
   const {
     deps,
@@ -102,10 +103,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     nodeEnv: options.nodeEnv,
     logger,
     metrics,
-    upstream:
-      tracing === undefined
-        ? upstream
-        : { fetch: tracing.traced(upstream.fetch), close: () => upstream.close() },
+    upstream: tracing === undefined ? upstream : { fetch: tracing.fetch, close: () => upstream.close() },
     requestTracing: tracing?.middleware,
     routerPublicKey: await routerPublicKey(options.env),
     loadCustomRouter: customRouterFiles(dirname(resolve(options.configPath))),

@@ -22,5 +22,7 @@ export interface GatewayEnv {
      * keeps the request alive until then, and then writes what it queued.
      */
     accounted: Promise<void>;
+    /** This request's upstream calls go through it when set (a fetch that traces them under its span). */
+    upstreamFetch: typeof fetch;
   };
 }

@@ -192,6 +192,7 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
       for (const [name, value] of Object.entries(choice.headers)) c.header(name, value);
       accounting.annotate(choice.metadata);
     }
+    const upstreamFetch = c.get("upstreamFetch") ?? deps.fetch;
     const started = Date.now();
     const routed = await route(resolved.config, deps, {
       requestId: c.get("requestId"),
@@ -211,7 +212,11 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
           });
         }
         sentTo = d;
-        return clientChosen404(d, call.route, operation(upstreamRequest, d, { fetch: deps.fetch, signal }));
+        return clientChosen404(
+          d,
+          call.route,
+          operation(upstreamRequest, d, { fetch: upstreamFetch, signal }),
+        );
       },
     });
     const { deployment: d, result } = routed;
