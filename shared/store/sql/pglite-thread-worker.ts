@@ -125,11 +125,18 @@ function serve(db: PGlite): void {
 }
 
 if (!isMainThread && (workerData as { mark?: string } | undefined)?.mark === WORKER_MARK) {
-  const { dataDir } = workerData as { dataDir?: string };
-  openPglite({ dataDir }).then(serve, (error: unknown) => {
-    parentPort?.postMessage({
-      ready: false,
-      message: error instanceof Error ? error.message : String(error),
+  const { dataDir, initOnly } = workerData as { dataDir?: string; initOnly?: boolean };
+  const ready = async (db: PGlite) => {
+    if (!initOnly) return serve(db);
+    await db.close();
+    parentPort?.postMessage({ ready: true });
+  };
+  openPglite({ dataDir })
+    .then(ready)
+    .catch((error: unknown) => {
+      parentPort?.postMessage({
+        ready: false,
+        message: error instanceof Error ? error.message : String(error),
+      });
     });
-  });
 }

@@ -1,3 +1,5 @@
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { abortable } from "../abortable";
 import type { PgliteSqlOptions } from "./pglite";
@@ -22,31 +24,45 @@ function toError(reply: Extract<Reply, { ok: false }>): Error {
  */
 export async function pgliteThreadSql(options: PgliteSqlOptions = {}): Promise<Sql> {
   const { workerUrl, WORKER_MARK } = await import("./pglite-thread-worker");
-  // From sources the entry is TypeScript, and a loader given with --import does not reach a
-  // thread under every runner (vitest's workers): the thread registers tsx itself then.
-  const workerData = { mark: WORKER_MARK, dataDir: options.dataDir };
-  const worker = workerUrl.endsWith(".ts")
-    ? new Worker(
-        `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(workerUrl)}); });`,
-        { eval: true, workerData },
-      )
-    : new Worker(new URL(workerUrl), { workerData });
+  const start = async (initOnly: boolean) => {
+    // From sources the entry is TypeScript, and a loader given with --import does not reach a
+    // thread under every runner (vitest's workers): the thread registers tsx itself then.
+    const workerData = { mark: WORKER_MARK, dataDir: options.dataDir, initOnly };
+    const thread = workerUrl.endsWith(".ts")
+      ? new Worker(
+          `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(workerUrl)}); });`,
+          { eval: true, workerData },
+        )
+      : new Worker(new URL(workerUrl), { workerData });
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error) => reject(error);
+      thread.once("error", onError);
+      thread.once("message", (message: { ready: boolean; message?: string }) => {
+        thread.off("error", onError);
+        if (message.ready) resolve();
+        else reject(new Error(message.message));
+      });
+    }).catch(async (error: unknown) => {
+      await thread.terminate();
+      throw error;
+    });
+    return thread;
+  };
+  // Creating a cluster (initdb) takes several hundred MB of WASM memory that is never given back:
+  // a first start creates it on a thread of its own that then ends, and the gateway's thread
+  // opens the result as it would on any later start.
+  // (In memory there is nothing to carry over: the one thread creates and serves it.)
+  const fresh =
+    options.dataDir !== undefined &&
+    (await stat(join(options.dataDir, "PG_VERSION")).then(
+      () => false,
+      () => true,
+    ));
+  if (fresh) await (await start(true)).terminate();
+  const worker = await start(false);
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let failure: Error | undefined;
-
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: Error) => reject(error);
-    worker.once("error", onError);
-    worker.once("message", (message: { ready: boolean; message?: string }) => {
-      worker.off("error", onError);
-      if (message.ready) resolve();
-      else reject(new Error(message.message));
-    });
-  }).catch(async (error: unknown) => {
-    await worker.terminate();
-    throw error;
-  });
 
   const failAll = (error: Error) => {
     failure ??= error;

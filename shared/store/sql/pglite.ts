@@ -34,6 +34,18 @@ export function executor(target: Queryable): SqlExecutor {
   };
 }
 
+/**
+ * PostgreSQL's memory settings for the embedded database, sized for what it holds (keys, a spend
+ * log, a few thousand rows a minute), not for a server: WASM memory only grows, so PGlite's default
+ * 128 MB of shared buffers would stay in the gateway's RSS once a soak had touched them.
+ */
+export const EMBEDDED_POSTGRES_CONF = Object.freeze([
+  "shared_buffers = 16MB",
+  "work_mem = 2MB",
+  "maintenance_work_mem = 8MB",
+  "temp_buffers = 2MB",
+]);
+
 /** A PGlite database as the Sql adapters expect it, its directory made when missing. */
 export async function openPglite(options: PgliteSqlOptions): Promise<PGlite> {
   // PGlite creates the data directory itself, but not its parents.
@@ -41,6 +53,7 @@ export async function openPglite(options: PgliteSqlOptions): Promise<PGlite> {
   return PGlite.create(options.dataDir, {
     // `pg` returns int8 (count(*), bigserial) as strings, since they can exceed 2^53; so must we.
     parsers: { [types.INT8]: (value: string) => value },
+    postgresqlconf: [...EMBEDDED_POSTGRES_CONF],
   });
 }
 
