@@ -18,6 +18,14 @@ describe("parseNodeEnv", () => {
     expect(parseNodeEnv({ ROUTEIQ_REDIS_PREFIX: "" }).ROUTEIQ_REDIS_PREFIX).toBe("routeiq");
   });
 
+  it("refuses a LITELLM_SALT_KEY short enough to guess, naming it and what it needs", () => {
+    expect(() => parseNodeEnv({ LITELLM_SALT_KEY: "sk-1234" })).toThrow(
+      /LITELLM_SALT_KEY.*at least 32 characters/,
+    );
+    const secret = "0123456789abcdef0123456789abcdef";
+    expect(parseNodeEnv({ LITELLM_SALT_KEY: secret }).LITELLM_SALT_KEY).toBe(secret);
+  });
+
   it("reads the explicit opt-out for a gateway without a master key", () => {
     expect(parseNodeEnv({ ROUTEIQ_ALLOW_NO_MASTER_KEY: "true" }).ROUTEIQ_ALLOW_NO_MASTER_KEY).toBe(true);
     expect(parseNodeEnv({ ROUTEIQ_ALLOW_NO_MASTER_KEY: "false" }).ROUTEIQ_ALLOW_NO_MASTER_KEY).toBe(false);

@@ -39,7 +39,16 @@ export const nodeEnvSchema = z.object({
   PROXY_BASE_URL: unsetIfBlank(z.url({ protocol: /^https?$/ })),
   // Models added through the API, stored in the database with their credentials sealed under the salt key.
   STORE_MODEL_IN_DB: unsetIfBlank(z.stringbool()),
-  LITELLM_SALT_KEY: unsetIfBlank(z.string()),
+  // Stored credentials are sealed under a key derived from it: anyone who can read the database
+  // could guess a short one offline, so it is a random secret or nothing.
+  LITELLM_SALT_KEY: unsetIfBlank(
+    z
+      .string()
+      .min(
+        32,
+        "at least 32 characters of a random secret (e.g. `openssl rand -hex 32`); it seals credentials stored in the database",
+      ),
+  ),
   ...masterKeyOptOutShape,
 });
 

@@ -380,7 +380,7 @@ describe("the flag and the salt key", () => {
     const id = added.body.model_id as string;
     const rotated = await startGateway(
       { model_list: [FILE_MODEL] },
-      storeEnv(schema.url, "another-salt-key-0123456789"),
+      storeEnv(schema.url, "another-salt-key-of-this-test-0123456789"),
     );
     try {
       const info = await admin(rotated, `/model/info?litellm_model_id=${id}`);
