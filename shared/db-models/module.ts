@@ -41,7 +41,16 @@ export function databaseModels(options: DatabaseModelsOptions): DatabaseModels {
   const follower = new ModelFollower({ sql: options.sql, box, env, logger: options.logger });
   return {
     module: { routes: modelRoutes({ store: { box, follower, env }, fileConfig }), apiPaths: [] },
-    config: layeredConfig(fileConfig, () => follower.layer),
+    config: layeredConfig(
+      fileConfig,
+      () => follower.layer,
+      (shadowed) =>
+        options.logger.error("database models not served: the config file now has a model with the same id", {
+          model_ids: shadowed.map((m) => m.id),
+          model_names: shadowed.map((m) => m.entry.model_name),
+          fix: "give the file's model another model_info.id, or delete the database model (POST /model/delete)",
+        }),
+    ),
     follower,
   };
 }
