@@ -1,8 +1,8 @@
 import { unrefTimer } from "../async/unref-timer";
 import type { Logger } from "../logging/logger";
 import { type AuthType, isAuthType, type UpstreamCredentials } from "../registered-upstreams/auth";
-import { followChannel } from "../registered-upstreams/follow-channel";
 import type { CredentialSeal } from "../registered-upstreams/sealed-credentials";
+import { followChannel } from "../store/kv/follow-channel";
 import type { Kv } from "../store/kv/port";
 import type { Sql } from "../store/sql/port";
 import { listA2aAgents } from "../store/tables/a2a-agents";

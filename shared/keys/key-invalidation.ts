@@ -1,12 +1,11 @@
 import type { Logger } from "../logging/logger";
+import { followChannel } from "../store/kv/follow-channel";
 import type { Kv } from "../store/kv/port";
 import type { KeyEvents } from "./key-events";
 import type { KeyResolver } from "./key-resolver";
 import { bumpKeyVersion } from "./key-version";
 
 export const KEY_CHANGES_CHANNEL = "keys:changed";
-/** How often a replica that could not subscribe (Redis down) tries again. */
-const RESUBSCRIBE_INTERVAL_MS = 1_000;
 
 export interface KeyInvalidation extends KeyEvents {
   /**
@@ -47,36 +46,7 @@ export function keyInvalidation(kv: Kv, resolver: KeyResolver, logger: Logger): 
           logger.warn("ignored malformed key-change message", { channel: KEY_CHANGES_CHANNEL });
         }
       };
-      let stopped = false;
-      let unsubscribe: (() => Promise<void>) | undefined;
-      let retry: ReturnType<typeof setTimeout> | undefined;
-      let failures = 0;
-      const subscribe = async (): Promise<void> => {
-        try {
-          const stop = await kv.subscribe(KEY_CHANGES_CHANNEL, onMessage);
-          if (stopped) return void (await stop());
-          unsubscribe = stop;
-          if (failures > 0) logger.info("listening for key changes again", { channel: KEY_CHANGES_CHANNEL });
-        } catch (error) {
-          if (stopped) return;
-          // A replica that starts while Redis is down must still start (limits fail open, the
-          // cache is bypassed); it keeps trying, and its cached keys expire on their TTL meanwhile.
-          if (failures === 0) {
-            logger.warn("cannot listen for key changes; retrying in the background", {
-              error: error instanceof Error ? error.message : String(error),
-            });
-          }
-          failures += 1;
-          retry = setTimeout(() => void subscribe(), RESUBSCRIBE_INTERVAL_MS);
-        }
-      };
-      await subscribe();
-      return async () => {
-        stopped = true;
-        clearTimeout(retry);
-        // Stopping (at shutdown) must not fail because Redis is down: the connection goes anyway.
-        await unsubscribe?.().catch(() => {});
-      };
+      return followChannel(kv, KEY_CHANGES_CHANNEL, onMessage, logger);
     },
   };
 }

@@ -1,12 +1,13 @@
-import type { Logger } from "../logging/logger";
-import type { Kv } from "../store/kv/port";
+import type { Logger } from "../../logging/logger";
+import type { Kv } from "./port";
 
 const RESUBSCRIBE_INTERVAL_MS = 1_000;
 
 /**
  * Calls `onMessage` for every message on `channel` until the returned function is called. When
- * the KV store is unreachable it still resolves, and keeps trying to subscribe in the background
- * (registries also reload on a timer, so a missed announcement only delays a change).
+ * the KV store is unreachable it still resolves, and keeps trying to subscribe in the background:
+ * a replica that starts while Redis is down must still start, and whoever follows a channel has a
+ * slower way to catch up meanwhile (a reload timer, a cache TTL).
  */
 export async function followChannel(
   kv: Kv,
@@ -40,6 +41,7 @@ export async function followChannel(
   return async () => {
     stopped = true;
     clearTimeout(retry);
+    // Stopping (at shutdown) must not fail because Redis is down: the connection goes anyway.
     await unsubscribe?.().catch(() => {});
   };
 }
