@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { hostname as osHostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { serve } from "@hono/node-server";
+import { getConnInfo } from "@hono/node-server/conninfo";
 import { createApp } from "../../shared/app";
 import { ConfigHolder } from "../../shared/config/config-holder";
 import { configWarningsOnce } from "../../shared/config/config-warnings";
@@ -157,6 +158,9 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
   const operatorConsole = consoleModule({
     assets: readConsoleAssets(consoleDir(options.nodeEnv.ROUTEIQ_CONSOLE_DIR)),
     gateway: (request) => app.fetch(request),
+    // The socket's peer: behind a proxy every client shares its address, which only makes the
+    // sign-in limit stricter, never looser (a forwarded header could be forged).
+    clientAddress: (c) => getConnInfo(c).remote.address,
   });
   const app = createApp({ ...deps, modules: [...(deps.modules ?? []), operatorConsole] });
   const server = await new Promise<Server>((resolve) => {
