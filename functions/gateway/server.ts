@@ -15,14 +15,17 @@ import {
   outboundPolicy,
   registeredUrlPolicy,
 } from "../../shared/http/outbound-url-policy";
+import { runReadiness } from "../../shared/http/readiness";
 import { routerPublicKey } from "../../shared/learned/artifact/public-key-env";
 import { type Logger, processLogger } from "../../shared/logging/logger";
 import type { GatewayMetrics } from "../../shared/metrics/port";
 import { prometheusMetrics } from "../../shared/metrics/prometheus";
 import { startSpendLogMaintenance } from "../../shared/spend/maintenance-loop";
 import { holderId } from "../../shared/sync/election-settings";
+import { replicaRoster } from "../../shared/sync/replica-roster";
+import { replicaRosterModule } from "../../shared/sync/replica-roster-route";
 import { readConfigFile } from "./config-file";
-import { SYNC_DISABLED, type SyncRuntime, startConfigSync } from "./config-sync";
+import { SYNC_DISABLED, type SyncRuntime, seconds, startConfigSync } from "./config-sync";
 import { watchConfigFile } from "./config-watch";
 import { consoleDir, readConsoleAssets } from "./console-assets";
 import { customRouterFiles } from "./custom-router";
@@ -34,6 +37,7 @@ import { startLearnedRouting } from "./learned-routing";
 import { isLoopback, listenHost } from "./listen-host";
 import { requireMasterKey } from "./master-key";
 import { otelSettings } from "./otel-env";
+import { startReplicaHeartbeat } from "./replica-heartbeat";
 import { undiciUpstream } from "./undici-fetch";
 
 export interface NodeGatewayOptions {
@@ -88,6 +92,8 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     outbound: outboundPolicy(options.env[OUTBOUND_ALLOWLIST]),
   });
   let sync: SyncRuntime | undefined;
+  // One id for this replica in every lease it competes for and on the replica roster.
+  const replicaId = holderId(osHostname());
   const {
     deps,
     learned,
@@ -127,6 +133,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     kv: deps.kv,
     holder,
     logger,
+    holderId: replicaId,
     onOutcome: (outcome) => deps.metrics.configSync(outcome, holder.origin.revision),
     onLeadership: (isLeader) => deps.metrics.syncLeadership(isLeader),
     onModelOutcome: (outcome) => {
@@ -137,7 +144,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
   // Every replica competes for the maintenance lease; one at a time creates and drops partitions.
   const maintenance = startSpendLogMaintenance({
     sql: deps.sql,
-    holderId: holderId(osHostname()),
+    holderId: replicaId,
     retention: () => holder.current().spendLogRetention,
     logger,
   });
@@ -162,7 +169,29 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     // sign-in limit stricter, never looser (a forwarded header could be forged).
     clientAddress: (c) => getConnInfo(c).remote.address,
   });
-  const app = createApp({ ...deps, modules: [...(deps.modules ?? []), operatorConsole] });
+  const heartbeatMs = seconds(env, "ROUTEIQ_REPLICA_HEARTBEAT_SECONDS", 5) * 1000;
+  const roster = replicaRoster(deps.kv, 3 * heartbeatMs);
+  const heartbeat = startReplicaHeartbeat({
+    roster,
+    id: replicaId,
+    intervalMs: heartbeatMs,
+    logger,
+    report: async () => {
+      const election = deps.configSyncStatus().leader_election as { is_leader?: unknown } | undefined;
+      const readiness = await runReadiness(deps.readiness);
+      return {
+        revision: holder.origin.revision,
+        revision_source: holder.origin.source,
+        is_leader: election?.is_leader === true,
+        readiness: readiness.ready ? "ready" : "not_ready",
+        checks: readiness.checks,
+      };
+    },
+  });
+  const app = createApp({
+    ...deps,
+    modules: [...(deps.modules ?? []), operatorConsole, replicaRosterModule(roster, heartbeatMs)],
+  });
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, port: options.nodeEnv.PORT, hostname }, () => resolve(s as Server));
   });
@@ -198,6 +227,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
       if (!drained)
         logger.warn("drain timeout passed; closing remaining connections", { in_flight: lifecycle.inFlight });
       server.closeAllConnections();
+      await heartbeat.stop();
       await models.stop();
       await stopModels();
       await sync?.stop();

@@ -8,7 +8,7 @@ import { consoleSession } from "./session-routes";
 /** What the console may call: the management API and the read-only status routes, nothing that spends. */
 const REACHABLE = [
   /^\/(key|team|user|spend|global|model|model_group)\/[A-Za-z0-9_/.-]+$/,
-  /^\/llmrouter\/(config\/sync\/[a-z]+|deployments)$/,
+  /^\/llmrouter\/(config\/sync\/[a-z]+|deployments|replicas)$/,
   /^\/_health\/ready$/,
 ];
 
