@@ -23,7 +23,6 @@ import { prometheusMetrics } from "../../shared/metrics/prometheus";
 import { startSpendLogMaintenance } from "../../shared/spend/maintenance-loop";
 import { holderId } from "../../shared/sync/election-settings";
 import { replicaRoster } from "../../shared/sync/replica-roster";
-import { replicaRosterModule } from "../../shared/sync/replica-roster-route";
 import { readConfigFile } from "./config-file";
 import { SYNC_DISABLED, type SyncRuntime, seconds, startConfigSync } from "./config-sync";
 import { watchConfigFile } from "./config-watch";
@@ -190,7 +189,8 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
   });
   const app = createApp({
     ...deps,
-    modules: [...(deps.modules ?? []), operatorConsole, replicaRosterModule(roster, heartbeatMs)],
+    replicas: { roster, heartbeatMs },
+    modules: [...(deps.modules ?? []), operatorConsole],
   });
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, port: options.nodeEnv.PORT, hostname }, () => resolve(s as Server));
