@@ -132,7 +132,8 @@ describe("the console's HA page", () => {
     }
     expect(await tab.locator(`tr[data-replica="${leaderId}"]`).textContent()).toContain("yes");
     const tokenBefore = Number(await tab.getByTestId("fencing-token").textContent());
-    if (DOC_SHOTS !== undefined) await tab.screenshot({ path: join(DOC_SHOTS, "console-ha.png") });
+    if (DOC_SHOTS !== undefined)
+      await tab.screenshot({ path: join(DOC_SHOTS, "console-ha.png"), fullPage: true });
 
     leader.child.kill("SIGTERM");
     // The page refreshes itself: no reload, no click.

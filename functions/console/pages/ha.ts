@@ -147,17 +147,17 @@ export function HaPage() {
                 <${Row} label="Last error" value=${data.status.last_error} />
               </dl>
             </article>
-            <article class="panel wide" aria-label="replicas">
-              <h2>Replicas</h2>
-              <p class="muted">Each replica reports every ${data.replicas.body?.heartbeat_seconds ?? "few"} s; one silent for ${data.replicas.body?.stale_after_seconds ?? "a few"} s is left out.</p>
-              <${Notice} error=${data.replicas.error} />
-              ${data.replicas.body === undefined ? null : html`<${ReplicaTable} replicas=${data.replicas.body} thisReplica=${election?.holder_id} />`}
-            </article>
             <article class="panel" aria-label="readiness">
               <h2>Readiness: <span class=${data.readiness.status === "ready" ? "good" : "bad"}>${data.readiness.status}</span></h2>
               <dl>
                 ${Object.entries(data.readiness.checks).map(([name, state]) => html`<${Row} label=${name} value=${state} />`)}
               </dl>
+            </article>
+            <article class="panel wide" aria-label="replicas">
+              <h2>Replicas</h2>
+              <p class="muted">Each replica reports every ${data.replicas.body?.heartbeat_seconds ?? "few"} s; one silent for ${data.replicas.body?.stale_after_seconds ?? "a few"} s is left out.</p>
+              <${Notice} error=${data.replicas.error} />
+              ${data.replicas.body === undefined ? null : html`<${ReplicaTable} replicas=${data.replicas.body} thisReplica=${election?.holder_id} />`}
             </article>
           </div>`
     }

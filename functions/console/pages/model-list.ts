@@ -134,12 +134,14 @@ export function ModelList({ onChanged }: { onChanged: () => void }) {
               <td>${text(m.litellm_params.api_base) || "—"}</td>
               <td>${text(m.litellm_params.rpm) || "—"} / ${text(m.litellm_params.tpm) || "—"}</td>
               <td>${m.model_info.db_model ? "database" : "config file (read-only)"}</td>
-              <td class="row">
+              <td>
                 ${
                   m.model_info.db_model
-                    ? html`<button type="button" onClick=${() => setForm({ editing: m })}>Edit</button>
-                        <button type="button" class="danger" onClick=${() => void remove(m)}>Delete</button>`
-                    : null
+                    ? html`<div class="row">
+                        <button type="button" onClick=${() => setForm({ editing: m })}>Edit</button>
+                        <button type="button" class="danger" onClick=${() => void remove(m)}>Delete</button>
+                      </div>`
+                    : "—"
                 }
               </td>
             </tr>`,
