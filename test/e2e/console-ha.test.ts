@@ -9,7 +9,7 @@ import { type LocalS3, startLocalS3 } from "../../infra/local/s3-server";
 import { launchChromium, saveScreenshot } from "../support/browser";
 import { MASTER_KEY } from "../support/gateway";
 import { createTestSchema, type TestSchema } from "../support/postgres";
-import { REDIS_URL, requireRedis } from "../support/replicas";
+import { REDIS_URL, requireRedis, runTag } from "../support/replicas";
 import { type SpawnedGateway, spawnGateway } from "../support/spawn-gateway";
 
 /**
@@ -55,6 +55,8 @@ beforeAll(async () => {
   const env = {
     DATABASE_URL: schema.url,
     REDIS_URL,
+    // A roster of its own: gateways of other test files on this Redis are not these replicas.
+    ROUTEIQ_REDIS_PREFIX: `console-ha-${runTag()}`,
     CONFIG_S3_BUCKET: BUCKET,
     CONFIG_S3_KEY: KEY,
     ...s3.clientEnv,
