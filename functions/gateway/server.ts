@@ -166,7 +166,11 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     gateway: (request) => app.fetch(request),
     // The socket's peer: behind a proxy every client shares its address, which only makes the
     // sign-in limit stricter, never looser (a forwarded header could be forged).
-    clientAddress: (c) => getConnInfo(c).remote.address,
+    // A request the gateway hands itself (no socket) has no address.
+    clientAddress: (c) =>
+      (c.env as { incoming?: unknown } | undefined)?.incoming === undefined
+        ? undefined
+        : getConnInfo(c).remote.address,
   });
   const heartbeatMs = seconds(env, "ROUTEIQ_REPLICA_HEARTBEAT_SECONDS", 5) * 1000;
   const roster = replicaRoster(deps.kv, 3 * heartbeatMs);
