@@ -37,7 +37,7 @@ function setup({ open = false, built = true } = {}) {
   const app = new Hono<GatewayEnv>();
   app.onError(errorHandler(silentLogger));
   app.use(async (c, next) => {
-    c.set("deps", { config: { current: () => settings }, kv } as unknown as AppDeps);
+    c.set("deps", { config: { current: () => settings }, kv, logger: silentLogger } as unknown as AppDeps);
     await next();
   });
   const module = consoleModule({
@@ -50,7 +50,7 @@ function setup({ open = false, built = true } = {}) {
     now: () => clock.now,
   });
   app.route("/", module.routes);
-  return { app, forwarded, settings, clock };
+  return { app, forwarded, settings, clock, kv };
 }
 
 const signIn = (app: Hono<GatewayEnv>, key: string, headers: Record<string, string> = {}) =>
@@ -233,6 +233,16 @@ describe("console session revocation and sign-in limits", () => {
     expect((await signIn(app, MASTER_KEY, { "x-test-client": "198.51.100.1" })).status).toBe(200);
     clock.now += SIGN_IN_WINDOW_MS;
     expect((await signIn(app, MASTER_KEY, from)).status).toBe(200);
+  });
+
+  it("refuses (503) rather than skip revocation and the limit when the session store is down", async () => {
+    const { app, kv } = setup();
+    const cookie = cookieOf(await signIn(app, MASTER_KEY));
+    await kv.close();
+    const call = await listKeys(app, cookie);
+    expect(call.status).toBe(503);
+    expect(await call.text()).toContain("session store");
+    expect((await signIn(app, MASTER_KEY)).status).toBe(503);
   });
 
   it("does not count right keys or malformed bodies as failures", async () => {

@@ -41,10 +41,11 @@ const sessionEnded = (message: string) =>
  * The shared KV store answers whether a session was signed out and how often a client failed to
  * sign in. Without it neither can be told, so the console refuses rather than guess.
  */
-async function fromStore<T>(work: Promise<T>): Promise<T> {
+async function fromStore<T>(c: Context<GatewayEnv>, work: Promise<T>): Promise<T> {
   try {
     return await work;
-  } catch {
+  } catch (error) {
+    c.get("deps").logger.warn("console session store unreachable", { error: String(error) });
     throw serviceUnavailable("the console cannot reach its session store (Redis): try again shortly", 5);
   }
 }
@@ -68,7 +69,7 @@ export async function consoleSession(
         : "the console session is not valid (was the master key changed?): sign in again",
     );
   }
-  if (await fromStore(isRevoked(c.get("deps").kv, session.id))) {
+  if (await fromStore(c, isRevoked(c.get("deps").kv, session.id))) {
     throw sessionEnded("the console session was signed out: sign in again");
   }
   return { masterKey, id: session.id, expiresAt: session.expiresAt };
@@ -105,13 +106,13 @@ export function sessionRoutes(now: () => number, clientAddress: ClientAddress): 
     // Only wrong keys count: an operator signing in now and then never meets the limit, a guesser
     // is held to a few tries per window, whatever key it tries next.
     const client = clientAddress(c) ?? "unknown";
-    const failures = await fromStore(signInFailures(kv, client));
+    const failures = await fromStore(c, signInFailures(kv, client));
     if (failures.count >= SIGN_IN_FAILURES_ALLOWED) throw tooManyFailures(failures.resetsInMs);
     const body = signInSchema.safeParse(await c.req.json().catch(() => undefined));
     if (!body.success)
       throw badRequest("master_key: expected the master key as a non-empty string", "master_key");
     if (!constantTimeEqual(body.data.master_key, masterKey)) {
-      await fromStore(recordSignInFailure(kv, client));
+      await fromStore(c, recordSignInFailure(kv, client));
       throw unauthorized("invalid master key");
     }
     const expiresAt = now() + SESSION_SECONDS * 1000;
@@ -139,7 +140,8 @@ export function sessionRoutes(now: () => number, clientAddress: ClientAddress): 
     const token = getCookie(c, SESSION_COOKIE);
     if (masterKey !== undefined && token !== undefined) {
       const session = await checkSession(masterKey, token, now());
-      if (session.ok) await fromStore(revokeSession(c.get("deps").kv, session.id, session.expiresAt, now()));
+      if (session.ok)
+        await fromStore(c, revokeSession(c.get("deps").kv, session.id, session.expiresAt, now()));
     }
     deleteCookie(c, SESSION_COOKIE, { path: "/ui" });
     return c.json({ signed_in: false });

@@ -55,7 +55,7 @@ export const spendLogsQuerySchema = z.strictObject({
   limit: queryInt(10_000).optional(),
 });
 /** The longest range `/spend/report` covers, in days: a year, whichever day it ends on. */
-export const REPORT_MAX_DAYS = 366;
+const REPORT_MAX_DAYS = 366;
 
 const reportDaySchema = z
   .string()
@@ -77,7 +77,7 @@ const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
  * missing, the range runs REPORT_MAX_DAYS from the other (and to today at the latest); neither,
  * the last REPORT_MAX_DAYS days up to today.
  */
-export function reportDays(
+function reportDays(
   query: { start_date?: string | undefined; end_date?: string | undefined },
   now: number,
 ): { fromDay: string; toDay: string } {
