@@ -396,4 +396,20 @@ describe("operator console in a browser", () => {
     expect(replay.status).toBe(401);
     expect(await replay.text()).toContain("signed out");
   });
+
+  // Last: it holds this address off sign-in for the rest of the window.
+  it("answers the 11th wrong master key from one address with 429 and retry-after", async () => {
+    const signIn = (key: string) =>
+      fetch(`${gateway.url}/ui/session`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ master_key: key }),
+      });
+    // The first test sent one wrong key from this address already: nine more make ten.
+    for (let i = 1; i < 10; i++) expect((await signIn(`sk-guess-${i}`)).status).toBe(401);
+    const limited = await signIn("sk-guess-10");
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect((await signIn(MASTER_KEY)).status).toBe(429);
+  });
 });
