@@ -164,9 +164,9 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
   const operatorConsole = consoleModule({
     assets: readConsoleAssets(consoleDir(options.nodeEnv.ROUTEIQ_CONSOLE_DIR)),
     gateway: (request) => app.fetch(request),
-    // The socket's peer: behind a proxy every client shares its address, which only makes the
-    // sign-in limit stricter, never looser (a forwarded header could be forged).
-    // A request the gateway hands itself (no socket) has no address.
+    // The socket's peer (none for a request the gateway hands itself): behind a proxy every client
+    // shares its address, which makes the sign-in limit stricter, never looser, as a forgeable
+    // forwarded header would.
     clientAddress: (c) =>
       (c.env as { incoming?: unknown } | undefined)?.incoming === undefined
         ? undefined
