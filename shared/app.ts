@@ -16,6 +16,7 @@ import { managementRoutes } from "./routes/management";
 import { messagesRoute } from "./routes/messages-route";
 import { metricsRoute } from "./routes/metrics-route";
 import { openAIRoutes } from "./routes/openai-routes";
+import { replicasRoute } from "./routes/replicas-route";
 import { syncStatusRoute } from "./routes/sync-status-route";
 
 const API_PREFIXES = ["/v1", ""] as const;
@@ -68,6 +69,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   app.use("/health", masterKeyAuth(masterKey));
   app.route("/", deploymentHealthRoute());
   app.route("/", syncStatusRoute(masterKey));
+  app.route("/", replicasRoute(masterKey));
   app.route("/", deploymentsRoute(masterKey));
 
   const limitRequestSize = requestSizeLimit(() => config().maxRequestBytes);

@@ -16,6 +16,7 @@ import type { RouterState } from "./router/types";
 import type { SpendLogEntry } from "./spend/entry";
 import type { Kv } from "./store/kv/port";
 import type { Sql } from "./store/sql/port";
+import type { ReplicaRoster } from "./sync/replica-roster";
 
 /** The config in force; a reload swaps what `current()` returns, requests keep what they read. */
 export interface ConfigSource {
@@ -56,6 +57,8 @@ export interface AppDeps {
   readonly responseCache: ResponseCache;
   /** `GET /llmrouter/config/sync/status`: the sync loop's state, or its disabled shape. */
   readonly configSyncStatus: () => Readonly<Record<string, unknown>>;
+  /** The roster every replica reports to (`/llmrouter/replicas`); absent where replicas do not report. */
+  readonly replicas?: { readonly roster: ReplicaRoster; readonly heartbeatMs: number };
   /** Chooses the deployment per request for the groups it serves (learned routing). */
   readonly chooser?: Chooser;
   /** Traces each request (OpenTelemetry, chosen by the entry); absent, tracing costs nothing. */

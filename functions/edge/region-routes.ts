@@ -5,12 +5,13 @@ import type { GatewayEnv } from "../../shared/http/env";
 
 /**
  * Served by the region only: what changes keys and config, what reports on the sync loop and the
- * router's deployments, and the operator console (`/ui`), which calls all of these.
+ * router's deployments and the replicas, and the operator console (`/ui`), which calls all of these.
  */
 export const REGION_PATHS = [
   ...MANAGEMENT_PATHS,
   "/llmrouter/config/sync/*",
   "/llmrouter/deployments",
+  "/llmrouter/replicas",
   "/ui",
   "/ui/*",
 ] as const;

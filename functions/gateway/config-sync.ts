@@ -1,11 +1,10 @@
-import { hostname } from "node:os";
 import type { ConfigHolder } from "../../shared/config/config-holder";
 import type { Env } from "../../shared/config/load";
 import type { Logger } from "../../shared/logging/logger";
 import type { Kv } from "../../shared/store/kv/port";
 import type { Sql } from "../../shared/store/sql/port";
 import { ConfigSync } from "../../shared/sync/config-sync";
-import { holderId, parseElectionSettings } from "../../shared/sync/election-settings";
+import { parseElectionSettings } from "../../shared/sync/election-settings";
 import { LeaderElection } from "../../shared/sync/leader-election";
 import { REVISION_CHANNEL, RevisionFollower } from "../../shared/sync/revision-follower";
 import { routingModelSync } from "../sync/model-sync";
@@ -51,6 +50,8 @@ export async function startConfigSync(options: {
   readonly kv: Kv;
   readonly holder: ConfigHolder;
   readonly logger: Logger;
+  /** This replica's id in leases and on the replica roster. */
+  readonly holderId: string;
   readonly onOutcome?: (outcome: string) => void;
   readonly onLeadership?: (isLeader: boolean) => void;
   /** Each routing-model run's outcome (published, invalid, ...), for a metric. */
@@ -68,7 +69,7 @@ export async function startConfigSync(options: {
     ? new LeaderElection({
         sql,
         settings,
-        holderId: holderId(hostname()),
+        holderId: options.holderId,
         logger,
         onChange: options.onLeadership,
       })

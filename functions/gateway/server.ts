@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { hostname as osHostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { serve } from "@hono/node-server";
+import { getConnInfo } from "@hono/node-server/conninfo";
 import { createApp } from "../../shared/app";
 import { ConfigHolder } from "../../shared/config/config-holder";
 import { configWarningsOnce } from "../../shared/config/config-warnings";
@@ -14,14 +15,16 @@ import {
   outboundPolicy,
   registeredUrlPolicy,
 } from "../../shared/http/outbound-url-policy";
+import { runReadiness } from "../../shared/http/readiness";
 import { routerPublicKey } from "../../shared/learned/artifact/public-key-env";
 import { type Logger, processLogger } from "../../shared/logging/logger";
 import type { GatewayMetrics } from "../../shared/metrics/port";
 import { prometheusMetrics } from "../../shared/metrics/prometheus";
 import { startSpendLogMaintenance } from "../../shared/spend/maintenance-loop";
 import { holderId } from "../../shared/sync/election-settings";
+import { replicaRoster } from "../../shared/sync/replica-roster";
 import { readConfigFile } from "./config-file";
-import { SYNC_DISABLED, type SyncRuntime, startConfigSync } from "./config-sync";
+import { SYNC_DISABLED, type SyncRuntime, seconds, startConfigSync } from "./config-sync";
 import { watchConfigFile } from "./config-watch";
 import { consoleDir, readConsoleAssets } from "./console-assets";
 import { customRouterFiles } from "./custom-router";
@@ -33,6 +36,7 @@ import { startLearnedRouting } from "./learned-routing";
 import { isLoopback, listenHost } from "./listen-host";
 import { requireMasterKey } from "./master-key";
 import { otelSettings } from "./otel-env";
+import { startReplicaHeartbeat } from "./replica-heartbeat";
 import { undiciUpstream } from "./undici-fetch";
 
 export interface NodeGatewayOptions {
@@ -88,6 +92,8 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
   const tracing =
     otel === undefined ? undefined : (await import("./tracing")).nodeTracing(otel, upstream.fetch);
   let sync: SyncRuntime | undefined;
+  // One id for this replica in every lease it competes for and on the replica roster.
+  const replicaId = holderId(osHostname());
   const {
     deps,
     learned,
@@ -124,6 +130,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     kv: deps.kv,
     holder,
     logger,
+    holderId: replicaId,
     onOutcome: (outcome) => deps.metrics.configSync(outcome, holder.origin.revision),
     onLeadership: (isLeader) => deps.metrics.syncLeadership(isLeader),
     onModelOutcome: (outcome) => {
@@ -134,7 +141,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
   // Every replica competes for the maintenance lease; one at a time creates and drops partitions.
   const maintenance = startSpendLogMaintenance({
     sql: deps.sql,
-    holderId: holderId(osHostname()),
+    holderId: replicaId,
     retention: () => holder.current().spendLogRetention,
     logger,
   });
@@ -155,8 +162,38 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
   const operatorConsole = consoleModule({
     assets: readConsoleAssets(consoleDir(options.nodeEnv.ROUTEIQ_CONSOLE_DIR)),
     gateway: (request) => app.fetch(request),
+    // The socket's peer (none for a request the gateway hands itself): behind a proxy every client
+    // shares its address, which makes the sign-in limit stricter, never looser, as a forgeable
+    // forwarded header would.
+    clientAddress: (c) =>
+      (c.env as { incoming?: unknown } | undefined)?.incoming === undefined
+        ? undefined
+        : getConnInfo(c).remote.address,
   });
-  const app = createApp({ ...deps, modules: [...(deps.modules ?? []), operatorConsole] });
+  const heartbeatMs = seconds(env, "ROUTEIQ_REPLICA_HEARTBEAT_SECONDS", 5) * 1000;
+  const roster = replicaRoster(deps.kv, 3 * heartbeatMs);
+  const heartbeat = startReplicaHeartbeat({
+    roster,
+    id: replicaId,
+    intervalMs: heartbeatMs,
+    logger,
+    report: async () => {
+      const election = deps.configSyncStatus().leader_election as { is_leader?: unknown } | undefined;
+      const readiness = await runReadiness(deps.readiness);
+      return {
+        revision: holder.origin.revision,
+        revision_source: holder.origin.source,
+        is_leader: election?.is_leader === true,
+        readiness: readiness.ready ? "ready" : "not_ready",
+        checks: readiness.checks,
+      };
+    },
+  });
+  const app = createApp({
+    ...deps,
+    replicas: { roster, heartbeatMs },
+    modules: [...(deps.modules ?? []), operatorConsole],
+  });
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, port: options.nodeEnv.PORT, hostname }, () => resolve(s as Server));
   });
@@ -192,6 +229,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
       if (!drained)
         logger.warn("drain timeout passed; closing remaining connections", { in_flight: lifecycle.inFlight });
       server.closeAllConnections();
+      await heartbeat.stop();
       await models.stop();
       await stopModels();
       await sync?.stop();

@@ -3,12 +3,12 @@ import { GatewayError } from "../errors";
 import type { GatewayEnv } from "../http/env";
 import { requestSizeLimit } from "../http/request-size";
 import { sameSiteOnly } from "./same-site";
-import { sessionMasterKey } from "./session-routes";
+import { consoleSession } from "./session-routes";
 
 /** What the console may call: the management API and the read-only status routes, nothing that spends. */
 const REACHABLE = [
   /^\/(key|team|user|spend|global|model|model_group)\/[A-Za-z0-9_/.-]+$/,
-  /^\/llmrouter\/(config\/sync\/[a-z]+|deployments)$/,
+  /^\/llmrouter\/(config\/sync\/[a-z]+|deployments|replicas)$/,
   /^\/_health\/ready$/,
 ];
 
@@ -29,7 +29,7 @@ export function apiProxyRoutes(gateway: GatewayFetch, now: () => number): Hono<G
     sameSiteOnly(),
     requestSizeLimit(() => CONSOLE_MAX_BYTES),
     async (c) => {
-      const masterKey = await sessionMasterKey(c, now());
+      const { masterKey } = await consoleSession(c, now());
       const url = new URL(c.req.url);
       const path = url.pathname.slice("/ui/api".length);
       // A dot segment would be resolved away below, onto a path the patterns never saw.

@@ -4,9 +4,11 @@ import type { AppDeps } from "../deps";
 import type { GatewayEnv } from "../http/env";
 import { errorHandler } from "../http/error-handler";
 import { silentLogger } from "../logging/logger";
+import { MemoryKv } from "../store/kv/memory";
 import { mapAssets } from "./assets";
 import { consoleModule } from "./module";
 import { checkSession, mintSession } from "./session";
+import { SIGN_IN_FAILURES_ALLOWED, SIGN_IN_WINDOW_MS } from "./session-guards";
 
 const MASTER_KEY = "sk-console-master";
 const NOW = Date.parse("2030-01-01T00:00:00Z");
@@ -23,14 +25,19 @@ const ASSETS = mapAssets(
   ]),
 );
 
-/** The console module alone, with a stand-in for the gateway that records what it was sent. */
+/**
+ * The console module alone, with a stand-in for the gateway that records what it was sent; the
+ * client's address is the `x-test-client` header, and the clock is `clock.now`.
+ */
 function setup({ open = false, built = true } = {}) {
-  const masterKey = open ? undefined : MASTER_KEY;
+  const settings = { masterKey: open ? undefined : MASTER_KEY };
+  const clock = { now: NOW };
+  const kv = new MemoryKv({ now: () => clock.now });
   const forwarded: Request[] = [];
   const app = new Hono<GatewayEnv>();
   app.onError(errorHandler(silentLogger));
   app.use(async (c, next) => {
-    c.set("deps", { config: { current: () => ({ masterKey }) } } as unknown as AppDeps);
+    c.set("deps", { config: { current: () => settings }, kv, logger: silentLogger } as unknown as AppDeps);
     await next();
   });
   const module = consoleModule({
@@ -39,10 +46,11 @@ function setup({ open = false, built = true } = {}) {
       forwarded.push(request);
       return Response.json({ keys: [] });
     },
-    now: () => NOW,
+    clientAddress: (c) => c.req.header("x-test-client"),
+    now: () => clock.now,
   });
   app.route("/", module.routes);
-  return { app, forwarded };
+  return { app, forwarded, settings, clock, kv };
 }
 
 const signIn = (app: Hono<GatewayEnv>, key: string, headers: Record<string, string> = {}) =>
@@ -105,7 +113,7 @@ describe("console sign-in", () => {
     const answer = await signIn(app, MASTER_KEY);
     expect(answer.status).toBe(200);
     const cookie = answer.headers.get("set-cookie") ?? "";
-    expect(cookie).toMatch(/^routeiq_console=v1\./);
+    expect(cookie).toMatch(/^routeiq_console=v2\./);
     expect(cookie).toContain("HttpOnly");
     expect(cookie).toContain("SameSite=Strict");
     expect(cookie).toContain("Path=/ui");
@@ -178,13 +186,101 @@ describe("console API", () => {
   });
 });
 
+describe("console session revocation and sign-in limits", () => {
+  const listKeys = (app: Hono<GatewayEnv>, cookie: string) =>
+    app.request("/ui/api/key/list", { headers: { cookie, "sec-fetch-site": "same-origin" } });
+
+  it("refuses a signed-out session on its next call, even from a copy of the cookie", async () => {
+    const { app } = setup();
+    const cookie = cookieOf(await signIn(app, MASTER_KEY));
+    const other = cookieOf(await signIn(app, MASTER_KEY));
+    expect((await listKeys(app, cookie)).status).toBe(200);
+    const out = await app.request("/ui/session", {
+      method: "DELETE",
+      headers: { cookie, "sec-fetch-site": "same-origin" },
+    });
+    expect(out.status).toBe(200);
+    const refused = await listKeys(app, cookie);
+    expect(refused.status).toBe(401);
+    expect(await refused.text()).toContain("signed out");
+    expect((await app.request("/ui/session", { headers: { cookie } })).status).toBe(401);
+    // Each sign-in is a session of its own: the other one goes on.
+    expect((await listKeys(app, other)).status).toBe(200);
+  });
+
+  it("refuses every session once the master key is rotated", async () => {
+    const { app, settings } = setup();
+    const cookie = cookieOf(await signIn(app, MASTER_KEY));
+    settings.masterKey = "sk-rotated-master";
+    const refused = await listKeys(app, cookie);
+    expect(refused.status).toBe(401);
+    expect(await refused.text()).toContain("master key changed");
+    expect((await listKeys(app, cookieOf(await signIn(app, "sk-rotated-master")))).status).toBe(200);
+  });
+
+  it("answers 429 with retry-after past the allowed wrong keys from one address, and only to it", async () => {
+    const { app, clock } = setup();
+    const from = { "x-test-client": "203.0.113.7" };
+    for (let i = 0; i < SIGN_IN_FAILURES_ALLOWED; i++) {
+      expect((await signIn(app, `sk-guess-${i}`, from)).status).toBe(401);
+    }
+    const limited = await signIn(app, "sk-guess-next", from);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBe(SIGN_IN_WINDOW_MS / 1000);
+    expect(await limited.json()).toMatchObject({ error: { code: "console_sign_in_limited" } });
+    // Even the right key waits: the guesser cannot tell a hit from a miss.
+    expect((await signIn(app, MASTER_KEY, from)).status).toBe(429);
+    expect((await signIn(app, MASTER_KEY, { "x-test-client": "198.51.100.1" })).status).toBe(200);
+    clock.now += SIGN_IN_WINDOW_MS;
+    expect((await signIn(app, MASTER_KEY, from)).status).toBe(200);
+  });
+
+  it("refuses (503) rather than skip revocation and the limit when the session store is down", async () => {
+    const { app, kv } = setup();
+    const cookie = cookieOf(await signIn(app, MASTER_KEY));
+    await kv.close();
+    const call = await listKeys(app, cookie);
+    expect(call.status).toBe(503);
+    expect(await call.text()).toContain("session store");
+    expect((await signIn(app, MASTER_KEY)).status).toBe(503);
+  });
+
+  it("does not count right keys or malformed bodies as failures", async () => {
+    const { app } = setup();
+    const from = { "x-test-client": "203.0.113.8" };
+    for (let i = 0; i < SIGN_IN_FAILURES_ALLOWED + 2; i++) {
+      expect((await signIn(app, MASTER_KEY, from)).status).toBe(200);
+      expect((await signIn(app, "", from)).status).toBe(400);
+    }
+  });
+});
+
 describe("console session tokens", () => {
-  it("hold only their expiry, signed with the master key", async () => {
-    const token = await mintSession(MASTER_KEY, NOW + 1000);
-    expect(await checkSession(MASTER_KEY, token, NOW)).toEqual({ ok: true, expiresAt: NOW + 1000 });
+  it("hold a session id and expiry, signed under a key derived from the master key", async () => {
+    const token = await mintSession(MASTER_KEY, NOW + 1000, "AAAAAAAAAAAAAAAAAAAAAA");
+    expect(await checkSession(MASTER_KEY, token, NOW)).toEqual({
+      ok: true,
+      id: "AAAAAAAAAAAAAAAAAAAAAA",
+      expiresAt: NOW + 1000,
+    });
+    // Not an HMAC keyed by the master key itself: whoever learns a derived key learns no master key.
+    const [, id, expiry, signature] = token.split(".");
+    const raw = await crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(MASTER_KEY),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
+    const direct = Buffer.from(
+      await crypto.subtle.sign("HMAC", raw, new TextEncoder().encode(`${id}.${expiry}`)),
+    ).toString("base64url");
+    expect(signature).not.toBe(direct);
     expect(await checkSession(MASTER_KEY, token, NOW + 1000)).toEqual({ ok: false, reason: "expired" });
     expect(await checkSession("sk-rotated", token, NOW)).toEqual({ ok: false, reason: "invalid" });
     const tampered = token.replace(String(NOW + 1000), String(NOW + 10_000_000));
     expect(await checkSession(MASTER_KEY, tampered, NOW)).toEqual({ ok: false, reason: "invalid" });
+    const otherId = token.replace("AAAAAAAAAAAAAAAAAAAAAA", "BAAAAAAAAAAAAAAAAAAAAA");
+    expect(await checkSession(MASTER_KEY, otherId, NOW)).toEqual({ ok: false, reason: "invalid" });
   });
 });

@@ -1,12 +1,19 @@
 import { type Context, Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
-import { badRequest, forbidden, GatewayError, unauthorized } from "../errors";
+import { badRequest, forbidden, GatewayError, serviceUnavailable, unauthorized } from "../errors";
 import { constantTimeEqual } from "../http/auth";
 import type { GatewayEnv } from "../http/env";
 import { requestSizeLimit } from "../http/request-size";
 import { sameSiteOnly } from "./same-site";
 import { checkSession, mintSession } from "./session";
+import {
+  isRevoked,
+  recordSignInFailure,
+  revokeSession,
+  SIGN_IN_FAILURES_ALLOWED,
+  signInFailures,
+} from "./session-guards";
 
 const SIGN_IN_MAX_BYTES = 8 * 1024;
 const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(["localhost", "127.0.0.1", "[::1]"]);
@@ -30,8 +37,27 @@ const masterKeyOf = (c: Context<GatewayEnv>): string => {
 const sessionEnded = (message: string) =>
   new GatewayError({ status: 401, type: "authentication_error", code: "console_session", message });
 
-/** The master key behind a valid session cookie; refuses a missing, forged or expired one. */
-export async function sessionMasterKey(c: Context<GatewayEnv>, now: number): Promise<string> {
+/**
+ * The shared KV store answers whether a session was signed out and how often a client failed to
+ * sign in. Without it neither can be told, so the console refuses rather than guess.
+ */
+async function fromStore<T>(c: Context<GatewayEnv>, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    c.get("deps").logger.warn("console session store unreachable", { error: String(error) });
+    throw serviceUnavailable("the console cannot reach its session store (Redis): try again shortly", 5);
+  }
+}
+
+/** Tells who is signing in: the client's address as the entry point sees it. */
+export type ClientAddress = (c: Context<GatewayEnv>) => string | undefined;
+
+/** The master key and session behind a valid session cookie; refuses a missing, forged, expired or signed-out one. */
+export async function consoleSession(
+  c: Context<GatewayEnv>,
+  now: number,
+): Promise<{ masterKey: string; id: string; expiresAt: number }> {
   const masterKey = masterKeyOf(c);
   const token = getCookie(c, SESSION_COOKIE);
   if (token === undefined) throw sessionEnded("not signed in to the console: sign in with the master key");
@@ -43,15 +69,29 @@ export async function sessionMasterKey(c: Context<GatewayEnv>, now: number): Pro
         : "the console session is not valid (was the master key changed?): sign in again",
     );
   }
-  return masterKey;
+  if (await fromStore(c, isRevoked(c.get("deps").kv, session.id))) {
+    throw sessionEnded("the console session was signed out: sign in again");
+  }
+  return { masterKey, id: session.id, expiresAt: session.expiresAt };
 }
+
+const tooManyFailures = (resetsInMs: number) => {
+  const seconds = Math.max(1, Math.ceil(resetsInMs / 1000));
+  return new GatewayError({
+    status: 429,
+    type: "rate_limit_error",
+    code: "console_sign_in_limited",
+    message: `too many wrong master keys from this address: try again in ${seconds}s`,
+    headers: { "retry-after": String(seconds) },
+  });
+};
 
 /**
  * Sign-in trades the master key for a short-lived cookie the page's script cannot read
  * (HttpOnly), which no other site's request carries (SameSite=Strict) and which only the console's
  * paths receive.
  */
-export function sessionRoutes(now: () => number): Hono<GatewayEnv> {
+export function sessionRoutes(now: () => number, clientAddress: ClientAddress): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
   // Read before anyone is known to be signed in: a few bytes hold a master key, never more.
   app.use(
@@ -62,10 +102,19 @@ export function sessionRoutes(now: () => number): Hono<GatewayEnv> {
 
   app.post("/ui/session", async (c) => {
     const masterKey = masterKeyOf(c);
+    const { kv } = c.get("deps");
+    // Only wrong keys count: an operator signing in now and then never meets the limit, a guesser
+    // is held to a few tries per window, whatever key it tries next.
+    const client = clientAddress(c) ?? "unknown";
+    const failures = await fromStore(c, signInFailures(kv, client));
+    if (failures.count >= SIGN_IN_FAILURES_ALLOWED) throw tooManyFailures(failures.resetsInMs);
     const body = signInSchema.safeParse(await c.req.json().catch(() => undefined));
     if (!body.success)
       throw badRequest("master_key: expected the master key as a non-empty string", "master_key");
-    if (!constantTimeEqual(body.data.master_key, masterKey)) throw unauthorized("invalid master key");
+    if (!constantTimeEqual(body.data.master_key, masterKey)) {
+      await fromStore(c, recordSignInFailure(kv, client));
+      throw unauthorized("invalid master key");
+    }
     const expiresAt = now() + SESSION_SECONDS * 1000;
     setCookie(c, SESSION_COOKIE, await mintSession(masterKey, expiresAt), {
       httpOnly: true,
@@ -80,12 +129,20 @@ export function sessionRoutes(now: () => number): Hono<GatewayEnv> {
   });
 
   app.get("/ui/session", async (c) => {
-    await sessionMasterKey(c, now());
-    const token = getCookie(c, SESSION_COOKIE) as string;
-    return c.json({ signed_in: true, expires_at: new Date(Number(token.split(".")[1])).toISOString() });
+    const session = await consoleSession(c, now());
+    return c.json({ signed_in: true, expires_at: new Date(session.expiresAt).toISOString() });
   });
 
-  app.delete("/ui/session", (c) => {
+  // Signing out revokes the session on every replica, not only the cookie in this browser: a copy
+  // of the cookie taken earlier is refused from now on.
+  app.delete("/ui/session", async (c) => {
+    const masterKey = c.get("deps").config.current().masterKey;
+    const token = getCookie(c, SESSION_COOKIE);
+    if (masterKey !== undefined && token !== undefined) {
+      const session = await checkSession(masterKey, token, now());
+      if (session.ok)
+        await fromStore(c, revokeSession(c.get("deps").kv, session.id, session.expiresAt, now()));
+    }
     deleteCookie(c, SESSION_COOKIE, { path: "/ui" });
     return c.json({ signed_in: false });
   });

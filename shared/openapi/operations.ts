@@ -199,4 +199,11 @@ export const OPERATIONS: readonly Operation[] = Object.freeze([
     "master",
     "Every deployment with the router's live state",
   ),
+  op(
+    "get",
+    "/llmrouter/replicas",
+    "Operations",
+    "master",
+    "Every replica seen lately: its served config revision, leadership and readiness",
+  ),
 ]);

@@ -9,13 +9,13 @@ import { type LocalS3, startLocalS3 } from "../../infra/local/s3-server";
 import { launchChromium, saveScreenshot } from "../support/browser";
 import { MASTER_KEY } from "../support/gateway";
 import { createTestSchema, type TestSchema } from "../support/postgres";
-import { REDIS_URL, requireRedis } from "../support/replicas";
+import { REDIS_URL, requireRedis, runTag } from "../support/replicas";
 import { type SpawnedGateway, spawnGateway } from "../support/spawn-gateway";
 
 /**
  * The console's HA page on one replica of two gateway processes syncing config from an S3
- * stand-in under a leader lease: it names the leader, and names the other one once the leader
- * is stopped, with a higher fencing token.
+ * stand-in under a leader lease: it names the leader and lists both replicas with the revision
+ * each serves, and names the other one once the leader is stopped, with a higher fencing token.
  */
 
 const BUCKET = "routeiq-console-ha";
@@ -55,12 +55,15 @@ beforeAll(async () => {
   const env = {
     DATABASE_URL: schema.url,
     REDIS_URL,
+    // A roster of its own: gateways of other test files on this Redis are not these replicas.
+    ROUTEIQ_REDIS_PREFIX: `console-ha-${runTag()}`,
     CONFIG_S3_BUCKET: BUCKET,
     CONFIG_S3_KEY: KEY,
     ...s3.clientEnv,
     CONFIG_SYNC_INTERVAL: "0.5",
     LLMROUTER_CONFIG_SYNC_LEASE_SECONDS: "2",
     LLMROUTER_CONFIG_SYNC_RENEW_INTERVAL_SECONDS: "0.5",
+    ROUTEIQ_REPLICA_HEARTBEAT_SECONDS: "0.5",
     ROUTEIQ_CONSOLE_DIR: consoleDir,
   };
   const started = await Promise.allSettled(
@@ -121,13 +124,25 @@ describe("the console's HA page", () => {
     await expect.poll(() => shownLeader.textContent(), { timeout: 15_000 }).toBe(leaderId);
     expect(await tab.getByTestId("replica").textContent()).toBe(followerId);
     expect(await tab.getByTestId("revision").textContent()).toMatch(/^\d+$/);
+    // Every replica's own report, not only the answering one's.
+    const replicaRows = tab.getByRole("table", { name: "replicas" }).locator("tbody tr");
+    await expect.poll(() => replicaRows.count(), { timeout: 10_000 }).toBe(2);
+    for (const id of [leaderId, followerId]) {
+      const row = tab.locator(`tr[data-replica="${id}"]`);
+      expect(await row.getByTestId("replica-revision").textContent()).toMatch(/^\d+ /);
+      expect(await row.textContent()).toContain("ready");
+    }
+    expect(await tab.locator(`tr[data-replica="${leaderId}"]`).textContent()).toContain("yes");
     const tokenBefore = Number(await tab.getByTestId("fencing-token").textContent());
-    if (DOC_SHOTS !== undefined) await tab.screenshot({ path: join(DOC_SHOTS, "console-ha.png") });
+    if (DOC_SHOTS !== undefined)
+      await tab.screenshot({ path: join(DOC_SHOTS, "console-ha.png"), fullPage: true });
 
     leader.child.kill("SIGTERM");
     // The page refreshes itself: no reload, no click.
     await expect.poll(() => shownLeader.textContent(), { timeout: 30_000, interval: 500 }).toBe(followerId);
     expect(Number(await tab.getByTestId("fencing-token").textContent())).toBeGreaterThan(tokenBefore);
     expect(await tab.getByRole("article", { name: "this replica" }).textContent()).toContain("Leadsyes");
+    await expect.poll(() => replicaRows.count(), { timeout: 10_000 }).toBe(1);
+    expect(await replicaRows.first().getAttribute("data-replica")).toBe(followerId);
   });
 });

@@ -63,7 +63,11 @@ beforeAll(async () => {
         },
       ],
     },
-    { ROUTEIQ_CONSOLE_DIR: consoleDir },
+    {
+      ROUTEIQ_CONSOLE_DIR: consoleDir,
+      STORE_MODEL_IN_DB: "true",
+      LITELLM_SALT_KEY: "salt-key-of-the-console-test-0123456789",
+    },
   );
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -202,7 +206,6 @@ describe("operator console in a browser", () => {
     const group = page.getByRole("article", { name: `model group ${MODEL}` });
     await expect.poll(() => group.textContent()).toContain("healthy");
     expect(await group.textContent()).toContain("openai");
-    await docShot("models");
     await open("teams");
     await docShot("teams");
     await open("users");
@@ -211,6 +214,53 @@ describe("operator console in a browser", () => {
     await expect
       .poll(() => page.getByRole("article", { name: "readiness" }).textContent())
       .toContain("ready");
+  });
+
+  it("adds, edits and deletes a database model, shows the API's validation error, and keeps file models read-only", async () => {
+    await open("models");
+    const list = page.getByRole("table", { name: "models" });
+    const fileRow = list.locator("tr", { hasText: MODEL });
+    await expect.poll(() => fileRow.textContent()).toContain("config file (read-only)");
+    expect(await fileRow.getByRole("button").count()).toBe(0);
+
+    await page.getByRole("button", { name: "Add model" }).click();
+    const add = page.getByRole("form", { name: "add model" });
+    await add.getByLabel("Model name (group)").fill("console-db-model");
+    await add.getByLabel("Upstream model").fill("openai/gpt-up");
+    await add.getByLabel("API base").fill(`${upstream.url}/v1`);
+    await add.getByLabel("API key", { exact: true }).fill("sk-up-db");
+    await add.getByLabel("RPM").fill("-5");
+    await add.getByRole("button", { name: "Add model" }).click();
+    await expect.poll(() => add.getByRole("alert").textContent()).toContain("rpm");
+    await add.getByLabel("RPM").fill("60");
+    await add.getByRole("button", { name: "Add model" }).click();
+    const row = list.locator("tr", { hasText: "console-db-model" });
+    await expect.poll(() => row.textContent()).toContain("database");
+    expect(await row.textContent()).toContain("60 /");
+    // The key is sealed in the database and never shown again.
+    expect(await page.content()).not.toContain("sk-up-db");
+    await expect
+      .poll(() => page.getByRole("article", { name: "model group console-db-model" }).count())
+      .toBe(1);
+    await docShot("models");
+
+    await row.getByRole("button", { name: "Edit" }).click();
+    const edit = page.getByRole("form", { name: "edit model" });
+    expect(await edit.getByLabel("RPM").inputValue()).toBe("60");
+    await edit.getByLabel("RPM").fill("120");
+    await edit.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => row.textContent()).toContain("120 /");
+    const info = await fetch(`${gateway.url}/model/info`, {
+      headers: { authorization: `Bearer ${MASTER_KEY}` },
+    });
+    const stored = (
+      (await info.json()) as { data: { model_name: string; litellm_params: { rpm?: number } }[] }
+    ).data;
+    expect(stored.find((m) => m.model_name === "console-db-model")?.litellm_params.rpm).toBe(120);
+
+    page.once("dialog", (dialog) => void dialog.accept());
+    await row.getByRole("button", { name: "Delete" }).click();
+    await expect.poll(() => row.count()).toBe(0);
   });
 
   it("creates, edits, blocks and deletes a team, and creates and deletes a user", async () => {
@@ -333,5 +383,33 @@ describe("operator console in a browser", () => {
     });
     expect(((await list.json()) as { total_count: number }).total_count).toBe(0);
     expect(before).toBeGreaterThan(0);
+  });
+
+  it("signs out for good: a copy of the session cookie taken before is refused", async () => {
+    const [cookie] = await context.cookies();
+    await open("keys");
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("form", { name: "sign in" }).waitFor();
+    const replay = await fetch(`${gateway.url}/ui/api/key/list`, {
+      headers: { cookie: `routeiq_console=${cookie?.value}` },
+    });
+    expect(replay.status).toBe(401);
+    expect(await replay.text()).toContain("signed out");
+  });
+
+  // Last: it holds this address off sign-in for the rest of the window.
+  it("answers the 11th wrong master key from one address with 429 and retry-after", async () => {
+    const signIn = (key: string) =>
+      fetch(`${gateway.url}/ui/session`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ master_key: key }),
+      });
+    // The first test sent one wrong key from this address already: nine more make ten.
+    for (let i = 1; i < 10; i++) expect((await signIn(`sk-guess-${i}`)).status).toBe(401);
+    const limited = await signIn("sk-guess-10");
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect((await signIn(MASTER_KEY)).status).toBe(429);
   });
 });

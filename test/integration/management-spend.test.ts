@@ -111,8 +111,10 @@ describe("spend routes", () => {
     expect(JSON.stringify(bad.body)).toContain("status");
   });
 
-  it("reports spend, tokens and requests per period and group, for charts", async () => {
-    const byModel = await h.get("/spend/report?group_by=model&period=month");
+  it("reports spend, tokens and requests per period and group from the daily rollups, for charts", async () => {
+    const byModel = await h.get(
+      "/spend/report?group_by=model&period=month&start_date=2024-06-01&end_date=2024-07-31",
+    );
     expect(byModel.status).toBe(200);
     expect(byModel.body).toEqual([
       { period: "2024-06-01T00:00:00.000Z", group: "claude", spend: 2, total_tokens: 120, requests: 1 },
@@ -124,16 +126,34 @@ describe("spend routes", () => {
     expect(byTeam.body).toEqual([
       { period: "2024-06-10T00:00:00.000Z", group: "t1", spend: 0.5, total_tokens: 120, requests: 1 },
     ]);
+    // Requests without a key (r3) belong to no key's rollup.
     const byKey = await h.get("/spend/report?group_by=key&period=day&start_date=2024-06-30");
     expect(
       byKey.body.map((row: { period: string; group: string | null }) => [row.period, row.group]),
-    ).toEqual([
-      ["2024-06-30T00:00:00.000Z", keyHash],
-      ["2024-07-01T00:00:00.000Z", null],
-    ]);
+    ).toEqual([["2024-06-30T00:00:00.000Z", keyHash]]);
+    // The rollups answer even once the log rows are gone (retention drops log partitions).
+    await h.sql.query("DELETE FROM routeiq_spend_logs");
+    const fromRollups = await h.get(
+      "/spend/report?group_by=model&period=month&start_date=2024-06-01&end_date=2024-06-30",
+    );
+    expect(fromRollups.body.map((row: { group: string }) => row.group)).toEqual(["claude", "gpt-4o"]);
+  });
+
+  it("refuses a report over an unbounded or too long range, naming the field", async () => {
     const bad = await h.get("/spend/report?group_by=region");
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toContain("group_by");
+    const tooLong = await h.get("/spend/report?start_date=2023-01-01&end_date=2024-06-30");
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error).toMatchObject({ param: "start_date" });
+    expect(tooLong.body.error.message).toContain("at most 366 days");
+    const backwards = await h.get("/spend/report?start_date=2024-06-30&end_date=2024-06-01");
+    expect(backwards.body.error).toMatchObject({ param: "end_date" });
+    const dateTime = await h.get("/spend/report?start_date=2024-06-30T12:00:00Z");
+    expect(dateTime.status).toBe(400);
+    expect(dateTime.body.error.message).toContain("start_date");
+    // A year of days is the most a report covers: the longest range is accepted.
+    expect((await h.get("/spend/report?start_date=2024-01-01&end_date=2024-12-31")).status).toBe(200);
   });
 
   it("reports global spend, in total and per model", async () => {

@@ -7,6 +7,7 @@ import type { QueryResult, Sql, SqlExecutor } from "../../shared/store/sql/port"
 import { startBudgetWindow } from "../../shared/store/tables/budget-windows";
 import { getKeyByHash, getKeysByHash, keysBySpend } from "../../shared/store/tables/keys";
 import { getProxyBudget } from "../../shared/store/tables/proxy-budget";
+import { dailySpendReport } from "../../shared/store/tables/spend-daily";
 import { querySpendLogs, type SpendLogRecord } from "../../shared/store/tables/spend-logs";
 import { getTeam } from "../../shared/store/tables/teams";
 import { getUser } from "../../shared/store/tables/users";
@@ -166,6 +167,10 @@ const QUERIES: [string, (sql: Sql) => Promise<unknown>][] = [
   ["/spend/logs by day", (s) => querySpendLogs(s, { startDate: day(2), endDate: day(3), limit: 100 })],
   ["/spend/logs newest", (s) => querySpendLogs(s, { limit: 100 })],
   ["/spend/keys", (s) => keysBySpend(s, 10)],
+  [
+    "/spend/report per key",
+    (s) => dailySpendReport(s, { kind: "key", period: "week", fromDay: "2026-11-21", toDay: "2026-11-24" }),
+  ],
   ["/global/spend in days", (s) => globalSpend(s, { startDate: day(1), endDate: day(4) })],
   [
     // The part-days at the ends come from the log: the hour before and the hour after whole days.

@@ -37,21 +37,80 @@ interface Readiness {
   checks: Record<string, string>;
 }
 
+interface Replica {
+  id: string;
+  revision: number;
+  revision_source: string;
+  is_leader: boolean;
+  readiness: string;
+  checks: Record<string, string>;
+  last_seen: string;
+  age_seconds: number;
+}
+
+interface Replicas {
+  heartbeat_seconds: number;
+  stale_after_seconds: number;
+  replicas: Replica[];
+}
+
 const REFRESH_MS = 2_000;
 
 async function loadHa() {
-  const [status, lease, readiness] = await Promise.all([
+  const [status, lease, readiness, replicas] = await Promise.all([
     api<SyncStatus>("/llmrouter/config/sync/status"),
     api<Lease>("/llmrouter/config/sync/lease"),
     apiAnswer<Readiness>("/_health/ready"),
+    // The roster lives in Redis: without it the rest of the page still has something to say.
+    api<Replicas>("/llmrouter/replicas").then(
+      (body) => ({ body, error: undefined }),
+      (failure: Error) => ({ body: undefined, error: failure.message }),
+    ),
   ]);
-  return { status, lease, readiness: readiness.body, loadedAt: new Date().toISOString() };
+  return { status, lease, readiness: readiness.body, replicas, loadedAt: new Date().toISOString() };
+}
+
+const checksText = (checks: Record<string, string>) =>
+  Object.entries(checks)
+    .map(([name, state]) => `${name}: ${state}`)
+    .join(", ");
+
+function ReplicaTable({
+  replicas,
+  thisReplica,
+}: {
+  replicas: Replicas;
+  thisReplica: string | null | undefined;
+}) {
+  return html`<div class="table-wrap">
+    <table aria-label="replicas">
+      <thead><tr><th>Replica</th><th>Served revision</th><th>Leads</th><th>Readiness</th><th>Last report</th></tr></thead>
+      <tbody>
+        ${replicas.replicas.map(
+          (r) => html`<tr key=${r.id} data-replica=${r.id}>
+            <td><code>${r.id}</code>${r.id === thisReplica ? html` <small class="muted">(this one)</small>` : null}</td>
+            <td data-testid="replica-revision">${r.revision} <small class="muted">${r.revision_source}</small></td>
+            <td>${r.is_leader ? "yes" : "no"}</td>
+            <td title=${checksText(r.checks)}><span class=${r.readiness === "ready" ? "good" : "bad"}>${r.readiness}</span>${
+              r.readiness === "ready"
+                ? null
+                : html`<br /><small class="muted">${checksText(r.checks)}</small>`
+            }</td>
+            <td>${Math.round(r.age_seconds)} s ago</td>
+          </tr>`,
+        )}
+      </tbody>
+    </table>
+  </div>`;
 }
 
 const Row = ({ label, value, id }: { label: string; value: unknown; id?: string }) =>
   html`<div class="kv"><dt>${label}</dt><dd data-testid=${id}>${value === null || value === undefined || value === "" ? "—" : String(value)}</dd></div>`;
 
-/** Who leads config sync, this replica's view of it, and whether its database and Redis answer. */
+/**
+ * Who leads config sync, every replica's served revision and readiness (from the roster each
+ * replica reports to), this replica's view of sync, and whether its database and Redis answer.
+ */
 export function HaPage() {
   const ha = useLoad(loadHa, [], REFRESH_MS);
   const data = ha.data;
@@ -93,6 +152,12 @@ export function HaPage() {
               <dl>
                 ${Object.entries(data.readiness.checks).map(([name, state]) => html`<${Row} label=${name} value=${state} />`)}
               </dl>
+            </article>
+            <article class="panel wide" aria-label="replicas">
+              <h2>Replicas</h2>
+              <p class="muted">Each replica reports every ${data.replicas.body?.heartbeat_seconds ?? "few"} s; one silent for ${data.replicas.body?.stale_after_seconds ?? "a few"} s is left out.</p>
+              <${Notice} error=${data.replicas.error} />
+              ${data.replicas.body === undefined ? null : html`<${ReplicaTable} replicas=${data.replicas.body} thisReplica=${election?.holder_id} />`}
             </article>
           </div>`
     }

@@ -3,6 +3,7 @@ import { when } from "../format";
 import { html } from "../html";
 import { useLoad } from "../load";
 import { Notice, Title } from "../widgets";
+import { ModelList } from "./model-list";
 
 interface DeploymentView {
   id: string;
@@ -25,13 +26,17 @@ interface Groups {
 
 const REFRESH_MS = 5_000;
 
-/** The served model groups and each deployment's state in the router, refreshed every few seconds. */
+/**
+ * The configured models (editable when they live in the database), then the served model groups
+ * and each deployment's state in the router, refreshed every few seconds.
+ */
 export function ModelsPage() {
   const groups = useLoad(() => api<Groups>("/llmrouter/deployments"), [], REFRESH_MS);
   return html`<section>
     <${Title}>Models<//>
+    <${ModelList} onChanged=${groups.reload} />
+    <h2>Served model groups</h2>
     <p class="muted">
-      The model list comes from the gateway's config (config.yaml or the synced revision); change it there.
       Health is the router's live view, shared by replicas through Redis: cooldowns, in-flight requests and latency.
     </p>
     <${Notice} error=${groups.error} />

@@ -8,7 +8,7 @@ import { Notice, Title } from "../widgets";
 
 interface ReportRow {
   period: string;
-  group: string | null;
+  group: string;
   spend: number;
   total_tokens: number;
   requests: number;
@@ -21,12 +21,11 @@ type Measure = "spend" | "total_tokens";
 const RANGE_DAYS: Readonly<Record<Period, number>> = { day: 30, week: 12 * 7, month: 365 };
 const SHOWN_GROUPS = 6;
 
-const label = (grouping: Grouping, group: string | null) =>
-  group === null ? `(no ${grouping})` : grouping === "key" ? short(group) : group;
+const label = (grouping: Grouping, group: string) => (grouping === "key" ? short(group) : group);
 
 /** Totals per group, highest spend first. */
 function totals(rows: readonly ReportRow[]) {
-  const byGroup = new Map<string | null, { spend: number; tokens: number; requests: number }>();
+  const byGroup = new Map<string, { spend: number; tokens: number; requests: number }>();
   for (const row of rows) {
     const sum = byGroup.get(row.group) ?? { spend: 0, tokens: 0, requests: 0 };
     byGroup.set(row.group, {
@@ -57,7 +56,7 @@ function periods(start: string, period: Period): number[] {
 
 function chartData(
   rows: readonly ReportRow[],
-  groups: readonly (string | null)[],
+  groups: readonly string[],
   measure: Measure,
   grouping: Grouping,
   times: readonly number[],
@@ -121,7 +120,7 @@ export function SpendPage() {
       <button type="button" onClick=${report.reload}>Refresh</button>
     </div>
     <${Notice} error=${report.error} />
-    <p class="muted">Since ${start}, per ${period}; the ${SHOWN_GROUPS} highest spenders are charted.</p>
+    <p class="muted">Since ${start}, per ${period}, from the daily rollups; the ${SHOWN_GROUPS} highest spenders are charted.</p>
     ${rows.length === 0 ? html`<p class="muted">No requests in this range yet.</p>` : html`<${TimeChart} times=${chart.times} series=${chart.series} unit=${measure === "spend" ? "$" : "tokens"} />`}
     <h2>Top spenders by ${grouping}</h2>
     <div class="table-wrap">
@@ -130,7 +129,7 @@ export function SpendPage() {
         <tbody>
           ${ranked.map(
             (r) =>
-              html`<tr key=${r.group ?? ""}><td title=${r.group ?? ""}>${label(grouping, r.group)}</td><td>${money(r.spend)}</td><td>${r.tokens}</td><td>${r.requests}</td></tr>`,
+              html`<tr key=${r.group}><td title=${r.group}>${label(grouping, r.group)}</td><td>${money(r.spend)}</td><td>${r.tokens}</td><td>${r.requests}</td></tr>`,
           )}
         </tbody>
       </table>

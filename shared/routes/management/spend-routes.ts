@@ -4,7 +4,8 @@ import { badRequest } from "../../errors";
 import type { GatewayEnv } from "../../http/env";
 import { globalSpend } from "../../spend/global-spend";
 import { keysBySpend } from "../../store/tables/keys";
-import { querySpendLogs, spendReport } from "../../store/tables/spend-logs";
+import { dailySpendReport } from "../../store/tables/spend-daily";
+import { querySpendLogs } from "../../store/tables/spend-logs";
 import { idSchema, queryInt } from "./fields";
 import { readQuery } from "./input";
 import { keyFromHeaderOrQuery, keyRefSchema, resolveKeyHash } from "./key-input";
@@ -53,11 +54,53 @@ export const spendLogsQuerySchema = z.strictObject({
   ...rangeFields,
   limit: queryInt(10_000).optional(),
 });
+/** The longest range `/spend/report` covers, in days: a year, whichever day it ends on. */
+const REPORT_MAX_DAYS = 366;
+
+const reportDaySchema = z
+  .string()
+  .refine((text) => DATE_ONLY.test(text) && parseDate(text, false) !== undefined, {
+    message: "expected a date (2024-06-01): the report counts whole UTC days",
+  });
+
 export const spendReportQuerySchema = z.strictObject({
   group_by: z.enum(["key", "team", "user", "model"]).default("model"),
   period: z.enum(["day", "week", "month"]).default("day"),
-  ...rangeFields,
+  start_date: reportDaySchema.optional(),
+  end_date: reportDaySchema.optional(),
 });
+
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * The report's days, `[fromDay, toDay)`: both ends given, at most REPORT_MAX_DAYS apart; one end
+ * missing, the range runs REPORT_MAX_DAYS from the other (and to today at the latest); neither,
+ * the last REPORT_MAX_DAYS days up to today.
+ */
+function reportDays(
+  query: { start_date?: string | undefined; end_date?: string | undefined },
+  now: number,
+): { fromDay: string; toDay: string } {
+  const maxMs = REPORT_MAX_DAYS * DAY_MS;
+  const tomorrow = Math.floor(now / DAY_MS) * DAY_MS + DAY_MS;
+  const from =
+    query.start_date === undefined ? undefined : (parseDate(query.start_date, false) as Date).getTime();
+  const to = query.end_date === undefined ? undefined : (parseDate(query.end_date, true) as Date).getTime();
+  if (from !== undefined && to !== undefined) {
+    if (to <= from) throw badRequest("end_date: must not be before start_date", "end_date");
+    if (to - from > maxMs) {
+      throw badRequest(
+        `start_date: the report covers at most ${REPORT_MAX_DAYS} days; ${query.start_date} to ${query.end_date} is ${(to - from) / DAY_MS}`,
+        "start_date",
+      );
+    }
+    return { fromDay: dayOf(from), toDay: dayOf(to) };
+  }
+  if (from !== undefined)
+    return { fromDay: dayOf(from), toDay: dayOf(Math.max(from, Math.min(tomorrow, from + maxMs))) };
+  const end = to ?? tomorrow;
+  return { fromDay: dayOf(end - maxMs), toDay: dayOf(end) };
+}
 export const globalSpendQuerySchema = z.strictObject(rangeFields);
 export const spendKeysQuerySchema = z.strictObject({ limit: queryInt(1_000_000).optional() });
 export const spendByModelQuerySchema = z.strictObject({ ...rangeFields, limit: queryInt(1000).optional() });
@@ -88,13 +131,14 @@ export function spendRoutes(): Hono<GatewayEnv> {
     return c.json((await keysBySpend(c.get("deps").sql, limit)).map(keyView));
   });
 
-  // For charts: spend and tokens over time, per key (its hash), team, user or model.
+  // For charts: spend and tokens over time, per key (its hash), team, user or model, read from
+  // the daily rollups over a bounded range of days.
   app.get("/spend/report", async (c) => {
     const query = readQuery(c, spendReportQuerySchema);
-    const rows = await spendReport(c.get("deps").sql, {
-      groupBy: query.group_by,
+    const rows = await dailySpendReport(c.get("deps").sql, {
+      kind: query.group_by,
       period: query.period,
-      ...dateRange(query),
+      ...reportDays(query, Date.now()),
     });
     return c.json(
       rows.map((row) => ({

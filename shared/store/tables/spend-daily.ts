@@ -106,6 +106,38 @@ export async function dailySpendByModel(
   return rows;
 }
 
+export type SpendPeriod = "day" | "week" | "month";
+
+/** Spend and tokens of one subject (a key hash, team, user or model) in one period. */
+export interface SpendReportRow {
+  /** Start of the period (UTC; weeks start on Monday). */
+  readonly period: Date;
+  readonly group: string;
+  readonly spend: number;
+  readonly totalTokens: number;
+  readonly requests: number;
+}
+
+/**
+ * Spend, tokens and requests per period and subject of one kind over the UTC days `fromDay`
+ * (inclusive) to `toDay` (exclusive), oldest first: a row per subject and day is read, never a log.
+ */
+export async function dailySpendReport(
+  sql: SqlExecutor,
+  query: { kind: RollupKind; period: SpendPeriod; fromDay: string; toDay: string },
+): Promise<SpendReportRow[]> {
+  const { rows } = await sql.query<SpendReportRow>(
+    `SELECT date_trunc($2, day::timestamp) AT TIME ZONE 'UTC' AS period, subject AS "group",
+            sum(spend)::float8 AS spend, sum(total_tokens)::float8 AS "totalTokens",
+            sum(requests)::float8 AS requests
+       FROM ${TABLE}
+      WHERE kind = $1 AND day >= $3::date AND day < $4::date
+      GROUP BY 1, 2 ORDER BY 1, spend DESC, 2`,
+    [query.kind, query.period, query.fromDay, query.toDay],
+  );
+  return rows.map((row) => ({ ...row, period: new Date(row.period) }));
+}
+
 /** Every rollup row, in key order: what an operator compares with the logs. */
 export async function allDailyRollups(sql: SqlExecutor): Promise<DailyRollup[]> {
   const { rows } = await sql.query<DailyRollup>(

@@ -1,0 +1,78 @@
+import type { Kv } from "../store/kv/port";
+import type { KvScript } from "../store/kv/script";
+
+/**
+ * What the console keeps in the KV store, shared by every replica: the ids of sessions signed out
+ * before their expiry, and failed sign-ins per client address.
+ */
+
+const revokedKey = (id: string) => `console:revoked:${id}`;
+const failuresKey = (client: string) => `console:sign-in-failures:${client}`;
+
+/** Wrong master keys a client address may send per window before sign-in refuses it (429). */
+export const SIGN_IN_FAILURES_ALLOWED = 10;
+export const SIGN_IN_WINDOW_MS = 15 * 60_000;
+
+/** Remembers `id` as signed out until it would have expired anyway. */
+export async function revokeSession(kv: Kv, id: string, expiresAt: number, now: number): Promise<void> {
+  if (expiresAt > now) await kv.set(revokedKey(id), "1", expiresAt - now);
+}
+
+export async function isRevoked(kv: Kv, id: string): Promise<boolean> {
+  return (await kv.get(revokedKey(id))) !== null;
+}
+
+/** A client's failed sign-ins in its current window and the ms until the window ends. */
+export interface Failures {
+  readonly count: number;
+  readonly resetsInMs: number;
+}
+
+const parseFailures = (reply: unknown): Failures => {
+  const [count, ttl] = reply as [number, number];
+  return { count: Number(count), resetsInMs: Math.max(0, Number(ttl)) };
+};
+
+/** KEYS[1]: a client's failure counter. Replies its count and remaining ms (0, 0 when none). */
+const peekScript: KvScript<Failures> = Object.freeze<KvScript<Failures>>({
+  name: "console_sign_in_peek",
+  lua: `
+local count = tonumber(redis.call("GET", KEYS[1]) or "0")
+local ttl = redis.call("PTTL", KEYS[1])
+if ttl < 0 then ttl = 0 end
+return {count, ttl}
+`,
+  parse: parseFailures,
+  memory(view, keys) {
+    const key = keys[0] as string;
+    return [Number(view.get(key) ?? 0), Math.max(0, view.pttl(key))];
+  },
+});
+
+/**
+ * KEYS[1]: a client's failure counter; ARGV[1]: the window in ms. Counts one more failure; the
+ * window starts at the first and is not pushed back by later ones. Replies the count and ms left.
+ */
+const failScript: KvScript<Failures> = Object.freeze<KvScript<Failures>>({
+  name: "console_sign_in_fail",
+  lua: `
+local count = redis.call("INCR", KEYS[1])
+if redis.call("PTTL", KEYS[1]) < 0 then redis.call("PEXPIRE", KEYS[1], ARGV[1]) end
+return {count, redis.call("PTTL", KEYS[1])}
+`,
+  parse: parseFailures,
+  memory(view, keys, args) {
+    const key = keys[0] as string;
+    const left = view.pttl(key);
+    const ttl = left > 0 ? left : Number(args[0]);
+    const count = Number(view.get(key) ?? 0) + 1;
+    view.set(key, String(count), ttl);
+    return [count, ttl];
+  },
+});
+
+export const signInFailures = (kv: Kv, client: string): Promise<Failures> =>
+  kv.run(peekScript, [failuresKey(client)], []);
+
+export const recordSignInFailure = (kv: Kv, client: string): Promise<Failures> =>
+  kv.run(failScript, [failuresKey(client)], [SIGN_IN_WINDOW_MS]);

@@ -1,0 +1,87 @@
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  isRevoked,
+  recordSignInFailure,
+  revokeSession,
+  SIGN_IN_WINDOW_MS,
+  signInFailures,
+} from "../../shared/console/session-guards";
+import { MemoryKv } from "../../shared/store/kv/memory";
+import type { Kv } from "../../shared/store/kv/port";
+import { prefixedKv } from "../../shared/store/kv/prefixed";
+import { redisKv } from "../../shared/store/kv/redis";
+import { replicaRoster } from "../../shared/sync/replica-roster";
+import { deleteTestKeys, testKeyPrefix } from "../support/redis-keys";
+import { REDIS_URL, requireRedis } from "../support/replicas";
+
+// The console's and the replica roster's KV scripts, Lua on the machine's Redis and their
+// JavaScript twins in memory, held to the same answers.
+
+const prefix = testKeyPrefix("console-kv");
+const redis = redisKv({ url: REDIS_URL });
+const stores: [string, () => Promise<Kv>][] = [
+  ["memory", async () => new MemoryKv()],
+  [
+    "redis",
+    async () => {
+      await requireRedis();
+      return prefixedKv(redis, `${prefix}:${Math.random().toString(36).slice(2, 8)}`);
+    },
+  ],
+];
+
+afterAll(async () => {
+  await deleteTestKeys(REDIS_URL, prefix);
+  await redis.close();
+});
+
+describe.each(stores)("console and roster scripts on %s", (_name, store) => {
+  it("counts failed sign-ins in a window that the first one starts", async () => {
+    const kv = await store();
+    expect(await signInFailures(kv, "203.0.113.1")).toEqual({ count: 0, resetsInMs: 0 });
+    const first = await recordSignInFailure(kv, "203.0.113.1");
+    expect(first.count).toBe(1);
+    expect(first.resetsInMs).toBeGreaterThan(SIGN_IN_WINDOW_MS - 5_000);
+    const second = await recordSignInFailure(kv, "203.0.113.1");
+    expect(second.count).toBe(2);
+    expect(second.resetsInMs).toBeLessThanOrEqual(first.resetsInMs);
+    const peeked = await signInFailures(kv, "203.0.113.1");
+    expect(peeked.count).toBe(2);
+    expect(peeked.resetsInMs).toBeGreaterThan(0);
+    expect((await signInFailures(kv, "203.0.113.2")).count).toBe(0);
+  });
+
+  it("remembers a revoked session until it would have expired", async () => {
+    const kv = await store();
+    const now = Date.now();
+    await revokeSession(kv, "session-a", now + 60_000, now);
+    await revokeSession(kv, "session-b", now - 1, now);
+    expect(await isRevoked(kv, "session-a")).toBe(true);
+    expect(await isRevoked(kv, "session-b")).toBe(false);
+  });
+
+  it("keeps each replica's latest report, and drops one that leaves", async () => {
+    const kv = await store();
+    const roster = replicaRoster(kv, 10_000);
+    const report = (revision: number) => ({
+      revision,
+      revision_source: "file",
+      is_leader: revision === 2,
+      readiness: "ready" as const,
+      checks: { database: "ok" },
+    });
+    await roster.report("replica-a", report(1));
+    await roster.report("replica-b", report(1));
+    await roster.report("replica-b", report(2));
+    const listed = await roster.list();
+    expect(listed.replicas.map(({ seen_at: _, ...r }) => r)).toEqual([
+      { id: "replica-a", ...report(1) },
+      { id: "replica-b", ...report(2) },
+    ]);
+    for (const r of listed.replicas) expect(Math.abs(listed.now - r.seen_at)).toBeLessThan(5_000);
+    await roster.leave("replica-a");
+    expect((await roster.list()).replicas.map((r) => r.id)).toEqual(["replica-b"]);
+    await roster.leave("replica-b");
+    expect((await roster.list()).replicas).toEqual([]);
+  });
+});
