@@ -186,7 +186,8 @@ export const admitScript: KvScript<AdmitReply> = Object.freeze<KvScript<AdmitRep
     if (ok === 1) {
       const fields = (reply as unknown[]).slice(1).map(String);
       const windows: CountedWindow[] = [];
-      for (let i = 0; i + 1 < fields.length; i += 2) windows.push([fields[i] as string, fields[i + 1] as string]);
+      for (let i = 0; i + 1 < fields.length; i += 2)
+        windows.push([fields[i] as string, fields[i + 1] as string]);
       return { admitted: true, windows };
     }
     if (kind === 1)
