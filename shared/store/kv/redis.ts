@@ -92,6 +92,10 @@ function clusterOptions(options: RedisKvOptions): ClusterOptions {
     redisOptions: serverOptions(options),
     enableOfflineQueue: false,
     clusterRetryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    // A command whose node connection closed may have run: it fails, as on one server, instead of
+    // being sent again once the slots are refreshed (a counter counted twice). Redirections
+    // (MOVED, ASK) and refusals (TRYAGAIN, CLUSTERDOWN) ran nothing and are still followed.
+    retryDelayOnFailover: 0,
     enableAutoPipelining: true,
     // Every command on a slot's primary: a replica's copy lags, and scripts write anyway.
     scaleReads: "master",
