@@ -332,3 +332,32 @@ describe("router state, response cache and stored responses on a Redis Cluster",
     ]);
   });
 });
+
+describe("a cluster node that goes away", () => {
+  it("fails fast for the keys it served, serves the others' keys, and recovers once it is back", async () => {
+    const kv = gateway();
+    const [down, up] = cluster.nodes.map((n) => n.port) as [number, number];
+    const onNode = async (port: number) => {
+      for (let i = 0; ; i++) if ((await cluster.portOf(`${PREFIX}:node-${i}`)) === port) return `node-${i}`;
+    };
+    const [lost, kept] = [await onNode(down), await onNode(up)];
+    await kv.set(lost, "1");
+    await kv.set(kept, "1");
+    await cluster.kill(down);
+    const started = Date.now();
+    await expect(kv.get(lost)).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(1_500);
+    // Until the survivors declare the cluster down (cluster-node-timeout), they still answer.
+    expect(await kv.get(kept)).toBe("1");
+    await cluster.restart(down);
+    const deadline = Date.now() + 10_000;
+    let value: string | null | Error = new Error("never answered");
+    while (Date.now() < deadline) {
+      value = await kv.get(lost).catch((error: Error) => error);
+      if (!(value instanceof Error)) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    // Back, without what it held (these nodes keep no data on disk).
+    expect(value).toBeNull();
+  }, 15_000);
+});

@@ -16,8 +16,15 @@ export interface LocalRedisCluster {
   portOf(key: string): Promise<number>;
   /** A plain connection to one node (the caller closes it). */
   node(port: number): Redis;
+  /** Stops one node (SIGKILL: no goodbye to its clients), keeping its cluster config. */
+  kill(port: number): Promise<void>;
+  /** Starts a killed node again: it rejoins with its slots (and without its data). */
+  restart(port: number): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** A test's own connection reports nothing in the background (a node the test killed refuses it). */
+const quiet = (client: Redis): Redis => client.on("error", () => {});
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -86,12 +93,12 @@ export async function startRedisCluster(size = 3): Promise<LocalRedisCluster> {
   const taken = new Set<number>();
   const ports: number[] = [];
   for (let i = 0; i < size; i++) ports.push(await freeNodePort(taken));
-  const children: ChildProcess[] = [];
+  const children = new Map<number, ChildProcess>();
   const admin: Redis[] = [];
   const stop = async () => {
     for (const client of admin) client.disconnect();
     await Promise.all(
-      children.map(
+      [...children.values()].map(
         (child) =>
           new Promise<void>((resolve) => {
             if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -104,10 +111,13 @@ export async function startRedisCluster(size = 3): Promise<LocalRedisCluster> {
   };
   try {
     const started = await Promise.allSettled(ports.map((port) => startNode(port, dir)));
-    for (const result of started) if (result.status === "fulfilled") children.push(result.value);
+    started.forEach((result, i) => {
+      if (result.status === "fulfilled") children.set(ports[i] as number, result.value);
+    });
     const failed = started.find((result) => result.status === "rejected");
     if (failed !== undefined) throw failed.reason;
-    for (const port of ports) admin.push(new Redis({ port, host: "127.0.0.1", maxRetriesPerRequest: 1 }));
+    for (const port of ports)
+      admin.push(quiet(new Redis({ port, host: "127.0.0.1", maxRetriesPerRequest: 1 })));
     const per = Math.ceil(SLOTS / size);
     await Promise.all(
       admin.map(async (client, i) => {
@@ -144,10 +154,21 @@ export async function startRedisCluster(size = 3): Promise<LocalRedisCluster> {
   return {
     nodes: ports.map((port) => ({ host: "127.0.0.1", port })),
     async portOf(key) {
-      const slot = Number(await admin[0]?.call("CLUSTER", "KEYSLOT", key));
+      // Any node answers; one may be down.
+      const slot = Number(await Promise.any(admin.map((client) => client.call("CLUSTER", "KEYSLOT", key))));
       return ports[Math.floor(slot / per)] as number;
     },
-    node: (port) => new Redis({ port, host: "127.0.0.1", maxRetriesPerRequest: 1 }),
+    node: (port) => quiet(new Redis({ port, host: "127.0.0.1", maxRetriesPerRequest: 1 })),
+    async kill(port) {
+      const child = children.get(port);
+      if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGKILL");
+      await exited;
+    },
+    async restart(port) {
+      children.set(port, await startNode(port, dir));
+    },
     stop,
   };
 }

@@ -96,6 +96,8 @@ function clusterOptions(options: RedisKvOptions): ClusterOptions {
     // being sent again once the slots are refreshed (a counter counted twice). Redirections
     // (MOVED, ASK) and refusals (TRYAGAIN, CLUSTERDOWN) ran nothing and are still followed.
     retryDelayOnFailover: 0,
+    // A cluster missing a primary fails fast too: callers choose to fail open or closed.
+    retryDelayOnClusterDown: 0,
     enableAutoPipelining: true,
     // Every command on a slot's primary: a replica's copy lags, and scripts write anyway.
     scaleReads: "master",
