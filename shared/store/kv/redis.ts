@@ -94,7 +94,7 @@ function clusterOptions(options: RedisKvOptions): ClusterOptions {
     clusterRetryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
     // A command whose node connection closed may have run: it fails, as on one server, instead of
     // being sent again once the slots are refreshed (a counter counted twice). Redirections
-    // (MOVED, ASK) and refusals (TRYAGAIN, CLUSTERDOWN) ran nothing and are still followed.
+    // (MOVED, ASK) and TRYAGAIN ran nothing and are still followed.
     retryDelayOnFailover: 0,
     // A cluster missing a primary fails fast too: callers choose to fail open or closed.
     retryDelayOnClusterDown: 0,
