@@ -57,6 +57,31 @@ describe("chooseCacheStore", () => {
     });
   });
 
+  it("opens a Redis Cluster of its own for redis_startup_nodes, unless it is the gateway's", () => {
+    const nodes = [{ host: "10.0.0.1", port: "7000" }];
+    expect(
+      chooseCacheStore(storeOf({ redis_startup_nodes: nodes, password: "pw" }), {}, memoryGateway),
+    ).toEqual({
+      kind: "redis",
+      options: { clusterNodes: [{ host: "10.0.0.1", port: 7000 }], password: "pw", tls: undefined },
+    });
+    const clusterGateway = gatewayOn({
+      REDIS_CLUSTER_NODES: '[{"host":"10.0.0.1","port":7000}]',
+      REDIS_PASSWORD: "pw",
+    });
+    expect(
+      chooseCacheStore(storeOf({ redis_startup_nodes: nodes, password: "pw" }), {}, clusterGateway),
+    ).toEqual({
+      kind: "gateway",
+    });
+    expect(
+      chooseCacheStore(storeOf({ host: "10.0.0.1", port: 7000, password: "pw" }), {}, clusterGateway),
+    ).toEqual({
+      kind: "redis",
+      options: { host: "10.0.0.1", port: 7000, password: "pw", tls: undefined },
+    });
+  });
+
   it("does not connect twice to the gateway's own Redis", () => {
     const same = storeOf({ host: "redis.internal", password: "pw" });
     expect(chooseCacheStore(same, { REDIS_TLS: true }, redisGateway)).toEqual({ kind: "gateway" });

@@ -36,10 +36,20 @@ export function chooseCacheStore(
             "litellm_settings.cache_params.type is redis, but the gateway has no Redis (REDIS_URL or REDIS_HOST) and cache_params.host is unset: answers are cached in this process's memory",
         };
   }
-  const { host, port, password, tls } = store.server;
+  const { host, port, password, tls, clusterNodes } = store.server;
+  if (clusterNodes !== undefined) {
+    const options: RedisKvOptions = { clusterNodes, password, tls: tls ?? env.REDIS_TLS };
+    const same =
+      gateway.kind === "redis" &&
+      JSON.stringify(gateway.options.clusterNodes) === JSON.stringify(clusterNodes) &&
+      gateway.options.password === password &&
+      (gateway.options.tls ?? false) === (options.tls ?? false);
+    return same ? { kind: "gateway" } : { kind: "redis", options };
+  }
   const options: RedisKvOptions = { host, port, password, tls: tls ?? env.REDIS_TLS };
   if (
     gateway.kind === "redis" &&
+    gateway.options.clusterNodes === undefined &&
     gateway.options.url === undefined &&
     gateway.options.host === host &&
     gateway.options.port === port &&

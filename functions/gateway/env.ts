@@ -2,6 +2,7 @@ import { z } from "zod";
 import { databaseUrlSchema } from "../../shared/config/database-url";
 import { parseEnvWith, unsetIfBlank } from "../../shared/config/env-schema";
 import { masterKeyOptOutShape } from "../../shared/config/master-key-rules";
+import { redisClusterNodesEnv } from "../../shared/store/kv/cluster-nodes";
 import { redisPrefixEnv } from "../../shared/store/kv/prefixed";
 
 /** The Node gateway's environment, validated at start; a bad value stops the process with its name. */
@@ -16,6 +17,8 @@ export const nodeEnvSchema = z.object({
   DATABASE_URL: unsetIfBlank(databaseUrlSchema),
   // Connections each process may hold: size fleet × this against the server's max_connections.
   DATABASE_POOL_MAX: unsetIfBlank(z.coerce.number().int().positive()),
+  // A Redis Cluster (LiteLLM's name): wins over REDIS_URL and REDIS_HOST; REDIS_PASSWORD and REDIS_TLS apply.
+  REDIS_CLUSTER_NODES: unsetIfBlank(redisClusterNodesEnv),
   REDIS_URL: unsetIfBlank(z.string()),
   REDIS_HOST: unsetIfBlank(z.string()),
   REDIS_PORT: unsetIfBlank(z.coerce.number().int().min(1).max(65535)),

@@ -61,6 +61,22 @@ describe("chooseKv", () => {
     ).toEqual({ kind: "redis", options: { url: "rediss://cache:6380", password: "pw", tls: true } });
   });
 
+  it("connects to a Redis Cluster when REDIS_CLUSTER_NODES is set, over REDIS_URL", () => {
+    expect(
+      chooseKv(
+        env({
+          REDIS_CLUSTER_NODES: '[{"host":"10.0.0.1","port":"7000"}]',
+          REDIS_URL: "redis://ignored:6379",
+          REDIS_PASSWORD: "pw",
+          REDIS_TLS: "true",
+        }),
+      ),
+    ).toEqual({
+      kind: "redis",
+      options: { clusterNodes: [{ host: "10.0.0.1", port: 7000 }], password: "pw", tls: true },
+    });
+  });
+
   it("builds a connection from REDIS_HOST, port 6379 by default", () => {
     expect(chooseKv(env({ REDIS_HOST: "cache.internal" }))).toEqual({
       kind: "redis",

@@ -17,6 +17,7 @@ export type StoreEnv = Pick<
   NodeEnv,
   | "DATABASE_URL"
   | "DATABASE_POOL_MAX"
+  | "REDIS_CLUSTER_NODES"
   | "REDIS_URL"
   | "REDIS_HOST"
   | "REDIS_PORT"
@@ -51,9 +52,14 @@ export function chooseSql(env: StoreEnv): SqlChoice {
   return { kind: "pglite", dataDir, source: `the embedded database in ${dataDir}` };
 }
 
-/** `REDIS_URL`, else `REDIS_HOST` (+ port, password, TLS) → Redis; otherwise memory. */
+/**
+ * `REDIS_CLUSTER_NODES` → a Redis Cluster; else `REDIS_URL`, else `REDIS_HOST` (+ port) → one
+ * Redis (password and TLS apply to either); otherwise memory.
+ */
 export function chooseKv(env: StoreEnv): KvChoice {
   const shared = { password: env.REDIS_PASSWORD, tls: env.REDIS_TLS };
+  if (env.REDIS_CLUSTER_NODES !== undefined)
+    return { kind: "redis", options: { clusterNodes: env.REDIS_CLUSTER_NODES, ...shared } };
   if (env.REDIS_URL !== undefined) return { kind: "redis", options: { url: env.REDIS_URL, ...shared } };
   if (env.REDIS_HOST !== undefined) {
     return { kind: "redis", options: { host: env.REDIS_HOST, port: env.REDIS_PORT ?? 6379, ...shared } };

@@ -69,6 +69,10 @@ describe("parseCacheSettings", () => {
   it("refuses bad ports and namespaces that could reach outside the cache's keys", () => {
     for (const port of [0, 70_000, "x", 1.5])
       expect(problemsOf({ host: "h", port })).toEqual([expect.stringMatching(/port number/)]);
+    expect(problemsOf({ redis_startup_nodes: [{ host: "h", port: 0 }] })).toEqual([
+      expect.stringMatching(/port number/),
+    ]);
+    expect(problemsOf({ redis_startup_nodes: [] })).toHaveLength(1);
     for (const namespace of ["", "{router}", "a b"])
       expect(problemsOf({ namespace })).toEqual([
         expect.stringMatching(/^expected 1 to 128 letters, digits/),
@@ -108,6 +112,12 @@ describe("parseCacheSettings", () => {
       'litellm_settings.cache_params.host: applies to type "redis" only, ignored',
     ]);
     expect(cacheParamsWarnings({ cache: true, cache_params: { host: "h", password: "pw" } })).toEqual([]);
+    expect(
+      cacheParamsWarnings({
+        cache: true,
+        cache_params: { redis_startup_nodes: [{ host: "h", port: 7000 }], password: "pw", ssl: true },
+      }),
+    ).toEqual([]);
     expect(cacheParamsWarnings(undefined)).toEqual([]);
   });
 

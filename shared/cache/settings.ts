@@ -77,8 +77,11 @@ export type CacheStore =
   | { readonly type: "redis"; readonly server: CacheRedisServer | undefined };
 
 export interface CacheRedisServer {
+  /** The first of `clusterNodes` when there are some. */
   readonly host: string;
   readonly port: number;
+  /** A Redis Cluster's startup nodes (`redis_startup_nodes`, LiteLLM's name). */
+  readonly clusterNodes?: readonly { readonly host: string; readonly port: number }[];
   readonly password: string | undefined;
   /** Unset: as the gateway's Redis (`REDIS_TLS`), as LiteLLM reads `REDIS_SSL`. */
   readonly tls: boolean | undefined;
@@ -106,6 +109,10 @@ export const cacheSettingsSchema = z.looseObject({
       port: port.optional(),
       password: z.string().min(1).optional(),
       ssl: z.union([z.boolean(), z.stringbool()]).optional(),
+      redis_startup_nodes: z
+        .array(z.object({ host: z.string().min(1), port }))
+        .min(1)
+        .optional(),
       namespace: z
         .string()
         .regex(/^[A-Za-z0-9_.:-]{1,128}$/, {
@@ -156,6 +163,14 @@ export const CACHE_OFF: CacheSettings = Object.freeze({
 
 function storeOf(params: ParsedParams | null | undefined): CacheStore {
   if (params?.type === "local") return { type: "local" };
+  const nodes = params?.redis_startup_nodes;
+  if (nodes !== undefined) {
+    const [first] = nodes as [{ host: string; port: number }];
+    return {
+      type: "redis",
+      server: { ...first, clusterNodes: nodes, password: params?.password, tls: params?.ssl },
+    };
+  }
   if (params?.host !== undefined) {
     return {
       type: "redis",
@@ -203,7 +218,7 @@ export function cacheParamsWarnings(litellmSettings: unknown): string[] {
   for (const field of SERVER_FIELDS) {
     if (params[field] === undefined) continue;
     if (params.type === "local") unused(field, `applies to type "redis" only`);
-    else if (params.host === undefined)
+    else if (params.host === undefined && params.redis_startup_nodes === undefined)
       unused(field, `used only with ${at}.host; without it the cache uses the gateway's own Redis`);
   }
   params.supported_call_types?.forEach((name, index) => {

@@ -37,7 +37,8 @@ const valueAt = (root: unknown, ...path: string[]): unknown =>
 
 /**
  * REDIS_PASSWORD goes only to the gateway's own Redis, over the TLS it uses: the cache's host and
- * port must be unset or REDIS_HOST and REDIS_PORT, and `ssl` unset (REDIS_TLS applies) or true.
+ * port must be unset or REDIS_HOST and REDIS_PORT, `redis_startup_nodes` unset, and `ssl` unset
+ * (REDIS_TLS applies) or true.
  * Otherwise whoever writes the config could name a server of theirs and receive the password in
  * its AUTH, or strip the TLS it travels under.
  */
@@ -47,10 +48,11 @@ function gatewayRedisOnly(root: unknown): string | undefined {
   if (
     unsetOr(params("host"), "os.environ/REDIS_HOST") &&
     unsetOr(params("port"), "os.environ/REDIS_PORT") &&
+    params("redis_startup_nodes") == null &&
     (params("ssl") === undefined || params("ssl") === true)
   )
     return undefined;
-  return "os.environ/REDIS_PASSWORD is sent only to the gateway's own Redis: litellm_settings.cache_params.host and .port must be unset or os.environ/REDIS_HOST and os.environ/REDIS_PORT, and ssl unset or true";
+  return "os.environ/REDIS_PASSWORD is sent only to the gateway's own Redis: litellm_settings.cache_params.host and .port must be unset or os.environ/REDIS_HOST and os.environ/REDIS_PORT, redis_startup_nodes unset, and ssl unset or true";
 }
 
 /** Exemptions that hold only while the rest of the config keeps the secret where it belongs. */

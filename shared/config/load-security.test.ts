@@ -183,10 +183,11 @@ describe("os.environ/ references: which variables a config may read", () => {
     ["a port of its own", { host: "os.environ/REDIS_HOST", port: 6390 }],
     ["a port of its own on the gateway's host", { port: "6390" }],
     ["TLS turned off", { host: "os.environ/REDIS_HOST", ssl: false }],
+    ["cluster nodes of its own", { redis_startup_nodes: [{ host: "collector.example", port: 6379 }] }],
   ])("never lets REDIS_PASSWORD go to %s", (_, where) => {
     const error = refusal(cacheAt({ ...where, password: "os.environ/REDIS_PASSWORD" }), GATEWAY_REDIS);
     expect(error.problems).toEqual([
-      "litellm_settings.cache_params.password: os.environ/REDIS_PASSWORD is sent only to the gateway's own Redis: litellm_settings.cache_params.host and .port must be unset or os.environ/REDIS_HOST and os.environ/REDIS_PORT, and ssl unset or true",
+      "litellm_settings.cache_params.password: os.environ/REDIS_PASSWORD is sent only to the gateway's own Redis: litellm_settings.cache_params.host and .port must be unset or os.environ/REDIS_HOST and os.environ/REDIS_PORT, redis_startup_nodes unset, and ssl unset or true",
     ]);
     expect(error.message).not.toContain(PROCESS_SECRETS.REDIS_PASSWORD);
   });

@@ -43,11 +43,16 @@ end
  *
  * Everything is checked before anything is counted, so a refusal consumes nothing.
  *
+ * On a Redis Cluster one script may only reach one slot: a subject's keys share a hash tag, and
+ * the limiter admits subject by subject, undoing (UNDO below) what the earlier ones took when a
+ * later one refuses (see limiter.ts).
+ *
  * ADMIT. KEYS: per subject [state, inFlight, reservations]. ARGV: subjects, requestId, cost,
  * tokens, holdMs, windowMs, then per subject [maxBudget (-1: none), seedSpend, budgetWindow,
  * rpmLimit, tpmLimit, parallelLimit] (limits: 0 = none).
- * Reply: {1}; {0, 1, subject, committedSpend} for a budget; {0, 2, subject, which, retryAfterMs}
- * for a rate limit (which: 1 rpm, 2 tpm, 3 parallel).
+ * Reply: {1, then per subject the rpm window start counted in and the one before (equal unless this
+ * request opened the window; '' for none)}, what UNDO needs; {0, 1, subject, committedSpend} for a
+ * budget; {0, 2, subject, which, retryAfterMs} for a rate limit (which: 1 rpm, 2 tpm, 3 parallel).
  */
 const ADMIT_LUA = `${RELEASE_LUA}
 local n = tonumber(ARGV[1])
@@ -59,6 +64,7 @@ local windowMs = tonumber(ARGV[6])
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local seen = {}
+local before = {}
 for i = 0, n - 1 do
   local state, inFlight, held = KEYS[i * 3 + 1], KEYS[i * 3 + 2], KEYS[i * 3 + 3]
   local a = 6 + i * 6
@@ -97,20 +103,32 @@ for i = 0, n - 1 do
   end
   if parallel > 0 and count >= parallel then return { 0, 2, i, 3, 1000 } end
   seen[i] = rpmOpen
+  before[i] = f[5] or ''
 end
+local out = { 1 }
 for i = 0, n - 1 do
   local state, inFlight, held = KEYS[i * 3 + 1], KEYS[i * 3 + 2], KEYS[i * 3 + 3]
   redis.call('ZADD', inFlight, now + holdMs, id)
   redis.call('HSET', held, id, tostring(cost) .. ' ' .. tostring(tokens))
   redis.call('HINCRBYFLOAT', state, 'rs', cost)
   redis.call('HINCRBY', state, 'rt', tokens)
-  if seen[i] then redis.call('HINCRBY', state, 'rc', 1) else redis.call('HSET', state, 'rw', now, 'rc', 1) end
+  if seen[i] then
+    redis.call('HINCRBY', state, 'rc', 1)
+    table.insert(out, before[i])
+  else
+    redis.call('HSET', state, 'rw', now, 'rc', 1)
+    table.insert(out, tostring(now))
+  end
+  table.insert(out, before[i])
 end
-return { 1 }
+return out
 `;
 
+/** Per subject admitted: the rpm window start it was counted in, and the one before ('' for none). */
+export type CountedWindow = readonly [counted: string, before: string];
+
 export type AdmitReply =
-  | { readonly admitted: true }
+  | { readonly admitted: true; readonly windows: readonly CountedWindow[] }
   | {
       readonly admitted: false;
       readonly kind: "budget";
@@ -161,11 +179,17 @@ function liveHolds(state: MemoryState, now: number): { count: number; cost: numb
 }
 
 export const admitScript: KvScript<AdmitReply> = Object.freeze<KvScript<AdmitReply>>({
-  name: "routeiq_admit_v2",
+  name: "routeiq_admit_v3",
   lua: ADMIT_LUA,
   parse(reply: unknown): AdmitReply {
     const [ok, kind, subject, detail, ttl] = reply as [number, number?, number?, (number | string)?, number?];
-    if (ok === 1) return { admitted: true };
+    if (ok === 1) {
+      const fields = (reply as unknown[]).slice(1).map(String);
+      const windows: CountedWindow[] = [];
+      for (let i = 0; i + 1 < fields.length; i += 2)
+        windows.push([fields[i] as string, fields[i + 1] as string]);
+      return { admitted: true, windows };
+    }
     if (kind === 1)
       return { admitted: false, kind: "budget", subject: subject ?? 0, committed: Number(detail) };
     return {
@@ -212,16 +236,63 @@ export const admitScript: KvScript<AdmitReply> = Object.freeze<KvScript<AdmitRep
       }
       if ((parallel as number) > 0 && held.count >= (parallel as number)) return [0, 2, i, 3, 1000];
     }
+    const out: (number | string)[] = [1];
     states.forEach((state, i) => {
       state.fl[id] = [now + (holdMs as number), cost as number, tokens as number];
+      const before = state.rw === undefined ? "" : String(state.rw);
       if (state.rw !== undefined && now - state.rw < (windowMs as number)) state.rc += 1;
       else {
         state.rw = now;
         state.rc = 1;
       }
+      out.push(String(state.rw), before);
       view.set(keys[i * 3] as string, JSON.stringify(state));
     });
-    return [1];
+    return out;
+  },
+});
+
+/**
+ * UNDO: an admitted subject gives back what the request took, because another subject refused it
+ * (or could not be asked). KEYS: [state, inFlight, reservations] of one subject. ARGV: requestId,
+ * and the rpm window pair ADMIT replied for it. The hold goes as on a finish; the rpm count goes
+ * back down in the window it was counted in, and a window this request opened is closed again
+ * unless another request was counted in it since, so the subject is left as if it never admitted.
+ */
+const UNDO_LUA = `${RELEASE_LUA}
+local state, inFlight, held = KEYS[1], KEYS[2], KEYS[3]
+release(state, inFlight, held, ARGV[1])
+local f = redis.call('HMGET', state, 'rw', 'rc')
+if f[1] and tonumber(f[1]) == tonumber(ARGV[2]) then
+  local rc = tonumber(f[2] or '0')
+  if ARGV[3] ~= ARGV[2] and rc <= 1 then
+    if ARGV[3] == '' then redis.call('HDEL', state, 'rw') else redis.call('HSET', state, 'rw', ARGV[3]) end
+    redis.call('HSET', state, 'rc', 0)
+  elseif rc > 0 then
+    redis.call('HINCRBY', state, 'rc', -1)
+  end
+end
+return 1
+`;
+
+export const undoScript: KvScript<void> = Object.freeze<KvScript<void>>({
+  name: "routeiq_undo_admit_v1",
+  lua: UNDO_LUA,
+  parse: () => undefined,
+  memory(view, keys, args) {
+    const key = keys[0] as string;
+    const [id, counted, before] = args as [string, string, string];
+    const state = readState(view, key);
+    delete state.fl[id];
+    if (state.rw !== undefined && state.rw === Number(counted)) {
+      if (before !== counted && state.rc <= 1) {
+        if (before === "") delete state.rw;
+        else state.rw = Number(before);
+        state.rc = 0;
+      } else if (state.rc > 0) state.rc -= 1;
+    }
+    view.set(key, JSON.stringify(state));
+    return 1;
   },
 });
 

@@ -28,7 +28,9 @@ function subject(scope: LimitSubject["scope"], id: string, limits: Partial<Limit
   };
 }
 
-function harness(options: { holdMs?: number; failMode?: "open" | "closed"; kv?: Kv } = {}) {
+function harness(
+  options: { holdMs?: number; failMode?: "open" | "closed"; kv?: Kv; perSubject?: boolean } = {},
+) {
   let now = START;
   const kv = options.kv ?? new MemoryKv({ now: () => now });
   const warnings: Array<[string, unknown]> = [];
@@ -44,6 +46,7 @@ function harness(options: { holdMs?: number; failMode?: "open" | "closed"; kv?: 
     logger,
     failMode: () => options.failMode ?? "closed",
     holdMs: options.holdMs,
+    perSubject: options.perSubject,
     onKvFailure: (error) => failures.push(error),
   });
   const refusal = (subjects: LimitSubject[], reservation: Reservation = FREE) =>
@@ -270,5 +273,73 @@ describe("Limiter: the store failing", () => {
     expect(h.failures).toHaveLength(1);
     // Reported, never thrown: the request's answer does not depend on it.
     await finishing;
+  });
+});
+
+/** `kv` whose script calls fail while `fails(script name, first key)` says so. */
+function failing(kv: Kv, fails: (script: string, key: string) => boolean): Kv {
+  return {
+    clustered: kv.clustered,
+    get: (key) => kv.get(key),
+    set: (key, value, ttlMs) => kv.set(key, value, ttlMs),
+    del: (key) => kv.del(key),
+    run: (script, keys, args) =>
+      fails(script.name, keys[0] ?? "")
+        ? Promise.reject(new Error(`${script.name} failed`))
+        : kv.run(script, keys, args),
+    publish: (channel, message) => kv.publish(channel, message),
+    subscribe: (channel, onMessage) => kv.subscribe(channel, onMessage),
+    ping: (signal) => kv.ping(signal),
+    close: () => kv.close(),
+  };
+}
+
+describe("Limiter: one subject at a time (a Redis Cluster)", () => {
+  it("is what a clustered store gets unless told otherwise", async () => {
+    const calls: string[] = [];
+    const memory = new MemoryKv();
+    const kv: Kv = {
+      ...failing(memory, (script) => {
+        calls.push(script);
+        return false;
+      }),
+      clustered: true,
+    };
+    const h = harness({ kv });
+    await h.limiter.admit(
+      [subject("key", "k", { rpmLimit: 1 }), subject("team", "t", { rpmLimit: 1 })],
+      FREE,
+    );
+    expect(calls).toEqual(["routeiq_admit_v3", "routeiq_admit_v3"]);
+  });
+
+  it("gives back what the key took when the team cannot be asked, then fails closed", async () => {
+    let broken = true;
+    const kv = failing(
+      new MemoryKv(),
+      (script, key) => broken && script === "routeiq_admit_v3" && key.includes("team"),
+    );
+    const h = harness({ kv, perSubject: true });
+    const key = subject("key", "k", { maxParallelRequests: 1, rpmLimit: 1 });
+    const team = subject("team", "t", { rpmLimit: 5 });
+    expect((await h.refusal([key, team]))?.code).toBe("limits_unavailable");
+    expect(h.failures).toEqual([new Error("routeiq_admit_v3 failed")]);
+    broken = false;
+    // The key's one slot and one request this minute are still there.
+    expect(await h.refusal([key, team])).toBeUndefined();
+  });
+
+  it("reports an undo that fails and still answers the refusal; the hold then runs out", async () => {
+    let now = START;
+    const kv = failing(new MemoryKv({ now: () => now }), (script) => script === "routeiq_undo_admit_v1");
+    const h = harness({ kv, perSubject: true, holdMs: 1_000 });
+    const key = subject("key", "k", { maxParallelRequests: 1 });
+    const user = subject("user", "u", { maxParallelRequests: 1 });
+    await h.limiter.admit([user], FREE);
+    expect((await h.refusal([key, user]))?.code).toBe("parallel_limit_exceeded");
+    expect(h.failures).toEqual([new Error("routeiq_undo_admit_v1 failed")]);
+    expect((await h.refusal([key]))?.code).toBe("parallel_limit_exceeded");
+    now += 1_000;
+    expect(await h.refusal([key])).toBeUndefined();
   });
 });

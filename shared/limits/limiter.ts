@@ -1,7 +1,14 @@
 import { forbidden, GatewayError } from "../errors";
 import type { Logger } from "../logging/logger";
 import type { Kv } from "../store/kv/port";
-import { type AdmitReply, admitScript, finishScript, resetSpendScript } from "./limit-scripts";
+import {
+  type AdmitReply,
+  admitScript,
+  type CountedWindow,
+  finishScript,
+  resetSpendScript,
+  undoScript,
+} from "./limit-scripts";
 import { hasRateLimits, type LimitSubject } from "./subject";
 
 const WINDOW_MS = 60_000;
@@ -32,6 +39,11 @@ export interface LimiterOptions {
   readonly prefix?: string;
   /** How long an admission may hold its reservation (default HOLD_MS). */
   readonly holdMs?: number;
+  /**
+   * One script call per subject, undoing earlier subjects when a later one refuses, instead of one
+   * call for all: what a Redis Cluster needs (default: whether `kv` is `clustered`).
+   */
+  readonly perSubject?: boolean;
 }
 
 /** What a request may use at most: held from admission until it finishes. */
@@ -56,6 +68,15 @@ const bounded = (value: number, max: number): number =>
   Number.isFinite(value) ? Math.min(max, Math.max(0, value)) : value > 0 ? max : 0;
 
 const limited = (s: LimitSubject) => s.maxBudget !== undefined || hasRateLimits(s);
+
+type SubjectKeys = [state: string, inFlight: string, held: string];
+
+/** Subjects admitted by one script call: their keys, and what ADMIT replied for each. */
+interface Taken {
+  readonly count: number;
+  readonly keys: readonly string[];
+  readonly windows: readonly CountedWindow[];
+}
 
 function refusal(
   reply: Exclude<AdmitReply, { admitted: true }>,
@@ -91,57 +112,77 @@ function refusal(
 /**
  * Enforces rpm/tpm/parallel limits and budgets for a request's subjects (key, team, user, proxy),
  * atomically across replicas: one script call to admit, one to finish (see limit-scripts.ts).
+ *
+ * Per subject (a Redis Cluster, where each subject's keys share a hash tag and so a slot): one
+ * call per subject, in order, each atomic for its subject. A request is admitted only if every
+ * subject admits it; when one refuses, what the earlier ones took is undone before the refusal is
+ * answered. No subject ever admits past its limits; while a request that will be refused holds
+ * what an earlier subject gave it, another request can be refused for it (never let through).
  */
 export class Limiter {
   readonly #options: LimiterOptions;
   readonly #prefix: string;
+  readonly #perSubject: boolean;
   readonly #finishing = new Set<Promise<void>>();
 
   constructor(options: LimiterOptions) {
     this.#options = options;
     this.#prefix = options.prefix ?? "lim";
+    this.#perSubject = options.perSubject ?? options.kv.clustered === true;
   }
 
   async admit(subjects: readonly LimitSubject[], reservation: Reservation): Promise<Admission> {
     const counted = subjects.filter(limited);
     if (counted.length === 0) return NOTHING_HELD;
-    const keys = counted.flatMap((s) => this.#keys(s));
     const requestId = crypto.randomUUID();
     const cost = bounded(reservation.cost, MAX_COST);
     const tokens = Math.ceil(bounded(reservation.tokens, MAX_TOKENS));
-    let reply: AdmitReply;
-    try {
-      reply = await this.#options.kv.run(admitScript, keys, [
-        counted.length,
-        requestId,
-        cost,
-        tokens,
-        this.#options.holdMs ?? HOLD_MS,
-        WINDOW_MS,
-        ...counted.flatMap((s) => [
-          s.maxBudget ?? -1,
-          s.spend,
-          s.budgetResetAt === undefined ? "all" : String(s.budgetResetAt.getTime()),
-          s.rpmLimit ?? 0,
-          s.tpmLimit ?? 0,
-          s.maxParallelRequests ?? 0,
-        ]),
-      ]);
-    } catch (error) {
-      return this.#kvDown(error);
+    const taken: Taken[] = [];
+    for (const group of this.#groups(counted)) {
+      const keys = group.flatMap((s) => this.#keys(s));
+      let reply: AdmitReply;
+      try {
+        reply = await this.#options.kv.run(admitScript, keys, [
+          group.length,
+          requestId,
+          cost,
+          tokens,
+          this.#options.holdMs ?? HOLD_MS,
+          WINDOW_MS,
+          ...group.flatMap((s) => [
+            s.maxBudget ?? -1,
+            s.spend,
+            s.budgetResetAt === undefined ? "all" : String(s.budgetResetAt.getTime()),
+            s.rpmLimit ?? 0,
+            s.tpmLimit ?? 0,
+            s.maxParallelRequests ?? 0,
+          ]),
+        ]);
+      } catch (error) {
+        await this.#undo(taken, requestId);
+        return this.#kvDown(error);
+      }
+      if (!reply.admitted) {
+        await this.#undo(taken, requestId);
+        throw refusal(reply, group);
+      }
+      taken.push({ count: group.length, keys, windows: reply.windows });
     }
-    if (!reply.admitted) throw refusal(reply, counted);
     let finished: Promise<void> | undefined;
     return {
       finish: (usedTokens, usedCost) => {
         finished ??= this.#track(
-          this.#options.kv.run(finishScript, keys, [
-            counted.length,
-            requestId,
-            bounded(usedCost, MAX_COST),
-            Math.round(bounded(usedTokens, MAX_TOKENS)),
-            WINDOW_MS,
-          ]),
+          Promise.all(
+            taken.map(({ count, keys }) =>
+              this.#options.kv.run(finishScript, keys, [
+                count,
+                requestId,
+                bounded(usedCost, MAX_COST),
+                Math.round(bounded(usedTokens, MAX_TOKENS)),
+                WINDOW_MS,
+              ]),
+            ),
+          ).then(() => undefined),
         );
         return finished;
       },
@@ -151,10 +192,14 @@ export class Limiter {
   /** An operator set these subjects' spend in Postgres: the live counters start again from it. */
   async resetSpend(subjects: ReadonlyArray<Pick<LimitSubject, "scope" | "id">>): Promise<void> {
     if (subjects.length === 0) return;
-    await this.#options.kv.run(
-      resetSpendScript,
-      subjects.map((s) => this.#keys(s)[0]),
-      [],
+    await Promise.all(
+      this.#groups(subjects).map((group) =>
+        this.#options.kv.run(
+          resetSpendScript,
+          group.map((s) => this.#keys(s)[0]),
+          [],
+        ),
+      ),
     );
   }
 
@@ -163,12 +208,35 @@ export class Limiter {
     await Promise.all([...this.#finishing]);
   }
 
+  /** The subjects each script call takes: all at once, or one by one on a cluster. */
+  #groups<S>(subjects: readonly S[]): (readonly S[])[] {
+    return this.#perSubject ? subjects.map((s) => [s]) : [subjects];
+  }
+
   /**
-   * A subject's three keys. Team and user ids are free text: every key ends in a suffix whose last
-   * character the other two lack, so no id (`x:fl`, say) can name another subject's key.
+   * Gives back what the subjects admitted so far took. A failure is reported, not thrown: the
+   * holds then run out after `holdMs`, and the rpm counts with their window.
    */
-  #keys(s: Pick<LimitSubject, "scope" | "id">): [state: string, inFlight: string, held: string] {
-    const base = `${this.#prefix}:${s.scope}:${s.id}`;
+  async #undo(taken: readonly Taken[], requestId: string): Promise<void> {
+    await Promise.all(
+      taken.flatMap(({ keys, windows }) =>
+        windows.map(([counted, before], i) =>
+          this.#options.kv
+            .run(undoScript, keys.slice(i * 3, i * 3 + 3), [requestId, counted, before])
+            .catch((error: unknown) => this.#options.onKvFailure?.(error)),
+        ),
+      ),
+    );
+  }
+
+  /**
+   * A subject's three keys, sharing the hash tag `{<scope>:<id>}` so that a Redis Cluster keeps
+   * them in one slot (an id holding `}` ends the tag early, the same way in all three). Team and
+   * user ids are free text: every key ends in a suffix whose last character the other two lack,
+   * so no id (`x}:fl`, say) can name another subject's key.
+   */
+  #keys(s: Pick<LimitSubject, "scope" | "id">): SubjectKeys {
+    const base = `${this.#prefix}:{${s.scope}:${s.id}}`;
     return [`${base}:s`, `${base}:fl`, `${base}:fr`];
   }
 

@@ -157,7 +157,7 @@ afterAll(async () => {
 });
 
 describe("limit scripts: Redis and the memory twin", () => {
-  it("agree step by step on random admit / finish / expire / reset sequences", async () => {
+  it("agree step by step on random admit / finish / expire / reset sequences, whole or per subject", async () => {
     await fc.assert(
       fc.asyncProperty(limits, fc.array(command, { minLength: 1, maxLength: 40 }), async (l, commands) => {
         runs += 1;
@@ -194,20 +194,21 @@ describe("limit scripts: Redis and the memory twin", () => {
             maxParallelRequests: undefined,
           },
         ];
-        const sides = [
-          {
-            rec: recording(new MemoryKv({ now: () => clock }), false),
-            subjects: subjects(),
-            open: [] as Admission[],
-          },
-          { rec: recording(redis, true), subjects: subjects(), open: [] as Admission[] },
-        ].map((side) => ({
+        // All subjects in one script call, then one call per subject as on a Redis Cluster.
+        const sides = [false, false, true, true].map((perSubject, i) => ({
+          rec: i % 2 === 0 ? recording(new MemoryKv({ now: () => clock }), false) : recording(redis, true),
+          subjects: subjects(),
+          open: [] as Admission[],
+          perSubject,
+        }));
+        const limiters = sides.map((side) => ({
           ...side,
           limiter: new Limiter({
             kv: side.rec.kv,
             logger: silentLogger,
             failMode: () => "closed",
-            prefix: `${prefix}:${runs}`,
+            prefix: `${prefix}:${runs}:${side.perSubject ? "split" : "whole"}`,
+            perSubject: side.perSubject,
             holdMs: HOLD_MS,
             onKvFailure: (error) => {
               throw error;
@@ -218,7 +219,7 @@ describe("limit scripts: Redis and the memory twin", () => {
 
         for (const [step, c] of commands.entries()) {
           const outcomes: unknown[] = [];
-          for (const side of sides) {
+          for (const side of limiters) {
             if (c.op === "admit") {
               const [result, admission] = await outcome(
                 side.limiter.admit(chosen(c.who, side.subjects), { cost: c.cost, tokens: c.tokens }),
@@ -242,10 +243,17 @@ describe("limit scripts: Redis and the memory twin", () => {
             }
           }
           if (c.op === "advance") clock += c.ms;
-          const [memory, real] = sides as [(typeof sides)[0], (typeof sides)[0]];
+          const [memory, real, memorySplit, realSplit] = limiters as [
+            (typeof limiters)[0],
+            (typeof limiters)[0],
+            (typeof limiters)[0],
+            (typeof limiters)[0],
+          ];
           const context = `step ${step} (${JSON.stringify(c)}) of ${JSON.stringify(commands)}`;
           expect(real.rec.replies, context).toEqual(memory.rec.replies);
-          if (outcomes.length === 2) expect(outcomes[1], context).toEqual(outcomes[0]);
+          expect(realSplit.rec.replies, context).toEqual(memorySplit.rec.replies);
+          // Split per subject, a refusal undone leaves every subject as one script call would have.
+          for (const other of outcomes.slice(1)) expect(other, context).toEqual(outcomes[0]);
         }
       }),
       { numRuns: 300 },

@@ -8,6 +8,11 @@ import type { KvScript } from "./script";
  * every key and channel under the deployment's prefix.
  */
 export interface Kv {
+  /**
+   * Keys are spread over several servers (a Redis Cluster): one script may only touch keys that
+   * share a hash tag (`{...}`), and callers split work across subjects accordingly.
+   */
+  readonly clustered?: boolean;
   get(key: string): Promise<string | null>;
   /** Sets a value; `ttlMs` expires it. */
   set(key: string, value: string, ttlMs?: number): Promise<void>;

@@ -29,6 +29,7 @@ export const redisPrefixEnv = z.preprocess(
 export function prefixedKv(kv: Kv, prefix: string): Kv {
   const name = (key: string) => (key.startsWith("{") ? `{${prefix}:${key.slice(1)}` : `${prefix}:${key}`);
   return {
+    clustered: kv.clustered,
     get: (key) => kv.get(name(key)),
     set: (key, value, ttlMs) => kv.set(name(key), value, ttlMs),
     del: (key) => kv.del(name(key)),

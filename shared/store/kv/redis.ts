@@ -1,11 +1,22 @@
 import { createHash } from "node:crypto";
-import { Redis, type RedisOptions } from "ioredis";
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from "ioredis";
 import { abortable } from "../abortable";
 import type { Kv } from "./port";
-import { parseMemoryInfo, type RedisMemoryInfo } from "./redis-memory";
+import { evictionRisk, parseMemoryInfo, type RedisMemoryInfo } from "./redis-memory";
 import type { KvScript } from "./script";
 
+/** A Redis Cluster node to discover the cluster from. */
+export interface RedisNode {
+  readonly host: string;
+  readonly port: number;
+}
+
 export interface RedisKvOptions {
+  /**
+   * A Redis Cluster (ElastiCache cluster mode) instead of one server: some of its nodes, from
+   * which the rest are discovered. Wins over url/host/port; password and tls still apply.
+   */
+  readonly clusterNodes?: readonly RedisNode[];
   /** `redis://` or `rediss://` (TLS), user and password included; wins over host/port/password. */
   readonly url?: string;
   readonly host?: string;
@@ -27,8 +38,10 @@ export interface RedisKv extends Kv {
   memoryInfo(signal?: AbortSignal): Promise<RedisMemoryInfo>;
 }
 
+type Client = Redis | Cluster;
+
 interface Connection {
-  readonly client: Redis;
+  readonly client: Client;
   /** Settles once the first connection attempt has succeeded or failed. */
   readonly settled: Promise<void>;
 }
@@ -48,28 +61,62 @@ function clientOptions(options: RedisKvOptions): RedisOptions {
   return {
     host: options.host,
     port: options.port,
-    password: options.password,
-    tls: options.tls ? {} : undefined,
     // Fail fast while disconnected: callers choose to fail open or closed, nothing waits in a queue.
     enableOfflineQueue: false,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    // Commands issued in the same tick (a request's limit, budget and cache calls; concurrent
+    // requests' ones) leave in one write instead of a syscall each; order and replies are unchanged.
+    enableAutoPipelining: true,
+    ...serverOptions(options),
+  };
+}
+
+/** What every connection to a server gets, alone or as a cluster's node. */
+function serverOptions(options: RedisKvOptions) {
+  return {
+    password: options.password,
+    tls: options.tls ? {} : undefined,
     commandTimeout: options.commandTimeoutMs ?? 1_000,
     connectTimeout: 2_000,
     // Commands lost with a connection are rejected at once and never replayed: a caller that saw a
     // failure must not have its write (a counter increment) applied later behind its back.
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
     // RESP2 replies, so scripts' replies look alike here, over Upstash's REST, and in memory.
     protocol: 2,
-    // Commands issued in the same tick (a request's limit, budget and cache calls; concurrent
-    // requests' ones) leave in one write instead of a syscall each; order and replies are unchanged.
+  } satisfies RedisOptions;
+}
+
+function clusterOptions(options: RedisKvOptions): ClusterOptions {
+  return {
+    redisOptions: serverOptions(options),
+    enableOfflineQueue: false,
+    clusterRetryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    // A command whose node connection closed may have run: it fails, as on one server, instead of
+    // being sent again once the slots are refreshed (a counter counted twice). Redirections
+    // (MOVED, ASK) and TRYAGAIN ran nothing and are still followed.
+    retryDelayOnFailover: 0,
+    // A cluster missing a primary fails fast too: callers choose to fail open or closed.
+    retryDelayOnClusterDown: 0,
     enableAutoPipelining: true,
+    // Every command on a slot's primary: a replica's copy lags, and scripts write anyway.
+    scaleReads: "master",
+    // TLS certificates (ElastiCache's) name the nodes' DNS names: connect by name, not by IP.
+    dnsLookup: (address, callback) => callback(null, address),
   };
 }
 
 function connect(options: RedisKvOptions, onError: (error: unknown) => void): Connection {
-  const settings = clientOptions(options);
-  const client = options.url === undefined ? new Redis(settings) : new Redis(options.url, settings);
+  let client: Client;
+  if (options.clusterNodes !== undefined) {
+    client = new Cluster(
+      options.clusterNodes.map(({ host, port }) => ({ host, port })),
+      clusterOptions(options),
+    );
+  } else {
+    const settings = clientOptions(options);
+    client = options.url === undefined ? new Redis(settings) : new Redis(options.url, settings);
+  }
   let healthy = true;
   // Reconnection retries repeat the same error every attempt; one report per outage is enough.
   client.on("error", (error) => {
@@ -90,7 +137,7 @@ function connect(options: RedisKvOptions, onError: (error: unknown) => void): Co
 }
 
 /** Waits out only the first connection attempt; after that, a connection that is down fails at once. */
-async function usable({ client, settled }: Connection): Promise<Redis> {
+async function usable({ client, settled }: Connection): Promise<Client> {
   await settled;
   if (client.status !== "ready") throw new Error(`redis unavailable (connection ${client.status})`);
   return client;
@@ -112,6 +159,11 @@ async function disconnect({ client }: Connection): Promise<void> {
  * Redis over TCP (ElastiCache, any Redis 6+), shared by every replica. Commands fail fast while
  * Redis is unreachable and the client reconnects in the background. Subscriptions get their own
  * connection, opened on first use, since a subscribed RESP2 connection takes no other commands.
+ *
+ * On a Redis Cluster each command and script goes to its keys' slot's primary (a script's keys
+ * must share a hash tag: the store says it is `clustered`); a script is loaded on each primary
+ * the first time it runs there (NOSCRIPT, then EVAL on the same node), and messages published on
+ * any node reach subscribers on every node.
  */
 export function redisKv(options: RedisKvOptions): RedisKv {
   const onError = options.onError ?? ((error) => console.error(error));
@@ -119,7 +171,7 @@ export function redisKv(options: RedisKvOptions): RedisKv {
   // Pub/sub ignores SELECT: every database's subscribers hear a channel. Naming the database in
   // the channel (not on database 0, so its names stay as they were) keeps a Kv's messages within
   // its database, as its keys are: gateways on databases 5 and 9 never hear each other.
-  const db = main.client.options.db ?? 0;
+  const db = main.client instanceof Redis ? (main.client.options.db ?? 0) : 0;
   const onWire = (channel: string) => (db === 0 ? channel : `${channel}@db${db}`);
   let subscriber: Connection | undefined;
   let closed = false;
@@ -146,6 +198,8 @@ export function redisKv(options: RedisKvOptions): RedisKv {
   };
 
   return {
+    clustered: options.clusterNodes !== undefined,
+
     async get(key) {
       return (await usable(main)).get(key);
     },
@@ -216,12 +270,22 @@ export function redisKv(options: RedisKvOptions): RedisKv {
       );
     },
 
+    /** On a cluster: the first primary that risks the limiter's state, else any primary. */
     async memoryInfo(signal) {
-      const info = await abortable(
-        usable(main).then((client) => client.info("memory")),
+      const infos = await abortable(
+        usable(main).then((client) =>
+          Promise.all(
+            (client instanceof Cluster ? client.nodes("master") : [client]).map((server) =>
+              server.info("memory"),
+            ),
+          ),
+        ),
         signal,
       );
-      return parseMemoryInfo(info);
+      const parsed = infos.map(parseMemoryInfo);
+      const first = parsed.find((info) => evictionRisk(info) !== undefined) ?? parsed[0];
+      if (first === undefined) throw new Error("redis cluster has no primary connected");
+      return first;
     },
 
     async close() {
