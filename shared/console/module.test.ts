@@ -235,6 +235,17 @@ describe("console session revocation and sign-in limits", () => {
     expect((await signIn(app, MASTER_KEY, from)).status).toBe(200);
   });
 
+  it("compares no more than the allowed guesses when they all arrive at once", async () => {
+    const { app } = setup();
+    const from = { "x-test-client": "203.0.113.9" };
+    const guesses = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => signIn(app, `sk-parallel-guess-${i}`, from)),
+    );
+    const statuses = guesses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(SIGN_IN_FAILURES_ALLOWED);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(60 - SIGN_IN_FAILURES_ALLOWED);
+  });
+
   it("refuses (503) rather than skip revocation and the limit when the session store is down", async () => {
     const { app, kv } = setup();
     const cookie = cookieOf(await signIn(app, MASTER_KEY));

@@ -33,28 +33,14 @@ const parseFailures = (reply: unknown): Failures => {
   return { count: Number(count), resetsInMs: Math.max(0, Number(ttl)) };
 };
 
-/** KEYS[1]: a client's failure counter. Replies its count and remaining ms (0, 0 when none). */
-const peekScript: KvScript<Failures> = Object.freeze<KvScript<Failures>>({
-  name: "console_sign_in_peek",
-  lua: `
-local count = tonumber(redis.call("GET", KEYS[1]) or "0")
-local ttl = redis.call("PTTL", KEYS[1])
-if ttl < 0 then ttl = 0 end
-return {count, ttl}
-`,
-  parse: parseFailures,
-  memory(view, keys) {
-    const key = keys[0] as string;
-    return [Number(view.get(key) ?? 0), Math.max(0, view.pttl(key))];
-  },
-});
-
 /**
- * KEYS[1]: a client's failure counter; ARGV[1]: the window in ms. Counts one more failure; the
- * window starts at the first and is not pushed back by later ones. Replies the count and ms left.
+ * KEYS[1]: a client's attempt counter; ARGV[1]: the window in ms. Counts one more sign-in attempt
+ * before its key is compared, so concurrent guesses cannot all pass a check made before any of them
+ * was counted; the window starts at the first and is not pushed back by later ones. Replies the
+ * count and the ms left.
  */
-const failScript: KvScript<Failures> = Object.freeze<KvScript<Failures>>({
-  name: "console_sign_in_fail",
+const attemptScript: KvScript<Failures> = Object.freeze<KvScript<Failures>>({
+  name: "console_sign_in_attempt",
   lua: `
 local count = redis.call("INCR", KEYS[1])
 if redis.call("PTTL", KEYS[1]) < 0 then redis.call("PEXPIRE", KEYS[1], ARGV[1]) end
@@ -71,8 +57,34 @@ return {count, redis.call("PTTL", KEYS[1])}
   },
 });
 
-export const signInFailures = (kv: Kv, client: string): Promise<Failures> =>
-  kv.run(peekScript, [failuresKey(client)], []);
+/** KEYS[1]: a client's attempt counter. Takes back one attempt (a right key); the window stays. */
+const forgiveScript: KvScript<Failures> = Object.freeze<KvScript<Failures>>({
+  name: "console_sign_in_forgive",
+  lua: `
+local count = tonumber(redis.call("GET", KEYS[1]) or "0")
+local ttl = redis.call("PTTL", KEYS[1])
+if count > 0 and ttl > 0 then
+  count = redis.call("DECR", KEYS[1])
+else
+  ttl = 0
+end
+return {count, ttl}
+`,
+  parse: parseFailures,
+  memory(view, keys) {
+    const key = keys[0] as string;
+    const count = Number(view.get(key) ?? 0);
+    const ttl = view.pttl(key);
+    if (count <= 0 || ttl <= 0) return [count, 0];
+    view.set(key, String(count - 1), ttl);
+    return [count - 1, ttl];
+  },
+});
 
-export const recordSignInFailure = (kv: Kv, client: string): Promise<Failures> =>
-  kv.run(failScript, [failuresKey(client)], [SIGN_IN_WINDOW_MS]);
+/** Counts a sign-in attempt from `client`: past SIGN_IN_FAILURES_ALLOWED in a window it is refused. */
+export const countSignInAttempt = (kv: Kv, client: string): Promise<Failures> =>
+  kv.run(attemptScript, [failuresKey(client)], [SIGN_IN_WINDOW_MS]);
+
+/** A sign-in with the right key: its attempt does not count against the client. */
+export const forgiveSignInAttempt = (kv: Kv, client: string): Promise<Failures> =>
+  kv.run(forgiveScript, [failuresKey(client)], []);

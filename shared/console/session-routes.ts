@@ -5,14 +5,15 @@ import { badRequest, forbidden, GatewayError, serviceUnavailable, unauthorized }
 import { constantTimeEqual } from "../http/auth";
 import type { GatewayEnv } from "../http/env";
 import { requestSizeLimit } from "../http/request-size";
+import { addressGroup } from "./address-group";
 import { sameSiteOnly } from "./same-site";
 import { checkSession, mintSession } from "./session";
 import {
+  countSignInAttempt,
+  forgiveSignInAttempt,
   isRevoked,
-  recordSignInFailure,
   revokeSession,
   SIGN_IN_FAILURES_ALLOWED,
-  signInFailures,
 } from "./session-guards";
 
 const SIGN_IN_MAX_BYTES = 8 * 1024;
@@ -105,16 +106,16 @@ export function sessionRoutes(now: () => number, clientAddress: ClientAddress): 
     const { kv } = c.get("deps");
     // Only wrong keys count: an operator signing in now and then never meets the limit, a guesser
     // is held to a few tries per window, whatever key it tries next.
-    const client = clientAddress(c) ?? "unknown";
-    const failures = await fromStore(c, signInFailures(kv, client));
-    if (failures.count >= SIGN_IN_FAILURES_ALLOWED) throw tooManyFailures(failures.resetsInMs);
+    const client = addressGroup(clientAddress(c) ?? "unknown");
     const body = signInSchema.safeParse(await c.req.json().catch(() => undefined));
     if (!body.success)
       throw badRequest("master_key: expected the master key as a non-empty string", "master_key");
-    if (!constantTimeEqual(body.data.master_key, masterKey)) {
-      await fromStore(c, recordSignInFailure(kv, client));
-      throw unauthorized("invalid master key");
-    }
+    // Counted before the key is compared, and given back when it was right: however many guesses
+    // arrive at once, no more than the allowed number are compared per window.
+    const attempts = await fromStore(c, countSignInAttempt(kv, client));
+    if (attempts.count > SIGN_IN_FAILURES_ALLOWED) throw tooManyFailures(attempts.resetsInMs);
+    if (!constantTimeEqual(body.data.master_key, masterKey)) throw unauthorized("invalid master key");
+    await fromStore(c, forgiveSignInAttempt(kv, client));
     const expiresAt = now() + SESSION_SECONDS * 1000;
     setCookie(c, SESSION_COOKIE, await mintSession(masterKey, expiresAt), {
       httpOnly: true,

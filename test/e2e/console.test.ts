@@ -248,7 +248,15 @@ describe("operator console in a browser", () => {
     const edit = page.getByRole("form", { name: "edit model" });
     expect(await edit.getByLabel("RPM").inputValue()).toBe("60");
     await edit.getByLabel("RPM").fill("120");
+    const patch = page.waitForRequest((r) => r.method() === "PATCH" && r.url().includes("/update"));
     await edit.getByRole("button", { name: "Save" }).click();
+    // Only what was changed goes back: api_base is shown without credentials or query, and writing
+    // the shown form back would replace the stored one.
+    expect((await patch).postDataJSON()).toEqual({
+      model_name: "console-db-model",
+      litellm_params: { model: "openai/gpt-up", rpm: 120 },
+      model_info: {},
+    });
     await expect.poll(() => row.textContent()).toContain("120 /");
     const info = await fetch(`${gateway.url}/model/info`, {
       headers: { authorization: `Bearer ${MASTER_KEY}` },

@@ -22,33 +22,41 @@ const numberField = (value: string): number | string | undefined => {
 };
 
 function ModelForm({ editing, onDone }: { editing: ModelEntry | undefined; onDone: () => void }) {
-  const { form, bind } = useForm({
+  const initial = {
     model_name: editing?.model_name ?? "",
     model: text(editing?.litellm_params.model),
+    // /model/info shows api_base without credentials or query (and nothing for an os.environ/
+    // reference): it is sent back only when the operator edits it, never as displayed.
     api_base: text(editing?.litellm_params.api_base),
     api_key: "",
     rpm: text(editing?.litellm_params.rpm),
     tpm: text(editing?.litellm_params.tpm),
     input_cost_per_token: text(editing?.model_info.input_cost_per_token),
     output_cost_per_token: text(editing?.model_info.output_cost_per_token),
-  });
+  };
+  const { form, bind } = useForm(initial);
   const [error, setError] = useState<string>();
   const submit = async (event: Event) => {
     event.preventDefault();
     setError(undefined);
-    // On an edit an emptied field removes its value (null); the API key is kept unless retyped.
-    const cleared = editing === undefined ? undefined : null;
-    const field = (value: unknown) => (value === undefined || value === "" ? cleared : value);
+    // A new model gets every filled field. An edit sends only the fields the operator changed (a
+    // field emptied removes its value: null), so what the form could only show is never written back.
+    type Name = keyof typeof initial;
+    const field = (name: Name, value: unknown): Record<string, unknown> => {
+      const empty = value === undefined || value === "";
+      if (editing === undefined) return empty ? {} : { [name]: value };
+      return form[name] === initial[name] ? {} : { [name]: empty ? null : value };
+    };
     const litellm_params = {
       model: form.model.trim(),
-      api_base: field(form.api_base.trim()),
-      rpm: field(numberField(form.rpm)),
-      tpm: field(numberField(form.tpm)),
+      ...field("api_base", form.api_base.trim()),
+      ...field("rpm", numberField(form.rpm)),
+      ...field("tpm", numberField(form.tpm)),
       ...(form.api_key === "" ? {} : { api_key: form.api_key }),
     };
     const model_info = {
-      input_cost_per_token: field(numberField(form.input_cost_per_token)),
-      output_cost_per_token: field(numberField(form.output_cost_per_token)),
+      ...field("input_cost_per_token", numberField(form.input_cost_per_token)),
+      ...field("output_cost_per_token", numberField(form.output_cost_per_token)),
     };
     const body = { model_name: form.model_name.trim(), litellm_params, model_info };
     try {
@@ -64,7 +72,11 @@ function ModelForm({ editing, onDone }: { editing: ModelEntry | undefined; onDon
     <div class="grid">
       <${Field} label="Model name (group)" ...${bind("model_name")} />
       <${Field} label="Upstream model" placeholder="openai/gpt-4o" ...${bind("model")} />
-      <${Field} label="API base" placeholder="https://api.openai.com/v1" ...${bind("api_base")} />
+      <${Field}
+        label=${editing === undefined ? "API base" : "API base (shown without credentials; unchanged = kept)"}
+        placeholder="https://api.openai.com/v1"
+        ...${bind("api_base")}
+      />
       <${Field}
         label=${editing === undefined ? "API key" : "API key (empty = keep)"}
         type="password"
