@@ -276,6 +276,31 @@ describe("Limiter: the store failing", () => {
   });
 });
 
+describe("Limiter: a reply lost after the script ran", () => {
+  it("gives back the parallel slot the lost admission took, instead of holding it for holdMs", async () => {
+    let now = START;
+    const memory = new MemoryKv({ now: () => now });
+    let loseNextAdmitReply = true;
+    const kv: Kv = {
+      ...failing(memory, () => false),
+      run: async (script, keys, args) => {
+        const reply = await memory.run(script, keys, args);
+        if (script.name.startsWith("routeiq_admit") && loseNextAdmitReply) {
+          loseNextAdmitReply = false;
+          throw new Error("Command timed out");
+        }
+        return reply;
+      },
+    };
+    const h = harness({ kv, failMode: "closed", holdMs: 600_000 });
+    const key = subject("key", "k", { maxParallelRequests: 1 });
+    expect((await h.refusal([key]))?.status).toBe(503);
+    now += 1_000;
+    const admission = await h.limiter.admit([key], FREE);
+    await admission.finish(0, 0);
+  });
+});
+
 /** `kv` whose script calls fail while `fails(script name, first key)` says so. */
 function failing(kv: Kv, fails: (script: string, key: string) => boolean): Kv {
   return {

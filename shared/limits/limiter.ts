@@ -159,7 +159,13 @@ export class Limiter {
           ]),
         ]);
       } catch (error) {
-        await this.#undo(taken, requestId);
+        // The script may have run and only its reply been lost (a timeout, a connection closed
+        // mid-reply): releasing its hold too, by request id, keeps a parallel slot from staying
+        // taken for `holdMs`. A hold that was never taken makes the release do nothing.
+        await Promise.all([
+          this.#undo(taken, requestId),
+          this.#release({ count: group.length, keys }, requestId),
+        ]);
         return this.#kvDown(error);
       }
       if (!reply.admitted) {
@@ -211,6 +217,16 @@ export class Limiter {
   /** The subjects each script call takes: all at once, or one by one on a cluster. */
   #groups<S>(subjects: readonly S[]): (readonly S[])[] {
     return this.#perSubject ? subjects.map((s) => [s]) : [subjects];
+  }
+
+  /**
+   * Best effort: ends a hold the request may have taken, charging nothing. Its failure is the
+   * admission's own, already reported; the hold, if any, then runs out after `holdMs`.
+   */
+  async #release({ count, keys }: Pick<Taken, "count" | "keys">, requestId: string): Promise<void> {
+    await this.#options.kv
+      .run(finishScript, keys, [count, requestId, 0, 0, WINDOW_MS])
+      .catch(() => undefined);
   }
 
   /**
