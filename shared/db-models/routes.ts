@@ -197,7 +197,8 @@ export function modelRoutes(options: {
   app.post("/model/delete", async (c) => {
     const store = requireStore();
     const { id } = await readBody(c, deleteModelSchema);
-    if (isFileModel(id)) throw readOnly(id, "id");
+    // A database model a later file model's id hides can still be deleted: it is the database's row.
+    if (isFileModel(id) && (await getModelRow(c.get("deps").sql, id)) === undefined) throw readOnly(id, "id");
     await commit(c, store, { action: "delete", modelId: id, fields: [] }, undefined);
     return c.json({ message: `Model: ${id} deleted successfully` });
   });

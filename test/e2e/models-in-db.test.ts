@@ -339,6 +339,45 @@ describe("what the model API refuses", () => {
     expect(clash.body.error).toMatchObject({ param: "model_info.id" });
   });
 
+  it("deletes a database model whose id a file model took later, which it then stops serving", async () => {
+    const added = await call(a, "POST", "/model/new", {
+      model_name: "db-hidden",
+      litellm_params: { model: "mock/hidden", mock_response: "hidden" },
+      model_info: { id: "taken-later" },
+    });
+    expect(added.status).toBe(200);
+    const later = await startGateway(
+      {
+        model_list: [
+          FILE_MODEL,
+          {
+            model_name: "file-taker",
+            litellm_params: { model: "mock/taker" },
+            model_info: { id: "taken-later" },
+          },
+        ],
+      },
+      storeEnv(schema.url),
+    );
+    try {
+      const models = await call(later, "GET", "/v1/models");
+      expect(models.body.data.map((m: { id: string }) => m.id)).not.toContain("db-hidden");
+      const removed = await call(later, "POST", "/model/delete", { id: "taken-later" });
+      expect(removed.status).toBe(200);
+      const gone = await call(later, "GET", "/model/info?litellm_model_id=taken-later");
+      expect(gone.body.data.map((m: { model_info: { db_model: boolean } }) => m.model_info.db_model)).toEqual(
+        [false],
+      );
+      await waitFor(
+        "the other replica drops the deleted model",
+        async () => (await call(a, "GET", "/model/info?litellm_model_id=taken-later")).body.data.length === 0,
+        SYNC_BOUND_MS,
+      );
+    } finally {
+      await later.shutdown();
+    }
+  });
+
   it("needs the master key", async () => {
     const key = await generateKey(a);
     const body = { model_name: "x", litellm_params: { model: "mock/x" } };
