@@ -375,6 +375,23 @@ describe("route: what clients and operators see of time and limits", () => {
     expect(h.slept).toEqual([]);
   });
 
+  it("sends a prompt too long for a fallback group to that group's context-window fallback, before any other", async () => {
+    const h = harness({
+      num_retries: 0,
+      fallbacks: [{ solo: ["sized", "pair"] }],
+      context_window_fallbacks: [{ sized: ["spare"] }],
+    });
+    const served = await h.send("solo", (d) => (d.id === "mock/s1" ? failing(503)(d, 0) : "ok"), {
+      estimatedTokens: 500,
+    });
+    expect(served.deployment.id).toBe("mock/spare");
+    expect(h.called).toEqual(["mock/s1", "mock/spare"]);
+    expect(h.calls("fallback")).toEqual([
+      ["solo", "sized"],
+      ["solo", "spare"],
+    ]);
+  });
+
   it("answers a 503 for a fallback group found cooling, not the failure met before it", async () => {
     const h = harness({ num_retries: 0, allowed_fails: 5, fallbacks: [{ solo: ["pair"] }] });
     // Bench both deployments of pair.
