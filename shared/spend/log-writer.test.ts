@@ -115,7 +115,7 @@ afterEach(() => {
 
 describe("SpendLogWriter: the loop", () => {
   it("writes a partial batch once the flush interval has passed, not before", async () => {
-    const { w, written } = setup();
+    const { w, written, lines } = setup();
     await pass(500);
     for (const i of range(0, 3)) w.record(entry(i));
     await pass(499);
@@ -126,6 +126,8 @@ describe("SpendLogWriter: the loop", () => {
     expect(w.buffered).toBe(0);
     expect(w.written).toBe(3);
     expect(written).toEqual([[3, 0]]);
+    // Nothing went wrong: nothing to log.
+    expect(lines).toEqual([]);
     await w.close();
   });
 
@@ -414,7 +416,14 @@ describe("SpendLogWriter: entries given up on", () => {
     expect(db.logged).toEqual(["req-0", "req-2"]);
     expect(w.dropped).toBe(1);
     expect(dropped).toEqual([1]);
-    expect(logged("spend log entry is malformed; dropping it")).toHaveLength(1);
+    expect(logged("spend log entry is malformed; dropping it")).toEqual([
+      ["error", "spend log entry is malformed; dropping it", { error: expect.stringContaining("getTime") }],
+    ]);
+    // A batch left with no row at all costs no transaction.
+    w.record({ ...entry(3), startedAt: undefined as unknown as Date });
+    expect(await w.flush()).toBe(0);
+    expect(db.calls).toHaveLength(1);
+    expect(w.dropped).toBe(2);
   });
 
   it("past maxBuffered drops the oldest waiting entries, logging it once, and says when there is room", async () => {
