@@ -114,6 +114,34 @@ describe("Limiter: rate limits", () => {
     expect(await h.refusal([team], { cost: 0, tokens: 99 })).toBeUndefined();
   });
 
+  it("refuses tpm at exactly the limit, reserved or used, until the window that holds it closes", async () => {
+    const h = harness();
+    const team = subject("team", "t", { tpmLimit: 100 });
+    const a = await h.limiter.admit([team], { cost: 0, tokens: 100 });
+    expect((await h.refusal([team]))?.headers["retry-after"]).toBe("1");
+    await a.finish(100, 0);
+    h.advance(10_000);
+    // Used, not reserved: the client is told when the window closes.
+    expect((await h.refusal([team]))?.headers["retry-after"]).toBe("50");
+  });
+
+  it("starts a tpm window with the first finish that used tokens, at the window's end exactly", async () => {
+    const h = harness();
+    const team = subject("team", "t", { tpmLimit: 50 });
+    const finish = async (tokens: number) => (await h.limiter.admit([team], FREE)).finish(tokens, 0);
+    await finish(50);
+    h.advance(60_000);
+    // The first window has closed: these 50 tokens open the next one, now.
+    await finish(50);
+    expect((await h.refusal([team]))?.headers["retry-after"]).toBe("60");
+    h.advance(60_000);
+    // A finish that used nothing opens no window: the next one starts with the tokens 30 s later.
+    await finish(0);
+    h.advance(30_000);
+    await finish(50);
+    expect((await h.refusal([team]))?.headers["retry-after"]).toBe("60");
+  });
+
   it("holds a parallel slot until the request finishes, or until its hold runs out", async () => {
     const h = harness({ holdMs: 30_000 });
     const user = subject("user", "u", { maxParallelRequests: 1 });
