@@ -185,7 +185,12 @@ describe("openAccounting", () => {
   it("charges a failure what it consumed at its deployment's price, and nothing without usage", async () => {
     const cut = setup(virtualKey);
     (await openAccounting(cut.c, "gpt", { cost: 1, tokens: 1 })).failed(502, PRICED, USAGE);
-    expect(cut.rows[0]).toMatchObject({ status: 502, deployment: "openai/gpt", promptTokens: 100 });
+    expect(cut.rows[0]).toMatchObject({
+      status: 502,
+      deployment: "openai/gpt",
+      promptTokens: 100,
+      cacheHit: false,
+    });
     expect(cut.rows[0]?.spend).toBeCloseTo(0.2, 12);
 
     const refused = setup(virtualKey);
@@ -196,6 +201,13 @@ describe("openAccounting", () => {
     const early = setup(virtualKey);
     (await openAccounting(early.c, "gpt", { cost: 1, tokens: 1 })).failed(400, undefined, USAGE);
     expect(early.rows[0]?.spend).toBe(0);
+  });
+
+  it("accounts a request no one authenticated, against the proxy budget alone", async () => {
+    const h = setup(undefined, 50);
+    (await openAccounting(h.c, "gpt", { cost: 1, tokens: 1 })).failed(500);
+    expect(h.admitted).toEqual([{ subjects: [PROXY], reservation: { cost: 1, tokens: 1 } }]);
+    expect(h.rows[0]).toMatchObject({ keyHash: undefined, status: 500 });
   });
 
   it("logs a key without team or user with neither", async () => {
