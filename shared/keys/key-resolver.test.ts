@@ -202,6 +202,80 @@ describe("while the database is unreachable", () => {
   });
 });
 
+describe("what an outage tells the operator", () => {
+  it("logs an outage once with its stale window, an unverified admission once, and the recovery", async () => {
+    const { sql, state } = spySql();
+    const { clock, now } = manualClock();
+    const lines: Array<[string, string, unknown]> = [];
+    let failures = 0;
+    const resolver = new KeyResolver({
+      sql,
+      now,
+      settings: settings({ allowUnverified: true }),
+      onDatabaseFailure: () => {
+        failures += 1;
+      },
+      logger: {
+        debug: () => {},
+        info: (m, f) => lines.push(["info", m, f]),
+        warn: (m, f) => lines.push(["warn", m, f]),
+        error: (m, f) => lines.push(["error", m, f]),
+      },
+    });
+    await resolver.resolve(VALID);
+    state.mode = "down";
+    clock.now += 1_001;
+    expect((await resolver.resolve(VALID))?.key.keyHash).toBe(VALID);
+    clock.now += 300;
+    // A probe, failing again: counted, not logged again.
+    expect((await resolver.resolve(VALID))?.key.keyHash).toBe(VALID);
+    expect((await resolver.resolve("never-seen"))?.key.keyHash).toBe("never-seen");
+    expect((await resolver.resolve("never-seen-2"))?.key.keyHash).toBe("never-seen-2");
+    expect(failures).toBe(2);
+    const outage = [
+      "warn",
+      "key lookups fail: serving keys read within the stale window until the database answers",
+      { stale_seconds: 10, error: "database unavailable: connect ECONNREFUSED 127.0.0.1:5432" },
+    ];
+    const unverified = [
+      "warn",
+      "allow_requests_on_db_unavailable: letting a key through unverified while the database is unreachable",
+      undefined,
+    ];
+    expect(lines).toEqual([outage, unverified]);
+    state.mode = "up";
+    clock.now += 300;
+    expect((await resolver.resolve(VALID))?.key.keyHash).toBe(VALID);
+    expect((await resolver.resolve(OTHER))?.key.keyHash).toBe(OTHER);
+    expect(lines).toEqual([outage, unverified, ["info", "key lookups reach the database again", undefined]]);
+    // The next outage is told again, unverified admissions included.
+    state.mode = "down";
+    clock.now += 1_001;
+    await resolver.resolve("never-seen-3");
+    expect(lines.slice(3)).toEqual([outage, unverified]);
+  });
+
+  it("remembers an unknown key for 10 s by default, and a key for its ttl from when the read began", async () => {
+    const { sql, state } = spySql();
+    const { clock, now } = manualClock();
+    const resolver = new KeyResolver({ sql, now, settings: settings({ ttlMs: 1_000 }) });
+    await resolver.resolve("sk-typo-hash-2");
+    clock.now += 9_999;
+    await resolver.resolve("sk-typo-hash-2");
+    expect(state.keyQueries).toBe(1);
+    clock.now += 1;
+    await resolver.resolve("sk-typo-hash-2");
+    expect(state.keyQueries).toBe(2);
+    await resolver.resolve(VALID);
+    clock.now += 999;
+    await resolver.resolve(VALID);
+    expect(state.keyQueries).toBe(3);
+    clock.now += 1;
+    await resolver.resolve(VALID);
+    expect(state.keyQueries).toBe(4);
+  });
+});
+
 describe("copies shared through the KV store", () => {
   const kv = new MemoryKv();
   afterAll(() => kv.close());

@@ -3,6 +3,7 @@ import { GatewayError } from "../errors";
 import type { Logger } from "../logging/logger";
 import { MemoryKv } from "../store/kv/memory";
 import type { Kv } from "../store/kv/port";
+import type { KvScript } from "../store/kv/script";
 import { type Admission, Limiter, type Reservation } from "./limiter";
 import type { LimitSubject } from "./subject";
 
@@ -116,6 +117,34 @@ describe("Limiter: rate limits", () => {
     expect(await h.refusal([team], { cost: 0, tokens: 99 })).toBeUndefined();
   });
 
+  it("refuses tpm at exactly the limit, reserved or used, until the window that holds it closes", async () => {
+    const h = harness();
+    const team = subject("team", "t", { tpmLimit: 100 });
+    const a = await h.limiter.admit([team], { cost: 0, tokens: 100 });
+    expect((await h.refusal([team]))?.headers["retry-after"]).toBe("1");
+    await a.finish(100, 0);
+    h.advance(10_000);
+    // Used, not reserved: the client is told when the window closes.
+    expect((await h.refusal([team]))?.headers["retry-after"]).toBe("50");
+  });
+
+  it("starts a tpm window with the first finish that used tokens, at the window's end exactly", async () => {
+    const h = harness();
+    const team = subject("team", "t", { tpmLimit: 50 });
+    const finish = async (tokens: number) => (await h.limiter.admit([team], FREE)).finish(tokens, 0);
+    await finish(50);
+    h.advance(60_000);
+    // The first window has closed: these 50 tokens open the next one, now.
+    await finish(50);
+    expect((await h.refusal([team]))?.headers["retry-after"]).toBe("60");
+    h.advance(60_000);
+    // A finish that used nothing opens no window: the next one starts with the tokens 30 s later.
+    await finish(0);
+    h.advance(30_000);
+    await finish(50);
+    expect((await h.refusal([team]))?.headers["retry-after"]).toBe("60");
+  });
+
   it("holds a parallel slot until the request finishes, or until its hold runs out", async () => {
     const h = harness({ holdMs: 30_000 });
     const user = subject("user", "u", { maxParallelRequests: 1 });
@@ -224,6 +253,13 @@ describe("Limiter: budgets", () => {
     expect(await h.refusal([key])).toBeUndefined();
   });
 
+  it("reserves nothing for a cost or token count of minus infinity", async () => {
+    const h = harness();
+    const key = subject("key", "k", { maxBudget: 5, tpmLimit: 10 });
+    await h.limiter.admit([key], { cost: Number.NEGATIVE_INFINITY, tokens: Number.NEGATIVE_INFINITY });
+    expect(await h.refusal([key], { cost: 4.5, tokens: 9 })).toBeUndefined();
+  });
+
   it("caps absurd reservations and usage instead of breaking the arithmetic", async () => {
     const h = harness();
     const key = subject("key", "k", { maxBudget: 5, tpmLimit: 1e15 });
@@ -259,6 +295,7 @@ describe("Limiter: the store failing", () => {
     expect(error?.status).toBe(503);
     expect(error?.type).toBe("service_unavailable_error");
     expect(error?.code).toBe("limits_unavailable");
+    expect(error?.message).toBe("rate-limit store is unreachable and limits fail closed; retry shortly");
     expect(error?.headers["retry-after"]).toBe("1");
     expect(h.failures).toHaveLength(1);
   });
@@ -366,5 +403,87 @@ describe("Limiter: one subject at a time (a Redis Cluster)", () => {
     expect((await h.refusal([key]))?.code).toBe("parallel_limit_exceeded");
     now += 1_000;
     expect(await h.refusal([key])).toBeUndefined();
+  });
+});
+
+describe("Limiter: what it asks of the store", () => {
+  /** The memory store, with every script call it is given, and finishes held until released. */
+  function recording() {
+    const kv = new MemoryKv({ now: () => START });
+    const calls: Array<{ script: string; keys: readonly string[]; args: readonly (string | number)[] }> = [];
+    const held: Array<() => void> = [];
+    const recorder: Kv = Object.assign(Object.create(kv) as Kv, {
+      run: async <R>(script: KvScript<R>, keys: readonly string[], args: readonly (string | number)[]) => {
+        calls.push({ script: script.name, keys, args });
+        if (script.name.startsWith("routeiq_finish"))
+          await new Promise<void>((resolve) => held.push(resolve));
+        return kv.run(script, keys, args);
+      },
+    });
+    return { kv: recorder, calls, held };
+  }
+
+  it("keeps each subject's counters under its own keys, and sends each subject's figures", async () => {
+    const r = recording();
+    const h = harness({ kv: r.kv });
+    const resets = new Date(START + 3_600_000);
+    const key = subject("key", "k", { maxBudget: 2, spend: 0.5, rpmLimit: 3 });
+    const team = subject("team", "t", {
+      tpmLimit: 40,
+      maxParallelRequests: 2,
+      budgetResetAt: resets,
+      maxBudget: 9,
+    });
+    await h.limiter.admit([key, subject("user", "free"), team], { cost: 0.25, tokens: 12.2 });
+    expect(r.calls).toEqual([
+      {
+        script: "routeiq_admit_v3",
+        keys: [
+          "lim:{key:k}:s",
+          "lim:{key:k}:fl",
+          "lim:{key:k}:fr",
+          "lim:{team:t}:s",
+          "lim:{team:t}:fl",
+          "lim:{team:t}:fr",
+        ],
+        args: [
+          2,
+          expect.stringMatching(/^[0-9a-f-]{36}$/),
+          0.25,
+          13,
+          10 * 60_000,
+          60_000,
+          ...[2, 0.5, "all", 3, 0, 0],
+          ...[9, 0, String(resets.getTime()), 0, 40, 2],
+        ],
+      },
+    ]);
+  });
+
+  it("asks nothing of the store to reset no subjects, and resets only the state keys of some", async () => {
+    const r = recording();
+    const h = harness({ kv: r.kv });
+    await h.limiter.resetSpend([]);
+    expect(r.calls).toEqual([]);
+    await h.limiter.resetSpend([subject("key", "k"), subject("team", "t")]);
+    expect(r.calls).toEqual([
+      { script: "routeiq_reset_spend_v1", keys: ["lim:{key:k}:s", "lim:{team:t}:s"], args: [] },
+    ]);
+  });
+
+  it("drain waits for the finishes still under way", async () => {
+    const r = recording();
+    const h = harness({ kv: r.kv });
+    const admission = await h.limiter.admit([subject("key", "k", { rpmLimit: 5 })], FREE);
+    void admission.finish(3, 0);
+    let drained = false;
+    const draining = h.limiter.drain().then(() => {
+      drained = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(drained).toBe(false);
+    for (const release of r.held.splice(0)) release();
+    await draining;
+    expect(drained).toBe(true);
   });
 });

@@ -1,9 +1,10 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Deployment } from "../config/deployment";
 import { loadConfig } from "../config/load";
 import { GatewayError, UpstreamError } from "../errors";
 import type { Logger } from "../logging/logger";
 import type { GatewayMetrics } from "../metrics/port";
+import type { RequestChoice } from "./choice";
 import { route } from "./dispatch";
 import { MemoryRouterState } from "./memory-state";
 
@@ -18,6 +19,7 @@ function configWith(routerSettings: Record<string, unknown>) {
         { model_name: "solo", litellm_params: { model: "mock/s1" } },
         { model_name: "capped", litellm_params: { model: "mock/c1", max_retries: 0 } },
         { model_name: "spare", litellm_params: { model: "mock/spare" } },
+        { model_name: "sized", litellm_params: { model: "mock/z1" }, model_info: { max_input_tokens: 100 } },
       ],
       router_settings: { cooldown_time: 60, ...routerSettings },
     }),
@@ -54,11 +56,16 @@ function harness(routerSettings: Record<string, unknown> = {}, random = () => 0)
     },
   };
   const called: string[] = [];
-  const send = (group: string, behave: Behaviour) =>
+  const send = (
+    group: string,
+    behave: Behaviour,
+    options: { estimatedTokens?: number; choice?: RequestChoice } = {},
+  ) =>
     route(config, deps, {
       requestId: "req-1",
       modelGroup: group,
-      estimatedTokens: 1,
+      estimatedTokens: options.estimatedTokens ?? 1,
+      choice: options.choice,
       signal: new AbortController().signal,
       allows: () => true,
       call: async (d) => {
@@ -66,8 +73,8 @@ function harness(routerSettings: Record<string, unknown> = {}, random = () => 0)
         return behave(d, called.length);
       },
     });
-  const failure = (group: string, behave: Behaviour) =>
-    send(group, behave).then(
+  const failure = (group: string, behave: Behaviour, options: Parameters<typeof send>[2] = {}) =>
+    send(group, behave, options).then(
       () => {
         throw new Error("expected the request to fail");
       },
@@ -278,5 +285,120 @@ describe("route: settling a served request", () => {
     const served = await h.send("pair", () => "ok");
     served.settle(0, "failed");
     expect((await h.stats("pair"))[served.deployment.id]?.cooldownUntil).toBeGreaterThan(0);
+  });
+});
+
+describe("route: what clients and operators see of time and limits", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Date alone is faked: `advance` moves the clock the router and its state read. */
+  function clock() {
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.UTC(2026, 10, 29, 12) });
+    return (ms: number) => vi.setSystemTime(Date.now() + ms);
+  }
+
+  it("measures each attempt's latency, served or failed, from its start", async () => {
+    const advance = clock();
+    const h = harness({ allowed_fails: 5, num_retries: 1 });
+    const served = await h.send("pair", (d) => {
+      advance(d.id === "mock/p1" ? 120 : 250);
+      if (d.id === "mock/p1") throw new UpstreamError("http", 500, "boom");
+      return "ok";
+    });
+    expect(h.calls("deploymentCall").map(([c]) => (c as { latencyMs: number }).latencyMs)).toEqual([
+      120, 250,
+    ]);
+    advance(1_000);
+    served.settle(3);
+    await Promise.resolve();
+    expect((await h.stats("pair"))["mock/p2"]?.latencyMs).toBe(250);
+  });
+
+  it("serves a prompt exactly at max_input_tokens, and names the limit it exceeds past it", async () => {
+    const h = harness({ num_retries: 0 });
+    expect((await h.send("sized", () => "ok", { estimatedTokens: 100 })).deployment.id).toBe("mock/z1");
+    const error = await h.failure("sized", () => "ok", { estimatedTokens: 101 });
+    expect(error.status).toBe(400);
+    expect(error.message).toContain(
+      'prompt of ~101 tokens exceeds every "sized" deployment\'s max_input_tokens',
+    );
+    expect(h.called).toEqual(["mock/z1"]);
+  });
+
+  it("tells a client finding every deployment cooling to come back when the first one is back", async () => {
+    const advance = clock();
+    const h = harness({ allowed_fails: 5, num_retries: 1 });
+    await h.send("pair", (d) => (d.id === "mock/p1" ? failing(429)(d, 0) : "ok"));
+    advance(20_000);
+    await h.failure("pair", failing(429));
+    const error = await h.failure("pair", () => "ok");
+    expect(error.status).toBe(503);
+    // p1 cooled 20 s before p2: it is back in 40 s, p2 in 60.
+    expect(error.headers["retry-after"]).toBe("40");
+    expect(error.message).toBe('every deployment of "pair" is cooling down after failures; retry in 40s');
+  });
+
+  it("still serves the only deployment of a group that a broken stream cooled down", async () => {
+    const h = harness({ allowed_fails: 1 });
+    const served = await h.send("solo", () => "ok");
+    served.settle(0, "failed");
+    expect((await h.stats("solo"))["mock/s1"]?.cooldownUntil).toBeGreaterThan(0);
+    expect((await h.send("solo", () => "ok")).deployment.id).toBe("mock/s1");
+  });
+
+  it("reports no cooldown when cooldown_time is 0", async () => {
+    const h = harness({ cooldown_time: 0, num_retries: 1 });
+    await h.send("pair", (d) => (d.id === "mock/p1" ? failing(429)(d, 0) : "ok"));
+    expect(h.called).toEqual(["mock/p1", "mock/p2"]);
+    expect(h.calls("cooldown").filter(([, , cooling]) => cooling)).toEqual([]);
+  });
+
+  it("tells a request's choice only of failures that count against the deployment", async () => {
+    const h = harness({ num_retries: 2 });
+    const attempts: string[] = [];
+    const choice: RequestChoice = {
+      strategy: (candidates) => candidates[0],
+      attempted: (d, result) => attempts.push(`${d.id}:${result}`),
+    };
+    await h.failure("pair", failing(400), { choice });
+    expect(attempts).toEqual([]);
+    await h.failure("pair", failing(500), { choice });
+    expect(attempts).toEqual(["mock/p1:failed", "mock/p2:failed", "mock/p1:failed"]);
+  });
+
+  it("moves on to an untried deployment even when the one that failed asks for more than 10 s", async () => {
+    const h = harness({ num_retries: 2 });
+    const served = await h.send("pair", (d) => (d.id === "mock/p1" ? failing(429, 30_000)(d, 0) : "ok"));
+    expect(served.deployment.id).toBe("mock/p2");
+    expect(h.slept).toEqual([]);
+  });
+
+  it("sends a prompt too long for a fallback group to that group's context-window fallback, before any other", async () => {
+    const h = harness({
+      num_retries: 0,
+      fallbacks: [{ solo: ["sized", "pair"] }],
+      context_window_fallbacks: [{ sized: ["spare"] }],
+    });
+    const served = await h.send("solo", (d) => (d.id === "mock/s1" ? failing(503)(d, 0) : "ok"), {
+      estimatedTokens: 500,
+    });
+    expect(served.deployment.id).toBe("mock/spare");
+    expect(h.called).toEqual(["mock/s1", "mock/spare"]);
+    expect(h.calls("fallback")).toEqual([
+      ["solo", "sized"],
+      ["solo", "spare"],
+    ]);
+  });
+
+  it("answers a 503 for a fallback group found cooling, not the failure met before it", async () => {
+    const h = harness({ num_retries: 0, allowed_fails: 5, fallbacks: [{ solo: ["pair"] }] });
+    // Bench both deployments of pair.
+    await h.failure("pair", failing(429));
+    await h.failure("pair", failing(429));
+    const error = await h.failure("solo", failing(502));
+    expect(error.status).toBe(503);
+    expect(error.message).toBe('every deployment of "pair" is cooling down after failures; retry in 60s');
   });
 });

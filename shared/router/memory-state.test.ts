@@ -78,6 +78,19 @@ describe("MemoryRouterState", () => {
     expect(await statsOf()).toMatchObject({ cooldownUntil: 0 });
   });
 
+  it("a released attempt frees its slot and counts neither as a failure nor as a latency sample", async () => {
+    const { state, statsOf } = setup();
+    const released: Outcome = { result: "released", latencyMs: 5_000, tokens: 7, coolNow: true };
+    state.begin("a");
+    expect(await state.end("a", released, policy)).toBe(false);
+    expect(await statsOf()).toEqual({ inFlight: 0, rpm: 1, tpm: 7, latencyMs: undefined, cooldownUntil: 0 });
+    for (let i = 0; i < 5; i += 1) await state.end("a", released, { allowedFails: 1, cooldownMs: 5_000 });
+    expect((await statsOf())?.cooldownUntil).toBe(0);
+    // Two real failures still take the whole allowance of three.
+    expect(await state.end("a", fail(), policy)).toBe(false);
+    expect(await state.end("a", fail(), policy)).toBe(false);
+  });
+
   it("averages latency of successes only, the first sample setting it", async () => {
     const { state, statsOf } = setup();
     expect(await state.end("a", ok(100), policy)).toBe(false);

@@ -262,7 +262,12 @@ export class SpendLogWriter {
       await writeSpendBatch(this.#sql, batch);
       return batch.length;
     } catch (error) {
-      if (!isDataError(error) || batch.length === 1) throw error;
+      if (!isDataError(error)) throw error;
+      // A row alone in its batch is the row rejected: set it aside, or it would be retried for ever.
+      if (batch.length === 1) {
+        this.#reject(batch[0] as SpendLogRecord, error);
+        return 0;
+      }
     }
     // One invalid row fails its whole batch on every attempt: write row by row to set only it aside.
     let written = 0;
@@ -277,14 +282,18 @@ export class SpendLogWriter {
           this.#written += written;
           throw error;
         }
-        this.#logger.error("spend log entry rejected by the database; dropping it", {
-          requestId: row.requestId,
-          error: messageOf(error),
-        });
-        this.#countDropped();
+        this.#reject(row, error);
       }
     }
     return written;
+  }
+
+  #reject(row: SpendLogRecord, error: unknown): void {
+    this.#logger.error("spend log entry rejected by the database; dropping it", {
+      requestId: row.requestId,
+      error: messageOf(error),
+    });
+    this.#countDropped();
   }
 
   #dropOldest(): void {

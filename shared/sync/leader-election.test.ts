@@ -23,6 +23,7 @@ function database() {
   /** How the next acquire/renew statements are answered, in order; then "grant". */
   const answers: Answer[] = [];
   const hung: Array<() => void> = [];
+  const release = { fails: false };
   const sql: SqlExecutor = {
     query<Row>(text: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
       const kind = text.trimStart().startsWith("INSERT")
@@ -31,7 +32,11 @@ function database() {
           ? "renew"
           : "release";
       statements.push(kind);
-      if (kind === "release") return Promise.resolve({ rows: [], rowCount: 1 });
+      if (kind === "release") {
+        return release.fails
+          ? Promise.reject(new Error("connection reset"))
+          : Promise.resolve({ rows: [], rowCount: 1 });
+      }
       const answer = answers.shift() ?? "grant";
       if (answer === "hang") {
         return new Promise((resolve) => hung.push(() => resolve({ rows: [], rowCount: 0 })));
@@ -53,11 +58,13 @@ function database() {
   const unhang = () => {
     for (const answer of hung.splice(0)) answer();
   };
-  return { sql, statements, answers, unhang };
+  return { sql, statements, answers, unhang, release };
 }
 
 function election() {
   const db = database();
+  /** Added to the monotonic clock: a process paused (say, its VM) sees time jump before its timers fire. */
+  const clock = { jump: 0 };
   const changes: boolean[] = [];
   const logs: Array<[string, string, unknown]> = [];
   const logger: Logger = {
@@ -72,9 +79,9 @@ function election() {
     holderId: "gw-1",
     logger,
     onChange: (leading) => changes.push(leading),
-    now: () => Date.now(),
+    now: () => Date.now() + clock.jump,
   });
-  return { e, db, changes, logs };
+  return { e, db, changes, logs, clock };
 }
 
 /** Lets the timers due within `ms` fire, and the promises they start settle. */
@@ -117,6 +124,7 @@ describe("LeaderElection", () => {
       database_errors: 0,
     });
     expect(e.currentLease()?.fencingToken).toBe(7);
+    expect(logs.filter(([, m]) => m === "config sync lease queries succeed again")).toEqual([]);
     await e.stop();
   });
 
@@ -160,7 +168,7 @@ describe("LeaderElection", () => {
   });
 
   it("stops believing it leads when the lease runs out while a renewal hangs", async () => {
-    const { e, db, changes } = election();
+    const { e, db, changes, logs } = election();
     e.start();
     await pass(0);
     db.answers.push("hang");
@@ -170,9 +178,82 @@ describe("LeaderElection", () => {
     // The deadline timer reports the loss by itself, nobody asking.
     await pass(1);
     expect(changes).toEqual([true, false]);
+    expect(logs).toContainEqual([
+      "warn",
+      "config sync leadership lost",
+      { lock_name: "sync", holder_id: "gw-1", reason: "lease deadline passed without a renewal" },
+    ]);
     expect(e.isLeader()).toBe(false);
     db.unhang();
     await e.stop();
+  });
+
+  it("steps down when a renewal answers after its deadline (the process was paused meanwhile)", async () => {
+    const { e, db, changes, logs, clock } = election();
+    e.start();
+    await pass(0);
+    db.answers.push("slow");
+    await pass(RENEW_S * 1000);
+    // Paused for a lease's length while the renewal was out: no timer has fired yet.
+    clock.jump = LEASE_S * 1000;
+    await pass(SLOW_MS);
+    expect(changes).toEqual([true, false]);
+    expect(logs).toContainEqual([
+      "warn",
+      "config sync leadership lost",
+      { lock_name: "sync", holder_id: "gw-1", reason: "lease deadline passed before the renewal answered" },
+    ]);
+    expect(e.isLeader()).toBe(false);
+    await e.stop();
+  });
+
+  it.each(["fail", "refuse"] as const)(
+    "competes again after a stale grant (the acquire answering %s), and still gives back on stop the lease the database granted",
+    async (answer) => {
+      const { e, db, changes, clock } = election();
+      e.start();
+      await pass(0);
+      db.answers.push("slow", answer);
+      await pass(RENEW_S * 1000);
+      clock.jump = LEASE_S * 1000;
+      await pass(SLOW_MS);
+      expect(changes).toEqual([true, false]);
+      // Not leading, so the next round acquires; it fails, and nothing changes.
+      await pass(RENEW_S * 1000 - SLOW_MS);
+      expect(db.statements).toEqual(["acquire", "renew", "acquire"]);
+      expect(changes).toEqual([true, false]);
+      await e.stop();
+      // The database may still hold the renewed lease for us: stopping frees it for the others.
+      expect(db.statements).toEqual(["acquire", "renew", "acquire", "release"]);
+    },
+  );
+
+  it("a stop during a round lets the round end and starts no other", async () => {
+    const { e, db } = election();
+    e.start();
+    await pass(0);
+    db.answers.push("slow");
+    await pass(RENEW_S * 1000);
+    const stopped = e.stop();
+    await pass(SLOW_MS);
+    await stopped;
+    expect(db.statements).toEqual(["acquire", "renew", "release"]);
+    await pass(RENEW_S * 1000 * 3);
+    expect(db.statements).toEqual(["acquire", "renew", "release"]);
+  });
+
+  it("reports a release that failed, leaving the lease to expire", async () => {
+    const { e, db, logs } = election();
+    e.start();
+    await pass(0);
+    db.release.fails = true;
+    await e.stop();
+    expect(db.statements).toEqual(["acquire", "release"]);
+    expect(logs).toContainEqual([
+      "warn",
+      "config sync lease release failed; it will expire on its own",
+      { lock_name: "sync", error: "connection reset" },
+    ]);
   });
 
   it("keeps a slow round's cadence: the next round starts one interval after the last one began", async () => {
@@ -209,14 +290,21 @@ describe("LeaderElection", () => {
       "config sync lease queries succeed again",
       { lock_name: "sync", failed_rounds: 3 },
     ]);
+    await pass(RENEW_S * 1000 * 2);
+    expect(logs.filter(([, m]) => m === "config sync lease queries succeed again")).toHaveLength(1);
     await e.stop();
   });
 
   it("gives the lease back on stop and reports the loss; a crash-like stop leaves it to expire", async () => {
-    const { e, db, changes } = election();
+    const { e, db, changes, logs } = election();
     e.start();
     await pass(0);
     await e.stop();
+    expect(logs).toContainEqual([
+      "warn",
+      "config sync leadership lost",
+      { lock_name: "sync", holder_id: "gw-1", reason: "stopped" },
+    ]);
     await e.stop();
     expect(db.statements).toEqual(["acquire", "release"]);
     expect(changes).toEqual([true, false]);

@@ -67,9 +67,19 @@ describe.each(stores)("lease on %s", (_name, open) => {
     const a = await acquireLease(sql, lock, "gateway-1-aaa", 30);
     expect(a?.fencingToken).toBe(1);
     expect(await acquireLease(sql, lock, "gateway-2-bbb", 30)).toBeUndefined();
-    const renewed = await renewLease(sql, held(a), 30);
-    expect(renewed?.fencingToken).toBe(1);
-    expect(held(renewed).expiresAt.getTime()).toBeGreaterThanOrEqual(held(a).expiresAt.getTime());
+    const renewed = await renewLease(sql, held(a), 90);
+    expect(renewed).toMatchObject({ lockName: lock, holderId: "gateway-1-aaa", fencingToken: 1 });
+    // Renewing extends the lease by the seconds asked, from the database's now.
+    expect(held(renewed).expiresAt.getTime() - held(a).expiresAt.getTime()).toBeGreaterThan(59_000);
+    expect(await readLease(sql, lock)).toEqual(renewed);
+    // Acquiring again as the holder extends it too, under the same token.
+    const again = await acquireLease(sql, lock, "gateway-1-aaa", 120);
+    expect(again?.fencingToken).toBe(1);
+    expect(held(again).expiresAt.getTime() - held(renewed).expiresAt.getTime()).toBeGreaterThan(29_000);
+  });
+
+  it("reads no lease for a lock never taken", async () => {
+    expect(await readLease(sql, lockName())).toBeUndefined();
   });
 
   it("expires by the database's clock: the expiry is now() + lease on the server", async () => {
@@ -109,8 +119,12 @@ describe.each(stores)("lease on %s", (_name, open) => {
     const lock = lockName();
     const a = await acquireLease(sql, lock, "gateway-1-aaa", 30);
     expect(await releaseLease(sql, held(a))).toBe(true);
+    // Given back already: nothing more to release, and no renewing it.
+    expect(await releaseLease(sql, held(a))).toBe(false);
+    expect(await renewLease(sql, held(a), 30)).toBeUndefined();
     const b = await acquireLease(sql, lock, "gateway-2-bbb", 30);
     expect(b?.fencingToken).toBe(2);
+    expect(await releaseLease(sql, held(a))).toBe(false);
     expect(await publishRevision(sql, held(a), revision("late"))).toBeUndefined();
   });
 });

@@ -48,12 +48,14 @@ export const targets: readonly MutationTarget[] = Object.freeze([
   {
     name: "log-writer",
     file: "shared/spend/log-writer.ts",
-    tests: ["test/integration/spend-log-writer.test.ts"],
+    // The fake-timer unit test covers the loop, backoff and fallbacks; the integration test the SQL.
+    tests: ["shared/spend/log-writer.test.ts", "test/integration/spend-log-writer.test.ts"],
   },
   {
     name: "request-accounting",
     file: "shared/routes/request-accounting.ts",
     tests: [
+      "shared/routes/request-accounting.test.ts",
       "test/gateway/admission-release.test.ts",
       "test/gateway/budget-bound.test.ts",
       "test/gateway/stream-charging.test.ts",
