@@ -1,3 +1,6 @@
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "./migrate";
 import { pgliteThreadSql } from "./pglite-thread";
@@ -69,4 +72,37 @@ describe("the embedded database on its own thread", () => {
     expect((tx as { code?: string }).code).toBe("23505");
     await sql.ping();
   });
+});
+
+describe("the embedded database's directory", () => {
+  it("is created whole on a first start and opened as it is afterwards, keeping its rows", async () => {
+    const parent = await mkdtemp(join(tmpdir(), "routeiq-pglite-"));
+    const dataDir = join(parent, "pglite");
+    try {
+      const first = await pgliteThreadSql({ dataDir });
+      await first.query("CREATE TABLE kept (id int)");
+      await first.query("INSERT INTO kept VALUES (1)");
+      await first.close();
+      // Only the database is left beside it: the directory it was made in is gone.
+      expect(await readdir(parent)).toEqual(["pglite"]);
+      const again = await pgliteThreadSql({ dataDir });
+      expect((await again.query<{ id: number }>("SELECT id FROM kept")).rows).toEqual([{ id: 1 }]);
+      await again.close();
+    } finally {
+      await rm(parent, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it("refuses a directory that exists and holds no database, naming it", async () => {
+    const parent = await mkdtemp(join(tmpdir(), "routeiq-pglite-"));
+    const dataDir = join(parent, "pglite");
+    try {
+      await mkdir(dataDir);
+      await writeFile(join(dataDir, "notes.txt"), "not a database");
+      await expect(pgliteThreadSql({ dataDir })).rejects.toThrow(`${dataDir} exists and holds no database`);
+      expect((await readdir(parent)).sort()).toEqual(["pglite"]);
+    } finally {
+      await rm(parent, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises";
+import { rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { abortable } from "../abortable";
@@ -24,10 +24,10 @@ function toError(reply: Extract<Reply, { ok: false }>): Error {
  */
 export async function pgliteThreadSql(options: PgliteSqlOptions = {}): Promise<Sql> {
   const { workerUrl, WORKER_MARK } = await import("./pglite-thread-worker");
-  const start = async (initOnly: boolean) => {
+  const start = async (dataDir: string | undefined, initOnly: boolean) => {
     // From sources the entry is TypeScript, and a loader given with --import does not reach a
     // thread under every runner (vitest's workers): the thread registers tsx itself then.
-    const workerData = { mark: WORKER_MARK, dataDir: options.dataDir, initOnly };
+    const workerData = { mark: WORKER_MARK, dataDir, initOnly };
     const thread = workerUrl.endsWith(".ts")
       ? new Worker(
           `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(workerUrl)}); });`,
@@ -50,16 +50,26 @@ export async function pgliteThreadSql(options: PgliteSqlOptions = {}): Promise<S
   };
   // Creating a cluster (initdb) takes several hundred MB of WASM memory that is never given back:
   // a first start creates it on a thread of its own that then ends, and the gateway's thread
-  // opens the result as it would on any later start.
+  // opens the result as it would on any later start. It is made beside the data directory and
+  // moved into place whole, so a start killed half way leaves no half-made cluster to open later.
   // (In memory there is nothing to carry over: the one thread creates and serves it.)
-  const fresh =
-    options.dataDir !== undefined &&
-    (await stat(join(options.dataDir, "PG_VERSION")).then(
-      () => false,
-      () => true,
-    ));
-  if (fresh) await (await start(true)).terminate();
-  const worker = await start(false);
+  if (options.dataDir !== undefined && !(await holdsCluster(options.dataDir))) {
+    const staging = `${options.dataDir}.creating-${process.pid}`;
+    await rm(staging, { recursive: true, force: true });
+    try {
+      await (await start(staging, true)).terminate();
+      await rename(staging, options.dataDir).catch(async (error: unknown) => {
+        // Another process made it first: its cluster is the one to open.
+        if (!(await holdsCluster(options.dataDir as string)))
+          throw new Error(`${options.dataDir} exists and holds no database: remove it to start afresh`, {
+            cause: error,
+          });
+      });
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+  }
+  const worker = await start(options.dataDir, false);
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let failure: Error | undefined;
@@ -115,3 +125,10 @@ export async function pgliteThreadSql(options: PgliteSqlOptions = {}): Promise<S
     },
   };
 }
+
+/** Whether `dataDir` holds a PostgreSQL cluster (initdb writes PG_VERSION). */
+const holdsCluster = (dataDir: string): Promise<boolean> =>
+  stat(join(dataDir, "PG_VERSION")).then(
+    () => true,
+    () => false,
+  );
