@@ -1,4 +1,4 @@
-import { rename, rm, stat } from "node:fs/promises";
+import { readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { abortable } from "../abortable";
@@ -54,16 +54,17 @@ export async function pgliteThreadSql(options: PgliteSqlOptions = {}): Promise<S
   // moved into place whole, so a start killed half way leaves no half-made cluster to open later.
   // (In memory there is nothing to carry over: the one thread creates and serves it.)
   if (options.dataDir !== undefined && !(await holdsCluster(options.dataDir))) {
-    const staging = `${options.dataDir}.creating-${process.pid}`;
+    const dataDir = options.dataDir;
+    const notADatabase = (cause?: unknown) =>
+      new Error(`${dataDir} exists and holds no database: remove it to start afresh`, { cause });
+    if ((await readdir(dataDir).catch(() => [])).length > 0) throw notADatabase();
+    const staging = `${dataDir}.creating-${process.pid}`;
     await rm(staging, { recursive: true, force: true });
     try {
       await (await start(staging, true)).terminate();
-      await rename(staging, options.dataDir).catch(async (error: unknown) => {
+      await rename(staging, dataDir).catch(async (error: unknown) => {
         // Another process made it first: its cluster is the one to open.
-        if (!(await holdsCluster(options.dataDir as string)))
-          throw new Error(`${options.dataDir} exists and holds no database: remove it to start afresh`, {
-            cause: error,
-          });
+        if (!(await holdsCluster(dataDir))) throw notADatabase(error);
       });
     } finally {
       await rm(staging, { recursive: true, force: true });
