@@ -376,3 +376,90 @@ describe("copies shared through the KV store", () => {
     expect(await copyOf(OTHER)).toBeNull();
   });
 });
+
+describe("reads under way when a key changes", () => {
+  /** The key table's reads held until `release()`, so a change can land while one is under way. */
+  function heldSql() {
+    const { sql, state } = spySql();
+    let releases: Array<() => void> = [];
+    const held: Sql = {
+      ...sql,
+      async query<Row>(text: string, params?: readonly unknown[]) {
+        if (text.includes("FROM routeiq_keys")) await new Promise<void>((resolve) => releases.push(resolve));
+        return sql.query<Row>(text, params);
+      },
+    };
+    const release = async () => {
+      while (releases.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+      const now = releases;
+      releases = [];
+      for (const r of now) r();
+    };
+    return { sql: held, state, release };
+  }
+
+  it.each([
+    [
+      "invalidate",
+      (r: KeyResolver): void => {
+        void r.invalidate([VALID]);
+      },
+    ],
+    ["clear", (r: KeyResolver): void => r.clear()],
+  ] as const)(
+    "%s: the read's answer is served, not cached, and the next lookup asks again",
+    async (_, change) => {
+      const { sql, state, release } = heldSql();
+      const resolver = new KeyResolver({ sql, settings: settings({ ttlMs: 600_000 }) });
+      const reading = resolver.resolve(VALID);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      change(resolver);
+      await release();
+      expect((await reading)?.key.rpmLimit).toBe(7);
+      const queriesBefore = state.keyQueries;
+      const again = resolver.resolve(VALID);
+      await release();
+      expect((await again)?.key.rpmLimit).toBe(7);
+      expect(state.keyQueries).toBe(queriesBefore + 1);
+      // Unchanged since, it is now cached: no third read.
+      expect((await resolver.resolve(VALID))?.key.rpmLimit).toBe(7);
+      expect(state.keyQueries).toBe(queriesBefore + 1);
+    },
+  );
+});
+
+describe("what a refused lookup says", () => {
+  it("a key store that cannot answer is named, with the database's failure as its cause", async () => {
+    const { sql, state } = spySql();
+    const resolver = new KeyResolver({ sql, settings: settings(), lookupTimeoutMs: 30 });
+    state.mode = "hung";
+    const error = await resolver.resolve("never-seen-hung").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KeyStoreUnavailableError);
+    expect((error as Error).name).toBe("KeyStoreUnavailableError");
+    expect((error as Error).message).toBe("the key store is unreachable");
+    expect(((error as Error).cause as Error).message).toBe("key lookup did not answer within 30ms");
+  });
+
+  it("too many unseen keys at once is refused as busy, never let through unverified", async () => {
+    const { sql, state } = spySql();
+    state.mode = "hung";
+    const resolver = new KeyResolver({
+      sql,
+      settings: settings({ allowUnverified: true }),
+      lookupTimeoutMs: 60_000,
+      coldQueriesPerSecond: 1,
+    });
+    const lookups = bogus(5_100, "busy").map((hash) =>
+      resolver.resolve(hash).then(
+        () => "answered",
+        (error: unknown) => (error as Error).name,
+      ),
+    );
+    const settled = await Promise.race([
+      Promise.all(lookups.slice(5_050)),
+      new Promise((resolve) => setTimeout(() => resolve("still waiting"), 2_000)),
+    ]);
+    expect(settled).toEqual(Array.from({ length: 50 }, () => "KeyLookupsBusyError"));
+    resolver.clear();
+  });
+});
