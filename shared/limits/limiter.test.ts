@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { limitSubject } from "../../test/support/limit-subject";
 import { GatewayError } from "../errors";
 import type { Logger } from "../logging/logger";
 import { MemoryKv } from "../store/kv/memory";
@@ -15,19 +16,7 @@ import type { LimitSubject } from "./subject";
 
 const START = Date.UTC(2026, 10, 29, 12);
 
-function subject(scope: LimitSubject["scope"], id: string, limits: Partial<LimitSubject> = {}): LimitSubject {
-  return {
-    scope,
-    id,
-    rpmLimit: undefined,
-    tpmLimit: undefined,
-    maxParallelRequests: undefined,
-    maxBudget: undefined,
-    spend: 0,
-    budgetResetAt: undefined,
-    ...limits,
-  };
-}
+const subject = limitSubject;
 
 function harness(
   options: { holdMs?: number; failMode?: "open" | "closed"; kv?: Kv; perSubject?: boolean } = {},

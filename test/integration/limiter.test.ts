@@ -7,6 +7,7 @@ import { silentLogger } from "../../shared/logging/logger";
 import { MemoryKv } from "../../shared/store/kv/memory";
 import type { Kv } from "../../shared/store/kv/port";
 import { redisKv } from "../../shared/store/kv/redis";
+import { limitSubject } from "../support/limit-subject";
 import { deleteTestKeys, testKeyPrefix } from "../support/redis-keys";
 import { REDIS_URL, requireRedis } from "../support/replicas";
 import { testUpstash } from "../support/upstash";
@@ -18,17 +19,7 @@ let counter = 0;
 
 function subject(overrides: Partial<LimitSubject> = {}): LimitSubject {
   counter += 1;
-  return {
-    scope: "key",
-    id: `limiter-${run}-${counter}`,
-    rpmLimit: undefined,
-    tpmLimit: undefined,
-    maxParallelRequests: undefined,
-    maxBudget: undefined,
-    spend: 0,
-    budgetResetAt: undefined,
-    ...overrides,
-  };
+  return limitSubject("key", `limiter-${run}-${counter}`, overrides);
 }
 
 const costing = (cost: number, tokens = 0): Reservation => ({ cost, tokens });

@@ -16,6 +16,7 @@ import { prefixedKv } from "../../shared/store/kv/prefixed";
 import { type RedisKv, redisKv } from "../../shared/store/kv/redis";
 import type { KvScript } from "../../shared/store/kv/script";
 import { collect, describeKvPort } from "../support/kv-port-suite";
+import { limitSubject } from "../support/limit-subject";
 import { type LocalRedisCluster, startRedisCluster } from "../support/redis-cluster";
 
 /**
@@ -96,17 +97,7 @@ const run = Math.random().toString(36).slice(2, 8);
 
 function subject(scope: SubjectScope, limits: Partial<LimitSubject> = {}): LimitSubject {
   counter += 1;
-  return {
-    scope,
-    id: `${scope}-${run}-${counter}`,
-    rpmLimit: undefined,
-    tpmLimit: undefined,
-    maxParallelRequests: undefined,
-    maxBudget: undefined,
-    spend: 0,
-    budgetResetAt: undefined,
-    ...limits,
-  };
+  return limitSubject(scope, `${scope}-${run}-${counter}`, limits);
 }
 
 const stateKey = (s: LimitSubject) => `${PREFIX}:lim:{${s.scope}:${s.id}}:s`;
