@@ -309,8 +309,18 @@ describe("operator console in a browser", () => {
     await open("keys");
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
-    await page.getByRole("link", { name: "Spend" }).click();
-    await page.getByRole("heading", { name: "Spend", exact: true }).waitFor();
+    // A click that lands while the page is still rendering its last change is lost on a loaded
+    // machine (CI saw one wait 30 s): the link is clicked again until the page it names opens.
+    const spendHeading = page.getByRole("heading", { name: "Spend", exact: true });
+    for (let attempt = 1; ; attempt++) {
+      await page.getByRole("link", { name: "Spend" }).click();
+      const opened = await spendHeading.waitFor({ timeout: 5_000 }).then(
+        () => true,
+        () => false,
+      );
+      if (opened) break;
+      if (attempt === 4) throw new Error("the Spend link did not open the spend page at phone width");
+    }
     await docShot("phone");
     await page.setViewportSize({ width: 1280, height: 900 });
   });
