@@ -22,13 +22,13 @@ export async function isRevoked(kv: Kv, id: string): Promise<boolean> {
   return (await kv.get(revokedKey(id))) !== null;
 }
 
-/** A client's failed sign-ins in its current window and the ms until the window ends. */
-export interface Failures {
+/** A client's counted sign-in attempts in its current window and the ms until the window ends. */
+export interface Attempts {
   readonly count: number;
   readonly resetsInMs: number;
 }
 
-const parseFailures = (reply: unknown): Failures => {
+const parseAttempts = (reply: unknown): Attempts => {
   const [count, ttl] = reply as [number, number];
   return { count: Number(count), resetsInMs: Math.max(0, Number(ttl)) };
 };
@@ -39,14 +39,14 @@ const parseFailures = (reply: unknown): Failures => {
  * was counted; the window starts at the first and is not pushed back by later ones. Replies the
  * count and the ms left.
  */
-const attemptScript: KvScript<Failures> = Object.freeze<KvScript<Failures>>({
+const attemptScript: KvScript<Attempts> = Object.freeze<KvScript<Attempts>>({
   name: "console_sign_in_attempt",
   lua: `
 local count = redis.call("INCR", KEYS[1])
 if redis.call("PTTL", KEYS[1]) < 0 then redis.call("PEXPIRE", KEYS[1], ARGV[1]) end
 return {count, redis.call("PTTL", KEYS[1])}
 `,
-  parse: parseFailures,
+  parse: parseAttempts,
   memory(view, keys, args) {
     const key = keys[0] as string;
     const left = view.pttl(key);
@@ -58,7 +58,7 @@ return {count, redis.call("PTTL", KEYS[1])}
 });
 
 /** KEYS[1]: a client's attempt counter. Takes back one attempt (a right key); the window stays. */
-const forgiveScript: KvScript<Failures> = Object.freeze<KvScript<Failures>>({
+const forgiveScript: KvScript<Attempts> = Object.freeze<KvScript<Attempts>>({
   name: "console_sign_in_forgive",
   lua: `
 local count = tonumber(redis.call("GET", KEYS[1]) or "0")
@@ -70,7 +70,7 @@ else
 end
 return {count, ttl}
 `,
-  parse: parseFailures,
+  parse: parseAttempts,
   memory(view, keys) {
     const key = keys[0] as string;
     const count = Number(view.get(key) ?? 0);
@@ -82,9 +82,9 @@ return {count, ttl}
 });
 
 /** Counts a sign-in attempt from `client`: past SIGN_IN_FAILURES_ALLOWED in a window it is refused. */
-export const countSignInAttempt = (kv: Kv, client: string): Promise<Failures> =>
+export const countSignInAttempt = (kv: Kv, client: string): Promise<Attempts> =>
   kv.run(attemptScript, [failuresKey(client)], [SIGN_IN_WINDOW_MS]);
 
 /** A sign-in with the right key: its attempt does not count against the client. */
-export const forgiveSignInAttempt = (kv: Kv, client: string): Promise<Failures> =>
+export const forgiveSignInAttempt = (kv: Kv, client: string): Promise<Attempts> =>
   kv.run(forgiveScript, [failuresKey(client)], []);
