@@ -152,6 +152,12 @@ describe("spend routes", () => {
     const dateTime = await h.get("/spend/report?start_date=2024-06-30T12:00:00Z");
     expect(dateTime.status).toBe(400);
     expect(dateTime.body.error.message).toContain("start_date");
+    // Dates at the calendar's ends are refused by name, not left to fail in the database (500).
+    for (const query of ["start_date=9999-12-31&end_date=9999-12-31", "end_date=0000-06-01"]) {
+      const edge = await h.get(`/spend/report?${query}`);
+      expect(edge.status).toBe(400);
+      expect(edge.body.error.message).toContain("from 0002-01-01 to 9998-12-31");
+    }
     // A year of days is the most a report covers: the longest range is accepted.
     expect((await h.get("/spend/report?start_date=2024-01-01&end_date=2024-12-31")).status).toBe(200);
   });

@@ -61,6 +61,10 @@ const reportDaySchema = z
   .string()
   .refine((text) => DATE_ONLY.test(text) && parseDate(text, false) !== undefined, {
     message: "expected a date (2024-06-01): the report counts whole UTC days",
+  })
+  // A range reaches a year past either end of it: PostgreSQL's dates must stay four-digit years.
+  .refine((text) => text >= "0002-01-01" && text <= "9998-12-31", {
+    message: "expected a date from 0002-01-01 to 9998-12-31",
   });
 
 export const spendReportQuerySchema = z.strictObject({
