@@ -211,6 +211,30 @@ describe("the edge beside the region", () => {
     expect((await spendRows(key)).map((row) => row.status)).toEqual([200, 200, 200, 200]);
   });
 
+  it("serves the Responses API on the shared state: a conversation goes on across the halves, its key's only", async () => {
+    const key = await generateKey(region);
+    const at = (base: string, apiKey = key) => new OpenAI({ apiKey, baseURL: `${base}/v1`, maxRetries: 0 });
+    const first = await at(edge.url).responses.create({ model: "chat", input: "My name is Ada." });
+    expect(first.output_text).toBe("Hello from edge-upstream");
+    const second = await at(region.url).responses.create({
+      model: "chat",
+      previous_response_id: first.id,
+      input: "Remember it.",
+    });
+    // Streamed at the edge, and stored there before the SDK hears it completed.
+    const third = await at(edge.url)
+      .responses.stream({ model: "chat", previous_response_id: second.id, input: "What is my name?" })
+      .finalResponse();
+    expect(third.output_text).toBe("Hello from edge-upstream");
+    const sent = upstream.requests.at(-1);
+    expect(sent?.path).toBe("/v1/responses");
+    expect(JSON.stringify(sent?.body.input)).toMatch(/My name is Ada\..*Remember it\..*What is my name\?/);
+    expect((await at(region.url).responses.retrieve(third.id)).previous_response_id).toBe(second.id);
+    const stranger = at(edge.url, await generateKey(region));
+    await expect(stranger.responses.retrieve(first.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    await waitFor("three spend rows", async () => (await spendRows(key)).length === 3, 5_000);
+  });
+
   it("keeps a key to its models, and falls back when a deployment fails, as the region does", async () => {
     const key = await generateKey(region, { models: ["priced", "flaky"] });
     const refused = await chat(edge.url, key, { model: "chat" });
