@@ -34,6 +34,8 @@ const POLL_SECONDS = 1;
 const LONG_REPLY = Array.from({ length: 300 }, (_, i) => `word${i}`).join(" ");
 
 let upstream: OpenAIUpstream;
+/** Refuses the key the gateway sends it (401): a deployment the router cools down at once. */
+let locked: OpenAIUpstream;
 let s3: LocalS3;
 let schema: TestSchema;
 let sql: Sql;
@@ -60,6 +62,14 @@ const configWith = (...extra: Record<string, unknown>[]) => ({
     {
       model_name: "flaky",
       litellm_params: { model: "openai/gpt-flaky", api_base: `${upstream.url}/v1`, api_key: "sk-up" },
+    },
+    {
+      model_name: "pair",
+      litellm_params: { model: "openai/gpt-locked", api_base: `${locked.url}/v1`, api_key: "sk-up" },
+    },
+    {
+      model_name: "pair",
+      litellm_params: { model: "mock/pair", mock_response: "from the other deployment" },
     },
     ...extra,
   ],
@@ -128,6 +138,7 @@ beforeAll(async () => {
   await requireRedis();
   // The AWS SDK of the sync run reads the local S3's credentials from the environment.
   upstream = await startOpenAIUpstream({ name: "edge-upstream" });
+  locked = await startOpenAIUpstream({ name: "locked", apiKey: "sk-locked" });
   s3 = await startLocalS3(BUCKET);
   for (const [name, value] of Object.entries(s3.clientEnv)) vi.stubEnv(name, value);
   schema = await createTestSchema("edge");
@@ -163,6 +174,7 @@ afterAll(async () => {
   await schema?.drop();
   await s3?.close();
   await upstream?.close();
+  await locked?.close();
   if (bundleDir !== undefined) await rm(bundleDir, { recursive: true, force: true });
   vi.unstubAllEnvs();
 });
@@ -245,6 +257,24 @@ describe("the edge beside the region", () => {
     expect(answer.status).toBe(200);
     expect(answer.body.choices[0].message.content).toBe("a reply of a known length");
     expect(upstream.requests.length).toBe(calls + 1);
+  });
+
+  it("cools down at the edge a deployment the region then skips: one router state for both halves", async () => {
+    const lockedCalls = locked.requests.length;
+    let refused = 0;
+    // The group's two deployments are chosen at random: ask until the edge has met the locked one.
+    for (let i = 0; i < 30 && refused === 0; i++) {
+      if ((await chat(edge.url, MASTER_KEY, { model: "pair" }, true)).status !== 200) refused += 1;
+    }
+    expect(refused).toBe(1);
+    expect(locked.requests.length).toBe(lockedCalls + 1);
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => chat(region.url, MASTER_KEY, { model: "pair" }, true)),
+    );
+    expect(answers.map((a) => a.body.choices?.[0]?.message.content)).toEqual(
+      Array(6).fill("from the other deployment"),
+    );
+    expect(locked.requests.length).toBe(lockedCalls + 1);
   });
 
   it("counts one rpm limit across edge and region", async () => {
