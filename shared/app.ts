@@ -39,7 +39,10 @@ const API_PATHS = [
   "/models",
   "/messages",
   "/responses",
-  "/responses/*",
+  // Not `/responses/*`: Hono matches that against `/responses` too, which would then pass through
+  // admission, tracking and authentication twice (counted twice in the metrics).
+  "/responses/:id",
+  "/responses/:id/input_items",
 ] as const;
 
 /** The gateway as one Hono app, built from explicit dependencies; every runtime serves this. */

@@ -1,8 +1,13 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
+import { A2A_ADMIN_PATHS } from "../../shared/a2a/admin-routes";
+import { A2A_PATHS } from "../../shared/a2a/routes";
 import type { GatewayEnv } from "../../shared/http/env";
 import { errorHandler } from "../../shared/http/error-handler";
 import { silentLogger } from "../../shared/logging/logger";
+import { MCP_ADMIN_PATHS } from "../../shared/mcp/admin-routes";
+import { MCP_PATHS } from "../../shared/mcp/routes";
+import { SCALAR_SCRIPT_PATH } from "../../shared/openapi/module";
 import { REGION_PATHS, regionRoutes } from "./region-routes";
 
 function edgeWith(regionUrl: string | undefined) {
@@ -46,6 +51,27 @@ describe("regionRoutes", () => {
     expect(sent.map((r) => new URL(r.url).pathname)).toContain("/llmrouter/config/sync/status");
   });
 
+  it("forwards the MCP and A2A gateways, their registries and the API reference, which the edge does not serve", async () => {
+    const { app, sent } = edgeWith("https://region.example.com");
+    const modulePaths = [...MCP_PATHS, ...MCP_ADMIN_PATHS, ...A2A_PATHS, ...A2A_ADMIN_PATHS].map((pattern) =>
+      pattern.replace("*", "name"),
+    );
+    const paths = [
+      ...modulePaths,
+      "/mcp/github",
+      "/v1/mcp/server/health",
+      "/a2a/.well-known/agent-card.json",
+      "/a2a/helper/.well-known/agent-card.json",
+      "/openapi.json",
+      "/docs",
+      SCALAR_SCRIPT_PATH,
+    ];
+    for (const path of paths) {
+      expect((await app.request(path, { method: "POST", body: "{}" })).status, path).toBe(201);
+    }
+    expect(sent.map((request) => new URL(request.url).pathname)).toEqual(paths);
+  });
+
   it("never lets the request's path choose another host", async () => {
     const { app, sent } = edgeWith("https://region.example.com");
     await app.request("https://edge.example.com/key//evil.example/x", { method: "POST", body: "{}" });
@@ -72,6 +98,10 @@ describe("regionRoutes", () => {
     const response = await app.request("/metrics");
     expect(response.status).toBe(404);
     expect((await response.json()).error.message).toContain("https://region.example.com/metrics");
-    expect(sent).toEqual([]);
+    // A region URL with a path: named as a forwarded request would be sent, the path appended.
+    const behindPath = edgeWith("https://example.com/region/");
+    const named = await behindPath.app.request("/metrics");
+    expect((await named.json()).error.message).toContain("https://example.com/region/metrics");
+    expect([...sent, ...behindPath.sent]).toEqual([]);
   });
 });

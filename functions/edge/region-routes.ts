@@ -5,7 +5,11 @@ import type { GatewayEnv } from "../../shared/http/env";
 
 /**
  * Served by the region only: what changes keys and config, what reports on the sync loop and the
- * router's deployments and the replicas, and the operator console (`/ui`), which calls all of these.
+ * router's deployments and the replicas, the operator console (`/ui`), which calls all of these,
+ * the API reference (`/openapi.json`, `/docs`), and the MCP and A2A gateways with their registries
+ * (docs/mcp-a2a.md), which Node gateways serve when enabled. Written out here rather than imported
+ * from those modules, which would bring the MCP SDK into the Worker (region-routes.test.ts checks
+ * they cover the modules' paths). In Hono `/x/*` also matches `/x`.
  */
 export const REGION_PATHS = [
   ...MANAGEMENT_PATHS,
@@ -14,6 +18,13 @@ export const REGION_PATHS = [
   "/llmrouter/replicas",
   "/ui",
   "/ui/*",
+  "/openapi.json",
+  "/docs",
+  "/docs/*",
+  "/mcp/*",
+  "/v1/mcp/*",
+  "/a2a/*",
+  "/v1/agents/*",
 ] as const;
 
 /** Request headers of this hop that must not reach the region as if the client had sent them. */
@@ -42,8 +53,9 @@ async function forward(c: Context<GatewayEnv>, regionUrl: string, fetcher: typeo
 }
 
 /**
- * What the edge answers for the region's routes: the management API and the sync status are
- * forwarded to `regionUrl` (refused with an error naming where to go when it is unset). `/metrics`
+ * What the edge answers for the region's routes (`REGION_PATHS`): the management API, the sync
+ * status and the rest are forwarded to `regionUrl` (refused with an error naming where to go when
+ * it is unset). `/metrics`
  * is refused either way: the edge writes its metrics to Analytics Engine, and the region's
  * metrics served under the edge's name would mislead a scraper.
  */
@@ -60,8 +72,9 @@ export function regionRoutes(regionUrl: string | undefined, fetcher: typeof fetc
     });
   }
   app.all("/metrics", function metricsAtRegion(c) {
+    // Named as a request would be forwarded: the path appended to the region's URL.
     const where =
-      regionUrl === undefined ? "the region's /metrics" : new URL("/metrics", regionUrl).toString();
+      regionUrl === undefined ? "the region's /metrics" : `${regionUrl.replace(/\/+$/, "")}/metrics`;
     throw servedByRegion(
       `${c.req.method} ${c.req.path}: the edge writes its metrics to Workers Analytics Engine; Prometheus metrics are served at ${where}`,
     );

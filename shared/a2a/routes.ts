@@ -8,7 +8,8 @@ import { authHeaders } from "../registered-upstreams/auth";
 import { admitUpstreamCall } from "../registered-upstreams/call-record";
 import type { A2aAgent, A2aRegistry } from "./registry";
 
-export const A2A_PATHS = ["/a2a", "/a2a/*"] as const;
+/** Hono matches `/a2a/*` against `/a2a` too; listing both ran a request's admission and auth twice. */
+export const A2A_PATHS = ["/a2a/*"] as const;
 const CARD_PATH = "/.well-known/agent-card.json";
 
 /** What the proxy forwards: A2A 0.3's method names and 1.0's. Push-notification config is not proxied. */

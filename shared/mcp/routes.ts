@@ -10,7 +10,8 @@ import type { McpRegistry } from "./registry";
 import type { McpServer } from "./server-spec";
 import type { McpUpstreams } from "./upstream-clients";
 
-export const MCP_PATHS = ["/mcp", "/mcp/*"] as const;
+/** Hono matches `/mcp/*` against `/mcp` too; listing both ran a request's admission and auth twice. */
+export const MCP_PATHS = ["/mcp/*"] as const;
 /** LiteLLM's header: which of the servers a caller may use this request should see. */
 const SERVERS_HEADER = "x-mcp-servers";
 

@@ -34,6 +34,8 @@ const POLL_SECONDS = 1;
 const LONG_REPLY = Array.from({ length: 300 }, (_, i) => `word${i}`).join(" ");
 
 let upstream: OpenAIUpstream;
+/** Refuses the key the gateway sends it (401): a deployment the router cools down at once. */
+let locked: OpenAIUpstream;
 let s3: LocalS3;
 let schema: TestSchema;
 let sql: Sql;
@@ -60,6 +62,14 @@ const configWith = (...extra: Record<string, unknown>[]) => ({
     {
       model_name: "flaky",
       litellm_params: { model: "openai/gpt-flaky", api_base: `${upstream.url}/v1`, api_key: "sk-up" },
+    },
+    {
+      model_name: "pair",
+      litellm_params: { model: "openai/gpt-locked", api_base: `${locked.url}/v1`, api_key: "sk-up" },
+    },
+    {
+      model_name: "pair",
+      litellm_params: { model: "mock/pair", mock_response: "from the other deployment" },
     },
     ...extra,
   ],
@@ -128,6 +138,7 @@ beforeAll(async () => {
   await requireRedis();
   // The AWS SDK of the sync run reads the local S3's credentials from the environment.
   upstream = await startOpenAIUpstream({ name: "edge-upstream" });
+  locked = await startOpenAIUpstream({ name: "locked", apiKey: "sk-locked" });
   s3 = await startLocalS3(BUCKET);
   for (const [name, value] of Object.entries(s3.clientEnv)) vi.stubEnv(name, value);
   schema = await createTestSchema("edge");
@@ -163,6 +174,7 @@ afterAll(async () => {
   await schema?.drop();
   await s3?.close();
   await upstream?.close();
+  await locked?.close();
   if (bundleDir !== undefined) await rm(bundleDir, { recursive: true, force: true });
   vi.unstubAllEnvs();
 });
@@ -211,6 +223,30 @@ describe("the edge beside the region", () => {
     expect((await spendRows(key)).map((row) => row.status)).toEqual([200, 200, 200, 200]);
   });
 
+  it("serves the Responses API on the shared state: a conversation goes on across the halves, its key's only", async () => {
+    const key = await generateKey(region);
+    const at = (base: string, apiKey = key) => new OpenAI({ apiKey, baseURL: `${base}/v1`, maxRetries: 0 });
+    const first = await at(edge.url).responses.create({ model: "chat", input: "My name is Ada." });
+    expect(first.output_text).toBe("Hello from edge-upstream");
+    const second = await at(region.url).responses.create({
+      model: "chat",
+      previous_response_id: first.id,
+      input: "Remember it.",
+    });
+    // Streamed at the edge, and stored there before the SDK hears it completed.
+    const third = await at(edge.url)
+      .responses.stream({ model: "chat", previous_response_id: second.id, input: "What is my name?" })
+      .finalResponse();
+    expect(third.output_text).toBe("Hello from edge-upstream");
+    const sent = upstream.requests.at(-1);
+    expect(sent?.path).toBe("/v1/responses");
+    expect(JSON.stringify(sent?.body.input)).toMatch(/My name is Ada\..*Remember it\..*What is my name\?/);
+    expect((await at(region.url).responses.retrieve(third.id)).previous_response_id).toBe(second.id);
+    const stranger = at(edge.url, await generateKey(region));
+    await expect(stranger.responses.retrieve(first.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    await waitFor("three spend rows", async () => (await spendRows(key)).length === 3, 5_000);
+  });
+
   it("keeps a key to its models, and falls back when a deployment fails, as the region does", async () => {
     const key = await generateKey(region, { models: ["priced", "flaky"] });
     const refused = await chat(edge.url, key, { model: "chat" });
@@ -221,6 +257,24 @@ describe("the edge beside the region", () => {
     expect(answer.status).toBe(200);
     expect(answer.body.choices[0].message.content).toBe("a reply of a known length");
     expect(upstream.requests.length).toBe(calls + 1);
+  });
+
+  it("cools down at the edge a deployment the region then skips: one router state for both halves", async () => {
+    const lockedCalls = locked.requests.length;
+    let refused = 0;
+    // The group's two deployments are chosen at random: ask until the edge has met the locked one.
+    for (let i = 0; i < 30 && refused === 0; i++) {
+      if ((await chat(edge.url, MASTER_KEY, { model: "pair" }, true)).status !== 200) refused += 1;
+    }
+    expect(refused).toBe(1);
+    expect(locked.requests.length).toBe(lockedCalls + 1);
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => chat(region.url, MASTER_KEY, { model: "pair" }, true)),
+    );
+    expect(answers.map((a) => a.body.choices?.[0]?.message.content)).toEqual(
+      Array(6).fill("from the other deployment"),
+    );
+    expect(locked.requests.length).toBe(lockedCalls + 1);
   });
 
   it("counts one rpm limit across edge and region", async () => {
