@@ -20,6 +20,7 @@ import { routerPublicKey } from "../../shared/learned/artifact/public-key-env";
 import { type Logger, processLogger } from "../../shared/logging/logger";
 import type { GatewayMetrics } from "../../shared/metrics/port";
 import { prometheusMetrics } from "../../shared/metrics/prometheus";
+import { guardBedrockConnections } from "../../shared/providers/bedrock/connections";
 import { startSpendLogMaintenance } from "../../shared/spend/maintenance-loop";
 import { holderId } from "../../shared/sync/election-settings";
 import { replicaRoster } from "../../shared/sync/replica-roster";
@@ -36,6 +37,7 @@ import { startLearnedRouting } from "./learned-routing";
 import { isLoopback, listenHost } from "./listen-host";
 import { requireMasterKey } from "./master-key";
 import { otelSettings } from "./otel-env";
+import { guardedLookup } from "./outbound-connect";
 import { startReplicaHeartbeat } from "./replica-heartbeat";
 import { undiciUpstream } from "./undici-fetch";
 
@@ -85,10 +87,13 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
   });
   // The SDK is loaded only when OTEL_* turns tracing on: off, it costs nothing at all.
   const otel = otelSettings(options.env);
+  const outbound = outboundPolicy(options.env[OUTBOUND_ALLOWLIST]);
   const upstream = undiciUpstream({
     connections: options.nodeEnv.ROUTEIQ_UPSTREAM_CONNECTIONS,
-    outbound: outboundPolicy(options.env[OUTBOUND_ALLOWLIST]),
+    outbound,
   });
+  // The AWS SDK connects by itself: Bedrock endpoints get the same check at connect time.
+  guardBedrockConnections(guardedLookup(outbound));
   const tracing =
     otel === undefined ? undefined : (await import("./tracing")).nodeTracing(otel, upstream.fetch);
   let sync: SyncRuntime | undefined;

@@ -350,3 +350,48 @@ describe("api_base: the outbound URL policy", () => {
     ).toEqual(['ROUTEIQ_OUTBOUND_ALLOWLIST: "10.0.0.0/40" is not a valid CIDR']);
   });
 });
+
+describe("api_base: the gateway's own cloud identity", () => {
+  const vertex = (params: Record<string, unknown>) => ({
+    model_name: "gemini",
+    litellm_params: { model: "vertex_ai/gemini-2.5-pro", vertex_project: "p", ...params },
+  });
+  const serviceAccount = JSON.stringify({
+    type: "service_account",
+    project_id: "p",
+    private_key_id: "k",
+    private_key: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+    client_email: "sa@p.iam.gserviceaccount.com",
+  });
+
+  it("never sends Application Default Credentials to a host outside https://*.googleapis.com", () => {
+    const bases = [
+      "https://collector.example/v1",
+      "https://googleapis.com.collector.example",
+      "http://us-central1-aiplatform.googleapis.com",
+      "http://10.0.0.5:8080",
+    ];
+    const error = refusal({ model_list: bases.map((api_base) => vertex({ api_base })) });
+    expect(error.problems).toEqual(
+      bases.map(
+        (base, index) =>
+          `model_list[${index}].litellm_params.api_base: "${base}" is refused: a vertex_ai deployment without vertex_credentials sends the gateway's own Google credentials (Application Default Credentials), so it is served only at https://*.googleapis.com; set vertex_credentials, or list the host in ROUTEIQ_OUTBOUND_ALLOWLIST`,
+      ),
+    );
+  });
+
+  it("serves Google's own endpoints, a host the operator listed, and any host with vertex_credentials", () => {
+    const loaded = load(
+      {
+        model_list: [
+          vertex({ api_base: "https://us-central1-aiplatform.googleapis.com" }),
+          vertex({ api_base: "https://aiplatform-psc.p.googleapis.com." }),
+          vertex({ api_base: "http://vertex-proxy.internal:8080" }),
+          vertex({ api_base: "https://collector.example/v1", vertex_credentials: serviceAccount }),
+        ],
+      },
+      { ROUTEIQ_OUTBOUND_ALLOWLIST: "vertex-proxy.internal" },
+    );
+    expect(loaded.config.deployments).toHaveLength(4);
+  });
+});

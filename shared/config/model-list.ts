@@ -35,6 +35,31 @@ const nonEmpty = (value: string | undefined): string | undefined => (value === "
 
 type MutableDeployment = { -readonly [K in keyof Deployment]: Deployment[K] };
 
+/** Where Google serves Vertex AI, Private Service Connect and regional endpoints included. */
+const isGoogleApisHost = (host: string): boolean =>
+  host === "googleapis.com" || host.endsWith(".googleapis.com");
+
+/**
+ * Why `apiBase` may not receive the gateway's own identity, else undefined. A Vertex AI deployment
+ * without `vertex_credentials` sends a bearer token of the gateway's Application Default
+ * Credentials (its service account, workload identity, the metadata server's token): whoever
+ * writes the config could aim it at a host of theirs and use that token against any Google API the
+ * gateway may call. (Bedrock signs each request for its endpoint's host, which gives nothing away.)
+ */
+function ambientCredentialsRefusal(
+  provider: string,
+  apiBase: string,
+  params: ModelEntry["litellm_params"],
+  outbound: OutboundPolicy,
+): string | undefined {
+  if (provider !== "vertex_ai" || (params as Record<string, unknown>).vertex_credentials !== undefined)
+    return undefined;
+  const url = URL.canParse(apiBase) ? new URL(apiBase) : undefined;
+  const host = url?.hostname.toLowerCase().replace(/\.+$/, "") ?? "";
+  if ((url?.protocol === "https:" && isGoogleApisHost(host)) || outbound.listsHost(host)) return undefined;
+  return "a vertex_ai deployment without vertex_credentials sends the gateway's own Google credentials (Application Default Credentials), so it is served only at https://*.googleapis.com; set vertex_credentials, or list the host in ROUTEIQ_OUTBOUND_ALLOWLIST";
+}
+
 /** The entry's deployment, or undefined (with its problems recorded) when it cannot be served. */
 function toDeployment({ entry, index }: IndexedEntry, check: ModelListCheck): MutableDeployment | undefined {
   const { problems, fromEnv } = check;
@@ -74,6 +99,13 @@ function toDeployment({ entry, index }: IndexedEntry, check: ModelListCheck): Mu
   if (refused !== undefined) {
     const shown = fromEnv(["model_list", index, "litellm_params", baseField]) ?? `"${apiBase}"`;
     problems.push(`${at}.${baseField}: ${shown} is refused: ${refused}`);
+  }
+  if (refused === undefined && apiBase !== undefined) {
+    const ambient = ambientCredentialsRefusal(provider, apiBase, p, check.outbound);
+    if (ambient !== undefined) {
+      const shown = fromEnv(["model_list", index, "litellm_params", baseField]) ?? `"${apiBase}"`;
+      problems.push(`${at}.${baseField}: ${shown} is refused: ${ambient}`);
+    }
   }
   const keyEnv = defaultApiKeyEnv(provider);
   return {

@@ -58,6 +58,8 @@ export interface OutboundPolicy {
   refuseUrl(url: string): string | undefined;
   /** Why `hostname` may not be connected to at `address` (what DNS gave for it), else undefined. */
   refuseConnection(hostname: string, address: string): string | undefined;
+  /** Whether the operator listed `hostname` itself (a host name entry, not a range). */
+  listsHost(hostname: string): boolean;
 }
 
 /** A host with no trailing dot, lower case, IPv6 without brackets: how URLs and lookups differ. */
@@ -150,6 +152,7 @@ export function outboundPolicy(
       // The host name is left out: it may be the value of an os.environ/ reference.
       return why === undefined ? undefined : `the upstream's address is ${why}${allowHint}`;
     },
+    listsHost: (hostname) => hosts.has(bareHost(hostname)),
   };
 }
 

@@ -341,6 +341,37 @@ describe("copies shared through the KV store", () => {
     await expect(b.resolve(TEAMED)).rejects.toBeInstanceOf(KeyStoreUnavailableError);
   });
 
+  it("a key deleted without its change announced loses its copy once a replica that held it reads it gone", async () => {
+    const hash = `unannounced-${Math.random()}`;
+    await insertKey(db, { keyHash: hash, keyName: "sk-...nced" });
+    const { clock, now } = manualClock();
+    const a = new KeyResolver({
+      sql: spySql().sql,
+      now,
+      settings: settings(),
+      copies: sharedKeyCopies(kv, { secret: () => "sk-master" }),
+    });
+    expect((await a.resolve(hash))?.key.keyHash).toBe(hash);
+    await waitForCopy(hash);
+    // Deleted while Redis could not carry the announcement: no replica dropped anything.
+    await db.query("DELETE FROM routeiq_keys WHERE key_hash = $1", [hash]);
+    clock.now += 1_000;
+    expect(await a.resolve(hash)).toBeUndefined();
+    for (let i = 0; i < 100 && (await copyOf(hash)) !== null; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(await copyOf(hash)).toBeNull();
+    // A database outage within the stale window: no replica serves the deleted key from a copy.
+    const down = spySql();
+    down.state.mode = "down";
+    const b = new KeyResolver({
+      sql: down.sql,
+      now,
+      settings: settings(),
+      copies: sharedKeyCopies(kv, { secret: () => "sk-master" }),
+    });
+    await expect(b.resolve(hash)).rejects.toBeInstanceOf(KeyStoreUnavailableError);
+  });
+
   it("a key changed while its copy was being sealed leaves no copy behind", async () => {
     // A request resolves the key, and an operator blocks (or deletes, or regenerates) it at once:
     // the copy of the record read just before must not land after the change dropped it.

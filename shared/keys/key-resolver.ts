@@ -166,7 +166,7 @@ export class KeyResolver {
             this.#admittedUnverified = false;
             this.#logger.info("key lookups reach the database again");
           }
-          if (!flight.superseded) this.#remember(keyHash, context, startedAt);
+          if (!flight.superseded) this.#remember(keyHash, context, startedAt, warm);
           return context;
         },
         (error: unknown) => {
@@ -193,10 +193,15 @@ export class KeyResolver {
     return flight.promise;
   }
 
-  #remember(keyHash: string, context: KeyContext | undefined, loadedAt: number): void {
+  #remember(keyHash: string, context: KeyContext | undefined, loadedAt: number, warm: boolean): void {
     if (context === undefined) {
       this.#known.delete(keyHash);
       this.#unknown.set(keyHash, loadedAt + this.#unknownTtlMs);
+      // A key this replica held is gone from Postgres: deleted, perhaps while the announcement
+      // that drops its shared copy could not be sent (Redis down). The copy must not outlive it
+      // into a later outage. (Only keys held here: random keys cost no store write.)
+      // A failure is the store's to report (shared copies count it); this lookup has its answer.
+      if (warm) this.#copies.forget([keyHash]).catch(() => {});
       return;
     }
     const { ttlMs, staleMs } = this.#settings();

@@ -130,6 +130,25 @@ describe("rate limits shared by the replicas", () => {
   });
 });
 
+describe("tpm reserved at admission", () => {
+  it("a burst across both replicas overshoots tpm_limit by at most one request", async () => {
+    const limit = Math.ceil(3.5 * tokens.total);
+    const key = await generateKey(a, { tpm_limit: limit });
+    // Each request reserves its prompt estimate and max_tokens before any has finished.
+    const outcomes = await burst(key, 20, {
+      model: "priced",
+      messages: QUESTION,
+      max_tokens: tokens.completion,
+    });
+    const served = outcomes.filter((o) => o.status === 200);
+    expect(served.length).toBeGreaterThanOrEqual(1);
+    const used = served.reduce((sum, o) => sum + (o.completion?.usage?.total_tokens ?? 0), 0);
+    expect(used).toBeLessThanOrEqual(limit + tokens.total);
+    for (const refused of outcomes.filter((o) => o.status !== 200))
+      expectRefusal(refused, 429, "tpm_limit_exceeded");
+  });
+});
+
 describe("budgets shared by the replicas", () => {
   it("a burst across both replicas overspends max_budget by at most one request", async () => {
     const maxBudget = 3.5 * cost;

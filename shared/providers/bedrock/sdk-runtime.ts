@@ -1,3 +1,5 @@
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
 import {
   BedrockRuntimeClient,
   type BedrockRuntimeClientConfig,
@@ -12,6 +14,7 @@ import { fromIni, fromTemporaryCredentials, fromWebToken } from "@aws-sdk/creden
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { Deployment } from "../../config/deployment";
 import { UpstreamError } from "../../errors";
+import { bedrockLookup } from "./connections";
 import type { BedrockRuntime } from "./runtime";
 
 type Credentials = BedrockRuntimeClientConfig["credentials"];
@@ -54,11 +57,18 @@ function credentialsOf(p: Readonly<Record<string, unknown>>, region: string | un
  */
 export function sdkRuntime(d: Deployment): BedrockRuntime {
   const region = text(d.params.aws_region_name);
+  const lookup = bedrockLookup();
   const client = new BedrockRuntimeClient({
     region,
     endpoint: d.apiBase,
     maxAttempts: 1,
-    requestHandler: new NodeHttpHandler(),
+    requestHandler:
+      lookup === undefined
+        ? new NodeHttpHandler()
+        : new NodeHttpHandler({
+            httpAgent: new HttpAgent({ keepAlive: true, lookup }),
+            httpsAgent: new HttpsAgent({ keepAlive: true, lookup }),
+          }),
     ...(d.apiKey === undefined
       ? { credentials: credentialsOf(d.params, region) }
       : { token: { token: d.apiKey }, authSchemePreference: ["httpBearerAuth"] }),
