@@ -84,6 +84,50 @@ describe("LiteLLM configs naming bedrock/, gemini/ and vertex_ai/", () => {
     expect(found.join("\n")).not.toMatch(/own-key|own-secret-value/);
   });
 
+  it("reads aws_region_name from AWS_REGION_NAME as LiteLLM's docs write it, and no AWS_* variable anywhere else", () => {
+    const env = {
+      AWS_REGION_NAME: "eu-west-1",
+      AWS_REGION: "us-east-2",
+      AWS_SECRET_ACCESS_KEY: "own-secret-value",
+    };
+    const loaded = load(
+      {
+        model_list: [
+          entry("bedrock/amazon.nova-pro-v1:0", { aws_region_name: "os.environ/AWS_REGION_NAME" }),
+          entry("bedrock/amazon.nova-pro-v1:0", { aws_region_name: "os.environ/AWS_REGION" }),
+        ],
+      },
+      env,
+    );
+    expect(loaded.config.deployments.map((d) => d.params.aws_region_name)).toEqual([
+      "eu-west-1",
+      "us-east-2",
+    ]);
+    const found = problems(
+      {
+        model_list: [
+          entry("bedrock/amazon.nova-pro-v1:0", { aws_region_name: "os.environ/AWS_SECRET_ACCESS_KEY" }),
+          entry("bedrock/amazon.nova-pro-v1:0", { aws_session_name: "os.environ/AWS_REGION_NAME" }),
+        ],
+      },
+      env,
+    );
+    expect(found).toHaveLength(2);
+    expect(found[0]).toMatch(/aws_region_name: os\.environ\/AWS_SECRET_ACCESS_KEY is never resolved/);
+    expect(found[1]).toMatch(/aws_session_name: os\.environ\/AWS_REGION_NAME is never resolved/);
+    expect(found.join("\n")).not.toContain("own-secret-value");
+  });
+
+  it("refuses a region variable whose value is not a region, without showing it", () => {
+    const found = problems(
+      { model_list: [entry("bedrock/amazon.nova-pro-v1:0", { aws_region_name: "os.environ/AWS_REGION" })] },
+      { AWS_REGION: "evil.example/x" },
+    );
+    expect(found).toEqual([
+      "model_list[0].litellm_params.aws_region_name: expected an AWS region, e.g. us-east-1 (value of os.environ/AWS_REGION)",
+    ]);
+  });
+
   it("takes another account's keys from allow-listed variables of other names", () => {
     const loaded = load(
       {

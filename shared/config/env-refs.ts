@@ -60,6 +60,18 @@ const GUARDED_EXEMPTIONS: Readonly<Record<string, (root: unknown) => string | un
   "litellm_settings.cache_params.password": gatewayRedisOnly,
 });
 
+/**
+ * LiteLLM's configs write `aws_region_name: os.environ/AWS_REGION_NAME`: a region is no credential,
+ * and the field is held to a region's form (lower-case letters, digits, hyphens) before it names a
+ * host, so these variables may fill it, and nothing else.
+ */
+const REGION_FIELD = /(?:^|\.)litellm_params\.aws_region_name$/;
+const REGION_VARIABLES: ReadonlySet<string> = new Set([
+  "AWS_REGION",
+  "AWS_REGION_NAME",
+  "AWS_DEFAULT_REGION",
+]);
+
 /** LiteLLM's Bedrock settings, which LiteLLM configs often fill from the gateway's own AWS_* variables. */
 const AWS_PARAM = /\.litellm_params\.aws_[a-z_]+$/;
 const BEDROCK_CREDENTIALS_HINT =
@@ -90,6 +102,7 @@ export function allowInConfigs(env: Env, names: Iterable<string>): Env {
 function refusal(name: string, at: string, allowed: ReadonlySet<string>, root: unknown): string | undefined {
   const exempt: readonly string[] | undefined = (FIELD_EXEMPTIONS as Record<string, readonly string[]>)[at];
   if (exempt?.includes(name)) return GUARDED_EXEMPTIONS[at]?.(root);
+  if (REGION_FIELD.test(at) && REGION_VARIABLES.has(name)) return undefined;
   if (isOffLimits(name))
     return `os.environ/${name} is never resolved: AWS_*, DATABASE_*, REDIS_*, LITELLM_MASTER_KEY and LITELLM_SALT_KEY are the gateway's own credentials${AWS_PARAM.test(at) ? BEDROCK_CREDENTIALS_HINT : ""}`;
   if (PROVIDER_SETTING.test(name) || allowed.has(name)) return undefined;

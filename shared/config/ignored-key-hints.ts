@@ -18,10 +18,12 @@ export const IGNORED_KEY_HINTS = Object.freeze({
   "router_settings.cache_responses": "use litellm_settings.cache: true",
   "general_settings.database_connection_pool_limit": "use DATABASE_POOL_MAX in the environment",
   "general_settings.store_model_in_db":
-    "models come from this config, or from a revision published from S3 (CONFIG_S3_BUCKET)",
+    "set STORE_MODEL_IN_DB=true (with LITELLM_SALT_KEY) in the gateway's environment to add models through /model/new",
   "general_settings.proxy_batch_write_at": "RouteIQ always writes spend rows in batches",
   "general_settings.background_health_checks": "use GET /health (on demand) and /health/readiness",
   "general_settings.health_check_interval": "use GET /health (on demand) and /health/readiness",
+  "litellm_settings.drop_params":
+    "RouteIQ always leaves out the parameters a provider has no field for, and answers 400 naming a parameter whose value it cannot honour (n > 1 on Bedrock)",
   "litellm_settings.set_verbose": "use LITELLM_LOG=DEBUG (or LOG_LEVEL=debug) in the environment",
   "litellm_settings.json_logs": "RouteIQ always logs JSON lines",
   "litellm_settings.turn_off_message_logging": "RouteIQ never logs prompts or answers",

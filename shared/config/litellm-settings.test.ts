@@ -3,8 +3,8 @@ import { stringify } from "yaml";
 import { ConfigError, type LoadedConfig, loadConfig } from "./load";
 
 const MODELS = [{ model_name: "a", litellm_params: { model: "mock/x" } }];
-const load = (config: Record<string, unknown>): LoadedConfig =>
-  loadConfig(stringify({ model_list: MODELS, ...config }), {}, "test.yaml");
+const load = (config: Record<string, unknown>, env: Record<string, string> = {}): LoadedConfig =>
+  loadConfig(stringify({ model_list: MODELS, ...config }), env, "test.yaml");
 
 function problemsOf(config: Record<string, unknown>): readonly string[] {
   try {
@@ -33,16 +33,52 @@ describe("litellm_settings callbacks", () => {
       litellm_settings: {
         success_callback: ["prometheus", "langfuse"],
         failure_callback: ["sentry"],
-        callbacks: ["otel", { custom: "handler" }],
+        callbacks: ["datadog", { custom: "handler" }],
       },
     });
     expect(warnings).toEqual([
       'litellm_settings.success_callback: "langfuse" is not available in RouteIQ, ignored; RouteIQ logs one JSON line per request (ship it with your log collector) and keeps spend rows in routeiq_spend_logs (GET /spend/logs)',
       'litellm_settings.failure_callback: "sentry" is not available in RouteIQ, ignored; RouteIQ logs failures at warn and error; alert on those lines, or on /metrics\' failure counters',
-      'litellm_settings.callbacks: "otel" is not available in RouteIQ, ignored; RouteIQ has no tracing yet; use its Prometheus /metrics and per-request log lines',
+      'litellm_settings.callbacks: "datadog" is not available in RouteIQ, ignored; RouteIQ exports OpenTelemetry traces over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set in the gateway\'s environment; point it at a collector that forwards to this service',
       expect.stringMatching(
         /^litellm_settings\.callbacks: an entry that is not a callback name is not available/,
       ),
+    ]);
+  });
+
+  it("accepts otel silently when the environment turns tracing on, as LiteLLM's OTLP variables do", () => {
+    const config = { litellm_settings: { callbacks: ["otel"], success_callback: ["opentelemetry"] } };
+    expect(load(config, { OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" }).warnings).toEqual([]);
+    expect(
+      load(config, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://collector:4318/v1/traces" }).warnings,
+    ).toEqual([]);
+  });
+
+  it("says how to turn tracing on when otel is asked for and tracing is off", () => {
+    const config = { litellm_settings: { callbacks: ["otel"] } };
+    const off: Record<string, string>[] = [
+      {},
+      // LiteLLM's own variables, which RouteIQ does not read.
+      { OTEL_EXPORTER: "otlp_http", OTEL_ENDPOINT: "http://collector:4318" },
+      { OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318", OTEL_SDK_DISABLED: "true" },
+      { OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318", OTEL_TRACES_EXPORTER: "none" },
+    ];
+    for (const env of off)
+      expect(load(config, env).warnings).toEqual([
+        "litellm_settings.callbacks: \"otel\": ignored while tracing is off; RouteIQ exports OpenTelemetry traces over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set in the gateway's environment (LiteLLM's OTEL_EXPORTER and OTEL_ENDPOINT are not read)",
+      ]);
+  });
+});
+
+describe("LiteLLM keys RouteIQ has an equivalent for", () => {
+  it("are warned about with the equivalent: STORE_MODEL_IN_DB for store_model_in_db, drop_params' behaviour", () => {
+    const { warnings } = load({
+      litellm_settings: { drop_params: true },
+      general_settings: { store_model_in_db: true },
+    });
+    expect(warnings).toEqual([
+      "general_settings.store_model_in_db: not used by RouteIQ, ignored; set STORE_MODEL_IN_DB=true (with LITELLM_SALT_KEY) in the gateway's environment to add models through /model/new",
+      "litellm_settings.drop_params: not used by RouteIQ, ignored; RouteIQ always leaves out the parameters a provider has no field for, and answers 400 naming a parameter whose value it cannot honour (n > 1 on Bedrock)",
     ]);
   });
 });

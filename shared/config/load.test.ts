@@ -291,7 +291,9 @@ describe("loadConfig: warnings", () => {
       expect.stringMatching(
         /^litellm_settings\.success_callback: "langfuse" is not available in RouteIQ, ignored; /,
       ),
-      "litellm_settings.drop_params: not used by RouteIQ, ignored",
+      expect.stringMatching(
+        /^litellm_settings\.drop_params: not used by RouteIQ, ignored; RouteIQ always leaves out/,
+      ),
       'model_list[0].litellm_params.custom_llm_provider: not used by RouteIQ, ignored; write the provider as the model\'s prefix, e.g. model: "openai/gpt-4o"',
     ]);
     expect(loaded.config.deployments).toHaveLength(1);

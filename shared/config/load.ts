@@ -172,7 +172,7 @@ export function loadConfig(text: string, env: Env, source = "config.yaml"): Load
       learnedRouting,
       mcpServers,
     },
-    warnings: [...unknownKeyWarnings(raw, knownKeys), ...cacheParamsWarnings(file.litellm_settings)],
+    warnings: [...unknownKeyWarnings(raw, knownKeys, env), ...cacheParamsWarnings(file.litellm_settings)],
   };
 }
 

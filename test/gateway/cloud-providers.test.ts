@@ -78,6 +78,10 @@ beforeAll(async () => {
           model_name: "titan-embed",
           litellm_params: { model: "bedrock/amazon.titan-embed-text-v2:0", ...aws },
         },
+        {
+          model_name: "cohere-embed",
+          litellm_params: { model: "bedrock/cohere.embed-english-v3", ...aws },
+        },
         // No api_key: it comes from GEMINI_API_KEY, as in LiteLLM.
         { model_name: "gemini", litellm_params: { model: "gemini/gemini-2.5-flash", api_base: google.url } },
         {
@@ -304,6 +308,18 @@ describe("bedrock/ through Converse", () => {
     const result = await openai.embeddings.create({ model: "titan-embed", input: ["a", "bb"] });
     expect(result.data.map((d) => d.embedding[2])).toEqual([1, 2]);
     expect(result.usage.prompt_tokens).toBe(6);
+  });
+
+  it("embeds with Cohere Embed, a list in one call, charged the tokenizer's count", async () => {
+    const result = await openai.embeddings.create({ model: "cohere-embed", input: ["one", "three"] });
+    expect(result.data.map((d) => d.embedding)).toEqual([
+      [0, 3, 0.5],
+      [1, 5, 0.5],
+    ]);
+    const request = bedrock.requests.at(-1);
+    expect(request?.path).toBe("/model/cohere.embed-english-v3/invoke");
+    expect(request?.body).toEqual({ texts: ["one", "three"], input_type: "search_document" });
+    expect(result.usage.prompt_tokens).toBeGreaterThan(0);
   });
 });
 

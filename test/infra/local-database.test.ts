@@ -1,5 +1,5 @@
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createDatabaseIfMissing } from "../../infra/local/database";
 import { LOCAL_DATABASE_URL, parseHaEnv } from "../../infra/local/env";
 import { POSTGRES_URL } from "../support/postgres";
@@ -26,6 +26,17 @@ describe("the local tools' databases", () => {
   it("ha:local defaults to routeiq_local, not the test suite's database", () => {
     expect(parseHaEnv({}).DATABASE_URL).toBeUndefined();
     expect(new URL(LOCAL_DATABASE_URL).pathname).toBe("/routeiq_local");
+  });
+
+  it("the bench defaults to routeiq_bench, not the test suite's database", async () => {
+    vi.stubEnv("BENCH_DATABASE_URL", undefined);
+    vi.resetModules();
+    try {
+      const { BENCH_DATABASE_URL } = await import("../../bench/shared-state");
+      expect(new URL(BENCH_DATABASE_URL).pathname).toBe("/routeiq_bench");
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it("creates a missing database once, even when two runs start together", async () => {

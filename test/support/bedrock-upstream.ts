@@ -143,6 +143,16 @@ export async function startBedrockUpstream(): Promise<BedrockUpstream> {
         inputTextTokenCount: 3,
       });
     }
+    if (modelId.includes("cohere.embed")) {
+      // Cohere Embed v3's InvokeModel answer: one float list per text, no token count.
+      const texts = (body.texts ?? []) as string[];
+      return sendJson(res, 200, {
+        id: "emb-1",
+        response_type: "embeddings_floats",
+        texts,
+        embeddings: texts.map((text, index) => [index, text.length, 0.5]),
+      });
+    }
     sequence += 1;
     const toolUse = behaviour.toolUse;
     const block =
