@@ -169,14 +169,15 @@ export function responsesRoutes(): Hono<GatewayEnv> {
     const config = deps.config.current();
     const request = parseResponsesRequest(await readJson(c));
     const keep = request.store !== false;
+    const principal = c.get("principal");
+    // Before the conversation is read: reading it renews it, which a key refused the model must not do.
+    if (config.groups.has(request.model)) checkModelAccess(principal, request.model);
     const previousId = request.previous_response_id ?? undefined;
     const earlier = previousId === undefined ? { items: [], chars: 0 } : await earlierTurns(c, previousId);
     const input = inputItemsOf(request.input);
     const { store, scope } = storeOf(c);
     await checkBounds(c, { chars: earlier.chars + JSON.stringify(input).length, keep, store, scope });
     const expanded = expandRequest(request, earlier.items);
-    const principal = c.get("principal");
-    if (config.groups.has(request.model)) checkModelAccess(principal, request.model);
     const operation = responsesOperation(expanded, config.groups.get(request.model));
     const prompt = responsesPrompt(expanded);
     const served = await callModel(c, {

@@ -112,6 +112,34 @@ describe("a key's limits on /v1/responses, as on chat completions", () => {
     expect(claude.requests.length).toBe(before);
   });
 
+  it("does not keep a conversation alive for a key asking it of a model the key may not use", async () => {
+    const ttlSeconds = 2;
+    const short = await startGateway({
+      general_settings: { master_key: MASTER_KEY, responses_store_ttl: ttlSeconds },
+      model_list: [
+        { model_name: "priced", litellm_params: { model: "mock/priced", mock_response: REPLY } },
+        { model_name: "other", litellm_params: { model: "mock/other", mock_response: REPLY } },
+      ],
+    });
+    try {
+      const key = await generateKey(short, { models: ["priced"] });
+      const client = new OpenAI({ apiKey: key, baseURL: `${short.url}/v1`, maxRetries: 0 });
+      const first = await client.responses.create({ model: "priced", input: "mine" });
+      const storedAt = Date.now();
+      // Each refused continuation would have renewed the conversation had it been read first.
+      while (Date.now() - storedAt < ttlSeconds * 1000 + 500) {
+        const refused = await failure(
+          client.responses.create({ model: "other", previous_response_id: first.id, input: "more" }),
+        );
+        expect(codeOf(refused)).toBe("model_not_allowed");
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(await failure(client.responses.retrieve(first.id))).toBeInstanceOf(OpenAI.NotFoundError);
+    } finally {
+      await short.shutdown();
+    }
+  });
+
   it("counts one rpm limit across /v1/responses and /v1/chat/completions", async () => {
     const client = clientFor(await generateKey(gateway, { rpm_limit: 2 }));
     await client.responses.create({ model: "priced", input: "one" });
