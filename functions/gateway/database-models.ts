@@ -6,14 +6,16 @@ import { seconds } from "./config-sync";
 import type { NodeEnv } from "./env";
 
 /**
- * LITELLM_SALT_KEY when STORE_MODEL_IN_DB is on (undefined when off). Required then: it seals the
- * models' credentials, and a key that changed at a restart would leave every stored model unreadable.
+ * LITELLM_SALT_KEY when models in the database are on (undefined when off): STORE_MODEL_IN_DB when
+ * it is set, else the config's general_settings.store_model_in_db, as LiteLLM reads either. Required
+ * then: it seals the models' credentials, and a key that changed at a restart would leave every
+ * stored model unreadable.
  */
-export function modelSaltKey(env: NodeEnv): string | undefined {
-  if (env.STORE_MODEL_IN_DB !== true) return undefined;
+export function modelSaltKey(env: NodeEnv, fromConfig: boolean | undefined): string | undefined {
+  if ((env.STORE_MODEL_IN_DB ?? fromConfig) !== true) return undefined;
   if (env.LITELLM_SALT_KEY === undefined)
     throw new Error(
-      "LITELLM_SALT_KEY: required when STORE_MODEL_IN_DB=true (it encrypts the models' credentials at rest); set it to a long random secret and keep it",
+      `LITELLM_SALT_KEY: required when ${env.STORE_MODEL_IN_DB === undefined ? "general_settings.store_model_in_db is true" : "STORE_MODEL_IN_DB=true"} (it encrypts the models' credentials at rest); set it to a long random secret and keep it`,
     );
   return env.LITELLM_SALT_KEY;
 }

@@ -68,7 +68,7 @@ export async function startNodeGateway(options: NodeGatewayOptions): Promise<Nod
     source: options.configPath,
     logger,
   });
-  const saltKey = modelSaltKey(options.nodeEnv);
+  const saltKey = modelSaltKey(options.nodeEnv, config.storeModelInDb);
   const hostname = listenHost(options.nodeEnv.HOST, config.masterKey);
   const database = chooseDatabase({
     nodeEnv: options.nodeEnv,

@@ -17,8 +17,6 @@ export const IGNORED_KEY_HINTS = Object.freeze({
   "router_settings.retry_policy": "use router_settings.num_retries and fallbacks",
   "router_settings.cache_responses": "use litellm_settings.cache: true",
   "general_settings.database_connection_pool_limit": "use DATABASE_POOL_MAX in the environment",
-  "general_settings.store_model_in_db":
-    "set STORE_MODEL_IN_DB=true (with LITELLM_SALT_KEY) in the gateway's environment to add models through /model/new",
   "general_settings.proxy_batch_write_at": "RouteIQ always writes spend rows in batches",
   "general_settings.background_health_checks": "use GET /health (on demand) and /health/readiness",
   "general_settings.health_check_interval": "use GET /health (on demand) and /health/readiness",

@@ -71,13 +71,13 @@ describe("litellm_settings callbacks", () => {
 });
 
 describe("LiteLLM keys RouteIQ has an equivalent for", () => {
-  it("are warned about with the equivalent: STORE_MODEL_IN_DB for store_model_in_db, drop_params' behaviour", () => {
-    const { warnings } = load({
+  it("are warned about with the equivalent (drop_params' behaviour); store_model_in_db is read, not warned", () => {
+    const { warnings, config } = load({
       litellm_settings: { drop_params: true },
       general_settings: { store_model_in_db: true },
     });
+    expect(config.storeModelInDb).toBe(true);
     expect(warnings).toEqual([
-      "general_settings.store_model_in_db: not used by RouteIQ, ignored; set STORE_MODEL_IN_DB=true (with LITELLM_SALT_KEY) in the gateway's environment to add models through /model/new",
       "litellm_settings.drop_params: not used by RouteIQ, ignored; RouteIQ always leaves out the parameters a provider has no field for, and answers 400 naming a parameter whose value it cannot honour (n > 1 on Bedrock)",
     ]);
   });

@@ -168,6 +168,7 @@ export function loadConfig(text: string, env: Env, source = "config.yaml"): Load
           ? { maxBudget: ls.max_budget, budgetDuration: ls.budget_duration }
           : undefined,
       databaseUrl: ga.database_url,
+      storeModelInDb: ga.store_model_in_db,
       spendLogRetention: ga.maximum_spend_logs_retention_period,
       learnedRouting,
       mcpServers,

@@ -47,6 +47,11 @@ export interface RuntimeConfig {
    * takes effect at the next start). Wins over DATABASE_URL, as in LiteLLM.
    */
   readonly databaseUrl: string | undefined;
+  /**
+   * `general_settings.store_model_in_db`: read once, when the process starts; STORE_MODEL_IN_DB in
+   * the environment wins when it is set.
+   */
+  readonly storeModelInDb?: boolean;
   /** `learned_routing`: model groups a learned router chooses for; undefined when the section is absent. */
   readonly learnedRouting?: LearnedRoutingSettings;
   /** `general_settings.maximum_spend_logs_retention_period`: how long spend log rows are kept. */

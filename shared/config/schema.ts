@@ -95,6 +95,8 @@ export const generalSettingsSchema = z.looseObject({
   master_key: z.string().min(1).optional(),
   /** Read when the process starts; wins over DATABASE_URL, as in LiteLLM. */
   database_url: databaseUrlSchema.optional(),
+  /** Read when the process starts: models added through /model/new (STORE_MODEL_IN_DB, which wins when set). */
+  store_model_in_db: z.boolean().optional(),
   max_request_size_mb: z.number().positive().default(10),
   global_max_parallel_requests: positiveInt.optional(),
   /** When Redis is unreachable: `open` serves without rate limits and budgets (logged, counted); `closed` answers 503. */

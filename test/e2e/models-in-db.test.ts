@@ -414,6 +414,38 @@ describe("the flag and the salt key", () => {
     }
   });
 
+  it("is turned on by general_settings.store_model_in_db as LiteLLM's config writes it, and off by STORE_MODEL_IN_DB=false", async () => {
+    const fromConfig = {
+      general_settings: { master_key: MASTER_KEY, store_model_in_db: true },
+      model_list: [FILE_MODEL],
+    };
+    const env = { DATABASE_URL: schema.url, REDIS_URL, LITELLM_SALT_KEY: SALT };
+    const on = await startGateway(fromConfig, env);
+    try {
+      const added = await admin(on, "/model/new", {
+        model_name: "db-from-config-flag",
+        litellm_params: { model: "mock/flag", mock_response: "flag" },
+      });
+      expect(added.status).toBe(200);
+      expect((await admin(on, "/model/delete", { id: added.body.model_id })).status).toBe(200);
+    } finally {
+      await on.shutdown();
+    }
+    const off = await startGateway(fromConfig, { ...env, STORE_MODEL_IN_DB: "false" });
+    try {
+      const refused = await admin(off, "/model/new", {
+        model_name: "x",
+        litellm_params: { model: "mock/x" },
+      });
+      expect(refused.body.error.message).toContain("STORE_MODEL_IN_DB");
+    } finally {
+      await off.shutdown();
+    }
+    await expect(startGateway(fromConfig, { DATABASE_URL: schema.url, REDIS_URL })).rejects.toThrow(
+      /LITELLM_SALT_KEY: required when general_settings.store_model_in_db is true/,
+    );
+  });
+
   it("refuses to start without LITELLM_SALT_KEY", async () => {
     await expect(
       startGateway({ model_list: [FILE_MODEL] }, { ...storeEnv(schema.url), LITELLM_SALT_KEY: "" }),
