@@ -5,6 +5,7 @@ import {
   ClientFactoryOptions,
   JsonRpcTransportFactory,
 } from "@a2a-js/sdk/client";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type A2aAgentServer, startA2aAgent } from "../support/a2a-agent";
 import { MASTER_KEY, startGateway } from "../support/gateway";
@@ -153,6 +154,79 @@ describe("A2A gateway across replicas", () => {
     expect(listed.skills.map((s: { id: string }) => s.id)).toEqual(["echo"]);
     const client = await clientFor(b, allowed);
     expect(JSON.stringify(await client.sendMessage(request("hi")))).toContain("echo: hi");
+  });
+
+  it("holds agent calls to the key's rate limits, and writes each to the spend log", async () => {
+    const [a, b] = gateways as [Gateway, Gateway];
+    const limited = await generateKey(a, {
+      key_alias: "a2a-limited",
+      rpm_limit: 1,
+      object_permission: { agents: ["echo"] },
+    });
+    const call = (id: number) =>
+      fetch(`${b.url}/a2a/echo`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${limited}`,
+          "content-type": "application/json",
+          "a2a-version": "1.0",
+        },
+        body: JSON.stringify({ jsonrpc: "2.0", id, method: "GetTask", params: { id: "no-such-task" } }),
+      });
+    const first = await call(1);
+    expect(first.status).toBe(200);
+    await first.arrayBuffer();
+    const second = await call(2);
+    expect(second.status).toBe(429);
+    expect(await second.text()).toMatch(/rpm limit of 1 reached/);
+
+    const db = new pg.Client({ connectionString: schema.url });
+    await db.connect();
+    try {
+      let rows: { status: number; call_type: string }[] = [];
+      await waitFor(
+        "both calls in the spend log",
+        async () => {
+          ({ rows } = await db.query(
+            `SELECT s.status, s.metadata->>'call_type' AS call_type
+               FROM routeiq_spend_logs s JOIN routeiq_keys k ON k.key_hash = s.key_hash
+              WHERE k.key_alias = 'a2a-limited' AND s.model_group = 'a2a/echo'
+              ORDER BY s.started_at`,
+          ));
+          return rows.length === 2;
+        },
+        10_000,
+      );
+      expect(rows.map((r) => [r.status, r.call_type])).toEqual([
+        [200, "a2a_call"],
+        [429, "a2a_call"],
+      ]);
+    } finally {
+      await db.end();
+    }
+  });
+
+  it("refuses push-notification configs, which would have the agent call a URL the caller chose", async () => {
+    const [, b] = gateways as [Gateway, Gateway];
+    const received = agent.authorizations.length;
+    for (const [method, configuration] of [
+      ["message/send", { pushNotificationConfig: { url: "http://169.254.169.254/latest/meta-data/" } }],
+      ["SendMessage", { taskPushNotificationConfig: { url: "http://127.0.0.1:22/" } }],
+      ["SendStreamingMessage", { task_push_notification_config: { url: "http://10.0.0.1/" } }],
+    ] as const) {
+      const response = await fetch(`${b.url}/a2a/echo`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 7,
+          method,
+          params: { message: message("hook me"), configuration },
+        }),
+      });
+      expect(await response.json(), method).toMatchObject({ id: 7, error: { code: -32003 } });
+    }
+    expect(agent.authorizations.length).toBe(received);
   });
 
   it("refuses hostile agent URLs", async () => {
