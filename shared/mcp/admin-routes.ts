@@ -56,6 +56,15 @@ function checkUrl(outbound: OutboundPolicy, url: string): void {
   if (refused !== undefined) throw badRequest(`url: ${refused}`, "url", "url_refused");
 }
 
+/**
+ * Whether pointing `server` at `url` would send its stored credentials somewhere new: they were
+ * given for one origin, and whoever may change the URL must not be able to read them back that way.
+ */
+function movesCredentials(server: McpServer, url: string): boolean {
+  const has = server.credentials.authValue !== undefined || server.credentials.staticHeaders !== undefined;
+  return has && new URL(url).origin !== new URL(server.url).origin;
+}
+
 const fromConfig = (name: string) =>
   new GatewayError({
     status: 409,
@@ -101,6 +110,14 @@ export function mcpAdminRoutes(options: McpAdminOptions): Hono<GatewayEnv> {
     if (registry.isConfigured(body.server_name)) throw fromConfig(body.server_name);
     if (body.url !== undefined) checkUrl(outbound, body.url);
     const secrets = body.auth_value !== undefined || body.static_headers !== undefined;
+    const current = registry.get(body.server_name);
+    if (body.url !== undefined && current !== undefined && !secrets && movesCredentials(current, body.url)) {
+      throw badRequest(
+        "url: the new url is on another origin: give auth_value or static_headers again (stored credentials are never sent to a new origin)",
+        "url",
+        "credentials_required",
+      );
+    }
     const updated = await updateMcpServer(sql, body.server_name, {
       url: body.url,
       transport: body.transport ?? (body.url === undefined ? undefined : defaultTransport(body.url)),
