@@ -65,19 +65,24 @@ async function clientFor(gateway: Gateway, key: string): Promise<Client> {
   return factory.createFromAgentCard(card);
 }
 
-const message = (text: string): Message =>
-  ({
-    messageId: crypto.randomUUID(),
-    contextId: "",
-    taskId: "",
-    role: Role.ROLE_USER,
-    parts: [{ content: { $case: "text", value: text } }],
-    metadata: undefined,
-    extensions: [],
-    referenceTaskIds: [],
-  }) as unknown as Message;
+/** A message as the README's worked example writes it, typed by the SDK. */
+const message = (text: string): Message => ({
+  messageId: crypto.randomUUID(),
+  contextId: "",
+  taskId: "",
+  role: Role.ROLE_USER,
+  parts: [{ content: { $case: "text", value: text }, metadata: undefined, filename: "", mediaType: "" }],
+  metadata: undefined,
+  extensions: [],
+  referenceTaskIds: [],
+});
 
-const request = (text: string) => ({ message: message(text) }) as never;
+const request = (text: string) => ({
+  tenant: "",
+  message: message(text),
+  configuration: undefined,
+  metadata: undefined,
+});
 
 describe("A2A gateway across replicas", () => {
   it("proxies send, stream, get and cancel to an agent registered through the other replica", async () => {
