@@ -110,6 +110,8 @@ export function mcpAdminRoutes(options: McpAdminOptions): Hono<GatewayEnv> {
     if (registry.isConfigured(body.server_name)) throw fromConfig(body.server_name);
     if (body.url !== undefined) checkUrl(outbound, body.url);
     const secrets = body.auth_value !== undefined || body.static_headers !== undefined;
+    // Fresh from the database, not this replica's copy, which may lag a write made through another.
+    if (body.url !== undefined && !secrets) await registry.reload();
     const current = registry.get(body.server_name);
     if (body.url !== undefined && current !== undefined && !secrets && movesCredentials(current, body.url)) {
       throw badRequest(
