@@ -5,6 +5,7 @@ import {
   ClientFactoryOptions,
   JsonRpcTransportFactory,
 } from "@a2a-js/sdk/client";
+import { LegacyJsonRpcTransport } from "@a2a-js/sdk/compat/v0_3/client";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type A2aAgentServer, startA2aAgent } from "../support/a2a-agent";
@@ -134,6 +135,40 @@ describe("A2A gateway across replicas", () => {
     expect(
       await metricTotal(b, "routeiq_upstream_calls_total", { gateway: "a2a", upstream: "echo" }),
     ).toBeGreaterThanOrEqual(4);
+  });
+
+  it("proxies A2A 0.3's message/send, message/stream, tasks/get and tasks/cancel too", async () => {
+    const [, b] = gateways as [Gateway, Gateway];
+    const methods: string[] = [];
+    const withKey: typeof fetch = async (input, init = {}) => {
+      const headers = new Headers(init.headers);
+      headers.set("authorization", `Bearer ${MASTER_KEY}`);
+      methods.push(JSON.parse(String(init.body ?? "{}")).method);
+      return fetch(input, { ...init, headers });
+    };
+    const legacy = new LegacyJsonRpcTransport({ endpoint: `${b.url}/a2a/echo`, fetchImpl: withKey });
+    const sent = await legacy.sendMessage(request("old hello"));
+    expect(JSON.stringify(sent)).toContain("echo: old hello");
+    const events: unknown[] = [];
+    for await (const event of legacy.sendMessageStream(request("old stream"))) events.push(event);
+    expect(JSON.stringify(events)).toContain("echo: old stream");
+    const taskId = JSON.parse(JSON.stringify(sent)).id ?? JSON.parse(JSON.stringify(sent)).task?.id;
+    expect((await legacy.getTask({ tenant: "", id: taskId, historyLength: undefined })).id).toBe(taskId);
+    let waiting: string | undefined;
+    for await (const event of legacy.sendMessageStream(request("wait"))) {
+      const json = JSON.parse(JSON.stringify(event));
+      waiting = json.payload?.value?.id ?? json.task?.id;
+      if (waiting !== undefined) break;
+    }
+    const cancelled = await legacy.cancelTask({ tenant: "", id: waiting as string, metadata: undefined });
+    expect(cancelled.status?.state).toBe(TaskState.TASK_STATE_CANCELED);
+    expect(methods).toEqual([
+      "message/send",
+      "message/stream",
+      "tasks/get",
+      "message/stream",
+      "tasks/cancel",
+    ]);
   });
 
   it("lists and serves an agent only to keys allowed to use it", async () => {
