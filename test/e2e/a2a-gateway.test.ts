@@ -279,5 +279,12 @@ describe("A2A gateway across replicas", () => {
     ]) {
       expect((await admin(a, "/v1/agents", { agent_name: "bad", url })).status, url).toBe(400);
     }
+    // OAuth2 clients are for MCP servers; an agent takes a static credential.
+    const oauth = await admin(a, "/v1/agents", {
+      agent_name: "oauth",
+      url: agent.url,
+      auth_type: "oauth2",
+    });
+    expect(oauth.status).toBe(400);
   });
 });

@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import pg from "pg";
@@ -371,6 +373,77 @@ describe("MCP gateway across replicas", () => {
       ).toBe(409);
     } finally {
       await fromConfig.shutdown();
+    }
+  });
+
+  it("asks an OAuth2 token endpoint for the upstream's bearer token (client credentials), once while it is valid", async () => {
+    const [a, b] = gateways as [Gateway, Gateway];
+    const grants: URLSearchParams[] = [];
+    const tokens = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk) => {
+        body += chunk;
+      });
+      req.on("end", () => {
+        grants.push(new URLSearchParams(body));
+        res
+          .writeHead(200, { "content-type": "application/json" })
+          .end(
+            JSON.stringify({ access_token: `tok-${grants.length}`, token_type: "Bearer", expires_in: 3600 }),
+          );
+      });
+    });
+    await new Promise<void>((resolve) => tokens.listen(0, "127.0.0.1", resolve));
+    const tokenUrl = `http://127.0.0.1:${(tokens.address() as AddressInfo).port}/token`;
+    try {
+      const oauth = {
+        server_name: "oauthy",
+        url: alpha.url,
+        auth_type: "oauth2",
+        token_url: tokenUrl,
+        client_id: "routeiq",
+        client_secret: "client-secret-never-shown",
+        scopes: ["mcp:tools"],
+      };
+      const missing = await admin(a, "/v1/mcp/server", { ...oauth, client_secret: undefined });
+      expect(missing.body.error).toMatchObject({ code: "invalid_credentials", param: "client_secret" });
+      const metadata = await admin(a, "/v1/mcp/server", {
+        ...oauth,
+        token_url: "http://169.254.169.254/token",
+      });
+      expect(metadata.body.error).toMatchObject({ code: "url_refused", param: "token_url" });
+      const created = await admin(a, "/v1/mcp/server", oauth);
+      expect(created.body).toMatchObject({ auth_type: "oauth2", has_credentials: true });
+      expect(JSON.stringify(created.body)).not.toContain("client-secret-never-shown");
+
+      const client = await connect(a, MASTER_KEY, "/mcp/oauthy");
+      expect(textOf(await client.callTool({ name: "echo", arguments: { text: "1" } }))).toBe("alpha says 1");
+      expect(textOf(await client.callTool({ name: "echo", arguments: { text: "2" } }))).toBe("alpha says 2");
+      await client.close();
+      expect(alpha.headers.at(-1)?.authorization).toBe("Bearer tok-1");
+      expect(grants).toHaveLength(1);
+      expect(Object.fromEntries(grants[0] ?? [])).toEqual({
+        grant_type: "client_credentials",
+        client_id: "routeiq",
+        client_secret: "client-secret-never-shown",
+        scope: "mcp:tools",
+      });
+      // The other replica asks for its own token with the same sealed client.
+      const other = await connect(b, MASTER_KEY, "/mcp/oauthy");
+      await waitFor(
+        "replica B serving oauthy",
+        async () => (await other.listTools().catch(() => ({ tools: [] }))).tools.length > 0,
+        20_000,
+      );
+      expect(alpha.headers.at(-1)?.authorization).toBe("Bearer tok-2");
+      await other.close();
+    } finally {
+      await fetch(`${a.url}/v1/mcp/server/oauthy`, {
+        method: "DELETE",
+        headers: { authorization: `Bearer ${MASTER_KEY}` },
+      });
+      tokens.closeAllConnections();
+      await new Promise((resolve) => tokens.close(resolve));
     }
   });
 
