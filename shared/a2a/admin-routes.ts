@@ -3,7 +3,7 @@ import { z } from "zod";
 import { badRequest } from "../errors";
 import type { GatewayEnv } from "../http/env";
 import type { OutboundPolicy } from "../http/outbound-url-policy";
-import { authFields } from "../registered-upstreams/auth";
+import { hasCredentials, headerAuthFields } from "../registered-upstreams/auth";
 import type { CredentialSeal } from "../registered-upstreams/sealed-credentials";
 import { notFound } from "../routes/management/errors";
 import { readBody } from "../routes/management/input";
@@ -21,7 +21,7 @@ const createSchema = z.object({
   agent_name: agentNameSchema,
   url: z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }).max(2_048),
   description: z.string().max(1_000).optional(),
-  ...authFields,
+  ...headerAuthFields,
   allow_all_keys: z.boolean().optional(),
 });
 
@@ -31,7 +31,7 @@ const agentView = (a: A2aAgent) => ({
   url: a.url,
   description: a.description ?? null,
   auth_type: a.authType,
-  has_credentials: a.credentials.authValue !== undefined || a.credentials.staticHeaders !== undefined,
+  has_credentials: hasCredentials(a.credentials),
   allow_all_keys: a.allowAllKeys,
 });
 

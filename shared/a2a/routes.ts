@@ -25,6 +25,28 @@ const METHODS: ReadonlySet<string> = new Set([
   "CancelTask",
   "SubscribeToTask",
 ]);
+/**
+ * Where a send's params may carry a push-notification config (A2A 0.3's name, 1.0's, and their
+ * snake_case spellings): a webhook URL the agent would call, which a caller must not be able to
+ * point at addresses the gateway itself may not reach.
+ */
+const PUSH_CONFIG_FIELDS = [
+  "pushNotificationConfig",
+  "taskPushNotificationConfig",
+  "push_notification_config",
+  "task_push_notification_config",
+] as const;
+
+/** Whether a request asks the agent to call a URL of the caller's choosing (push notifications). */
+function asksForPush(body: unknown): boolean {
+  const params = (body as { params?: unknown }).params;
+  if (typeof params !== "object" || params === null) return false;
+  const configuration = (params as { configuration?: unknown }).configuration;
+  if (typeof configuration !== "object" || configuration === null) return false;
+  const fields = configuration as Record<string, unknown>;
+  return PUSH_CONFIG_FIELDS.some((name) => fields[name] !== undefined && fields[name] !== null);
+}
+
 const FORWARDED_HEADERS = ["a2a-version", "a2a-extensions", "x-a2a-extensions"] as const;
 
 const rpcSchema = z.looseObject({
@@ -156,6 +178,18 @@ export function a2aRoutes(
         jsonrpc: "2.0",
         id: rpc.id ?? null,
         error: { code: -32601, message: `method not served by the gateway: ${rpc.method}` },
+      });
+    }
+    if (asksForPush(body)) {
+      // A2A's PushNotificationNotSupportedError: the agent would POST to whatever URL the caller named.
+      return c.json({
+        jsonrpc: "2.0",
+        id: rpc.id ?? null,
+        error: {
+          code: -32003,
+          message:
+            "push notifications are not proxied by the gateway: leave out configuration.pushNotificationConfig",
+        },
       });
     }
     const done = await admitUpstreamCall(c.get("deps"), c.get("principal"), {

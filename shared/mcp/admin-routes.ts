@@ -3,7 +3,7 @@ import { z } from "zod";
 import { badRequest, GatewayError } from "../errors";
 import type { GatewayEnv } from "../http/env";
 import type { OutboundPolicy } from "../http/outbound-url-policy";
-import type { UpstreamCredentials } from "../registered-upstreams/auth";
+import { credentialsOf, hasCredentials, type UpstreamCredentials } from "../registered-upstreams/auth";
 import type { CredentialSeal } from "../registered-upstreams/sealed-credentials";
 import { notFound } from "../routes/management/errors";
 import { readBody } from "../routes/management/input";
@@ -44,16 +44,40 @@ const serverView = (s: McpServer) => ({
   transport: s.transport,
   description: s.description ?? null,
   auth_type: s.authType,
-  has_credentials: s.credentials.authValue !== undefined || s.credentials.staticHeaders !== undefined,
+  has_credentials: hasCredentials(s.credentials),
   allow_all_keys: s.allowAllKeys,
   allowed_tools: s.allowedTools ?? null,
   disallowed_tools: s.disallowedTools,
   source: s.source,
 });
 
-function checkUrl(outbound: OutboundPolicy, url: string): void {
+function checkUrl(outbound: OutboundPolicy, url: string, field = "url"): void {
   const refused = outbound.refuseUrl(url);
-  if (refused !== undefined) throw badRequest(`url: ${refused}`, "url", "url_refused");
+  if (refused !== undefined) throw badRequest(`${field}: ${refused}`, field, "url_refused");
+}
+
+/** The body's credentials, checked, with an OAuth2 token endpoint held to the outbound policy. */
+function bodyCredentials(
+  outbound: OutboundPolicy,
+  body: Parameters<typeof credentialsOf>[0],
+): UpstreamCredentials {
+  let credentials: UpstreamCredentials;
+  try {
+    credentials = credentialsOf(body);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw badRequest(message, message.split(":")[0], "invalid_credentials");
+  }
+  if (credentials.oauth2 !== undefined) checkUrl(outbound, credentials.oauth2.tokenUrl, "token_url");
+  return credentials;
+}
+
+/**
+ * Whether pointing `server` at `url` would send its stored credentials somewhere new: they were
+ * given for one origin, and whoever may change the URL must not be able to read them back that way.
+ */
+function movesCredentials(server: McpServer, url: string): boolean {
+  return hasCredentials(server.credentials) && new URL(url).origin !== new URL(server.url).origin;
 }
 
 const fromConfig = (name: string) =>
@@ -72,20 +96,19 @@ const fromConfig = (name: string) =>
 export function mcpAdminRoutes(options: McpAdminOptions): Hono<GatewayEnv> {
   const { sql, registry, seal, outbound } = options;
   const app = new Hono<GatewayEnv>();
-  const credentialsOf = (body: { auth_value?: string; static_headers?: Record<string, string> }) =>
-    ({ authValue: body.auth_value, staticHeaders: body.static_headers }) satisfies UpstreamCredentials;
 
   app.post("/v1/mcp/server", async (c) => {
     const body = await readBody(c, createSchema);
     if (registry.isConfigured(body.server_name)) throw fromConfig(body.server_name);
     checkUrl(outbound, body.url);
+    const credentials = bodyCredentials(outbound, body);
     const created = await insertMcpServer(sql, {
       name: body.server_name,
       url: body.url,
       transport: body.transport ?? defaultTransport(body.url),
       description: body.description ?? null,
       authType: body.auth_type ?? (body.auth_value === undefined ? "none" : "bearer_token"),
-      credentials: await seal.seal(credentialsOf(body), body.server_name),
+      credentials: await seal.seal(credentials, body.server_name),
       allowAllKeys: body.allow_all_keys ?? false,
       allowedTools: body.allowed_tools ?? null,
       disallowedTools: body.disallowed_tools ?? [],
@@ -100,13 +123,32 @@ export function mcpAdminRoutes(options: McpAdminOptions): Hono<GatewayEnv> {
     const body = await readBody(c, updateSchema);
     if (registry.isConfigured(body.server_name)) throw fromConfig(body.server_name);
     if (body.url !== undefined) checkUrl(outbound, body.url);
-    const secrets = body.auth_value !== undefined || body.static_headers !== undefined;
+    const secrets = [
+      body.auth_value,
+      body.static_headers,
+      body.token_url,
+      body.client_id,
+      body.client_secret,
+    ].some((field) => field !== undefined);
+    // Credentials are replaced whole: an OAuth2 client is given again in full, under its auth_type.
+    const authType = body.auth_type ?? (secrets ? registry.get(body.server_name)?.authType : undefined);
+    const credentials = secrets ? bodyCredentials(outbound, { ...body, auth_type: authType }) : undefined;
+    // Fresh from the database, not this replica's copy, which may lag a write made through another.
+    if (body.url !== undefined && !secrets) await registry.reload();
+    const current = registry.get(body.server_name);
+    if (body.url !== undefined && current !== undefined && !secrets && movesCredentials(current, body.url)) {
+      throw badRequest(
+        "url: the new url is on another origin: give auth_value or static_headers again (stored credentials are never sent to a new origin)",
+        "url",
+        "credentials_required",
+      );
+    }
     const updated = await updateMcpServer(sql, body.server_name, {
       url: body.url,
       transport: body.transport ?? (body.url === undefined ? undefined : defaultTransport(body.url)),
       description: body.description,
       authType: body.auth_type,
-      credentials: secrets ? await seal.seal(credentialsOf(body), body.server_name) : undefined,
+      credentials: credentials === undefined ? undefined : await seal.seal(credentials, body.server_name),
       allowAllKeys: body.allow_all_keys,
       allowedTools: body.allowed_tools,
       disallowedTools: body.disallowed_tools,

@@ -4,6 +4,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { authHeaders } from "../registered-upstreams/auth";
+import { OAuth2Tokens } from "./oauth2-tokens";
 import type { McpServer } from "./server-spec";
 
 const CLIENT_INFO = { name: "routeiq-mcp-gateway", version: "1" };
@@ -16,15 +17,29 @@ export interface McpUpstreamsOptions {
   readonly requestTimeoutMs: number;
 }
 
-function transportFor(server: McpServer, fetchImpl: typeof fetch): Transport {
+/** `fetch` that carries the server's OAuth2 bearer token, when it has an OAuth2 client. */
+function authorized(server: McpServer, fetchImpl: typeof fetch, tokens: OAuth2Tokens): typeof fetch {
+  const client = server.authType === "oauth2" ? server.credentials.oauth2 : undefined;
+  if (client === undefined) return fetchImpl;
+  return async (input, init = {}) => {
+    const headers = new Headers(init.headers);
+    headers.set("authorization", `Bearer ${await tokens.token(client)}`);
+    const response = await fetchImpl(input, { ...init, headers });
+    if (response.status === 401) tokens.invalidate(client);
+    return response;
+  };
+}
+
+function transportFor(server: McpServer, fetchImpl: typeof fetch, tokens: OAuth2Tokens): Transport {
   const url = new URL(server.url);
   const requestInit: RequestInit = {
     headers: authHeaders(server.authType, server.credentials),
     redirect: "manual",
   };
+  const fetch = authorized(server, fetchImpl, tokens);
   return server.transport === "sse"
-    ? new SSEClientTransport(url, { fetch: fetchImpl, requestInit })
-    : new StreamableHTTPClientTransport(url, { fetch: fetchImpl, requestInit });
+    ? new SSEClientTransport(url, { fetch, requestInit })
+    : new StreamableHTTPClientTransport(url, { fetch, requestInit });
 }
 
 /**
@@ -36,9 +51,11 @@ export class McpUpstreams {
   readonly #options: McpUpstreamsOptions;
   readonly #clients = new Map<string, { readonly fingerprint: string; readonly client: Promise<Client> }>();
   readonly #failing = new Map<string, string>();
+  readonly #tokens: OAuth2Tokens;
 
   constructor(options: McpUpstreamsOptions) {
     this.#options = options;
+    this.#tokens = new OAuth2Tokens(options.fetch);
   }
 
   get requestTimeoutMs(): number {
@@ -97,7 +114,7 @@ export class McpUpstreams {
 
   async #connect(server: McpServer): Promise<Client> {
     const client = new Client(CLIENT_INFO);
-    await client.connect(transportFor(server, this.#options.fetch), {
+    await client.connect(transportFor(server, this.#options.fetch, this.#tokens), {
       timeout: this.#options.requestTimeoutMs,
     });
     return client;

@@ -1,6 +1,6 @@
 import { GatewayError } from "../errors";
 import { SealedBox } from "../keys/sealed-box";
-import type { UpstreamCredentials } from "./auth";
+import { hasCredentials, type UpstreamCredentials } from "./auth";
 
 export interface CredentialSeal {
   /** The sealed box to store for the registration `name`; null when there is nothing secret. */
@@ -23,7 +23,7 @@ export function credentialSeal(secret: () => string | undefined, purpose: string
   };
   return {
     async seal(credentials, name) {
-      if (credentials.authValue === undefined && credentials.staticHeaders === undefined) return null;
+      if (!hasCredentials(credentials)) return null;
       const sealer = box();
       if (sealer === undefined) {
         throw new GatewayError({

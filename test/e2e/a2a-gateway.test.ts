@@ -5,6 +5,8 @@ import {
   ClientFactoryOptions,
   JsonRpcTransportFactory,
 } from "@a2a-js/sdk/client";
+import { LegacyJsonRpcTransport } from "@a2a-js/sdk/compat/v0_3/client";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type A2aAgentServer, startA2aAgent } from "../support/a2a-agent";
 import { MASTER_KEY, startGateway } from "../support/gateway";
@@ -64,19 +66,24 @@ async function clientFor(gateway: Gateway, key: string): Promise<Client> {
   return factory.createFromAgentCard(card);
 }
 
-const message = (text: string): Message =>
-  ({
-    messageId: crypto.randomUUID(),
-    contextId: "",
-    taskId: "",
-    role: Role.ROLE_USER,
-    parts: [{ content: { $case: "text", value: text } }],
-    metadata: undefined,
-    extensions: [],
-    referenceTaskIds: [],
-  }) as unknown as Message;
+/** A message as the README's worked example writes it, typed by the SDK. */
+const message = (text: string): Message => ({
+  messageId: crypto.randomUUID(),
+  contextId: "",
+  taskId: "",
+  role: Role.ROLE_USER,
+  parts: [{ content: { $case: "text", value: text }, metadata: undefined, filename: "", mediaType: "" }],
+  metadata: undefined,
+  extensions: [],
+  referenceTaskIds: [],
+});
 
-const request = (text: string) => ({ message: message(text) }) as never;
+const request = (text: string) => ({
+  tenant: "",
+  message: message(text),
+  configuration: undefined,
+  metadata: undefined,
+});
 
 describe("A2A gateway across replicas", () => {
   it("proxies send, stream, get and cancel to an agent registered through the other replica", async () => {
@@ -130,6 +137,40 @@ describe("A2A gateway across replicas", () => {
     ).toBeGreaterThanOrEqual(4);
   });
 
+  it("proxies A2A 0.3's message/send, message/stream, tasks/get and tasks/cancel too", async () => {
+    const [, b] = gateways as [Gateway, Gateway];
+    const methods: string[] = [];
+    const withKey: typeof fetch = async (input, init = {}) => {
+      const headers = new Headers(init.headers);
+      headers.set("authorization", `Bearer ${MASTER_KEY}`);
+      methods.push(JSON.parse(String(init.body ?? "{}")).method);
+      return fetch(input, { ...init, headers });
+    };
+    const legacy = new LegacyJsonRpcTransport({ endpoint: `${b.url}/a2a/echo`, fetchImpl: withKey });
+    const sent = await legacy.sendMessage(request("old hello"));
+    expect(JSON.stringify(sent)).toContain("echo: old hello");
+    const events: unknown[] = [];
+    for await (const event of legacy.sendMessageStream(request("old stream"))) events.push(event);
+    expect(JSON.stringify(events)).toContain("echo: old stream");
+    const taskId = JSON.parse(JSON.stringify(sent)).id ?? JSON.parse(JSON.stringify(sent)).task?.id;
+    expect((await legacy.getTask({ tenant: "", id: taskId, historyLength: undefined })).id).toBe(taskId);
+    let waiting: string | undefined;
+    for await (const event of legacy.sendMessageStream(request("wait"))) {
+      const json = JSON.parse(JSON.stringify(event));
+      waiting = json.payload?.value?.id ?? json.task?.id;
+      if (waiting !== undefined) break;
+    }
+    const cancelled = await legacy.cancelTask({ tenant: "", id: waiting as string, metadata: undefined });
+    expect(cancelled.status?.state).toBe(TaskState.TASK_STATE_CANCELED);
+    expect(methods).toEqual([
+      "message/send",
+      "message/stream",
+      "tasks/get",
+      "message/stream",
+      "tasks/cancel",
+    ]);
+  });
+
   it("lists and serves an agent only to keys allowed to use it", async () => {
     const [a, b] = gateways as [Gateway, Gateway];
     const none = await generateKey(a);
@@ -155,6 +196,79 @@ describe("A2A gateway across replicas", () => {
     expect(JSON.stringify(await client.sendMessage(request("hi")))).toContain("echo: hi");
   });
 
+  it("holds agent calls to the key's rate limits, and writes each to the spend log", async () => {
+    const [a, b] = gateways as [Gateway, Gateway];
+    const limited = await generateKey(a, {
+      key_alias: "a2a-limited",
+      rpm_limit: 1,
+      object_permission: { agents: ["echo"] },
+    });
+    const call = (id: number) =>
+      fetch(`${b.url}/a2a/echo`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${limited}`,
+          "content-type": "application/json",
+          "a2a-version": "1.0",
+        },
+        body: JSON.stringify({ jsonrpc: "2.0", id, method: "GetTask", params: { id: "no-such-task" } }),
+      });
+    const first = await call(1);
+    expect(first.status).toBe(200);
+    await first.arrayBuffer();
+    const second = await call(2);
+    expect(second.status).toBe(429);
+    expect(await second.text()).toMatch(/rpm limit of 1 reached/);
+
+    const db = new pg.Client({ connectionString: schema.url });
+    await db.connect();
+    try {
+      let rows: { status: number; call_type: string }[] = [];
+      await waitFor(
+        "both calls in the spend log",
+        async () => {
+          ({ rows } = await db.query(
+            `SELECT s.status, s.metadata->>'call_type' AS call_type
+               FROM routeiq_spend_logs s JOIN routeiq_keys k ON k.key_hash = s.key_hash
+              WHERE k.key_alias = 'a2a-limited' AND s.model_group = 'a2a/echo'
+              ORDER BY s.started_at`,
+          ));
+          return rows.length === 2;
+        },
+        10_000,
+      );
+      expect(rows.map((r) => [r.status, r.call_type])).toEqual([
+        [200, "a2a_call"],
+        [429, "a2a_call"],
+      ]);
+    } finally {
+      await db.end();
+    }
+  });
+
+  it("refuses push-notification configs, which would have the agent call a URL the caller chose", async () => {
+    const [, b] = gateways as [Gateway, Gateway];
+    const received = agent.authorizations.length;
+    for (const [method, configuration] of [
+      ["message/send", { pushNotificationConfig: { url: "http://169.254.169.254/latest/meta-data/" } }],
+      ["SendMessage", { taskPushNotificationConfig: { url: "http://127.0.0.1:22/" } }],
+      ["SendStreamingMessage", { task_push_notification_config: { url: "http://10.0.0.1/" } }],
+    ] as const) {
+      const response = await fetch(`${b.url}/a2a/echo`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 7,
+          method,
+          params: { message: message("hook me"), configuration },
+        }),
+      });
+      expect(await response.json(), method).toMatchObject({ id: 7, error: { code: -32003 } });
+    }
+    expect(agent.authorizations.length).toBe(received);
+  });
+
   it("refuses hostile agent URLs", async () => {
     const [a] = gateways as [Gateway];
     for (const url of [
@@ -165,5 +279,12 @@ describe("A2A gateway across replicas", () => {
     ]) {
       expect((await admin(a, "/v1/agents", { agent_name: "bad", url })).status, url).toBe(400);
     }
+    // OAuth2 clients are for MCP servers; an agent takes a static credential.
+    const oauth = await admin(a, "/v1/agents", {
+      agent_name: "oauth",
+      url: agent.url,
+      auth_type: "oauth2",
+    });
+    expect(oauth.status).toBe(400);
   });
 });

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { routerTypes } from "../../shared/learned/artifact/format";
 import { MASTER_KEY, startGateway } from "../support/gateway";
@@ -53,6 +55,7 @@ beforeAll(async () => {
     {
       model_list: [
         ...learnedDeployments("auto"),
+        ...learnedDeployments("mine", "2"),
         { model_name: "classic", litellm_params: { model: "mock/classic" } },
       ],
       learned_routing: {
@@ -66,6 +69,8 @@ beforeAll(async () => {
             assign_by: "request",
             capture_prompts: true,
           },
+          // A custom router, by a path relative to the config file.
+          mine: { routers: [{ strategy: "llmrouter-custom", path: "./routers/by-length.mjs" }] },
         },
       },
     },
@@ -99,6 +104,32 @@ describe("learned routing through the gateway", () => {
         outcome: "chosen",
       }),
     ).toBe(routerTypes.length + 1);
+    // The A/B arm is a label of the decision metric too.
+    expect(
+      await metricTotal(gateway, "routeiq_learned_decisions_total", {
+        model_group: "auto",
+        arm: "llmrouter-knn",
+        outcome: "chosen",
+      }),
+    ).toBe(2);
+  });
+
+  it("runs a custom router loaded from the file the config names, beside the config", async () => {
+    const dir = join(dirname(gateway.configPath), "routers");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, "by-length.mjs"),
+      `export function route({ prompt, deployments }) {
+        const ids = deployments.map((d) => d.id);
+        return prompt.length > 20 ? { deployment: ids.find((id) => id.startsWith("big")), reason: "long" } : ids.find((id) => id.startsWith("cheap"));
+      }`,
+    );
+    const short = await chat(keyA, "hi", "mine");
+    expect(short.get("x-routeiq-deployment")).toBe("cheap-2");
+    expect(short.get("x-routeiq-router")).toMatch(/^llmrouter-custom; chose=cheap-2; /);
+    const long = await chat(keyA, "a much longer prompt than twenty characters", "mine");
+    expect(long.get("x-routeiq-deployment")).toBe("big-2");
+    expect(long.get("x-routeiq-router")).toMatch(/^llmrouter-custom; chose=big-2; long; /);
   });
 
   it("takes feedback from the key that made the request, once, and from nobody else", async () => {

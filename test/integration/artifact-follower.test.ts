@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importPublicKey } from "../../shared/learned/artifact/signature";
 import { ArtifactFollower, type ArtifactLoading } from "../../shared/learned/serve/follower";
 import { RouterHolder } from "../../shared/learned/serve/holder";
-import { silentLogger } from "../../shared/logging/logger";
+import type { LogFields, Logger } from "../../shared/logging/logger";
 import { migrate } from "../../shared/store/sql/migrate";
 import { pgSql } from "../../shared/store/sql/pg";
 import type { Sql } from "../../shared/store/sql/port";
@@ -34,19 +34,26 @@ const publish = async (name: string, body: Uint8Array, checksum?: string) =>
 function replica(name: string, publicKey?: CryptoKey) {
   const holder = new RouterHolder();
   const outcomes: string[] = [];
+  const errors: { message: string; fields?: LogFields }[] = [];
+  const logger: Logger = {
+    debug() {},
+    info() {},
+    warn() {},
+    error: (message, fields) => void errors.push({ message, fields }),
+  };
   const loading: ArtifactLoading = {
     holder,
     publicKey,
-    logger: silentLogger,
+    logger,
     onOutcome: (o, r) => outcomes.push(`${o}:${r}`),
   };
-  return { holder, outcomes, follower: new ArtifactFollower({ sql, name, ...loading }) };
+  return { holder, outcomes, errors, follower: new ArtifactFollower({ sql, name, ...loading }) };
 }
 
 describe("ArtifactFollower", () => {
   it("loads each newer published model once, and keeps serving it when a later one fails its checksum", async () => {
     const name = `model_${Date.now()}`;
-    const { holder, outcomes, follower } = replica(name);
+    const { holder, outcomes, errors, follower } = replica(name);
     await follower.check();
     expect(holder.current).toBeUndefined();
     const first = await publish(name, tinyArtifact(["knn"]));
@@ -63,6 +70,13 @@ describe("ArtifactFollower", () => {
       refused_count: 1,
       last_refused: { revision: corrupt?.revision, error: expect.stringContaining("checksum mismatch") },
     });
+    // Logged once, as an error an operator would see.
+    expect(errors).toEqual([
+      {
+        message: "routing model refused; the previous one keeps serving",
+        fields: expect.objectContaining({ revision: corrupt?.revision }),
+      },
+    ]);
   });
 
   it("refuses on a replica that requires signatures what a leader without the key published", async () => {

@@ -103,7 +103,11 @@ export async function startA2aAgent(name: string): Promise<A2aAgentServer> {
   const card = {
     name,
     description: `${name} echoes`,
-    supportedInterfaces: [{ url, protocolBinding: "JSONRPC", tenant: "", protocolVersion: "1.0" }],
+    // A2A 1.0, and 0.3 (message/send, tasks/get, ...) through the SDK's compatibility layer.
+    supportedInterfaces: [
+      { url, protocolBinding: "JSONRPC", tenant: "", protocolVersion: "1.0" },
+      { url, protocolBinding: "JSONRPC", tenant: "", protocolVersion: "0.3" },
+    ],
     provider: undefined,
     version: "1.0.0",
     capabilities: { streaming: true, pushNotifications: false, extensions: [] },
@@ -120,7 +124,14 @@ export async function startA2aAgent(name: string): Promise<A2aAgentServer> {
     if (req.method === "POST") authorizations.push(req.headers.authorization);
     next();
   });
-  app.use("/", jsonRpcHandler({ requestHandler: handler, userBuilder: UserBuilder.noAuthentication }));
+  app.use(
+    "/",
+    jsonRpcHandler({
+      requestHandler: handler,
+      userBuilder: UserBuilder.noAuthentication,
+      legacyCompat: { enabled: true },
+    }),
+  );
   return {
     url,
     authorizations,
