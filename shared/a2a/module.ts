@@ -12,6 +12,7 @@ import type { Sql } from "../store/sql/port";
 import { A2A_ADMIN_PATHS, a2aAdminRoutes } from "./admin-routes";
 import { A2aRegistry } from "./registry";
 import { A2A_PATHS, a2aRoutes } from "./routes";
+import { taskOwners } from "./task-owners";
 
 export interface A2aGatewayOptions {
   readonly config: ConfigSource;
@@ -43,6 +44,6 @@ export function a2aGateway(options: A2aGatewayOptions): {
     );
   }
   routes.route("/", a2aAdminRoutes({ sql: options.sql, registry, seal, outbound: options.outbound }));
-  routes.route("/", a2aRoutes(registry, options.fetch, options.publicUrl));
+  routes.route("/", a2aRoutes(registry, options.fetch, options.publicUrl, taskOwners(options.kv)));
   return { module: { routes, apiPaths: A2A_PATHS }, listen: () => registry.listen() };
 }

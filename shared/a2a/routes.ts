@@ -6,7 +6,9 @@ import { readJson, validate } from "../http/parse-body";
 import { upstreamAccess } from "../registered-upstreams/access";
 import { authHeaders } from "../registered-upstreams/auth";
 import { admitUpstreamCall } from "../registered-upstreams/call-record";
+import { sessionScopeOf } from "../responses-api/session-store";
 import type { A2aAgent, A2aRegistry } from "./registry";
+import { claimAnswer, claimingStream, type TaskOwners, taskNamedBy } from "./task-owners";
 
 /** Hono matches `/a2a/*` against `/a2a` too; listing both ran a request's admission and auth twice. */
 export const A2A_PATHS = ["/a2a/*"] as const;
@@ -79,6 +81,13 @@ function agentFor(c: Context<GatewayEnv>, registry: A2aRegistry, name: string): 
   return agent;
 }
 
+/** A2A's TaskNotFoundError: another caller's task is as missing as one that never existed. */
+const taskNotFound = (id: string | number | null | undefined, taskId: string) => ({
+  jsonrpc: "2.0",
+  id: id ?? null,
+  error: { code: -32001, message: `task not found: ${taskId.slice(0, 128)}` },
+});
+
 /** A body stream that calls `done` once, when it ends, fails or the client leaves. */
 function watched(
   body: ReadableStream<Uint8Array>,
@@ -115,6 +124,7 @@ export function a2aRoutes(
   registry: A2aRegistry,
   upstream: typeof fetch,
   publicUrl: string | undefined,
+  owners: TaskOwners,
 ): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
   // Behind a proxy the request's Host is whatever the client sent: a configured address wins.
@@ -200,40 +210,63 @@ export function a2aRoutes(
     });
     const started = Date.now();
     const finish = (outcome: string) => done(outcome, Date.now() - started);
-    const headers: Record<string, string> = {
-      ...authHeaders(agent.authType, agent.credentials),
-      "content-type": "application/json",
-      accept: c.req.header("accept") ?? "application/json, text/event-stream",
-    };
-    for (const name of FORWARDED_HEADERS) {
-      const value = c.req.header(name);
-      if (value !== undefined) headers[name] = value;
-    }
-    let response: Response;
+    // Whatever fails below, the call is recorded and its admission given back (once: `done` is idempotent).
     try {
-      response = await upstream(agent.url, {
-        method: "POST",
-        headers,
-        body: JSON.stringify(body),
-        signal: c.req.raw.signal,
-      });
-    } catch {
-      finish("unreachable");
-      throw unreachable(agent.name);
+      const owner = sessionScopeOf(c.get("principal"));
+      const named = taskNamedBy(rpc.method, (body as { params?: unknown }).params);
+      if (named !== undefined && !(await owners.owns(agent.name, named, owner))) {
+        finish("task_not_found");
+        return c.json(taskNotFound(rpc.id, named));
+      }
+      const headers: Record<string, string> = {
+        ...authHeaders(agent.authType, agent.credentials),
+        "content-type": "application/json",
+        accept: c.req.header("accept") ?? "application/json, text/event-stream",
+      };
+      for (const name of FORWARDED_HEADERS) {
+        const value = c.req.header(name);
+        if (value !== undefined) headers[name] = value;
+      }
+      let response: Response;
+      try {
+        response = await upstream(agent.url, {
+          method: "POST",
+          headers,
+          body: JSON.stringify(body),
+          signal: c.req.raw.signal,
+        });
+      } catch {
+        finish("unreachable");
+        throw unreachable(agent.name);
+      }
+      if (response.status >= 300 && response.status < 400) {
+        await response.body?.cancel();
+        finish("redirect_refused");
+        throw unreachable(agent.name);
+      }
+      const type = response.headers.get("content-type") ?? "application/json";
+      const outcome = response.ok ? "ok" : "upstream_error";
+      if (response.body === null) {
+        finish(outcome);
+        return new Response(null, { status: response.status });
+      }
+      if (!type.includes("text/event-stream")) {
+        // Whole, so its tasks are recorded as the caller's before the caller learns their ids.
+        const text = await response.text();
+        if (!(await claimAnswer(owners, agent.name, text, owner))) {
+          finish("task_of_another_caller");
+          throw unreachable(agent.name);
+        }
+        finish(outcome);
+        return new Response(text, { status: response.status, headers: { "content-type": type } });
+      }
+      const claimed = claimingStream(response.body, (result) => owners.claim(agent.name, result, owner));
+      const stream = watched(claimed, (streamed) => finish(streamed === "ok" ? outcome : streamed));
+      return new Response(stream, { status: response.status, headers: { "content-type": type } });
+    } catch (error) {
+      finish("failed");
+      throw error;
     }
-    if (response.status >= 300 && response.status < 400) {
-      await response.body?.cancel();
-      finish("redirect_refused");
-      throw unreachable(agent.name);
-    }
-    const type = response.headers.get("content-type") ?? "application/json";
-    const outcome = response.ok ? "ok" : "upstream_error";
-    if (response.body === null) {
-      finish(outcome);
-      return new Response(null, { status: response.status });
-    }
-    const stream = watched(response.body, (streamed) => finish(streamed === "ok" ? outcome : streamed));
-    return new Response(stream, { status: response.status, headers: { "content-type": type } });
   });
   return app;
 }

@@ -20,6 +20,9 @@ export interface UpstreamCallInfo {
  * ends: its log line, its metrics, a row in the spend log (cost 0), and the slot given back.
  * A refused call is counted and logged as `rate_limited` before the refusal is thrown.
  */
+/** The spend log's status for an outcome that is not an upstream failure (those are 502). */
+const STATUS_OF: Readonly<Record<string, number>> = { ok: 200, rate_limited: 429, task_not_found: 404 };
+
 export async function admitUpstreamCall(
   deps: AppDeps,
   principal: Principal,
@@ -46,7 +49,7 @@ export async function admitUpstreamCall(
       modelGroup: `${info.gateway}/${info.upstream}`,
       deployment: info.tool ?? info.method,
       provider: info.gateway,
-      status: outcome === "ok" ? 200 : outcome === "rate_limited" ? 429 : 502,
+      status: STATUS_OF[outcome] ?? 502,
       promptTokens: 0,
       completionTokens: 0,
       totalTokens: 0,

@@ -211,7 +211,14 @@ describe("A2A gateway across replicas", () => {
           "content-type": "application/json",
           "a2a-version": "1.0",
         },
-        body: JSON.stringify({ jsonrpc: "2.0", id, method: "GetTask", params: { id: "no-such-task" } }),
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id,
+          method: "SendMessage",
+          params: {
+            message: { messageId: crypto.randomUUID(), role: "ROLE_USER", parts: [{ text: "limited" }] },
+          },
+        }),
       });
     const first = await call(1);
     expect(first.status).toBe(200);
@@ -244,6 +251,51 @@ describe("A2A gateway across replicas", () => {
     } finally {
       await db.end();
     }
+  });
+
+  it("serves a task only to the key it was created for: another key's get, cancel, resubscribe or message finds nothing", async () => {
+    const [a, b] = gateways as [Gateway, Gateway];
+    const owner = await generateKey(a, { object_permission: { agents: ["echo"] } });
+    const other = await generateKey(a, { object_permission: { agents: ["echo"] } });
+    const rpc = async (gateway: Gateway, key: string, method: string, params: unknown) => {
+      const response = await fetch(`${gateway.url}/a2a/echo`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 9, method, params }),
+      });
+      return (await response.json()) as { result?: { id?: string }; error?: { code: number } };
+    };
+    const wire = (text: string, taskId?: string) => ({
+      message: {
+        kind: "message",
+        messageId: crypto.randomUUID(),
+        role: "user",
+        parts: [{ kind: "text", text }],
+        taskId,
+      },
+    });
+    const created = await rpc(a, owner, "message/send", wire("mine"));
+    const taskId = created.result?.id as string;
+    expect(taskId).toEqual(expect.any(String));
+    // The owner reaches it through either replica.
+    expect((await rpc(b, owner, "tasks/get", { id: taskId })).result?.id).toBe(taskId);
+
+    const reached = agent.authorizations.length;
+    for (const [method, params] of [
+      ["tasks/get", { id: taskId }],
+      ["GetTask", { id: taskId }],
+      ["tasks/cancel", { id: taskId }],
+      ["tasks/resubscribe", { id: taskId }],
+      ["message/send", wire("me too", taskId)],
+    ] as const) {
+      expect(await rpc(b, other, method, params), method).toMatchObject({ id: 9, error: { code: -32001 } });
+    }
+    // A task no answer ever handed out is as missing, even to the master key.
+    expect(await rpc(b, MASTER_KEY, "tasks/get", { id: crypto.randomUUID() })).toMatchObject({
+      error: { code: -32001 },
+    });
+    expect(agent.authorizations.length).toBe(reached);
+    expect((await rpc(a, owner, "tasks/get", { id: taskId })).result?.id).toBe(taskId);
   });
 
   it("refuses push-notification configs, which would have the agent call a URL the caller chose", async () => {
