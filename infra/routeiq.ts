@@ -64,6 +64,7 @@ export function addRouteIq(app: App): RouteIqStacks {
     availabilityZones: settings.availabilityZones,
     managedStores: managed,
     databaseProxy: proxied,
+    gatewayEgressPorts: settings.egressPorts,
   });
   const data = new DataStack(app, name("Data"), {
     description: managed

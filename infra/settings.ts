@@ -16,6 +16,22 @@ const stringList = z.preprocess(
     typeof value === "string" ? (value.startsWith("[") ? JSON.parse(value) : value.split(",")) : value,
   z.array(z.string().min(1)),
 );
+const TCP_PORT = "expected TCP ports, integers from 1 to 65535, e.g. 80,8000";
+/** TCP ports: `80,8000` from `-c`; a number or a list of numbers (or digit strings) from cdk.json. */
+const portList = z.preprocess(
+  (value) => {
+    if (typeof value === "number") return [value];
+    if (typeof value !== "string") return value;
+    const text = value.trim();
+    return text === "" ? [] : text.split(",").map((port) => port.trim());
+  },
+  z.array(
+    z
+      .union([z.number(), z.string().regex(/^\d+$/).transform(Number)], { error: TCP_PORT })
+      .pipe(z.number().int({ error: TCP_PORT }).min(1, { error: TCP_PORT }).max(65535, { error: TCP_PORT })),
+    { error: TCP_PORT },
+  ),
+);
 
 /**
  * The deployment's knobs, read from CDK context (`cdk.json` or `-c name=value`). Every key is
@@ -64,6 +80,11 @@ const settingsSchema = z.object({
   /** Primary plus replicas; two or more so a failover has somewhere to go. */
   redisNodes: count(2).default(2),
   gatewayMemoryMiB: count(128).default(1024),
+  /**
+   * TCP ports the gateway may reach anywhere besides 443, for upstreams on plain HTTP or other
+   * ports (a self-hosted model server on 8000, an MCP server on 80). Default: none.
+   */
+  egressPorts: portList.default([]),
   /** Caps the gateway Lambda's concurrency; default: derived from databaseMaxConnections (connection-budget.ts). */
   gatewayReservedConcurrency: count(1).optional(),
   /** Seconds the ALB keeps an idle connection; long enough for a slow, non-streamed completion. */

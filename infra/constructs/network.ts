@@ -15,10 +15,16 @@ export interface NetworkProps {
  */
 export class Network extends Construct {
   public readonly vpc: ec2.Vpc;
+  /** Whether the VPC is dual stack, so the security groups open their internet rules to IPv6 too. */
+  public readonly ipv6: boolean;
 
   constructor(scope: Construct, id: string, props: NetworkProps = {}) {
     super(scope, id);
+    // IPv4 only: the providers and AWS APIs all answer on IPv4 through the NAT gateways.
+    const ipProtocol = ec2.IpProtocol.IPV4_ONLY as ec2.IpProtocol;
+    this.ipv6 = ipProtocol === ec2.IpProtocol.DUAL_STACK;
     this.vpc = new ec2.Vpc(this, "Vpc", {
+      ipProtocol,
       ...(props.availabilityZones ? { availabilityZones: [...props.availabilityZones] } : { maxAzs: 2 }),
       // One NAT per AZ: with a single one, losing its AZ cuts every gateway off from the providers.
       natGateways: props.availabilityZones?.length ?? 2,

@@ -11,6 +11,8 @@ export interface NetworkStackProps extends StackProps {
   readonly managedStores: boolean;
   /** Whether the gateway and sync reach PostgreSQL through an RDS Proxy (Lambda on managed stores). */
   readonly databaseProxy: boolean;
+  /** TCP ports the gateway may reach anywhere besides HTTPS (`egressPorts`). */
+  readonly gatewayEgressPorts?: readonly number[];
 }
 
 /** The VPC and every security group; the other stacks place their resources into these. */
@@ -20,11 +22,14 @@ export class NetworkStack extends Stack {
 
   constructor(scope: Construct, id: string, props: NetworkStackProps) {
     super(scope, id, props);
-    this.vpc = new Network(this, "Network", { availabilityZones: props.availabilityZones }).vpc;
+    const network = new Network(this, "Network", { availabilityZones: props.availabilityZones });
+    this.vpc = network.vpc;
     this.securityGroups = new SecurityGroups(this, "SecurityGroups", {
       vpc: this.vpc,
       managedStores: props.managedStores,
       databaseProxy: props.databaseProxy,
+      ipv6: network.ipv6,
+      gatewayEgressPorts: props.gatewayEgressPorts,
     });
   }
 }

@@ -1,8 +1,9 @@
 import { Validations } from "aws-cdk-lib";
+import type { ISecurityGroup } from "aws-cdk-lib/aws-ec2";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ingressRules } from "./security-group-rules";
+import { egressOf, ingressRules } from "./security-group-rules";
 import { migrationRoles, migrationVariables, type SynthesizedRouteIq, synthRouteIq } from "./synth-app";
 
 const SECRET = "arn:aws:secretsmanager:us-east-1:111111111111:secret:routeiq";
@@ -75,7 +76,7 @@ describe("state=external", () => {
     expect(outputs.filter((name) => /^(Database|Redis)/.test(name))).toEqual([]);
   });
 
-  it("opens no PostgreSQL or Redis port in the VPC: the processes reach the stores through NAT", () => {
+  it("opens no PostgreSQL or Redis port in the VPC: the processes reach the stores through NAT on theirs and 443", () => {
     const groups = routeiq.network.securityGroups;
     expect([groups.database, groups.redis, groups.databaseProxy]).toEqual([undefined, undefined, undefined]);
     const { network } = routeiq.templates;
@@ -83,12 +84,11 @@ describe("state=external", () => {
     network.resourceCountIs("AWS::EC2::NatGateway", 2);
     const dataPorts = ingressRules(network).filter((rule) => rule.port === 5432 || rule.port === 6379);
     expect(dataPorts).toEqual([]);
-    for (const group of [groups.gateway, groups.sync, groups.migrate]) {
-      const id = routeiq.network.getLogicalId(group.node.defaultChild as never);
-      expect(network.findResources("AWS::EC2::SecurityGroup")[id]?.Properties.SecurityGroupEgress).toEqual([
-        expect.objectContaining({ CidrIp: "0.0.0.0/0", IpProtocol: "-1" }),
-      ]);
-    }
+    const egress = (group: ISecurityGroup) => egressOf(routeiq.network, network, group, {});
+    const anywhere = (...ports: number[]) => ports.map((port) => `tcp ${port} to 0.0.0.0/0`).sort();
+    expect(egress(groups.gateway)).toEqual(anywhere(443, 5432, 6379));
+    expect(egress(groups.sync)).toEqual(anywhere(443, 5432, 6379));
+    expect(egress(groups.migrate)).toEqual(anywhere(443, 5432));
   });
 
   it("gives every process the owner's URL secret instead of hosts, and grants reading exactly those", () => {

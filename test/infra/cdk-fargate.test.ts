@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Match } from "aws-cdk-lib/assertions";
+import type { ISecurityGroup } from "aws-cdk-lib/aws-ec2";
 import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { FargateGateway } from "../../infra/constructs/fargate-gateway";
-import { ingressRules } from "./security-group-rules";
+import { egressOf, ingressRules } from "./security-group-rules";
 import {
   dataTierGroups,
   migrationRoles,
@@ -15,10 +16,16 @@ import {
 
 const certificateArn = "arn:aws:acm:us-east-1:111111111111:certificate/00000000-0000-0000-0000-000000000000";
 
-/** `gateway=fargate` with a certificate: the container variant behind HTTPS. */
+/** `gateway=fargate` with a certificate: the container variant behind HTTPS, with two extra egress ports. */
 let routeiq: SynthesizedRouteIq;
 beforeAll(() => {
-  routeiq = synthRouteIq({ gateway: "fargate", certificateArn, alarmEmail: "ops@example.com" });
+  routeiq = synthRouteIq({
+    gateway: "fargate",
+    certificateArn,
+    alarmEmail: "ops@example.com",
+    // A self-hosted model server on 8000 and an MCP server on plain HTTP.
+    egressPorts: "80,8000",
+  });
 }, 120_000);
 
 describe("gateway (fargate)", () => {
@@ -181,6 +188,24 @@ describe("gateway (fargate)", () => {
     const environment = task?.Properties.ContainerDefinitions[0].Environment;
     const secretArn = environment.find((v: { Name: string }) => v.Name === "DATABASE_SECRET_ARN")?.Value;
     expect(JSON.stringify(secretArn)).toContain(roleSecretId(routeiq, "gateway"));
+  });
+
+  it("lets the tasks and sync out to HTTPS, PostgreSQL and Redis directly, and only the tasks to egressPorts", () => {
+    const { network: stack, templates } = routeiq;
+    const { gateway, sync, migrate } = stack.securityGroups;
+    const named = { gateway, sync, migrate, ...dataTierGroups(routeiq) };
+    const egress = (group: ISecurityGroup) => egressOf(stack, templates.network, group, named);
+    expect(egress(gateway)).toEqual(
+      [
+        "tcp 443 to 0.0.0.0/0",
+        "tcp 80 to 0.0.0.0/0",
+        "tcp 8000 to 0.0.0.0/0",
+        "tcp 5432 to database",
+        "tcp 6379 to redis",
+      ].sort(),
+    );
+    expect(egress(sync)).toEqual(["tcp 443 to 0.0.0.0/0", "tcp 5432 to database", "tcp 6379 to redis"]);
+    expect(egress(migrate)).toEqual(["tcp 443 to 0.0.0.0/0", "tcp 5432 to database"]);
   });
 
   it("lets the gateway role publish too, since the tasks elect a leader that syncs", () => {

@@ -47,6 +47,19 @@ describe("CDK context", () => {
     expect(() => settings({ waf: "maybe" })).toThrow(/waf/);
   });
 
+  it("reads egressPorts as TCP ports from `-c` or cdk.json, and refuses anything else naming the key", () => {
+    expect(settings({}).egressPorts).toEqual([]);
+    expect(settings({ egressPorts: "80,8000" }).egressPorts).toEqual([80, 8000]);
+    expect(settings({ egressPorts: " 80 , 11434 " }).egressPorts).toEqual([80, 11434]);
+    expect(settings({ egressPorts: [8000, "65535"] }).egressPorts).toEqual([8000, 65535]);
+    expect(settings({ egressPorts: 8000 }).egressPorts).toEqual([8000]);
+    for (const bad of ["0", "65536", "80,http", "8.5", "0x50", "1e3", "80,,90", [-1], { port: 80 }]) {
+      expect(() => settings({ egressPorts: bad }), JSON.stringify(bad)).toThrow(
+        /egressPorts(\.\d+)?: expected TCP ports, integers from 1 to 65535/,
+      );
+    }
+  });
+
   it("refuses plain HTTP unless it is asked for by name", () => {
     const bare = (context: Record<string, unknown>) => readSettings(new App({ context }));
     expect(() => bare({})).toThrow(/certificateArn: .*allowPlainHttp=true/);

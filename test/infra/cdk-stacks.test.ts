@@ -1,9 +1,11 @@
-import type { Stack } from "aws-cdk-lib";
-import { Match } from "aws-cdk-lib/assertions";
-import type { CfnSubnet } from "aws-cdk-lib/aws-ec2";
+import { App, Stack } from "aws-cdk-lib";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import type { CfnSubnet, ISecurityGroup } from "aws-cdk-lib/aws-ec2";
+import * as ec2 from "aws-cdk-lib/aws-ec2";
 import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ingressRules } from "./security-group-rules";
+import { SecurityGroups } from "../../infra/constructs/security-groups";
+import { egressOf, ingressRules } from "./security-group-rules";
 import {
   dataTierGroups,
   managedDatabase,
@@ -76,6 +78,51 @@ describe("network", () => {
     }
     const dataGroups = [groups.database, groups.redis].map((g) => JSON.stringify(groupId(stack, g)));
     expect(rules.filter((rule) => dataGroups.includes(JSON.stringify(rule.group)))).toHaveLength(4);
+  });
+
+  it("lets each group out only to HTTPS and the data tier it uses, never all traffic", () => {
+    const { network: stack, templates } = routeiq;
+    const { loadBalancer, gateway, sync, migrate, databaseProxy } = stack.securityGroups;
+    const groups = { loadBalancer, gateway, sync, migrate, databaseProxy, ...dataTierGroups(routeiq) };
+    const egress = (group: ISecurityGroup) => egressOf(stack, templates.network, group, groups);
+    expect(egress(groups.gateway)).toEqual([
+      "tcp 443 to 0.0.0.0/0",
+      "tcp 5432 to databaseProxy",
+      "tcp 6379 to redis",
+    ]);
+    expect(egress(groups.sync)).toEqual([
+      "tcp 443 to 0.0.0.0/0",
+      "tcp 5432 to databaseProxy",
+      "tcp 6379 to redis",
+    ]);
+    expect(egress(groups.migrate)).toEqual(["tcp 443 to 0.0.0.0/0", "tcp 5432 to database"]);
+    expect(egress(groups.databaseProxy as ISecurityGroup)).toEqual(["tcp 5432 to database"]);
+    expect(egress(groups.loadBalancer)).toEqual(["tcp 4000 to gateway"]);
+    expect(egress(groups.database)).toEqual([]);
+    expect(egress(groups.redis)).toEqual([]);
+    // The VPC is IPv4 only: nothing is opened to ::/0.
+    expect(JSON.stringify(templates.network.toJSON())).not.toContain("::/0");
+  });
+
+  it("opens the internet rules to IPv6 too when the VPC is dual stack, and the operator's extra ports on the gateway only", () => {
+    const stack = new Stack(new App(), "DualStack");
+    const vpc = new ec2.Vpc(stack, "Vpc", { ipProtocol: ec2.IpProtocol.DUAL_STACK });
+    const groups = new SecurityGroups(stack, "Groups", {
+      vpc,
+      managedStores: false,
+      databaseProxy: false,
+      ipv6: true,
+      gatewayEgressPorts: [8000, 80, 443, 8000],
+    });
+    const template = Template.fromStack(stack);
+    const both = (port: number) => [`tcp ${port} to 0.0.0.0/0`, `tcp ${port} to ::/0`];
+    expect(egressOf(stack, template, groups.gateway, {})).toEqual(
+      [...both(443), ...both(5432), ...both(6379), ...both(80), ...both(8000)].sort(),
+    );
+    expect(egressOf(stack, template, groups.sync, {})).toEqual(
+      [...both(443), ...both(5432), ...both(6379)].sort(),
+    );
+    expect(egressOf(stack, template, groups.migrate, {})).toEqual([...both(443), ...both(5432)].sort());
   });
 });
 
