@@ -11,7 +11,7 @@ export const DEFAULT_OUTPUT_LIMIT = 4_096;
 
 /** What a request could make an upstream produce. */
 export interface RequestSize {
-  /** The prompt, estimated. */
+  /** The prompt at its most (`promptTokenBound`): what no tokenizer counts more of. */
   readonly promptTokens: number;
   /** Completions generated (`n`, or `best_of`, which is billed in full); 0 for embeddings. */
   readonly completions: number;

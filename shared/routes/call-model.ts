@@ -20,6 +20,7 @@ import type { AttemptResult } from "../router/types";
 import { resolveModel } from "../router/wildcard-routes";
 import { costOf } from "../spend/cost";
 import { countTokens } from "../tokens/count-tokens";
+import { promptTokenBound } from "../tokens/prompt-bound";
 import { countPrompt, type PromptParts } from "../tokens/prompt-tokens";
 import { clientChosen404 } from "./client-chosen-404";
 import { checkModelAccess, modelAccess } from "./model-access";
@@ -35,7 +36,10 @@ export interface ModelCall<R> {
     stream?: boolean | null;
     stream_options?: { include_usage?: boolean } | null;
   };
-  /** The prompt, estimated cheaply (about 4 characters a token): routing and reservations. */
+  /**
+   * The prompt, estimated cheaply (about 4 characters a token): routing. Reservations hold the
+   * request's bound instead (`promptTokenBound`), which no tokenizer can exceed.
+   */
   readonly estimatedTokens: number;
   /** The prompt as the tokenizer counts it, when the upstream never says (a stream cut short). */
   readonly prompt: () => PromptParts;
@@ -143,7 +147,7 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
     });
   }
   const reservation = reservationFor(servingDeployments(resolved.config, resolved.group, allows), {
-    promptTokens: call.estimatedTokens,
+    promptTokens: promptTokenBound(call.request),
     ...outputOf(call),
   });
   const accounting = await openAccounting(c, model, reservation);

@@ -1,3 +1,4 @@
+import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway } from "../support/gateway";
 import { type OpenAIUpstream, startOpenAIUpstream } from "../support/openai-upstream";
@@ -142,5 +143,48 @@ describe("six concurrent requests whose prompt is mostly images, against a $2 bu
     expect(await spendOf(body.token as string, served.length)).toBeLessThanOrEqual(
       BUDGET + perRequest + 1e-9,
     );
+  });
+});
+
+describe("six concurrent requests whose prompt is text dense in tokens, against a $2 budget", () => {
+  it.each([
+    // CJK takes about two o200k tokens a character, private-use characters three: English takes a quarter of one.
+    ["CJK", (i: number) => String.fromCharCode(0x4e00 + ((i * 7_919) % 20_000))],
+    ["private-use", (i: number) => String.fromCharCode(0xe000 + ((i * 7_919) % 6_000))],
+  ])("overshoot by at most one request's cost when the prompt is %s text", async (_name, char) => {
+    const text = Array.from({ length: 4_000 }, (_, i) => char(i)).join("");
+    // Counted as a real upstream counts it: by its tokenizer, not by characters.
+    upstream.setBehaviour({
+      promptTokens: (body) =>
+        countTokens(body.messages.map((m: { content: string }) => m.content).join("\n"), {
+          disallowedSpecial: new Set(),
+        }),
+    });
+    try {
+      const { body } = await admin(gateway, "/key/generate", { max_budget: BUDGET });
+      const outcomes = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          chat(gateway, body.key as string, {
+            model: "tooled",
+            max_tokens: 1,
+            messages: [{ role: "user", content: text }],
+          }),
+        ),
+      );
+      const served = outcomes.filter((o) => o.status === 200);
+      for (const o of outcomes) if (o.status !== 200) expect(o.code).toBe("budget_exceeded");
+      const perRequest = (served[0]?.completion?.usage?.prompt_tokens ?? 0) * TOOLED_INPUT_PRICE;
+      // Far more than the 4-characters-a-token estimate ($0.10) would reserve.
+      expect(perRequest).toBeGreaterThan(0.7);
+      expect(await spendOf(body.token as string, served.length)).toBeLessThanOrEqual(
+        BUDGET + perRequest + 1e-9,
+      );
+    } finally {
+      upstream.setBehaviour({
+        promptTokens: (body) =>
+          Math.ceil(JSON.stringify([body.messages, body.tools ?? []]).length / 4) +
+          765 * (JSON.stringify(body.messages).split('"image_url"').length - 1),
+      });
+    }
   });
 });
