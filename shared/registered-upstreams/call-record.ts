@@ -75,7 +75,9 @@ export async function admitUpstreamCall(
   return (outcome, latencyMs) => {
     if (finished) return;
     finished = true;
-    record(outcome, latencyMs);
+    // Given back first: nothing recording the call (a metric refused, a log that throws) may keep
+    // the caller's parallel slot held.
     void admission?.finish(0, 0);
+    record(outcome, latencyMs);
   };
 }
