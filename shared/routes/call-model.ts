@@ -20,7 +20,7 @@ import type { AttemptResult } from "../router/types";
 import { resolveModel } from "../router/wildcard-routes";
 import { costOf } from "../spend/cost";
 import { countTokens } from "../tokens/count-tokens";
-import { promptTokenBound } from "../tokens/prompt-bound";
+import { promptBound } from "../tokens/prompt-bound";
 import { countPrompt, type PromptParts } from "../tokens/prompt-tokens";
 import { clientChosen404 } from "./client-chosen-404";
 import { checkModelAccess, modelAccess } from "./model-access";
@@ -38,7 +38,7 @@ export interface ModelCall<R> {
   };
   /**
    * The prompt, estimated cheaply (about 4 characters a token): routing. Reservations hold the
-   * request's bound instead (`promptTokenBound`), which no tokenizer can exceed.
+   * request's bound instead (`promptBound`), which no tokenizer can exceed.
    */
   readonly estimatedTokens: number;
   /** The prompt as the tokenizer counts it, when the upstream never says (a stream cut short). */
@@ -146,8 +146,10 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
       message: `model "${model}" does not support ${call.operationName}`,
     });
   }
+  const prompt = promptBound(call.request);
   const reservation = reservationFor(servingDeployments(resolved.config, resolved.group, allows), {
-    promptTokens: promptTokenBound(call.request),
+    promptTokens: prompt.tokens,
+    images: prompt.images,
     ...outputOf(call),
   });
   const accounting = await openAccounting(c, model, reservation);

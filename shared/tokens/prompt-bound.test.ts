@@ -1,8 +1,7 @@
 import fc from "fast-check";
 import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import { describe, expect, it } from "vitest";
-import { IMAGE_TOKENS_BOUND } from "../openai/token-estimate";
-import { promptTokenBound, TOOLS_FRAMING_TOKENS, utf8Bytes } from "./prompt-bound";
+import { promptBound, TOOLS_FRAMING_TOKENS, utf8Bytes } from "./prompt-bound";
 
 const AS_TEXT = { disallowedSpecial: new Set<string>() };
 
@@ -29,34 +28,37 @@ describe("promptTokenBound", () => {
       Array.from({ length: 1_000 }, (_, i) => String.fromCodePoint(0x1f300 + (i % 700))).join(""),
     ];
     for (const text of dense) {
-      expect(promptTokenBound(chat(text))).toBeGreaterThanOrEqual(countTokens(text, AS_TEXT));
+      expect(promptBound(chat(text)).tokens).toBeGreaterThanOrEqual(countTokens(text, AS_TEXT));
       expect(countTokens(text, AS_TEXT)).toBeGreaterThan(4 * Math.ceil(text.length / 4));
     }
     fc.assert(
       fc.property(fc.string({ unit: "binary", maxLength: 300 }), (text) => {
-        expect(promptTokenBound(chat(text))).toBeGreaterThanOrEqual(countTokens(text, AS_TEXT));
+        expect(promptBound(chat(text)).tokens).toBeGreaterThanOrEqual(countTokens(text, AS_TEXT));
       }),
       { numRuns: 200 },
     );
   });
 
-  it("adds each image's bound, wherever the request carries it, and the framing of tools", () => {
+  it("counts images wherever the request carries them, and adds the framing of tools", () => {
     const plain = chat("look");
     const image = { type: "image_url", image_url: { url: "https://example.com/a.png" } };
     const withImages = {
       model: "m",
       messages: [{ role: "user", content: [{ type: "text", text: "look" }, image, image] }],
     };
-    expect(promptTokenBound(withImages)).toBeGreaterThanOrEqual(2 * IMAGE_TOKENS_BOUND);
+    expect(promptBound(withImages).images).toBe(2);
+    expect(promptBound(plain).images).toBe(0);
     const responses = {
       model: "m",
       input: [{ role: "user", content: [{ type: "input_image", image_url: "x" }] }],
     };
-    expect(promptTokenBound(responses)).toBeGreaterThanOrEqual(IMAGE_TOKENS_BOUND);
+    expect(promptBound(responses).images).toBe(1);
+    // Text about images is not an image.
+    expect(promptBound(chat('{"type":"image_url"}')).images).toBe(0);
     const tools = [{ type: "function", function: { name: "f", parameters: { type: "object" } } }];
-    expect(promptTokenBound({ ...plain, tools })).toBeGreaterThan(
-      promptTokenBound(plain) + TOOLS_FRAMING_TOKENS,
+    expect(promptBound({ ...plain, tools }).tokens).toBeGreaterThan(
+      promptBound(plain).tokens + TOOLS_FRAMING_TOKENS,
     );
-    expect(promptTokenBound({ ...plain, tools: [] })).toBeLessThan(promptTokenBound(plain) + 20);
+    expect(promptBound({ ...plain, tools: [] }).tokens).toBeLessThan(promptBound(plain).tokens + 20);
   });
 });

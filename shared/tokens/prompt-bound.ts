@@ -1,5 +1,3 @@
-import { IMAGE_TOKENS_BOUND } from "../openai/token-estimate";
-
 /**
  * What a provider adds to a prompt that carries tool definitions, beyond the definitions
  * themselves: Anthropic's tool-use system prompt is 346 tokens at most.
@@ -42,19 +40,27 @@ function imageParts(value: unknown): number {
   return images;
 }
 
+/** A request's prompt at its most: `tokens` for its bytes and framing, plus each of `images`. */
+export interface PromptBound {
+  readonly tokens: number;
+  /** Images it carries, each costing what its model bills an image at most (`imageTokensOf`). */
+  readonly images: number;
+}
+
 /**
  * The most prompt tokens a request can be billed for, whatever the tokenizer: one a byte of the
  * request as sent (its messages, tools, schemas and framing all sit in it; its other fields only
- * add to the bound), each image at its most, and a provider's framing of tools. What a budget and
- * tpm reservation holds for the prompt: the cheap 4-characters-a-token estimate is 8 to 12 times
- * short for CJK or private-use text, and a key must not be able to spend that difference.
- * Attachments a provider fetches itself (a file by id or URL) are counted by their reference only.
+ * add to the bound) and a provider's framing of tools, plus its images, which cost what their
+ * pixels do on the model that serves them. What a budget and tpm reservation holds for the prompt:
+ * the cheap 4-characters-a-token estimate is 8 to 12 times short for CJK or private-use text, and a
+ * key must not be able to spend that difference. Attachments a provider fetches itself (a file by
+ * id or URL) are counted by their reference only.
  */
-export function promptTokenBound(request: object): number {
+export function promptBound(request: object): PromptBound {
   const { tools, functions } = request as { tools?: unknown; functions?: unknown };
   const framing =
     (Array.isArray(tools) && tools.length > 0) || (Array.isArray(functions) && functions.length > 0)
       ? TOOLS_FRAMING_TOKENS
       : 0;
-  return utf8Bytes(JSON.stringify(request)) + imageParts(request) * IMAGE_TOKENS_BOUND + framing;
+  return { tokens: utf8Bytes(JSON.stringify(request)) + framing, images: imageParts(request) };
 }

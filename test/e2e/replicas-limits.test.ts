@@ -3,7 +3,7 @@ import { Limiter } from "../../shared/limits/limiter";
 import { silentLogger } from "../../shared/logging/logger";
 import { DEFAULT_KV_PREFIX, prefixedKv } from "../../shared/store/kv/prefixed";
 import { redisKv } from "../../shared/store/kv/redis";
-import { promptTokenBound } from "../../shared/tokens/prompt-bound";
+import { promptBound } from "../../shared/tokens/prompt-bound";
 import { type OpenAIUpstream, startOpenAIUpstream } from "../support/openai-upstream";
 import {
   admin,
@@ -138,7 +138,7 @@ describe("budgets shared by the replicas", () => {
     // max_tokens bounds each request's output exactly; its prompt is reserved at a token a byte
     // of the request, whatever it really costs.
     const request = { model: "priced", messages: QUESTION, max_tokens: tokens.completion };
-    const reserved = promptTokenBound(request) * INPUT_COST + tokens.completion * OUTPUT_COST;
+    const reserved = promptBound(request).tokens * INPUT_COST + tokens.completion * OUTPUT_COST;
     const outcomes = await burst(key, 20, request);
     const served = outcomes.filter((o) => o.status === 200).length;
     expect(served).toBeLessThanOrEqual(Math.floor(maxBudget / cost) + 1);
