@@ -11,11 +11,12 @@ import { describeIssues, missingIsRequired } from "../validation/describe-issues
  */
 export const MAX_JSON_DEPTH = 64;
 
-/** Reads a JSON body: 400 when it is not JSON (naming where parsing stopped) or nests too deep. */
-export async function readJson(c: Context): Promise<unknown> {
+/**
+ * Reads a body as text, refused (400 `json_too_deep`) when it nests deeper than MAX_JSON_DEPTH:
+ * for routes whose body a library parses (MCP's SDK), so the bound holds there too.
+ */
+export async function readBoundedText(c: Context): Promise<string> {
   const text = await c.req.text();
-  if (text.trim() === "")
-    throw badRequest("request body is empty; expected a JSON object", null, "invalid_json");
   if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
     throw badRequest(
       `request body nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep`,
@@ -23,6 +24,14 @@ export async function readJson(c: Context): Promise<unknown> {
       "json_too_deep",
     );
   }
+  return text;
+}
+
+/** Reads a JSON body: 400 when it is not JSON (naming where parsing stopped) or nests too deep. */
+export async function readJson(c: Context): Promise<unknown> {
+  const text = await readBoundedText(c);
+  if (text.trim() === "")
+    throw badRequest("request body is empty; expected a JSON object", null, "invalid_json");
   try {
     return JSON.parse(text);
   } catch (error) {

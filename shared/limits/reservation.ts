@@ -1,5 +1,6 @@
 import type { Deployment } from "../config/deployment";
 import { costOf } from "../spend/cost";
+import { imageTokensOf } from "../spend/image-limits";
 import { outputLimitOf } from "../spend/output-limits";
 import type { Reservation } from "./limiter";
 
@@ -11,8 +12,10 @@ export const DEFAULT_OUTPUT_LIMIT = 4_096;
 
 /** What a request could make an upstream produce. */
 export interface RequestSize {
-  /** The prompt, estimated. */
+  /** The prompt at its most, images aside (`promptBound`): what no tokenizer counts more of. */
   readonly promptTokens: number;
+  /** Images in the prompt, each reserved at the most its deployment's model bills for one. */
+  readonly images: number;
   /** Completions generated (`n`, or `best_of`, which is billed in full); 0 for embeddings. */
   readonly completions: number;
   /** The request's own limit per completion (`max_completion_tokens`, `max_tokens`). */
@@ -34,9 +37,10 @@ export function reservationFor(deployments: readonly Deployment[], size: Request
   let cost = 0;
   let tokens = 0;
   for (const d of deployments) {
+    const prompt = size.promptTokens + size.images * imageTokensOf(d.model);
     const completion = size.completions === 0 ? 0 : size.completions * outputBound(d, size.maxOutputTokens);
-    cost = Math.max(cost, costOf(d, { prompt_tokens: size.promptTokens, completion_tokens: completion }));
-    tokens = Math.max(tokens, size.promptTokens + completion);
+    cost = Math.max(cost, costOf(d, { prompt_tokens: prompt, completion_tokens: completion }));
+    tokens = Math.max(tokens, prompt + completion);
   }
   return { cost, tokens };
 }

@@ -3,6 +3,7 @@ import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { type Context, Hono } from "hono";
 import { GatewayError } from "../errors";
 import type { GatewayEnv } from "../http/env";
+import { readBoundedText } from "../http/parse-body";
 import { toolAccess, upstreamAccess } from "../registered-upstreams/access";
 import { admitUpstreamCall } from "../registered-upstreams/call-record";
 import { gatewayServer } from "./gateway-server";
@@ -73,11 +74,21 @@ export function mcpRoutes(registry: McpRegistry, upstreams: McpUpstreams): Hono<
         }
       },
     };
+    // The SDK parses the body itself: nesting is bounded here first, as on every route. A tool
+    // call's arguments nested thousands deep would otherwise fail serialising for the upstream,
+    // and be counted as that server failing.
+    const raw = c.req.raw;
+    const request = new Request(raw.url, {
+      method: raw.method,
+      headers: raw.headers,
+      body: await readBoundedText(c),
+      signal: raw.signal,
+    });
     const server = gatewayServer(selection, upstreams, hooks, deps.logger);
     const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
     await server.connect(transport);
     try {
-      return await transport.handleRequest(c.req.raw);
+      return await transport.handleRequest(request);
     } finally {
       void server.close();
     }

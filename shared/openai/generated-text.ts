@@ -13,7 +13,13 @@ interface Generated {
 /** A chat completion, a text completion, or a chunk of either, as far as its text goes. */
 export interface AnswerShape {
   usage?: Usage | null;
-  choices?: Array<{ text?: unknown; delta?: Generated; message?: Generated }>;
+  choices?: Array<{
+    index?: unknown;
+    finish_reason?: unknown;
+    text?: unknown;
+    delta?: Generated;
+    message?: Generated;
+  }>;
 }
 
 /**

@@ -14,15 +14,15 @@ export interface UpstreamCallInfo {
   readonly requestId: string;
 }
 
+/** The spend log's status for an outcome that is not an upstream failure (those are 502). */
+const STATUS_OF: Readonly<Record<string, number>> = { ok: 200, rate_limited: 429, task_not_found: 404 };
+
 /**
  * Admits one call through the MCP or A2A gateway under the caller's key, team and user limits
  * (an rpm and parallel-request slot; they cost no tokens), and returns what records it when it
  * ends: its log line, its metrics, a row in the spend log (cost 0), and the slot given back.
  * A refused call is counted and logged as `rate_limited` before the refusal is thrown.
  */
-/** The spend log's status for an outcome that is not an upstream failure (those are 502). */
-const STATUS_OF: Readonly<Record<string, number>> = { ok: 200, rate_limited: 429, task_not_found: 404 };
-
 export async function admitUpstreamCall(
   deps: AppDeps,
   principal: Principal,
@@ -78,7 +78,9 @@ export async function admitUpstreamCall(
   return (outcome, latencyMs) => {
     if (finished) return;
     finished = true;
-    record(outcome, latencyMs);
+    // Given back first: nothing recording the call (a metric refused, a log that throws) may keep
+    // the caller's parallel slot held.
     void admission?.finish(0, 0);
+    record(outcome, latencyMs);
   };
 }

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { unrefTimer } from "../async/unref-timer";
 import { withoutCacheParam } from "../cache/directives";
 import { cacheIdentityOf } from "../cache/identity";
 import type { CacheRoute } from "../cache/key";
@@ -9,7 +10,12 @@ import { GatewayError } from "../errors";
 import type { GatewayEnv } from "../http/env";
 import { reservationFor } from "../limits/reservation";
 import { generatedText, parseAnswer } from "../openai/generated-text";
-import { observeStream, type StreamHooks, type StreamOutcome } from "../openai/stream-observer";
+import {
+  observeStream,
+  type StreamHooks,
+  type StreamOutcome,
+  USAGE_GRACE_MS,
+} from "../openai/stream-observer";
 import type { Usage } from "../openai/types";
 import { providerFor } from "../providers/registry";
 import type { JsonResult, Provider, ProviderContext, ProviderResult } from "../providers/types";
@@ -20,6 +26,7 @@ import type { AttemptResult } from "../router/types";
 import { resolveModel } from "../router/wildcard-routes";
 import { costOf } from "../spend/cost";
 import { countTokens } from "../tokens/count-tokens";
+import { promptBound } from "../tokens/prompt-bound";
 import { countPrompt, type PromptParts } from "../tokens/prompt-tokens";
 import { clientChosen404 } from "./client-chosen-404";
 import { checkModelAccess, modelAccess } from "./model-access";
@@ -35,7 +42,10 @@ export interface ModelCall<R> {
     stream?: boolean | null;
     stream_options?: { include_usage?: boolean } | null;
   };
-  /** The prompt, estimated cheaply (about 4 characters a token): routing and reservations. */
+  /**
+   * The prompt, estimated cheaply (about 4 characters a token): routing. Reservations hold the
+   * request's bound instead (`promptBound`), which no tokenizer can exceed.
+   */
   readonly estimatedTokens: number;
   /** The prompt as the tokenizer counts it, when the upstream never says (a stream cut short). */
   readonly prompt: () => PromptParts;
@@ -112,6 +122,28 @@ const usageOf = (prompt: number, completion: number): Usage => ({
 });
 
 /**
+ * The signal an upstream call is cancelled by: the client's, except once the answer is complete.
+ * Then all the upstream still has to send is its usage (which holds what the delivered text cannot:
+ * a reasoning model's hidden tokens), and a client leaving cuts it off only after USAGE_GRACE_MS.
+ */
+function linkedToClient(client: AbortSignal): { signal: AbortSignal; answered: () => void } {
+  const link = new AbortController();
+  let complete = false;
+  const forward = () => {
+    if (!complete) return link.abort(client.reason);
+    unrefTimer(setTimeout(() => link.abort(client.reason), USAGE_GRACE_MS));
+  };
+  if (client.aborted) forward();
+  else client.addEventListener("abort", forward, { once: true });
+  return {
+    signal: link.signal,
+    answered: () => {
+      complete = true;
+    },
+  };
+}
+
+/**
  * Routes one OpenAI-format request to a deployment and returns its answer, setting the
  * `x-routeiq-*` headers and reporting usage, latency and time to first token. Every request that
  * is admitted is accounted for exactly once, however it ends: answered, failed, served from the
@@ -142,8 +174,10 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
       message: `model "${model}" does not support ${call.operationName}`,
     });
   }
+  const prompt = promptBound(call.request);
   const reservation = reservationFor(servingDeployments(resolved.config, resolved.group, allows), {
-    promptTokens: call.estimatedTokens,
+    promptTokens: prompt.tokens,
+    images: prompt.images,
     ...outputOf(call),
   });
   const accounting = await openAccounting(c, model, reservation);
@@ -193,12 +227,13 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
       accounting.annotate(choice.metadata);
     }
     const upstreamFetch = c.get("upstreamFetch") ?? deps.fetch;
+    const upstream = linkedToClient(c.req.raw.signal);
     const started = Date.now();
     const routed = await route(resolved.config, deps, {
       requestId: c.get("requestId"),
       modelGroup: resolved.group,
       estimatedTokens: call.estimatedTokens,
-      signal: c.req.raw.signal,
+      signal: upstream.signal,
       allows,
       choice,
       call: (d, signal) => {
@@ -247,6 +282,7 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
     const body = (call.observe ?? observeStream)(cache.tapStream(result.body), {
       includeUsage: call.request.stream_options?.include_usage === true,
       onFirstChunk: () => deps.metrics.timeToFirstToken(d.modelGroup, d.id, Date.now() - started),
+      onAnswered: upstream.answered,
       onEnd: ({ usage, outcome: seen, delivered }) => {
         // Workers end the upstream read first when the client leaves, which looks like an upstream
         // failure; it is a cancellation, which must neither cool the deployment down nor log 502.

@@ -295,7 +295,7 @@ describe("the edge beside the region", () => {
     const key = await generateKey(region, { max_budget: 2.5 * cost });
     const statuses: number[] = [];
     for (const base of [edge.url, region.url, edge.url, region.url, edge.url]) {
-      // max_tokens makes each reservation the request's exact cost.
+      // Sequential: each is admitted while the spend so far is under the budget.
       const answer = await chat(base, key, { model: "priced", max_tokens: usage.completion_tokens }, true);
       statuses.push(answer.status);
       if (answer.status !== 200) expect(answer.code).toBe("budget_exceeded");

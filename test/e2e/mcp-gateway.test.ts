@@ -213,6 +213,36 @@ describe("MCP gateway across replicas", () => {
     }
   });
 
+  it("refuses a body nested deeper than 64 levels with 400 json_too_deep, the server never blamed", async () => {
+    const [, b] = gateways as [Gateway, Gateway];
+    const key = await generateKey(b, { object_permission: { mcp_servers: ["alpha"] } });
+    const deep = `${"[".repeat(5_000)}1${"]".repeat(5_000)}`;
+    const before = alpha.headers.length;
+    const response = await fetch(`${b.url}/mcp`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${key}`,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+      },
+      body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"alpha-echo","arguments":{"text":"x","deep":${deep}}}}`,
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("json_too_deep");
+    expect(alpha.headers.length).toBe(before);
+    expect(
+      await metricTotal(b, "routeiq_upstream_calls_total", { upstream: "alpha", outcome: "unreachable" }),
+    ).toBe(0);
+    // Below the bound, the same call is served.
+    const client = await connect(b, key);
+    const result = await client.callTool({
+      name: "alpha-echo",
+      arguments: { text: "shallow", deep: [[[1]]] },
+    });
+    expect(textOf(result)).toBe("alpha says shallow");
+    await client.close();
+  });
+
   it("keeps listing and stays ready when a server is down, naming it in readiness as information", async () => {
     const [a, b] = gateways as [Gateway, Gateway];
     const down = await admin(a, "/v1/mcp/server", {

@@ -1,3 +1,4 @@
+import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway } from "../support/gateway";
 import { type OpenAIUpstream, startOpenAIUpstream } from "../support/openai-upstream";
@@ -13,6 +14,7 @@ import { admin, chat, waitFor } from "../support/replicas";
 const PRICE = 1.5 / 8_000; // USD per output token: n 8 × 1,000 tokens = $1.50 a request
 const BUDGET = 2;
 const TOOLED_INPUT_PRICE = 1e-4; // USD per prompt token: 7,500 tokens of tool definitions = $0.75
+const MINI_INPUT_PRICE = 1e-5; // USD per prompt token: one gpt-4o-mini image of 48,169 tokens = $0.48
 
 let upstream: OpenAIUpstream;
 let gateway: Awaited<ReturnType<typeof startGateway>>;
@@ -38,6 +40,11 @@ beforeAll(async () => {
       model("gpt"),
       model("capped", { max_output_tokens: 1_000 }),
       model("tooled", { input_cost_per_token: TOOLED_INPUT_PRICE, output_cost_per_token: 0 }),
+      {
+        model_name: "mini",
+        litellm_params: { model: "openai/gpt-4o-mini", api_base: `${upstream.url}/v1`, api_key: "sk-up" },
+        model_info: { input_cost_per_token: MINI_INPUT_PRICE, output_cost_per_token: 0 },
+      },
     ],
     router_settings: { num_retries: 0 },
   });
@@ -142,5 +149,86 @@ describe("six concurrent requests whose prompt is mostly images, against a $2 bu
     expect(await spendOf(body.token as string, served.length)).toBeLessThanOrEqual(
       BUDGET + perRequest + 1e-9,
     );
+  });
+});
+
+describe("six concurrent requests whose prompt is text dense in tokens, against a $2 budget", () => {
+  it.each([
+    // CJK takes about two o200k tokens a character, private-use characters three: English takes a quarter of one.
+    ["CJK", (i: number) => String.fromCharCode(0x4e00 + ((i * 7_919) % 20_000))],
+    ["private-use", (i: number) => String.fromCharCode(0xe000 + ((i * 7_919) % 6_000))],
+  ])("overshoot by at most one request's cost when the prompt is %s text", async (_name, char) => {
+    const text = Array.from({ length: 4_000 }, (_, i) => char(i)).join("");
+    // Counted as a real upstream counts it: by its tokenizer, not by characters.
+    upstream.setBehaviour({
+      promptTokens: (body) =>
+        countTokens(body.messages.map((m: { content: string }) => m.content).join("\n"), {
+          disallowedSpecial: new Set(),
+        }),
+    });
+    try {
+      const { body } = await admin(gateway, "/key/generate", { max_budget: BUDGET });
+      const outcomes = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          chat(gateway, body.key as string, {
+            model: "tooled",
+            max_tokens: 1,
+            messages: [{ role: "user", content: text }],
+          }),
+        ),
+      );
+      const served = outcomes.filter((o) => o.status === 200);
+      for (const o of outcomes) if (o.status !== 200) expect(o.code).toBe("budget_exceeded");
+      const perRequest = (served[0]?.completion?.usage?.prompt_tokens ?? 0) * TOOLED_INPUT_PRICE;
+      // Far more than the 4-characters-a-token estimate ($0.10) would reserve.
+      expect(perRequest).toBeGreaterThan(0.7);
+      expect(await spendOf(body.token as string, served.length)).toBeLessThanOrEqual(
+        BUDGET + perRequest + 1e-9,
+      );
+    } finally {
+      upstream.setBehaviour({
+        promptTokens: (body) =>
+          Math.ceil(JSON.stringify([body.messages, body.tools ?? []]).length / 4) +
+          765 * (JSON.stringify(body.messages).split('"image_url"').length - 1),
+      });
+    }
+  });
+});
+
+describe("six concurrent requests with an image for gpt-4o-mini, against a $2 budget", () => {
+  it("overshoot by at most one request's cost, the image billed as that model bills it", async () => {
+    // gpt-4o-mini bills an image at up to 2,833 + 8 × 5,667 tokens, 30 times what GPT-4o's 1,600 hold.
+    upstream.setBehaviour({
+      promptTokens: (body) => 48_169 * (JSON.stringify(body.messages).split('"type":"image_url"').length - 1),
+    });
+    try {
+      const { body } = await admin(gateway, "/key/generate", { max_budget: BUDGET });
+      const content = [
+        { type: "text" as const, text: "describe" },
+        { type: "image_url" as const, image_url: { url: "https://example.com/a.png" } },
+      ];
+      const outcomes = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          chat(gateway, body.key as string, {
+            model: "mini",
+            max_tokens: 1,
+            messages: [{ role: "user", content }],
+          }),
+        ),
+      );
+      const served = outcomes.filter((o) => o.status === 200);
+      for (const o of outcomes) if (o.status !== 200) expect(o.code).toBe("budget_exceeded");
+      const perRequest = (served[0]?.completion?.usage?.prompt_tokens ?? 0) * MINI_INPUT_PRICE;
+      expect(perRequest).toBeGreaterThan(0.45);
+      expect(await spendOf(body.token as string, served.length)).toBeLessThanOrEqual(
+        BUDGET + perRequest + 1e-9,
+      );
+    } finally {
+      upstream.setBehaviour({
+        promptTokens: (body) =>
+          Math.ceil(JSON.stringify([body.messages, body.tools ?? []]).length / 4) +
+          765 * (JSON.stringify(body.messages).split('"image_url"').length - 1),
+      });
+    }
   });
 });

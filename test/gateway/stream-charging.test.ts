@@ -145,6 +145,53 @@ describe("a stream the client leaves before the usage chunk", () => {
     expect(row.spend).toBeGreaterThan(0);
   });
 
+  it("is charged what the upstream reports, hidden reasoning included, when the usage follows the answer", async () => {
+    // A reasoning model bills tokens it never streams: counting what was delivered would charge
+    // 5,000 tokens as a dozen. Once the answer is complete the upstream is not cut off at once:
+    // only its usage is still to come, and it is waited for a moment.
+    upstream.setBehaviour({ usageDelayMs: 300, completionTokens: () => 5_000 });
+    try {
+      const { key, hash } = await newKey({});
+      const client = new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+      const controller = new AbortController();
+      const stream = await client.chat.completions.create(
+        { model: "gpt", messages: [{ role: "user", content: "think hard" }], stream: true },
+        { signal: controller.signal },
+      );
+      let text = "";
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta.content ?? "";
+        if (chunk.choices[0]?.finish_reason === "stop") break;
+      }
+      controller.abort();
+      expect(text).toBe(REPLY);
+      const row = await oneRow(hash);
+      expect(row.status).toBe(499);
+      expect(row.completion_tokens).toBe(5_000);
+      expect(row.spend).toBeCloseTo(row.prompt_tokens * INPUT + 5_000 * OUTPUT, 12);
+    } finally {
+      upstream.setBehaviour({ completionTokens: undefined });
+    }
+  });
+
+  it("cuts the upstream off at once when the client leaves mid-answer", async () => {
+    upstream.setBehaviour({ chunkDelayMs: 200 });
+    const { key, hash } = await newKey({});
+    const client = new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    const controller = new AbortController();
+    const aborted = upstream.abortedStreams;
+    const stream = await client.chat.completions.create(
+      { model: "gpt", messages: [{ role: "user", content: "tell me" }], stream: true },
+      { signal: controller.signal },
+    );
+    for await (const _chunk of stream) break;
+    controller.abort();
+    await waitFor("the upstream stream cut off", async () => upstream.abortedStreams > aborted, 1_000);
+    const row = await oneRow(hash);
+    expect(row.status).toBe(499);
+    expect(row.completion_tokens).toBeLessThan(countTokens(REPLY));
+  });
+
   it("counts with the tokenizer when an upstream never reports usage on a stream it completes", async () => {
     upstream.setBehaviour({ usageDelayMs: 0, omitUsage: true });
     const { key, hash } = await newKey({});

@@ -94,8 +94,11 @@ describe("infra/nginx.conf", () => {
     const formats = findAll(tree, "log_format");
     expect(formats.map((d) => d.args[0])).toEqual(["routeiq"]);
     const format = (formats[0]?.args ?? []).slice(1).join(" ");
-    expect(format).toContain("$uri");
-    for (const variable of ["$request", "$request_uri", "$args", "$query_string"]) {
+    // The path, with the key of LiteLLM's /key/{key}/regenerate left out (see the live test below).
+    expect(format).toContain("$routeiq_logged_uri");
+    const map = findAll(tree, "map").find((d) => d.args[1] === "$routeiq_logged_uri");
+    expect(map?.args[0]).toBe("$uri");
+    for (const variable of ["$uri", "$request", "$request_uri", "$args", "$query_string"]) {
       expect(format).not.toMatch(new RegExp(`\\${variable}(?![a-z_])`));
     }
     expect(format).not.toContain("$arg_");
@@ -219,18 +222,21 @@ describe("nginx in front of replicas that die mid-request", () => {
     expect(a.hits.length + b.hits.length).toBe(1);
   });
 
-  it("passes keys in query strings through to the gateway but keeps them out of its access log", async () => {
+  it("passes keys in query strings and paths through to the gateway but keeps them out of its access log", async () => {
     const gateway = await replica(true);
     const { base, accessLog } = await nginx([gateway.port, gateway.port]);
     const key = "sk-query-string-secret-0123456789";
     const paths = [`/key/info?key=${key}`, `/spend/logs?api_key=${key}&limit=5`];
     for (const path of paths) expect((await fetch(`${base}${path}`)).status).toBe(200);
-    expect(gateway.hits).toEqual(paths.map((path) => `GET ${path}`));
+    // LiteLLM's /key/{key}/regenerate puts the key in the path itself.
+    expect((await post(`${base}/key/${key}/regenerate`)).status).toBe(200);
+    expect(gateway.hits).toEqual([...paths.map((path) => `GET ${path}`), `POST /key/${key}/regenerate`]);
     // nginx writes each line as its request ends, before the client has the whole answer.
-    await vi.waitFor(() => expect(readFileSync(accessLog, "utf8").split("\n")).toHaveLength(3));
+    await vi.waitFor(() => expect(readFileSync(accessLog, "utf8").split("\n")).toHaveLength(4));
     const log = readFileSync(accessLog, "utf8");
     expect(log).not.toContain(key);
     expect(log).toContain('"GET /key/info HTTP/1.1" 200');
     expect(log).toContain('"GET /spend/logs HTTP/1.1" 200');
+    expect(log).toContain('"POST /key/[key]/regenerate HTTP/1.1" 200');
   });
 });
