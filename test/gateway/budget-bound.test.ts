@@ -16,6 +16,11 @@ const BUDGET = 2;
 const TOOLED_INPUT_PRICE = 1e-4; // USD per prompt token: 7,500 tokens of tool definitions = $0.75
 const MINI_INPUT_PRICE = 1e-5; // USD per prompt token: one gpt-4o-mini image of 48,169 tokens = $0.48
 
+/** Tool definitions are prompt, as OpenAI bills them, and so is each image (high detail, 765). */
+const PROMPT_TOKENS = (body: { messages: unknown; tools?: unknown }) =>
+  Math.ceil(JSON.stringify([body.messages, body.tools ?? []]).length / 4) +
+  765 * (JSON.stringify(body.messages).split('"image_url"').length - 1);
+
 let upstream: OpenAIUpstream;
 let gateway: Awaited<ReturnType<typeof startGateway>>;
 
@@ -24,10 +29,7 @@ beforeAll(async () => {
   // The upstream generates every token it may: n completions of the output limit.
   upstream.setBehaviour({
     delayMs: 300,
-    // Tool definitions are prompt, as OpenAI bills them, and so is each image (high detail, 765).
-    promptTokens: (body) =>
-      Math.ceil(JSON.stringify([body.messages, body.tools ?? []]).length / 4) +
-      765 * (JSON.stringify(body.messages).split('"image_url"').length - 1),
+    promptTokens: PROMPT_TOKENS,
     completionTokens: (body) => (body.n ?? 1) * (body.max_completion_tokens ?? body.max_tokens ?? 1_000),
   });
   const model = (name: string, info: Record<string, unknown> = {}) => ({
@@ -81,6 +83,25 @@ async function burst(
   return { spend: await spendOf(body.token as string, served), served };
 }
 
+/**
+ * Six concurrent requests of one prompt-heavy body against a $2 budget: what one served request's
+ * prompt cost, and what the key spent in all.
+ */
+async function promptBurst(
+  model: string,
+  params: Record<string, unknown>,
+  inputPrice: number,
+): Promise<{ perRequest: number; spend: number }> {
+  const { body } = await admin(gateway, "/key/generate", { max_budget: BUDGET });
+  const outcomes = await Promise.all(
+    Array.from({ length: 6 }, () => chat(gateway, body.key as string, { model, max_tokens: 1, ...params })),
+  );
+  const served = outcomes.filter((o) => o.status === 200);
+  for (const o of outcomes) if (o.status !== 200) expect(o.code).toBe("budget_exceeded");
+  const perRequest = (served[0]?.completion?.usage?.prompt_tokens ?? 0) * inputPrice;
+  return { perRequest, spend: await spendOf(body.token as string, served.length) };
+}
+
 describe("six concurrent n: 8 requests against a $2 budget", () => {
   it("overshoot by at most one request's cost with max_tokens", async () => {
     const { spend, served } = await burst("gpt", { max_tokens: 1_000 });
@@ -107,19 +128,9 @@ describe("six concurrent requests whose prompt is in their tool definitions, aga
         function: { name: "lookup", description: "x".repeat(30_000), parameters: { type: "object" } },
       },
     ];
-    const { body } = await admin(gateway, "/key/generate", { max_budget: BUDGET });
-    const outcomes = await Promise.all(
-      Array.from({ length: 6 }, () =>
-        chat(gateway, body.key as string, { model: "tooled", max_tokens: 1, tools }),
-      ),
-    );
-    const served = outcomes.filter((o) => o.status === 200);
-    for (const o of outcomes) if (o.status !== 200) expect(o.code).toBe("budget_exceeded");
-    const perRequest = (served[0]?.completion?.usage?.prompt_tokens ?? 0) * TOOLED_INPUT_PRICE;
+    const { perRequest, spend } = await promptBurst("tooled", { tools }, TOOLED_INPUT_PRICE);
     expect(perRequest).toBeGreaterThan(0.7);
-    expect(await spendOf(body.token as string, served.length)).toBeLessThanOrEqual(
-      BUDGET + perRequest + 1e-9,
-    );
+    expect(spend).toBeLessThanOrEqual(BUDGET + perRequest + 1e-9);
   });
 });
 
@@ -132,23 +143,13 @@ describe("six concurrent requests whose prompt is mostly images, against a $2 bu
         image_url: { url: "https://example.com/a.png" },
       })),
     ];
-    const { body } = await admin(gateway, "/key/generate", { max_budget: BUDGET });
-    const outcomes = await Promise.all(
-      Array.from({ length: 6 }, () =>
-        chat(gateway, body.key as string, {
-          model: "tooled",
-          max_tokens: 1,
-          messages: [{ role: "user", content }],
-        }),
-      ),
+    const { perRequest, spend } = await promptBurst(
+      "tooled",
+      { messages: [{ role: "user", content }] },
+      TOOLED_INPUT_PRICE,
     );
-    const served = outcomes.filter((o) => o.status === 200);
-    for (const o of outcomes) if (o.status !== 200) expect(o.code).toBe("budget_exceeded");
-    const perRequest = (served[0]?.completion?.usage?.prompt_tokens ?? 0) * TOOLED_INPUT_PRICE;
     expect(perRequest).toBeGreaterThan(0.7);
-    expect(await spendOf(body.token as string, served.length)).toBeLessThanOrEqual(
-      BUDGET + perRequest + 1e-9,
-    );
+    expect(spend).toBeLessThanOrEqual(BUDGET + perRequest + 1e-9);
   });
 });
 
@@ -167,30 +168,16 @@ describe("six concurrent requests whose prompt is text dense in tokens, against 
         }),
     });
     try {
-      const { body } = await admin(gateway, "/key/generate", { max_budget: BUDGET });
-      const outcomes = await Promise.all(
-        Array.from({ length: 6 }, () =>
-          chat(gateway, body.key as string, {
-            model: "tooled",
-            max_tokens: 1,
-            messages: [{ role: "user", content: text }],
-          }),
-        ),
+      const { perRequest, spend } = await promptBurst(
+        "tooled",
+        { messages: [{ role: "user", content: text }] },
+        TOOLED_INPUT_PRICE,
       );
-      const served = outcomes.filter((o) => o.status === 200);
-      for (const o of outcomes) if (o.status !== 200) expect(o.code).toBe("budget_exceeded");
-      const perRequest = (served[0]?.completion?.usage?.prompt_tokens ?? 0) * TOOLED_INPUT_PRICE;
       // Far more than the 4-characters-a-token estimate ($0.10) would reserve.
       expect(perRequest).toBeGreaterThan(0.7);
-      expect(await spendOf(body.token as string, served.length)).toBeLessThanOrEqual(
-        BUDGET + perRequest + 1e-9,
-      );
+      expect(spend).toBeLessThanOrEqual(BUDGET + perRequest + 1e-9);
     } finally {
-      upstream.setBehaviour({
-        promptTokens: (body) =>
-          Math.ceil(JSON.stringify([body.messages, body.tools ?? []]).length / 4) +
-          765 * (JSON.stringify(body.messages).split('"image_url"').length - 1),
-      });
+      upstream.setBehaviour({ promptTokens: PROMPT_TOKENS });
     }
   });
 });
@@ -202,33 +189,19 @@ describe("six concurrent requests with an image for gpt-4o-mini, against a $2 bu
       promptTokens: (body) => 48_169 * (JSON.stringify(body.messages).split('"type":"image_url"').length - 1),
     });
     try {
-      const { body } = await admin(gateway, "/key/generate", { max_budget: BUDGET });
       const content = [
         { type: "text" as const, text: "describe" },
         { type: "image_url" as const, image_url: { url: "https://example.com/a.png" } },
       ];
-      const outcomes = await Promise.all(
-        Array.from({ length: 6 }, () =>
-          chat(gateway, body.key as string, {
-            model: "mini",
-            max_tokens: 1,
-            messages: [{ role: "user", content }],
-          }),
-        ),
+      const { perRequest, spend } = await promptBurst(
+        "mini",
+        { messages: [{ role: "user", content }] },
+        MINI_INPUT_PRICE,
       );
-      const served = outcomes.filter((o) => o.status === 200);
-      for (const o of outcomes) if (o.status !== 200) expect(o.code).toBe("budget_exceeded");
-      const perRequest = (served[0]?.completion?.usage?.prompt_tokens ?? 0) * MINI_INPUT_PRICE;
       expect(perRequest).toBeGreaterThan(0.45);
-      expect(await spendOf(body.token as string, served.length)).toBeLessThanOrEqual(
-        BUDGET + perRequest + 1e-9,
-      );
+      expect(spend).toBeLessThanOrEqual(BUDGET + perRequest + 1e-9);
     } finally {
-      upstream.setBehaviour({
-        promptTokens: (body) =>
-          Math.ceil(JSON.stringify([body.messages, body.tools ?? []]).length / 4) +
-          765 * (JSON.stringify(body.messages).split('"image_url"').length - 1),
-      });
+      upstream.setBehaviour({ promptTokens: PROMPT_TOKENS });
     }
   });
 });
