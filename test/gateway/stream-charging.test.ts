@@ -70,22 +70,27 @@ afterAll(async () => {
   await upstream?.close();
 });
 
+/** Streams a chat completion through the openai SDK and leaves once the answer is complete. */
+async function readAnswerThenLeave(key: string, prompt: string): Promise<string> {
+  const client = new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+  const controller = new AbortController();
+  const stream = await client.chat.completions.create(
+    { model: "gpt", messages: [{ role: "user", content: prompt }], stream: true },
+    { signal: controller.signal },
+  );
+  let text = "";
+  for await (const chunk of stream) {
+    text += chunk.choices[0]?.delta.content ?? "";
+    if (chunk.choices[0]?.finish_reason === "stop") break;
+  }
+  controller.abort();
+  return text;
+}
+
 describe("a stream the client leaves before the usage chunk", () => {
   it("is charged for the prompt and every token delivered, and the tokens count toward tpm", async () => {
     const { key, hash } = await newKey({ tpm_limit: 20 });
-    const client = new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
-    const controller = new AbortController();
-    const stream = await client.chat.completions.create(
-      { model: "gpt", messages: [{ role: "user", content: "tell me" }], stream: true },
-      { signal: controller.signal },
-    );
-    let text = "";
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta.content ?? "";
-      if (chunk.choices[0]?.finish_reason === "stop") break;
-    }
-    controller.abort();
-    expect(text).toBe(REPLY);
+    expect(await readAnswerThenLeave(key, "tell me")).toBe(REPLY);
 
     const row = await oneRow(hash);
     expect(row.status).toBe(499);
@@ -152,19 +157,7 @@ describe("a stream the client leaves before the usage chunk", () => {
     upstream.setBehaviour({ usageDelayMs: 300, completionTokens: () => 5_000 });
     try {
       const { key, hash } = await newKey({});
-      const client = new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
-      const controller = new AbortController();
-      const stream = await client.chat.completions.create(
-        { model: "gpt", messages: [{ role: "user", content: "think hard" }], stream: true },
-        { signal: controller.signal },
-      );
-      let text = "";
-      for await (const chunk of stream) {
-        text += chunk.choices[0]?.delta.content ?? "";
-        if (chunk.choices[0]?.finish_reason === "stop") break;
-      }
-      controller.abort();
-      expect(text).toBe(REPLY);
+      expect(await readAnswerThenLeave(key, "think hard")).toBe(REPLY);
       const row = await oneRow(hash);
       expect(row.status).toBe(499);
       expect(row.completion_tokens).toBe(5_000);
