@@ -297,15 +297,19 @@ describe("copies shared through the KV store", () => {
     await a.invalidate([TEAMED]);
     await a.resolve(TEAMED);
     await waitForCopy(TEAMED);
+    return { a, b: replicaWithDatabaseDown(now, bSecret), clock };
+  }
+
+  /** A replica whose database is unreachable, reading the copies replicas share in `kv`. */
+  function replicaWithDatabaseDown(now: () => number, secret: string | undefined = "sk-master") {
     const down = spySql();
     down.state.mode = "down";
-    const b = new KeyResolver({
+    return new KeyResolver({
       sql: down.sql,
       now,
       settings: settings(),
-      copies: sharedKeyCopies(kv, { secret: () => bSecret }),
+      copies: sharedKeyCopies(kv, { secret: () => secret }),
     });
-    return { a, b, clock };
   }
 
   it("a replica that never saw a key serves another replica's copy, records and limits alike", async () => {
@@ -361,14 +365,7 @@ describe("copies shared through the KV store", () => {
       await new Promise((r) => setTimeout(r, 10));
     expect(await copyOf(hash)).toBeNull();
     // A database outage within the stale window: no replica serves the deleted key from a copy.
-    const down = spySql();
-    down.state.mode = "down";
-    const b = new KeyResolver({
-      sql: down.sql,
-      now,
-      settings: settings(),
-      copies: sharedKeyCopies(kv, { secret: () => "sk-master" }),
-    });
+    const b = replicaWithDatabaseDown(now);
     await expect(b.resolve(hash)).rejects.toBeInstanceOf(KeyStoreUnavailableError);
   });
 
@@ -386,14 +383,7 @@ describe("copies shared through the KV store", () => {
     await a.resolve(VALID);
     await a.invalidate([VALID]);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const down = spySql();
-    down.state.mode = "down";
-    const b = new KeyResolver({
-      sql: down.sql,
-      now,
-      settings: settings(),
-      copies: sharedKeyCopies(kv, { secret: () => "sk-master" }),
-    });
+    const b = replicaWithDatabaseDown(now);
     await expect(b.resolve(VALID)).rejects.toBeInstanceOf(KeyStoreUnavailableError);
   });
 
