@@ -87,10 +87,15 @@ describe("outboundPolicy: connections to resolved addresses", () => {
     expect(allowing.refuseConnection("other.example.com", "169.254.169.254")).toBeDefined();
   });
 
-  it("says which host names the operator listed, in any case or with a trailing dot, never by range", () => {
-    const policy = outboundPolicy("Vertex-Proxy.internal, 10.0.0.0/8, https://api.example.com/v1");
+  it("says which hosts the operator listed, in any case or with a trailing dot, never by range", () => {
+    const policy = outboundPolicy(
+      "Vertex-Proxy.internal, 10.0.0.0/8, https://api.example.com/v1, 192.168.1.7, [fd00::7]",
+    );
     expect(policy.listsHost("vertex-proxy.internal.")).toBe(true);
     expect(policy.listsHost("api.example.com")).toBe(true);
+    expect(policy.listsHost("192.168.1.7")).toBe(true);
+    expect(policy.listsHost("[fd00::7]")).toBe(true);
+    expect(policy.listsHost("192.168.1.8")).toBe(false);
     expect(policy.listsHost("10.0.0.5")).toBe(false);
     expect(policy.listsHost("other.internal")).toBe(false);
   });

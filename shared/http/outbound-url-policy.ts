@@ -58,7 +58,10 @@ export interface OutboundPolicy {
   refuseUrl(url: string): string | undefined;
   /** Why `hostname` may not be connected to at `address` (what DNS gave for it), else undefined. */
   refuseConnection(hostname: string, address: string): string | undefined;
-  /** Whether the operator listed `hostname` itself (a host name entry, not a range). */
+  /**
+   * Whether the operator listed `hostname` itself: a host name entry, or an address entry for an
+   * address written as the host. A range never lists a host: it allows connections, not trust.
+   */
   listsHost(hostname: string): boolean;
 }
 
@@ -152,7 +155,15 @@ export function outboundPolicy(
       // The host name is left out: it may be the value of an os.environ/ reference.
       return why === undefined ? undefined : `the upstream's address is ${why}${allowHint}`;
     },
-    listsHost: (hostname) => hosts.has(bareHost(hostname)),
+    listsHost(hostname) {
+      const bare = bareHost(hostname);
+      const address = parseAddress(bare);
+      const single = (range: [ipaddr.IPv4 | ipaddr.IPv6, number]) =>
+        range[1] === (range[0].kind() === "ipv4" ? 32 : 128);
+      return (
+        hosts.has(bare) || (address !== undefined && ranges.some((r) => single(r) && inRange(address, r)))
+      );
+    },
   };
 }
 

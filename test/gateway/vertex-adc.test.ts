@@ -22,6 +22,8 @@ const metadataRequests: { path: string; flavor: string | undefined }[] = [];
 let tokenFails = false;
 let google: GoogleUpstream;
 let gateway: Awaited<ReturnType<typeof startGateway>>;
+/** The gateway's own Google credentials go only to googleapis.com or a host the operator lists. */
+const ALLOW_LOOPBACK = { ROUTEIQ_OUTBOUND_ALLOWLIST: "127.0.0.1" };
 let openai: OpenAI;
 
 function startMetadataServer(): Promise<Server> {
@@ -62,19 +64,22 @@ beforeAll(async () => {
   // gcloud's own credentials file would come before the metadata server: an empty config dir.
   process.env.CLOUDSDK_CONFIG = mkdtempSync(join(tmpdir(), "routeiq-gcloud-"));
   google = await startGoogleUpstream({ apiKey: "unused-gemini-key" });
-  gateway = await startGateway({
-    model_list: [
-      {
-        model_name: "vertex-adc",
-        litellm_params: {
-          model: "vertex_ai/gemini-2.5-flash",
-          api_base: google.url,
-          vertex_location: "us-central1",
+  gateway = await startGateway(
+    {
+      model_list: [
+        {
+          model_name: "vertex-adc",
+          litellm_params: {
+            model: "vertex_ai/gemini-2.5-flash",
+            api_base: google.url,
+            vertex_location: "us-central1",
+          },
         },
-      },
-    ],
-    router_settings: { num_retries: 0 },
-  });
+      ],
+      router_settings: { num_retries: 0 },
+    },
+    ALLOW_LOOPBACK,
+  );
   openai = new OpenAI({ apiKey: MASTER_KEY, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
 }, 60_000);
 
@@ -103,20 +108,23 @@ describe("vertex_ai/ with Application Default Credentials", () => {
   it("answers a token the metadata server cannot give as the deployment's failure, naming the model and not the cause's text", async () => {
     tokenFails = true;
     // The library keeps a token until it is about to expire: a fresh gateway asks again.
-    const fresh = await startGateway({
-      model_list: [
-        {
-          model_name: "vertex-adc",
-          litellm_params: {
-            model: "vertex_ai/gemini-2.5-flash",
-            api_base: google.url,
-            vertex_project: "p",
-            vertex_location: "us-central1",
+    const fresh = await startGateway(
+      {
+        model_list: [
+          {
+            model_name: "vertex-adc",
+            litellm_params: {
+              model: "vertex_ai/gemini-2.5-flash",
+              api_base: google.url,
+              vertex_project: "p",
+              vertex_location: "us-central1",
+            },
           },
-        },
-      ],
-      router_settings: { num_retries: 0 },
-    });
+        ],
+        router_settings: { num_retries: 0 },
+      },
+      ALLOW_LOOPBACK,
+    );
     try {
       const before = google.requests.length;
       const response = await fetch(`${fresh.url}/v1/chat/completions`, {
