@@ -25,6 +25,7 @@ import { servingDeployments } from "../router/serving-groups";
 import type { AttemptResult } from "../router/types";
 import { resolveModel } from "../router/wildcard-routes";
 import { costOf } from "../spend/cost";
+import { priceMultipleOf } from "../spend/service-tier";
 import { countTokens } from "../tokens/count-tokens";
 import { promptBound } from "../tokens/prompt-bound";
 import { countPrompt, type PromptParts } from "../tokens/prompt-tokens";
@@ -175,12 +176,14 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
     });
   }
   const prompt = promptBound(call.request);
-  const reservation = reservationFor(servingDeployments(resolved.config, resolved.group, allows), {
+  const priceMultiple = priceMultipleOf(call.request);
+  const bound = reservationFor(servingDeployments(resolved.config, resolved.group, allows), {
     promptTokens: prompt.tokens,
     images: prompt.images,
     ...outputOf(call),
   });
-  const accounting = await openAccounting(c, model, reservation);
+  const reservation = { ...bound, cost: bound.cost * priceMultiple };
+  const accounting = await openAccounting(c, model, reservation, priceMultiple);
   // The deployment the request was last sent to: once an upstream has the prompt, it is consumed.
   let sentTo: Deployment | undefined;
   // What a request used when its upstream did not say: the prompt and `delivered`, counted with
@@ -265,7 +268,7 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
           deployment: d.id,
           inputTokens: usage.prompt_tokens,
           outputTokens: usage.completion_tokens,
-          cost: costOf(d, usage),
+          cost: costOf(d, usage) * priceMultiple,
         });
       } catch (error) {
         deps.logger.error("could not record usage metrics", { error: String(error) });

@@ -31,6 +31,8 @@ export async function openAccounting(
   c: Context<GatewayEnv>,
   modelGroup: string,
   reservation: Reservation,
+  /** What the request pays per unit of its deployment's price (`service_tier: "priority"`: 2). */
+  priceMultiple = 1,
 ): Promise<Accounting> {
   const deps = c.get("deps");
   const principal = c.get("principal");
@@ -56,7 +58,7 @@ export async function openAccounting(
   const log = (status: number, d: Deployment | undefined, usage: Usage | undefined, cacheHit: boolean) => {
     if (done) return;
     done = true;
-    const spend = d === undefined || usage === undefined ? 0 : costOf(d, usage);
+    const spend = d === undefined || usage === undefined ? 0 : costOf(d, usage) * priceMultiple;
     if (usage !== undefined) c.set("usage", usage);
     void admission.finish(usage?.total_tokens ?? 0, spend);
     deps.spendLog.record({

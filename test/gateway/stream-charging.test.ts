@@ -227,3 +227,23 @@ describe("a request the client leaves while the upstream has it", () => {
     expect(row.spend).toBeCloseTo(row.prompt_tokens * INPUT, 12);
   });
 });
+
+describe("a request for OpenAI's priority tier", () => {
+  it("is passed on, and reserved and charged at twice the deployment's price (OpenAI bills priority up to that)", async () => {
+    const { key, hash } = await newKey({});
+    const answered = await chat(gateway, key, {
+      model: "gpt",
+      service_tier: "priority",
+      messages: [{ role: "user", content: "quickly" }],
+    });
+    expect(answered.status).toBe(200);
+    expect(upstream.requests.at(-1)?.body.service_tier).toBe("priority");
+    const row = await oneRow(hash);
+    expect(row.spend).toBeCloseTo(2 * (row.prompt_tokens * INPUT + row.completion_tokens * OUTPUT), 12);
+
+    const standard = await newKey({});
+    await chat(gateway, standard.key, { model: "gpt", messages: [{ role: "user", content: "quickly" }] });
+    const plain = await oneRow(standard.hash);
+    expect(plain.spend).toBeCloseTo(plain.prompt_tokens * INPUT + plain.completion_tokens * OUTPUT, 12);
+  });
+});
