@@ -55,7 +55,7 @@ export class McpUpstreams {
 
   constructor(options: McpUpstreamsOptions) {
     this.#options = options;
-    this.#tokens = new OAuth2Tokens(options.fetch);
+    this.#tokens = new OAuth2Tokens(options.fetch, Date.now, options.requestTimeoutMs);
   }
 
   get requestTimeoutMs(): number {
