@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { MemoryKv } from "../store/kv/memory";
-import { claimingStream, MAX_NAMED_TASKS, taskIdsOf, taskOwners, tasksNamedBy } from "./task-owners";
+import {
+  claimingStream,
+  MAX_NAMED_TASKS,
+  MAX_TASK_ID_CHARS,
+  taskIdsOf,
+  taskOwners,
+  tasksNamedBy,
+} from "./task-owners";
 
 describe("taskIdsOf", () => {
   it("reads the task ids of A2A 0.3's and 1.0's answers and stream events", () => {
@@ -42,6 +49,7 @@ describe("tasksNamedBy", () => {
     expect(tasksNamedBy("message/send", { message: { referenceTaskIds: [7] } })).toEqual([""]);
     const many = Array.from({ length: MAX_NAMED_TASKS + 1 }, (_, i) => `t${i}`);
     expect(tasksNamedBy("message/send", { message: { referenceTaskIds: many } })).toEqual([""]);
+    expect(tasksNamedBy("tasks/get", { id: "x".repeat(MAX_TASK_ID_CHARS + 1) })).toEqual([""]);
   });
 });
 

@@ -66,6 +66,11 @@ export function taskIdsOf(result: unknown): string[] {
 
 /** Most tasks one request may name; past it the request is refused as naming a missing task. */
 export const MAX_NAMED_TASKS = 64;
+/** The longest task id looked up (each is a KV key): longer ones name no task the gateway holds. */
+export const MAX_TASK_ID_CHARS = 1_024;
+
+const idOrNone = (value: unknown): string =>
+  typeof value === "string" && value.length <= MAX_TASK_ID_CHARS ? value : "";
 
 /** The fields of a message that name a task, as the agents' parsers read them (camelCase and proto's snake_case). */
 const MESSAGE_TASK_FIELDS = ["taskId", "task_id"] as const;
@@ -76,11 +81,12 @@ const MESSAGE_REFERENCE_FIELDS = ["referenceTaskIds", "reference_task_ids"] as c
  * proto's `request`) its `taskId` and every `referenceTaskIds` entry, in either spelling, since
  * @a2a-js/sdk and proto-based agents read `task_id` and `reference_task_ids` too (a referenced
  * task's history is handed to the agent's executor). A value an agent could read as an id but is
- * not a string (`["t1"]` reads as "t1" through `String`) names "", a task no one owns.
+ * not a string (`["t1"]` reads as "t1" through `String`), or is longer than MAX_TASK_ID_CHARS,
+ * names "", a task no one owns.
  */
 export function tasksNamedBy(method: string, params: unknown): string[] {
   if (TASK_METHODS.has(method)) {
-    return [isObject(params) && typeof params.id === "string" ? params.id : ""];
+    return [isObject(params) ? idOrNone(params.id) : ""];
   }
   if (!isObject(params)) return [];
   const named: string[] = [];
@@ -89,7 +95,7 @@ export function tasksNamedBy(method: string, params: unknown): string[] {
     for (const field of MESSAGE_TASK_FIELDS) {
       const value = message[field];
       if (value === undefined || value === null || value === "") continue;
-      named.push(typeof value === "string" ? value : "");
+      named.push(idOrNone(value));
     }
     for (const field of MESSAGE_REFERENCE_FIELDS) {
       const value = message[field];
@@ -98,7 +104,7 @@ export function tasksNamedBy(method: string, params: unknown): string[] {
         named.push("");
         continue;
       }
-      for (const id of value) named.push(typeof id === "string" ? id : "");
+      for (const id of value) named.push(idOrNone(id));
     }
   }
   const unique = [...new Set(named)];
