@@ -3,8 +3,8 @@ import type { AddressInfo } from "node:net";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { McpServer as RegisteredServer } from "./server-spec";
-import { McpUpstreams } from "./upstream-clients";
+import type { McpServer as RegisteredServer } from "../../shared/mcp/server-spec";
+import { McpUpstreams } from "../../shared/mcp/upstream-clients";
 
 /**
  * An upstream with a tool that never answers (a caller's slow tool: its time may be the caller's
