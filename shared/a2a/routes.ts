@@ -8,7 +8,7 @@ import { authHeaders } from "../registered-upstreams/auth";
 import { admitUpstreamCall } from "../registered-upstreams/call-record";
 import { sessionScopeOf } from "../responses-api/session-store";
 import type { A2aAgent, A2aRegistry } from "./registry";
-import { claimAnswer, claimingStream, type TaskOwners, taskNamedBy } from "./task-owners";
+import { claimAnswer, claimingStream, type TaskOwners, tasksNamedBy } from "./task-owners";
 
 /** Hono matches `/a2a/*` against `/a2a` too; listing both ran a request's admission and auth twice. */
 export const A2A_PATHS = ["/a2a/*"] as const;
@@ -213,10 +213,12 @@ export function a2aRoutes(
     // Whatever fails below, the call is recorded and its admission given back (once: `done` is idempotent).
     try {
       const owner = sessionScopeOf(c.get("principal"));
-      const named = taskNamedBy(rpc.method, (body as { params?: unknown }).params);
-      if (named !== undefined && !(await owners.owns(agent.name, named, owner))) {
+      const named = tasksNamedBy(rpc.method, (body as { params?: unknown }).params);
+      const owned = await Promise.all(named.map((id) => owners.owns(agent.name, id, owner)));
+      const missing = named.find((_, i) => !owned[i]);
+      if (missing !== undefined) {
         finish("task_not_found");
-        return c.json(taskNotFound(rpc.id, named));
+        return c.json(taskNotFound(rpc.id, missing));
       }
       const headers: Record<string, string> = {
         ...authHeaders(agent.authType, agent.credentials),

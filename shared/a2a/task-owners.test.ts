@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { MemoryKv } from "../store/kv/memory";
-import { claimingStream, taskIdsOf, taskNamedBy, taskOwners } from "./task-owners";
+import {
+  claimingStream,
+  MAX_NAMED_TASKS,
+  MAX_TASK_ID_CHARS,
+  taskIdsOf,
+  taskOwners,
+  tasksNamedBy,
+} from "./task-owners";
 
 describe("taskIdsOf", () => {
   it("reads the task ids of A2A 0.3's and 1.0's answers and stream events", () => {
@@ -17,13 +24,32 @@ describe("taskIdsOf", () => {
   });
 });
 
-describe("taskNamedBy", () => {
+describe("tasksNamedBy", () => {
   it("names the task of the task methods (an id that is not a string names none that exists) and of a continuing message", () => {
-    expect(taskNamedBy("tasks/get", { id: "t1" })).toBe("t1");
-    expect(taskNamedBy("CancelTask", { id: 42 })).toBe("");
-    expect(taskNamedBy("message/send", { message: { taskId: "t2" } })).toBe("t2");
-    expect(taskNamedBy("SendMessage", { message: { taskId: "" } })).toBeUndefined();
-    expect(taskNamedBy("message/send", { message: {} })).toBeUndefined();
+    expect(tasksNamedBy("tasks/get", { id: "t1" })).toEqual(["t1"]);
+    expect(tasksNamedBy("CancelTask", { id: 42 })).toEqual([""]);
+    expect(tasksNamedBy("GetTask", undefined)).toEqual([""]);
+    expect(tasksNamedBy("message/send", { message: { taskId: "t2" } })).toEqual(["t2"]);
+    expect(tasksNamedBy("SendMessage", { message: { taskId: "" } })).toEqual([]);
+    expect(tasksNamedBy("message/send", { message: {} })).toEqual([]);
+  });
+
+  it("names every task an agent's parser would read: snake_case, a non-string id, and referenced tasks", () => {
+    // @a2a-js/sdk's Message.fromJSON reads task_id when taskId is absent, and String(["t"]) is "t".
+    expect(tasksNamedBy("SendMessage", { message: { task_id: "theirs" } })).toEqual(["theirs"]);
+    expect(tasksNamedBy("SendMessage", { message: { taskId: ["theirs"] } })).toEqual([""]);
+    expect(tasksNamedBy("SendMessage", { request: { taskId: "theirs" } })).toEqual(["theirs"]);
+    // A referenced task's whole history is handed to the agent's executor.
+    expect(tasksNamedBy("message/send", { message: { referenceTaskIds: ["mine", "theirs"] } })).toEqual([
+      "mine",
+      "theirs",
+    ]);
+    expect(tasksNamedBy("SendMessage", { message: { reference_task_ids: ["theirs"] } })).toEqual(["theirs"]);
+    expect(tasksNamedBy("message/send", { message: { referenceTaskIds: "theirs" } })).toEqual([""]);
+    expect(tasksNamedBy("message/send", { message: { referenceTaskIds: [7] } })).toEqual([""]);
+    const many = Array.from({ length: MAX_NAMED_TASKS + 1 }, (_, i) => `t${i}`);
+    expect(tasksNamedBy("message/send", { message: { referenceTaskIds: many } })).toEqual([""]);
+    expect(tasksNamedBy("tasks/get", { id: "x".repeat(MAX_TASK_ID_CHARS + 1) })).toEqual([""]);
   });
 });
 

@@ -64,13 +64,51 @@ export function taskIdsOf(result: unknown): string[] {
   return [...ids];
 }
 
-/** The task a request names, if any: `params.id` of the task methods, a message's `taskId`. */
-export function taskNamedBy(method: string, params: unknown): string | undefined {
-  if (!isObject(params)) return undefined;
-  if (TASK_METHODS.has(method)) return typeof params.id === "string" ? params.id : "";
-  const message = params.message;
-  if (isObject(message) && typeof message.taskId === "string" && message.taskId !== "") return message.taskId;
-  return undefined;
+/** Most tasks one request may name; past it the request is refused as naming a missing task. */
+export const MAX_NAMED_TASKS = 64;
+/** The longest task id looked up (each is a KV key): longer ones name no task the gateway holds. */
+export const MAX_TASK_ID_CHARS = 1_024;
+
+const idOrNone = (value: unknown): string =>
+  typeof value === "string" && value.length <= MAX_TASK_ID_CHARS ? value : "";
+
+/** The fields of a message that name a task, as the agents' parsers read them (camelCase and proto's snake_case). */
+const MESSAGE_TASK_FIELDS = ["taskId", "task_id"] as const;
+const MESSAGE_REFERENCE_FIELDS = ["referenceTaskIds", "reference_task_ids"] as const;
+
+/**
+ * The tasks a request names: `params.id` of the task methods, and of a message (under `message`, or
+ * proto's `request`) its `taskId` and every `referenceTaskIds` entry, in either spelling, since
+ * @a2a-js/sdk and proto-based agents read `task_id` and `reference_task_ids` too (a referenced
+ * task's history is handed to the agent's executor). A value an agent could read as an id but is
+ * not a string (`["t1"]` reads as "t1" through `String`), or is longer than MAX_TASK_ID_CHARS,
+ * names "", a task no one owns.
+ */
+export function tasksNamedBy(method: string, params: unknown): string[] {
+  if (TASK_METHODS.has(method)) {
+    return [isObject(params) ? idOrNone(params.id) : ""];
+  }
+  if (!isObject(params)) return [];
+  const named: string[] = [];
+  for (const message of [params.message, params.request]) {
+    if (!isObject(message)) continue;
+    for (const field of MESSAGE_TASK_FIELDS) {
+      const value = message[field];
+      if (value === undefined || value === null || value === "") continue;
+      named.push(idOrNone(value));
+    }
+    for (const field of MESSAGE_REFERENCE_FIELDS) {
+      const value = message[field];
+      if (value === undefined || value === null) continue;
+      if (!Array.isArray(value)) {
+        named.push("");
+        continue;
+      }
+      for (const id of value) named.push(idOrNone(id));
+    }
+  }
+  const unique = [...new Set(named)];
+  return unique.length > MAX_NAMED_TASKS ? [""] : unique;
 }
 
 export interface TaskOwners {

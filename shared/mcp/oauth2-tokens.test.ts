@@ -66,4 +66,19 @@ describe("OAuth2Tokens", () => {
     await expect(tokens.token(client)).rejects.toThrow(/without an access_token/);
     await expect(tokens.token(client)).rejects.toThrow(/without an access_token/);
   });
+
+  it("gives up on an endpoint that stalls in its answer's body, and asks again on the next call", async () => {
+    // Headers sent, then nothing: without a bound every call of the replica awaited this one token.
+    const stalled = () =>
+      new Response(new ReadableStream({ pull: () => new Promise<void>(() => {}) }), {
+        headers: { "content-type": "application/json" },
+      });
+    const { forms, fetchImpl } = endpoint([stalled, token("fresh")]);
+    const tokens = new OAuth2Tokens(fetchImpl, Date.now, 50);
+    await expect(tokens.token(client)).rejects.toThrow(
+      "the OAuth2 token endpoint at https://auth.example gave no token within 50 ms",
+    );
+    expect(await tokens.token(client)).toBe("fresh");
+    expect(forms).toHaveLength(2);
+  });
 });

@@ -3,6 +3,7 @@ import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { unrefTimer } from "../async/unref-timer";
 import { authHeaders } from "../registered-upstreams/auth";
 import { OAuth2Tokens } from "./oauth2-tokens";
 import type { McpServer } from "./server-spec";
@@ -51,11 +52,13 @@ export class McpUpstreams {
   readonly #options: McpUpstreamsOptions;
   readonly #clients = new Map<string, { readonly fingerprint: string; readonly client: Promise<Client> }>();
   readonly #failing = new Map<string, string>();
+  /** Clients dropped from the pool after a failure, closed once their calls in flight had their time. */
+  readonly #retiring = new Set<Promise<Client>>();
   readonly #tokens: OAuth2Tokens;
 
   constructor(options: McpUpstreamsOptions) {
     this.#options = options;
-    this.#tokens = new OAuth2Tokens(options.fetch);
+    this.#tokens = new OAuth2Tokens(options.fetch, Date.now, options.requestTimeoutMs);
   }
 
   get requestTimeoutMs(): number {
@@ -80,7 +83,7 @@ export class McpUpstreams {
       // The server answered (an unknown method, a bad argument): the connection is fine.
       if (error instanceof McpError && !BROKEN.has(error.code)) throw error;
       if (this.#clients.get(server.name) === current) this.#clients.delete(server.name);
-      void current.client.then((c) => c.close()).catch(() => {});
+      this.#retire(current.client);
       this.#failing.set(server.name, error instanceof Error ? error.message : String(error));
       throw error;
     }
@@ -107,9 +110,26 @@ export class McpUpstreams {
   }
 
   async close(): Promise<void> {
-    const clients = [...this.#clients.values()];
+    const clients = [...this.#clients.values()].map((e) => e.client);
     this.#clients.clear();
-    await Promise.all(clients.map((e) => e.client.then((c) => c.close()).catch(() => {})));
+    clients.push(...this.#retiring);
+    this.#retiring.clear();
+    await Promise.all(clients.map((client) => client.then((c) => c.close()).catch(() => {})));
+  }
+
+  /**
+   * A pooled client a call failed on: new calls already get a fresh one; this one is closed once
+   * the calls other keys have in flight on it have had their time (requestTimeoutMs). Closing it
+   * at once failed them all, so one key's call timing out (its tool slow on its own arguments)
+   * failed every other key's call to that server, each counted as the server failing.
+   */
+  #retire(client: Promise<Client>): void {
+    this.#retiring.add(client);
+    const close = () => {
+      if (!this.#retiring.delete(client)) return;
+      void client.then((c) => c.close()).catch(() => {});
+    };
+    unrefTimer(setTimeout(close, this.#options.requestTimeoutMs));
   }
 
   async #connect(server: McpServer): Promise<Client> {
