@@ -129,6 +129,7 @@ export function mcpAdminRoutes(options: McpAdminOptions): Hono<GatewayEnv> {
       body.token_url,
       body.client_id,
       body.client_secret,
+      body.scopes,
     ].some((field) => field !== undefined);
     // Credentials are replaced whole: an OAuth2 client is given again in full, under its auth_type.
     const authType = body.auth_type ?? (secrets ? registry.get(body.server_name)?.authType : undefined);

@@ -467,6 +467,16 @@ describe("MCP gateway across replicas", () => {
       );
       expect(alpha.headers.at(-1)?.authorization).toBe("Bearer tok-2");
       await other.close();
+      // Scopes are part of the client: changing them alone would answer 200 and change nothing.
+      const scopesOnly = await fetch(`${a.url}/v1/mcp/server`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+        body: JSON.stringify({ server_name: "oauthy", scopes: ["mcp:other"] }),
+      });
+      expect(scopesOnly.status).toBe(400);
+      expect(((await scopesOnly.json()) as { error: { code: string } }).error.code).toBe(
+        "invalid_credentials",
+      );
     } finally {
       await fetch(`${a.url}/v1/mcp/server/oauthy`, {
         method: "DELETE",
