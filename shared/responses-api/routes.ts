@@ -171,7 +171,7 @@ export function responsesRoutes(): Hono<GatewayEnv> {
     const keep = request.store !== false;
     const principal = c.get("principal");
     // Before the conversation is read: reading it renews it, which a key refused the model must not do.
-    if (config.groups.has(request.model)) checkModelAccess(principal, request.model);
+    checkModelAccess(principal, request.model);
     const previousId = request.previous_response_id ?? undefined;
     const earlier = previousId === undefined ? { items: [], chars: 0 } : await earlierTurns(c, previousId);
     const input = inputItemsOf(request.input);
