@@ -21,4 +21,17 @@ describe("reservationFor", () => {
     expect(both.tokens).toBe(100 + 2 * 48_169 + 1);
     expect(both.cost).toBeCloseTo((100 + 2 * 48_169) * 1e-6, 12);
   });
+
+  it("reserves a prompt with an attachment the upstream fetches at no less than the model's context window", () => {
+    const gemini = deployment("gemini-2.5-pro", {
+      inputCostPerToken: 1e-6,
+      outputCostPerToken: 0,
+      maxInputTokens: 1_048_576,
+    });
+    const video = { promptTokens: 100, images: 0, fetched: 1, completions: 1, maxOutputTokens: 1 };
+    expect(reservationFor([gemini], video).tokens).toBe(1_048_576 + 1);
+    expect(reservationFor([gemini], { ...video, fetched: 0 }).tokens).toBe(100 + 1);
+    // Without a known context window the bound stays what the bytes say (documented).
+    expect(reservationFor([priced("unknown-model")], video).tokens).toBe(100 + 1);
+  });
 });

@@ -16,6 +16,11 @@ export interface RequestSize {
   readonly promptTokens: number;
   /** Images in the prompt, each reserved at the most its deployment's model bills for one. */
   readonly images: number;
+  /**
+   * Attachments the upstream fetches itself (`promptBound`'s `fetched`): with any, the prompt is
+   * reserved at no less than the deployment's context window, the most its input can be billed at.
+   */
+  readonly fetched?: number;
   /** Completions generated (`n`, or `best_of`, which is billed in full); 0 for embeddings. */
   readonly completions: number;
   /** The request's own limit per completion (`max_completion_tokens`, `max_tokens`). */
@@ -37,7 +42,9 @@ export function reservationFor(deployments: readonly Deployment[], size: Request
   let cost = 0;
   let tokens = 0;
   for (const d of deployments) {
-    const prompt = size.promptTokens + size.images * imageTokensOf(d.model);
+    const bytes = size.promptTokens + size.images * imageTokensOf(d.model);
+    const prompt =
+      (size.fetched ?? 0) > 0 && d.maxInputTokens !== undefined ? Math.max(bytes, d.maxInputTokens) : bytes;
     const completion = size.completions === 0 ? 0 : size.completions * outputBound(d, size.maxOutputTokens);
     cost = Math.max(cost, costOf(d, { prompt_tokens: prompt, completion_tokens: completion }));
     tokens = Math.max(tokens, prompt + completion);

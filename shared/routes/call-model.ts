@@ -180,6 +180,7 @@ export async function callModel<R>(c: Context<GatewayEnv>, call: ModelCall<R>): 
   const bound = reservationFor(servingDeployments(resolved.config, resolved.group, allows), {
     promptTokens: prompt.tokens,
     images: prompt.images,
+    fetched: prompt.fetched,
     ...outputOf(call),
   });
   const reservation = { ...bound, cost: bound.cost * priceMultiple };

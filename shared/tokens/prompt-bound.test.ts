@@ -62,3 +62,31 @@ describe("promptTokenBound", () => {
     expect(promptBound({ ...plain, tools: [] }).tokens).toBeLessThan(promptBound(plain).tokens + 20);
   });
 });
+
+describe("attachments the upstream fetches itself", () => {
+  const withPart = (part: object) => ({ model: "m", messages: [{ role: "user", content: [part] }] });
+
+  it("are counted: files by id, videos, audio and PDFs by URL, documents by URL, Responses' input files", () => {
+    for (const part of [
+      { type: "file", file: { file_id: "file-abc" } },
+      { type: "image_url", image_url: { url: "https://example.com/talk.mp4" } },
+      { type: "image_url", image_url: { url: "gs://bucket/report.pdf?x=1" } },
+      { type: "document", source: { type: "url", url: "https://example.com/a.pdf" } },
+      { type: "input_file", file_url: "https://example.com/a.pdf" },
+    ]) {
+      expect(promptBound(withPart(part)).fetched, JSON.stringify(part)).toBe(1);
+    }
+  });
+
+  it("leave out what the request carries itself and images by URL (bounded as images)", () => {
+    for (const part of [
+      { type: "image_url", image_url: { url: "https://example.com/cat.png" } },
+      { type: "image_url", image_url: { url: "https://example.com/render?id=3" } },
+      { type: "image_url", image_url: { url: "data:video/mp4;base64,AAAA" } },
+      { type: "file", file: { file_data: "data:application/pdf;base64,AAAA" } },
+      { type: "text", text: "see https://example.com/talk.mp4" },
+    ]) {
+      expect(promptBound(withPart(part)).fetched, JSON.stringify(part)).toBe(0);
+    }
+  });
+});

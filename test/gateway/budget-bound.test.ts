@@ -15,6 +15,7 @@ const PRICE = 1.5 / 8_000; // USD per output token: n 8 × 1,000 tokens = $1.50 
 const BUDGET = 2;
 const TOOLED_INPUT_PRICE = 1e-4; // USD per prompt token: 7,500 tokens of tool definitions = $0.75
 const MINI_INPUT_PRICE = 1e-5; // USD per prompt token: one gpt-4o-mini image of 48,169 tokens = $0.48
+const WATCHER_INPUT_PRICE = 1e-5; // USD per prompt token: a video its upstream bills at 100,000 tokens = $1
 
 /** Tool definitions are prompt, as OpenAI bills them, and so is each image (high detail, 765). */
 const PROMPT_TOKENS = (body: { messages: unknown; tools?: unknown }) =>
@@ -42,6 +43,15 @@ beforeAll(async () => {
       model("gpt"),
       model("capped", { max_output_tokens: 1_000 }),
       model("tooled", { input_cost_per_token: TOOLED_INPUT_PRICE, output_cost_per_token: 0 }),
+      {
+        model_name: "watcher",
+        litellm_params: { model: "openai/watcher-up", api_base: `${upstream.url}/v1`, api_key: "sk-up" },
+        model_info: {
+          input_cost_per_token: WATCHER_INPUT_PRICE,
+          output_cost_per_token: 0,
+          max_input_tokens: 100_000,
+        },
+      },
       {
         model_name: "mini",
         litellm_params: { model: "openai/gpt-4o-mini", api_base: `${upstream.url}/v1`, api_key: "sk-up" },
@@ -199,6 +209,30 @@ describe("six concurrent requests with an image for gpt-4o-mini, against a $2 bu
         MINI_INPUT_PRICE,
       );
       expect(perRequest).toBeGreaterThan(0.45);
+      expect(spend).toBeLessThanOrEqual(BUDGET + perRequest + 1e-9);
+    } finally {
+      upstream.setBehaviour({ promptTokens: PROMPT_TOKENS });
+    }
+  });
+});
+
+describe("six concurrent requests with a video the upstream fetches itself, against a $2 budget", () => {
+  it("overshoot by at most one request's cost, the prompt reserved at the model's context window", async () => {
+    // What the request carries is a URL: the upstream bills the video's tokens, up to its context window.
+    upstream.setBehaviour({
+      promptTokens: (body) => 100_000 * (JSON.stringify(body.messages).split(".mp4").length - 1),
+    });
+    try {
+      const content = [
+        { type: "text" as const, text: "summarise" },
+        { type: "image_url" as const, image_url: { url: "https://example.com/talk.mp4" } },
+      ];
+      const { perRequest, spend } = await promptBurst(
+        "watcher",
+        { messages: [{ role: "user", content }] },
+        WATCHER_INPUT_PRICE,
+      );
+      expect(perRequest).toBeGreaterThan(0.9);
       expect(spend).toBeLessThanOrEqual(BUDGET + perRequest + 1e-9);
     } finally {
       upstream.setBehaviour({ promptTokens: PROMPT_TOKENS });
