@@ -147,6 +147,36 @@ async function redisPolicyWarning(kv: RedisKv, signal: AbortSignal): Promise<str
   }
 }
 
+const CLUSTER_NODE =
+  "REDIS_URL (or REDIS_HOST) reaches a Redis Cluster node (cluster_enabled:1), which refuses every key of another node's slots: limits and budgets would fail; list the cluster's nodes in REDIS_CLUSTER_NODES instead";
+
+/**
+ * Fails readiness, and says so once in the log, while the one Redis server configured is a Redis
+ * Cluster node: an ElastiCache cluster-mode endpoint given as REDIS_URL. Checked until INFO answers
+ * (a node does not change mode while it runs); while INFO fails (an ACL that forbids it) the check
+ * passes, as the ping did.
+ */
+function singleServerCheck(redis: RedisKv, logger: Logger): (signal: AbortSignal) => Promise<void> {
+  let known = false;
+  let logged = false;
+  return async (signal) => {
+    if (known) return;
+    let clustered: boolean;
+    try {
+      clustered = await redis.reachesClusterNode(signal);
+    } catch {
+      return;
+    }
+    if (!clustered) {
+      known = true;
+      return;
+    }
+    if (!logged) logger.error("redis is a cluster node", { error: CLUSTER_NODE });
+    logged = true;
+    throw new Error(CLUSTER_NODE);
+  };
+}
+
 export interface StoreHooks {
   /** Keys the embedded KV store evicted to stay under ROUTEIQ_MEMORY_KV_MAX_MB. */
   readonly onKvEvict?: (count: number) => void;
@@ -180,9 +210,15 @@ export async function openStores(
   let kv: Kv;
   if (kvChoice.kind === "redis") {
     const redis = redisKv({ ...kvChoice.options, onError: reportTo(logger, "redis") });
+    const mode = singleServerCheck(redis, logger);
+    // Said at start, where an operator reads first; readiness keeps failing until it is fixed.
+    void mode(AbortSignal.timeout(10_000)).catch(() => {});
     readiness.push({
       name: "redis",
-      check: (signal) => redis.ping(signal),
+      check: async (signal) => {
+        await redis.ping(signal);
+        await mode(signal);
+      },
       warning: (signal) => redisPolicyWarning(redis, signal),
     });
     // Said once at start, where an operator reads first; readiness keeps showing it.

@@ -1,11 +1,14 @@
 import { createHash, randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { parseNodeEnv } from "../../functions/gateway/env";
+import { openStores } from "../../functions/gateway/stores";
 import { type CacheRequest, ResponseCache } from "../../shared/cache/response-cache";
 import { parseCacheSettings } from "../../shared/cache/settings";
 import { GatewayError } from "../../shared/errors";
+import { runReadiness } from "../../shared/http/readiness";
 import { type Admission, Limiter, type LimiterOptions } from "../../shared/limits/limiter";
 import type { LimitSubject, SubjectScope } from "../../shared/limits/subject";
-import { silentLogger } from "../../shared/logging/logger";
+import { type Logger, silentLogger } from "../../shared/logging/logger";
 import { sessionStore } from "../../shared/responses-api/session-store";
 import type { ResponseObject } from "../../shared/responses-api/types";
 import { KvRouterState } from "../../shared/router/kv-state";
@@ -13,11 +16,13 @@ import { deployment } from "../../shared/router/test-fixtures";
 import { MemoryKv } from "../../shared/store/kv/memory";
 import type { Kv } from "../../shared/store/kv/port";
 import { prefixedKv } from "../../shared/store/kv/prefixed";
-import { type RedisKv, redisKv } from "../../shared/store/kv/redis";
+import { type RedisKv, type RedisNode, redisKv } from "../../shared/store/kv/redis";
 import type { KvScript } from "../../shared/store/kv/script";
 import { collect, describeKvPort } from "../support/kv-port-suite";
 import { limitSubject } from "../support/limit-subject";
+import { createTestSchema } from "../support/postgres";
 import { type LocalRedisCluster, startRedisCluster } from "../support/redis-cluster";
+import { REDIS_URL } from "../support/replicas";
 
 /**
  * Everything the gateway keeps in Redis, on a real three-node Redis Cluster that this file starts
@@ -321,6 +326,39 @@ describe("router state, response cache and stored responses on a Redis Cluster",
       "resp_1",
       "resp_2",
     ]);
+  });
+});
+
+describe("REDIS_URL given a cluster node (an ElastiCache cluster-mode endpoint)", () => {
+  it("fails the gateway's readiness and says at start to list the nodes in REDIS_CLUSTER_NODES", async () => {
+    const schema = await createTestSchema("rcnode");
+    const errors: string[] = [];
+    const logger: Logger = {
+      ...silentLogger,
+      error: (message, fields) => errors.push(`${message}: ${fields?.error}`),
+    };
+    const node = cluster.nodes[0] as RedisNode;
+    const stores = await openStores(
+      parseNodeEnv({ DATABASE_URL: schema.url, REDIS_URL: `redis://${node.host}:${node.port}` }),
+      logger,
+    );
+    try {
+      await vi.waitFor(() => expect(errors).toHaveLength(1));
+      expect(errors[0]).toMatch(/^redis is a cluster node: .*REDIS_CLUSTER_NODES/);
+      const report = await runReadiness(stores.readiness);
+      expect(report.ready).toBe(false);
+      expect(JSON.stringify(report)).toContain("REDIS_CLUSTER_NODES");
+      expect(errors).toHaveLength(1);
+    } finally {
+      await stores.close();
+      await schema.drop();
+    }
+    // One server, as REDIS_URL means, passes.
+    const single = redisKv({ url: REDIS_URL });
+    const clustered = redisKv({ clusterNodes: cluster.nodes });
+    opened.push(single, clustered);
+    expect(await single.reachesClusterNode()).toBe(false);
+    expect(await clustered.reachesClusterNode()).toBe(false);
   });
 });
 

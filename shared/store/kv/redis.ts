@@ -36,6 +36,11 @@ type Handler = (message: string) => void;
 export interface RedisKv extends Kv {
   /** `maxmemory-policy` and `maxmemory`, from `INFO memory`. */
   memoryInfo(signal?: AbortSignal): Promise<RedisMemoryInfo>;
+  /**
+   * Whether a single-server connection reached a Redis Cluster node (`cluster_enabled:1`): it would
+   * answer MOVED for every key of another node's slots. False on a cluster connection.
+   */
+  reachesClusterNode(signal?: AbortSignal): Promise<boolean>;
 }
 
 type Client = Redis | Cluster;
@@ -286,6 +291,12 @@ export function redisKv(options: RedisKvOptions): RedisKv {
       const first = parsed.find((info) => evictionRisk(info) !== undefined) ?? parsed[0];
       if (first === undefined) throw new Error("redis cluster has no primary connected");
       return first;
+    },
+
+    async reachesClusterNode(signal) {
+      const client = await abortable(usable(main), signal);
+      if (client instanceof Cluster) return false;
+      return /^cluster_enabled:1\s*$/m.test(await abortable(client.info("cluster"), signal));
     },
 
     async close() {
