@@ -41,4 +41,20 @@ describe("the replica roster", () => {
     expect((await roster.list()).replicas).toEqual([]);
     expect(await kv.get("replicas:roster")).toBeNull();
   });
+
+  it("keeps each replica for its own age bound, so replicas beating at different rates keep each other", async () => {
+    const clock = { now: 1_000_000 };
+    const kv = new MemoryKv({ now: () => clock.now });
+    const fast = replicaRoster(kv, 3_000);
+    const slow = replicaRoster(kv, 15_000);
+    await slow.report("slow", report(1));
+    clock.now += 5_000;
+    await fast.report("fast", report(1));
+    expect((await fast.list()).replicas.map((r) => r.id)).toEqual(["fast", "slow"]);
+    // The roster outlives its fast writer's bound while the slow replica's report still counts.
+    clock.now += 9_000;
+    expect((await fast.list()).replicas.map((r) => r.id)).toEqual(["slow"]);
+    clock.now += 1_001;
+    expect((await slow.list()).replicas).toEqual([]);
+  });
 });

@@ -5,7 +5,9 @@ import type { KvScript } from "../store/kv/script";
  * The replicas seen lately: each replica reports itself to the shared KV store every few seconds
  * (its served config revision, whether it leads, its readiness), and any replica lists them all.
  * One small JSON document holds the roster, read and rewritten by one script, so the store's clock
- * stamps every report and a replica not heard from within the roster's age is dropped.
+ * stamps every report and a replica not heard from within its own age bound is dropped: each report
+ * carries the age its sender allows itself, so replicas that beat at different rates (a rolling
+ * change of ROUTEIQ_REPLICA_HEARTBEAT_SECONDS) do not drop each other.
  */
 
 const ROSTER_KEY = "replicas:roster";
@@ -31,12 +33,13 @@ export interface Roster {
   readonly replicas: readonly SeenReplica[];
 }
 
-type Stored = Record<string, ReplicaReport & { seen_at: number }>;
+type Stored = Record<string, ReplicaReport & { seen_at: number; max_age?: number }>;
 
 /**
- * KEYS[1]: the roster. ARGV: the most age a report may have (ms), then a replica id and its report
- * as JSON (an empty report drops the replica; no id only reads). Replies the store's time and the
- * roster, without the reports older than the age.
+ * KEYS[1]: the roster. ARGV: the most age the caller's report may have (ms), then a replica id and
+ * its report as JSON (an empty report drops the replica; no id only reads). Replies the store's time
+ * and the roster, without the reports older than their own senders' age bound (the caller's, for a
+ * report stored without one).
  */
 const rosterScript: KvScript<Roster> = Object.freeze<KvScript<Roster>>({
   name: "replica_roster",
@@ -49,7 +52,7 @@ local kept = {}
 local count = 0
 if raw then
   for id, entry in pairs(cjson.decode(raw)) do
-    if now - entry.seen_at <= max_age then
+    if now - entry.seen_at <= (tonumber(entry.max_age) or max_age) then
       kept[id] = entry
       count = count + 1
     end
@@ -61,13 +64,19 @@ if ARGV[2] ~= nil and ARGV[2] ~= "" then
   if ARGV[3] ~= "" then
     local entry = cjson.decode(ARGV[3])
     entry.seen_at = now
+    entry.max_age = max_age
     kept[ARGV[2]] = entry
     count = count + 1
   end
   if count == 0 then
     redis.call("DEL", KEYS[1])
   else
-    redis.call("SET", KEYS[1], cjson.encode(kept), "PX", max_age)
+    local ttl = max_age
+    for _, entry in pairs(kept) do
+      local own = tonumber(entry.max_age) or max_age
+      if own > ttl then ttl = own end
+    end
+    redis.call("SET", KEYS[1], cjson.encode(kept), "PX", math.ceil(ttl))
   end
 end
 if count == 0 then return {tostring(now), "{}"} end
@@ -77,7 +86,7 @@ return {tostring(now), cjson.encode(kept)}
     const [now, roster] = reply as [string, string];
     const stored = JSON.parse(roster) as Stored;
     const replicas = Object.entries(stored)
-      .map(([id, entry]) => ({ ...entry, id }))
+      .map(([id, { max_age: _, ...entry }]) => ({ ...entry, id }))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return { now: Number(now), replicas };
   },
@@ -88,14 +97,16 @@ return {tostring(now), cjson.encode(kept)}
     const raw = view.get(key);
     const kept: Stored = {};
     for (const [id, entry] of Object.entries(raw === null ? {} : (JSON.parse(raw) as Stored))) {
-      if (now - entry.seen_at <= maxAge) kept[id] = entry;
+      if (now - entry.seen_at <= (entry.max_age ?? maxAge)) kept[id] = entry;
     }
     const id = args[1];
     if (id !== undefined && id !== "") {
       delete kept[id];
-      if (args[2] !== "") kept[id] = { ...(JSON.parse(args[2] as string) as ReplicaReport), seen_at: now };
+      if (args[2] !== "")
+        kept[id] = { ...(JSON.parse(args[2] as string) as ReplicaReport), seen_at: now, max_age: maxAge };
+      const ttl = Math.max(maxAge, ...Object.values(kept).map((entry) => entry.max_age ?? maxAge));
       if (Object.keys(kept).length === 0) view.del(key);
-      else view.set(key, JSON.stringify(kept), maxAge);
+      else view.set(key, JSON.stringify(kept), Math.ceil(ttl));
     }
     return [String(now), JSON.stringify(kept)];
   },

@@ -33,10 +33,11 @@ beforeAll(async () => {
     DATABASE_URL: schema.url,
     REDIS_URL,
     ROUTEIQ_REDIS_PREFIX: `roster-${runTag()}`,
-    ROUTEIQ_REPLICA_HEARTBEAT_SECONDS: "0.2",
   };
   const config = { model_list: [{ model_name: "m", litellm_params: { model: "mock/m" } }] };
-  for (let i = 0; i < 2; i++) gateways.push(await startGateway(config, env));
+  // Different rates (a rolling change of the setting), one of them not a whole number of milliseconds.
+  for (const heartbeat of ["0.2005", "0.35"])
+    gateways.push(await startGateway(config, { ...env, ROUTEIQ_REPLICA_HEARTBEAT_SECONDS: heartbeat }));
 }, 60_000);
 
 afterAll(async () => {

@@ -85,4 +85,23 @@ describe.each(stores)("console and roster scripts on %s", (_name, store) => {
     await roster.leave("replica-b");
     expect((await roster.list()).replicas).toEqual([]);
   });
+
+  it("keeps a replica that beats slower than the one reporting, for its own age bound", async () => {
+    const kv = await store();
+    const fast = replicaRoster(kv, 300);
+    const slow = replicaRoster(kv, 5_000);
+    const report = {
+      revision: 1,
+      revision_source: "file",
+      is_leader: false,
+      readiness: "ready" as const,
+      checks: {},
+    };
+    await slow.report("slow", report);
+    await new Promise((r) => setTimeout(r, 600));
+    await fast.report("fast", report);
+    await new Promise((r) => setTimeout(r, 600));
+    // Past the fast writer's own bound (and its key expiry), before the slow one's.
+    expect((await fast.list()).replicas.map((r) => r.id)).toEqual(["slow"]);
+  });
 });
