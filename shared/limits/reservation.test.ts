@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { IMAGE_TOKENS_BOUND } from "../openai/token-estimate";
 import { deployment } from "../router/test-fixtures";
-import { reservationFor } from "./reservation";
+import { reservationFor, UNKNOWN_INPUT_WINDOW } from "./reservation";
 
 /** What a request reserves: the most it could cost on any deployment that may serve it. */
 
@@ -31,7 +31,8 @@ describe("reservationFor", () => {
     const video = { promptTokens: 100, images: 0, fetched: 1, completions: 1, maxOutputTokens: 1 };
     expect(reservationFor([gemini], video).tokens).toBe(1_048_576 + 1);
     expect(reservationFor([gemini], { ...video, fetched: 0 }).tokens).toBe(100 + 1);
-    // Without a known context window the bound stays what the bytes say (documented).
-    expect(reservationFor([priced("unknown-model")], video).tokens).toBe(100 + 1);
+    // The catalogue's window when the deployment names none; the largest offered when neither knows.
+    expect(reservationFor([priced("gpt-4.1")], video).tokens).toBe(1_000_000 + 1);
+    expect(reservationFor([priced("unknown-model")], video).tokens).toBe(UNKNOWN_INPUT_WINDOW + 1);
   });
 });

@@ -2,6 +2,7 @@ import type { Deployment } from "../config/deployment";
 import { costOf } from "../spend/cost";
 import { imageTokensOf } from "../spend/image-limits";
 import { outputLimitOf } from "../spend/output-limits";
+import { contextWindowOf } from "../spend/price-table";
 import type { Reservation } from "./limiter";
 
 /**
@@ -10,6 +11,16 @@ import type { Reservation } from "./limiter";
  */
 export const DEFAULT_OUTPUT_LIMIT = 4_096;
 
+/**
+ * The prompt tokens a request with attachments billed beyond their bytes is reserved at when its
+ * model's context window is unknown: the largest window offered (Gemini's 2 M).
+ */
+export const UNKNOWN_INPUT_WINDOW = 2_097_152;
+
+/** The most input a deployment bills for one request: its context window, the catalogue's, else the largest offered. */
+const inputWindowOf = (d: Deployment): number =>
+  d.maxInputTokens ?? contextWindowOf(d.model, d.provider) ?? UNKNOWN_INPUT_WINDOW;
+
 /** What a request could make an upstream produce. */
 export interface RequestSize {
   /** The prompt at its most, images aside (`promptBound`): what no tokenizer counts more of. */
@@ -17,7 +28,7 @@ export interface RequestSize {
   /** Images in the prompt, each reserved at the most its deployment's model bills for one. */
   readonly images: number;
   /**
-   * Attachments the upstream fetches itself (`promptBound`'s `fetched`): with any, the prompt is
+   * Attachments billed beyond their bytes (`promptBound`'s `fetched`): with any, the prompt is
    * reserved at no less than the deployment's context window, the most its input can be billed at.
    */
   readonly fetched?: number;
@@ -43,8 +54,7 @@ export function reservationFor(deployments: readonly Deployment[], size: Request
   let tokens = 0;
   for (const d of deployments) {
     const bytes = size.promptTokens + size.images * imageTokensOf(d.model);
-    const prompt =
-      (size.fetched ?? 0) > 0 && d.maxInputTokens !== undefined ? Math.max(bytes, d.maxInputTokens) : bytes;
+    const prompt = (size.fetched ?? 0) > 0 ? Math.max(bytes, inputWindowOf(d)) : bytes;
     const completion = size.completions === 0 ? 0 : size.completions * outputBound(d, size.maxOutputTokens);
     cost = Math.max(cost, costOf(d, { prompt_tokens: prompt, completion_tokens: completion }));
     tokens = Math.max(tokens, prompt + completion);

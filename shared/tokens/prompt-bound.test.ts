@@ -66,24 +66,30 @@ describe("promptTokenBound", () => {
 describe("attachments the upstream fetches itself", () => {
   const withPart = (part: object) => ({ model: "m", messages: [{ role: "user", content: [part] }] });
 
-  it("are counted: files by id, videos, audio and PDFs by URL, documents by URL, Responses' input files", () => {
+  it("are counted: files by id, videos, audio and PDFs by link or inline, documents, Responses' input files", () => {
     for (const part of [
       { type: "file", file: { file_id: "file-abc" } },
+      { type: "file", file: { file_data: "data:application/pdf;base64,AAAA" } },
       { type: "image_url", image_url: { url: "https://example.com/talk.mp4" } },
       { type: "image_url", image_url: { url: "gs://bucket/report.pdf?x=1" } },
+      { type: "image_url", image_url: { url: "data:video/mp4;base64,AAAA" } },
+      { type: "image_url", image_url: { url: "data:Audio/ogg;base64,AAAA" } },
       { type: "document", source: { type: "url", url: "https://example.com/a.pdf" } },
+      { type: "document", source: { type: "base64", media_type: "application/pdf", data: "AAAA" } },
       { type: "input_file", file_url: "https://example.com/a.pdf" },
+      { type: "input_file", file_data: "data:application/pdf;base64,AAAA" },
     ]) {
       expect(promptBound(withPart(part)).fetched, JSON.stringify(part)).toBe(1);
     }
   });
 
-  it("leave out what the request carries itself and images by URL (bounded as images)", () => {
+  it("leave out images (bounded as images), text, and inline data billed by its bytes", () => {
     for (const part of [
       { type: "image_url", image_url: { url: "https://example.com/cat.png" } },
       { type: "image_url", image_url: { url: "https://example.com/render?id=3" } },
-      { type: "image_url", image_url: { url: "data:video/mp4;base64,AAAA" } },
-      { type: "file", file: { file_data: "data:application/pdf;base64,AAAA" } },
+      { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } },
+      { type: "file", file: { file_data: "data:text/plain;base64,AAAA" } },
+      { type: "document", source: { type: "text", media_type: "text/plain", data: "notes" } },
       { type: "text", text: "see https://example.com/talk.mp4" },
     ]) {
       expect(promptBound(withPart(part)).fetched, JSON.stringify(part)).toBe(0);

@@ -61,34 +61,53 @@ const urlOfPart = (record: Record<string, unknown>): unknown => {
   return record.file_url ?? record.url;
 };
 
-/** Whether a content part has its upstream fetch what it bills for: a file by id, a video or PDF by URL. */
-function fetchesItself(record: Record<string, unknown>): boolean {
-  const file = record.file;
-  if (record.type === "file" && file !== null && typeof file === "object") {
-    const { file_id, file_data } = file as { file_id?: unknown; file_data?: unknown };
-    return typeof file_id === "string" || (typeof file_data === "string" && !file_data.startsWith("data:"));
-  }
-  if (record.type === "input_file")
-    return typeof record.file_id === "string" || typeof record.file_url === "string";
-  if (record.type === "document") {
-    const type = (record.source as { type?: unknown } | null | undefined)?.type;
-    return type === "url" || type === "file";
-  }
-  if (!IMAGE_PART_TYPES.has(record.type)) return false;
-  const url = urlOfPart(record);
-  if (typeof url !== "string" || url.startsWith("data:")) return false;
+/** Media types a provider bills by what they hold (seconds, pages), which their bytes do not bound. */
+const BILLED_BY_CONTENT = /^(?:video|audio)\/|^application\/pdf$/i;
+
+/**
+ * Whether `url` holds what its provider bills by content: inline data of such a media type (a
+ * static hour of video compresses to kilobytes; PDF pages can share one content stream), or a link
+ * to anything but an image, which the provider fetches itself.
+ */
+function billedByContent(url: string): boolean {
+  if (url.startsWith("data:")) return BILLED_BY_CONTENT.test(/^data:([^;,]*)/i.exec(url)?.[1] ?? "");
   const extension = /\.([a-z0-9]+)(?:[?#].*)?$/i.exec(url)?.[1]?.toLowerCase();
   return extension !== undefined && !IMAGE_EXTENSIONS.has(extension);
 }
 
-/** Parts anywhere in a request whose upstream fetches the content it bills for. */
-function fetchedParts(value: unknown, depth = 0): number {
-  if (depth > 64) return 0;
-  if (Array.isArray(value))
-    return value.reduce<number>((sum, item) => sum + fetchedParts(item, depth + 1), 0);
+/**
+ * Whether a content part is billed for more than its bytes can bound: a file by id or link, a
+ * video, audio or PDF by link or inline, an Anthropic document that is not plain text.
+ */
+function billedBeyondBytes(record: Record<string, unknown>): boolean {
+  const file = record.file;
+  if (record.type === "file" && file !== null && typeof file === "object") {
+    const { file_id, file_data } = file as { file_id?: unknown; file_data?: unknown };
+    return typeof file_id === "string" || (typeof file_data === "string" && billedByContent(file_data));
+  }
+  if (record.type === "input_file") {
+    const { file_id, file_url, file_data } = record;
+    return (
+      typeof file_id === "string" ||
+      typeof file_url === "string" ||
+      (typeof file_data === "string" && billedByContent(file_data))
+    );
+  }
+  if (record.type === "document") {
+    const type = (record.source as { type?: unknown } | null | undefined)?.type;
+    return type !== "text" && type !== "content";
+  }
+  if (!IMAGE_PART_TYPES.has(record.type)) return false;
+  const url = urlOfPart(record);
+  return typeof url === "string" && billedByContent(url);
+}
+
+/** Parts anywhere in a request billed beyond their bytes (the body's depth is bounded at parse time). */
+function fetchedParts(value: unknown): number {
+  if (Array.isArray(value)) return value.reduce<number>((sum, item) => sum + fetchedParts(item), 0);
   if (value === null || typeof value !== "object") return 0;
   const record = value as Record<string, unknown>;
-  let parts = fetchesItself(record) ? 1 : 0;
+  let parts = billedBeyondBytes(record) ? 1 : 0;
   for (const field of Object.values(record)) if (typeof field === "object") parts += fetchedParts(field);
   return parts;
 }
@@ -99,8 +118,8 @@ export interface PromptBound {
   /** Images it carries, each costing what its model bills an image at most (`imageTokensOf`). */
   readonly images: number;
   /**
-   * Attachments its upstream fetches and bills for itself (a file by id, a video, audio or PDF by
-   * URL): what they hold is unknown here, so a request with any is bounded by the model's context window.
+   * Attachments billed beyond their bytes (a file by id or link, a video, audio or PDF by link or
+   * inline): what they hold is unknown here, so a request with any is bounded by the model's context window.
    */
   readonly fetched: number;
 }
@@ -111,8 +130,8 @@ export interface PromptBound {
  * add to the bound) and a provider's framing of tools, plus its images, which cost what their
  * pixels do on the model that serves them. What a budget and tpm reservation holds for the prompt:
  * the cheap 4-characters-a-token estimate is 8 to 12 times short for CJK or private-use text, and a
- * key must not be able to spend that difference. Attachments a provider fetches itself (a file by
- * id, a video or PDF by URL) are counted in `fetched`.
+ * key must not be able to spend that difference. Attachments billed beyond their bytes (a file by id,
+ * a video or PDF by link or inline) are counted in `fetched`.
  */
 export function promptBound(request: object): PromptBound {
   const { tools, functions } = request as { tools?: unknown; functions?: unknown };
