@@ -288,16 +288,21 @@ describe("copies shared through the KV store", () => {
   /** Replica A reads TEAMED from Postgres and shares it; replica B starts while the database is down. */
   async function outage(bSecret: string | undefined = "sk-master") {
     const { clock, now } = manualClock();
-    const a = new KeyResolver({
+    const a = replicaSharingCopies(now);
+    await a.invalidate([TEAMED]);
+    await a.resolve(TEAMED);
+    await waitForCopy(TEAMED);
+    return { a, b: replicaWithDatabaseDown(now, bSecret), clock };
+  }
+
+  /** A replica whose database answers, sharing the key records it reads through `kv`. */
+  function replicaSharingCopies(now: () => number) {
+    return new KeyResolver({
       sql: spySql().sql,
       now,
       settings: settings(),
       copies: sharedKeyCopies(kv, { secret: () => "sk-master" }),
     });
-    await a.invalidate([TEAMED]);
-    await a.resolve(TEAMED);
-    await waitForCopy(TEAMED);
-    return { a, b: replicaWithDatabaseDown(now, bSecret), clock };
   }
 
   /** A replica whose database is unreachable, reading the copies replicas share in `kv`. */
@@ -349,12 +354,7 @@ describe("copies shared through the KV store", () => {
     const hash = `unannounced-${Math.random()}`;
     await insertKey(db, { keyHash: hash, keyName: "sk-...nced" });
     const { clock, now } = manualClock();
-    const a = new KeyResolver({
-      sql: spySql().sql,
-      now,
-      settings: settings(),
-      copies: sharedKeyCopies(kv, { secret: () => "sk-master" }),
-    });
+    const a = replicaSharingCopies(now);
     expect((await a.resolve(hash))?.key.keyHash).toBe(hash);
     await waitForCopy(hash);
     // Deleted while Redis could not carry the announcement: no replica dropped anything.
@@ -373,12 +373,7 @@ describe("copies shared through the KV store", () => {
     // A request resolves the key, and an operator blocks (or deletes, or regenerates) it at once:
     // the copy of the record read just before must not land after the change dropped it.
     const { now } = manualClock();
-    const a = new KeyResolver({
-      sql: spySql().sql,
-      now,
-      settings: settings(),
-      copies: sharedKeyCopies(kv, { secret: () => "sk-master" }),
-    });
+    const a = replicaSharingCopies(now);
     await a.invalidate([VALID]);
     await a.resolve(VALID);
     await a.invalidate([VALID]);

@@ -106,20 +106,8 @@ describe("a stream the client leaves before the usage chunk", () => {
     // "<|endoftext|>" is plain text to an upstream; a tokenizer that refuses it must not make the
     // request free.
     const { key, hash } = await newKey({});
-    const client = new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
-    const controller = new AbortController();
     const prompt = "tell me <|endoftext|><|im_start|>";
-    const stream = await client.chat.completions.create(
-      { model: "gpt", messages: [{ role: "user", content: prompt }], stream: true },
-      { signal: controller.signal },
-    );
-    let text = "";
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta.content ?? "";
-      if (chunk.choices[0]?.finish_reason === "stop") break;
-    }
-    controller.abort();
-    expect(text).toBe(REPLY);
+    expect(await readAnswerThenLeave(key, prompt)).toBe(REPLY);
 
     const row = await oneRow(hash);
     expect(row.status).toBe(499);
