@@ -30,16 +30,6 @@ export function utf8Bytes(text: string): number {
   return bytes;
 }
 
-/** Image parts anywhere in a request (chat's `image_url`, the Responses API's `input_image`). */
-function imageParts(value: unknown): number {
-  if (Array.isArray(value)) return value.reduce<number>((sum, item) => sum + imageParts(item), 0);
-  if (value === null || typeof value !== "object") return 0;
-  const record = value as Record<string, unknown>;
-  let images = IMAGE_PART_TYPES.has(record.type) ? 1 : 0;
-  for (const field of Object.values(record)) if (typeof field === "object") images += imageParts(field);
-  return images;
-}
-
 /** Extensions of what a provider bills as an image; any other file by URL it bills as what it holds. */
 const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
   "png",
@@ -102,14 +92,20 @@ function billedBeyondBytes(record: Record<string, unknown>): boolean {
   return typeof url === "string" && billedByContent(url);
 }
 
-/** Parts anywhere in a request billed beyond their bytes (the body's depth is bounded at parse time). */
-function fetchedParts(value: unknown): number {
-  if (Array.isArray(value)) return value.reduce<number>((sum, item) => sum + fetchedParts(item), 0);
-  if (value === null || typeof value !== "object") return 0;
+/**
+ * Counts, anywhere in a request (the body's depth is bounded at parse time), its image parts
+ * (chat's `image_url`, the Responses API's `input_image`) and its parts billed beyond their bytes.
+ */
+function countParts(value: unknown, counts: { images: number; fetched: number }): void {
+  if (Array.isArray(value)) {
+    for (const item of value) countParts(item, counts);
+    return;
+  }
+  if (value === null || typeof value !== "object") return;
   const record = value as Record<string, unknown>;
-  let parts = billedBeyondBytes(record) ? 1 : 0;
-  for (const field of Object.values(record)) if (typeof field === "object") parts += fetchedParts(field);
-  return parts;
+  if (IMAGE_PART_TYPES.has(record.type)) counts.images += 1;
+  if (billedBeyondBytes(record)) counts.fetched += 1;
+  for (const field of Object.values(record)) if (typeof field === "object") countParts(field, counts);
 }
 
 /** A request's prompt at its most: `tokens` for its bytes and framing, plus each of `images`. */
@@ -139,9 +135,7 @@ export function promptBound(request: object): PromptBound {
     (Array.isArray(tools) && tools.length > 0) || (Array.isArray(functions) && functions.length > 0)
       ? TOOLS_FRAMING_TOKENS
       : 0;
-  return {
-    tokens: utf8Bytes(JSON.stringify(request)) + framing,
-    images: imageParts(request),
-    fetched: fetchedParts(request),
-  };
+  const parts = { images: 0, fetched: 0 };
+  countParts(request, parts);
+  return { tokens: utf8Bytes(JSON.stringify(request)) + framing, ...parts };
 }
